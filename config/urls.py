@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from microcredit.accounts.access import public
+
+admin.site.site_header = "Micro-crédit — administration technique"
+admin.site.site_title = "Administration technique"
+
+urlpatterns = [
+    path("", include("microcredit.core.urls")),
+    path("compte/", include("microcredit.accounts.urls")),
+    path("parametres/", include("microcredit.programmes.urls")),
+    path("simulateur/", include("microcredit.simulator.urls")),
+    path("langue/", public(set_language), name="set_language"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,32 @@
+from django.db import models
+
+from microcredit.organisations.enums import OrganisationKind
+
+
+class Role(models.TextChoices):
+    REFERENT = "referent", "Référent micro-crédit"
+    AGENT = "agent", "Agent administratif"
+    DIRECTOR = "director", "Directeur·rice"
+    COMMITTEE_MEMBER = "committee_member", "Membre de la Commission Permanente"
+    BANK_ADVISER = "bank_adviser", "Conseiller du partenaire bancaire"
+    PARTNER_WORKER = "partner_worker", "Travailleur social partenaire"
+    ADMIN = "admin", "Administrateur technique"
+
+
+# Which kind of organisation each role belongs to.
+ROLE_ORGANISATION_KIND: dict[str, str] = {
+    Role.REFERENT: OrganisationKind.CCAS,
+    Role.AGENT: OrganisationKind.CCAS,
+    Role.DIRECTOR: OrganisationKind.CCAS,
+    Role.COMMITTEE_MEMBER: OrganisationKind.CCAS,
+    Role.ADMIN: OrganisationKind.CCAS,
+    Role.BANK_ADVISER: OrganisationKind.BANK,
+    Role.PARTNER_WORKER: OrganisationKind.SOCIAL_STRUCTURE,
+}
+
+# CCAS staff: the people who work the dossiers inside the organisation.
+CCAS_STAFF_ROLES = frozenset({Role.REFERENT, Role.AGENT, Role.DIRECTOR, Role.ADMIN})
+# Roles that must use two-factor authentication when the settings require it.
+TWO_FACTOR_ROLES = frozenset(
+    {Role.REFERENT, Role.AGENT, Role.DIRECTOR, Role.ADMIN, Role.COMMITTEE_MEMBER, Role.BANK_ADVISER}
+)

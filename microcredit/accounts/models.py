@@ -1,0 +1,59 @@
+"""Users and their memberships (a role in an organisation)."""
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from microcredit.accounts.enums import ROLE_ORGANISATION_KIND, Role
+from microcredit.organisations.models import Organisation
+
+
+class User(AbstractUser):
+    """A person with an account. Applicants have no account."""
+
+    email = models.EmailField("adresse e-mail", blank=True)
+
+    class Meta:
+        verbose_name = "utilisateur"
+        verbose_name_plural = "utilisateurs"
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(
+        User, verbose_name="utilisateur", on_delete=models.CASCADE, related_name="memberships"
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name="organisation",
+        on_delete=models.PROTECT,
+        related_name="memberships",
+    )
+    role = models.CharField("rôle", max_length=30, choices=Role.choices)
+    active = models.BooleanField("active", default=True)
+    created_at = models.DateTimeField("créée le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "rôle dans une organisation"
+        verbose_name_plural = "rôles dans les organisations"
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organisation", "role"], name="membership_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role__in=Role.values), name="membership_role"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} ({self.organisation})"
+
+    def clean(self) -> None:
+        expected = ROLE_ORGANISATION_KIND.get(self.role)
+        if expected and self.organisation_id and self.organisation.kind != expected:
+            raise ValidationError(
+                {"role": "Ce rôle n'est pas possible dans ce type d'organisation."}
+            )

@@ -1,0 +1,38 @@
+"""What every page's shell needs: the organisation shown in the header and the navigation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.urls import reverse
+
+from microcredit.accounts.enums import CCAS_STAFF_ROLES, Role
+from microcredit.organisations.models import Organisation
+
+
+def _navigation(role: str | None) -> list[dict[str, str]]:
+    items = [{"label": "Accueil", "url": reverse("core:home")}]
+    if role in CCAS_STAFF_ROLES:
+        items.append(
+            {"label": "Paramètres du dispositif", "url": reverse("programmes:programme_list")}
+        )
+    items.append({"label": "Simulateur", "url": reverse("simulator:simulator")})
+    return items
+
+
+def shell(request: HttpRequest) -> dict[str, Any]:
+    membership = getattr(request, "membership", None)
+    if membership is not None:
+        organisation = membership.organisation
+        role = membership.role
+    else:
+        organisation = Organisation.objects.filter(slug=settings.DEFAULT_ORGANISATION_SLUG).first()
+        role = None
+    return {
+        "shell_organisation": organisation,
+        "shell_role": role,
+        "shell_role_label": Role(role).label if role else "",
+        "shell_navigation": _navigation(role) if request.user.is_authenticated else [],
+    }

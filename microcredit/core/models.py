@@ -1,0 +1,33 @@
+"""Cross-cutting records: the append-only audit trail."""
+
+from django.conf import settings
+from django.db import models
+
+
+class AuditEvent(models.Model):
+    """Who did what, when, to which object, with the old and new values (append-only)."""
+
+    at = models.DateTimeField("date", auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="auteur",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    action = models.CharField("action", max_length=80)
+    object_type = models.CharField("type d'objet", max_length=80)
+    object_id = models.CharField("identifiant", max_length=64)
+    reason = models.TextField("motif", blank=True)
+    old_values = models.JSONField("anciennes valeurs", default=dict, blank=True)
+    new_values = models.JSONField("nouvelles valeurs", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "événement d'audit"
+        verbose_name_plural = "événements d'audit"
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}#{self.object_id}"

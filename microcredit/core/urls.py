@@ -1,0 +1,12 @@
+from django.urls import path
+
+from microcredit.core import views
+
+app_name = "core"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("theme/<slug:slug>.css", views.theme_css, name="theme_css"),
+    path("organisations/<slug:slug>/logo", views.organisation_logo, name="organisation_logo"),
+]

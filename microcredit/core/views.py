@@ -1,0 +1,88 @@
+"""The application shell: home page per role, health check, organisation theme and logo."""
+
+from __future__ import annotations
+
+import mimetypes
+
+from django.db import DatabaseError, connection
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET
+
+from microcredit.accounts.access import authenticated, public
+from microcredit.accounts.enums import Role
+from microcredit.organisations.models import Organisation
+from microcredit.programmes import selectors as programme_selectors
+
+HOME_TEMPLATES = {
+    Role.REFERENT: "core/home/referent.html",
+    Role.AGENT: "core/home/agent.html",
+    Role.DIRECTOR: "core/home/director.html",
+    Role.COMMITTEE_MEMBER: "core/home/committee_member.html",
+    Role.BANK_ADVISER: "core/home/bank_adviser.html",
+    Role.PARTNER_WORKER: "core/home/partner_worker.html",
+    Role.ADMIN: "core/home/admin.html",
+}
+
+
+@authenticated
+def home(request: HttpRequest) -> HttpResponse:
+    membership = request.membership  # type: ignore[attr-defined]
+    if membership is None:
+        return render(request, "core/home/no_membership.html")
+    context = {"membership": membership}
+    if membership.role in (Role.DIRECTOR, Role.REFERENT, Role.AGENT, Role.ADMIN):
+        today = timezone.localdate()
+        programmes = programme_selectors.access_programmes_for_membership(membership)
+        context["programmes"] = [
+            (p, programme_selectors.version_in_force(p, today)) for p in programmes
+        ]
+    return render(request, HOME_TEMPLATES[membership.role], context)
+
+
+@public
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """200 when the database answers, 503 otherwise (for load balancers and monitoring)."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        return JsonResponse({"status": "error", "database": "indisponible"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
+
+
+@public
+@require_GET
+@cache_control(max_age=300)
+def theme_css(request: HttpRequest, slug: str) -> HttpResponse:
+    """The organisation's colour as CSS custom properties (no inline style: strict CSP)."""
+    organisation = get_object_or_404(Organisation, slug=slug)
+    colour = organisation.theme_colour
+    css = (
+        ":root{"
+        f"--mc-primary:{colour};"
+        f"--pico-primary:{colour};--pico-primary-background:{colour};"
+        f"--pico-primary-border:{colour};--pico-primary-underline:{colour};"
+        "}\n"
+    )
+    return HttpResponse(css, content_type="text/css; charset=utf-8")
+
+
+@public
+@require_GET
+@cache_control(max_age=3600)
+def organisation_logo(request: HttpRequest, slug: str) -> FileResponse:
+    organisation = get_object_or_404(Organisation, slug=slug)
+    if not organisation.logo:
+        raise Http404("Pas de logo.")
+    content_type = mimetypes.guess_type(organisation.logo.name)[0]
+    if content_type not in {"image/png", "image/jpeg", "image/svg+xml"}:
+        raise Http404("Format de logo non pris en charge.")
+    response = FileResponse(organisation.logo.open("rb"), content_type=content_type)
+    # An SVG shown as <img> cannot run scripts; opened directly it must not either.
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+    return response

@@ -1,0 +1,6 @@
+from django.db import models
+
+
+class LossRateBasis(models.TextChoices):
+    COUNT = "count", "en nombre de prêts"
+    AMOUNT = "amount", "en montants"

@@ -1,0 +1,264 @@
+"""Pure rules for scheme parameters: parsing the editable lists and checking consistency.
+
+No Django here: the form passes text in, gets structured values or French error messages back.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+_POSTCODE = re.compile(r"^\d{5}$")
+_INSEE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
+
+
+class ParameterError(ValueError):
+    """A French message about one field."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def slug_code(label: str) -> str:
+    """A stable ASCII code from a French label: « Mobilité » → "mobilite"."""
+    text = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+
+def parse_decimal(text: str) -> Decimal:
+    """French or dotted decimal: "22,17" or "22.17" (spaces allowed as thousands separators)."""
+    cleaned = text.replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace(",", ".")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation as exc:
+        raise ValueError(f"« {text} » n'est pas un nombre.") from exc
+    if not value.is_finite():
+        raise ValueError(f"« {text} » n'est pas un nombre.")
+    return value
+
+
+def _lines(text: str) -> list[tuple[int, str]]:
+    return [(n, line.strip()) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+
+
+def parse_purposes(text: str) -> list[dict[str, Any]]:
+    """One category a line: « Catégorie : sous-catégorie ; sous-catégorie ; … »."""
+    categories: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for number, line in _lines(text):
+        label, _, rest = line.partition(":")
+        label = label.strip()
+        if not label:
+            raise ParameterError("purposes", f"Ligne {number} : le nom de la catégorie manque.")
+        code = slug_code(label)
+        if code in seen:
+            raise ParameterError(
+                "purposes", f"Ligne {number} : la catégorie « {label} » est en double."
+            )
+        seen.add(code)
+        subs = [s.strip() for s in rest.split(";") if s.strip()]
+        sub_codes = [slug_code(s) for s in subs]
+        if len(set(sub_codes)) != len(sub_codes):
+            raise ParameterError("purposes", f"Ligne {number} : une sous-catégorie est en double.")
+        categories.append(
+            {
+                "code": code,
+                "label": label,
+                "subcategories": [
+                    {"code": c, "label": s} for c, s in zip(sub_codes, subs, strict=True)
+                ],
+            }
+        )
+    if not categories:
+        raise ParameterError("purposes", "Indiquez au moins une catégorie de projet éligible.")
+    return categories
+
+
+def format_purposes(purposes: list[dict[str, Any]]) -> str:
+    return "\n".join(
+        f"{p['label']} : " + " ; ".join(s["label"] for s in p["subcategories"]) for p in purposes
+    )
+
+
+def parse_labels(text: str, field_name: str) -> list[dict[str, str]]:
+    """One label a line (excluded purposes, reorientation schemes...)."""
+    items: list[dict[str, str]] = []
+    seen: set[str] = set()
+    for number, line in _lines(text):
+        code = slug_code(line)
+        if not code:
+            raise ParameterError(field_name, f"Ligne {number} : libellé vide.")
+        if code in seen:
+            raise ParameterError(field_name, f"Ligne {number} : « {line} » est en double.")
+        seen.add(code)
+        items.append({"code": code, "label": line})
+    return items
+
+
+def format_labels(items: list[dict[str, str]]) -> str:
+    return "\n".join(item["label"] for item in items)
+
+
+def parse_territory(text: str, communes: Mapping[str, str]) -> list[dict[str, Any]]:
+    """One commune a line: « code INSEE : code postal, code postal »; names come from `communes`."""
+    territory: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for number, line in _lines(text):
+        insee, _, rest = line.partition(":")
+        insee = insee.strip().upper()
+        if not _INSEE.match(insee):
+            raise ParameterError(
+                "territory",
+                f"Ligne {number} : « {insee} » n'est pas un code commune INSEE (5 caractères).",
+            )
+        if insee not in communes:
+            raise ParameterError(
+                "territory", f"Ligne {number} : le code commune INSEE {insee} est inconnu."
+            )
+        if insee in seen:
+            raise ParameterError("territory", f"Ligne {number} : la commune {insee} est en double.")
+        seen.add(insee)
+        postcodes = [p.strip() for p in rest.split(",") if p.strip()]
+        for postcode in postcodes:
+            if not _POSTCODE.match(postcode):
+                raise ParameterError(
+                    "territory",
+                    f"Ligne {number} : « {postcode} » n'est pas un code postal (5 chiffres).",
+                )
+        territory.append({"insee": insee, "name": communes[insee], "postcodes": postcodes})
+    if not territory:
+        raise ParameterError("territory", "Indiquez au moins une commune du territoire.")
+    return territory
+
+
+def format_territory(territory: list[dict[str, Any]]) -> str:
+    return "\n".join(f"{c['insee']} : {', '.join(c['postcodes'])}" for c in territory)
+
+
+def parse_usury_table(text: str) -> list[dict[str, str | None]]:
+    """One threshold a line: « date d'effet ; montant maximal (vide = au-delà) ; taux % »."""
+    rows: list[dict[str, str | None]] = []
+    for number, line in _lines(text):
+        parts = [p.strip() for p in line.split(";")]
+        if len(parts) != 3:
+            raise ParameterError(
+                "usury_thresholds",
+                f"Ligne {number} : trois valeurs attendues (date ; montant maximal ; taux).",
+            )
+        try:
+            valid_from = date.fromisoformat(parts[0])
+        except ValueError as exc:
+            raise ParameterError(
+                "usury_thresholds", f"Ligne {number} : date « {parts[0]} » invalide (AAAA-MM-JJ)."
+            ) from exc
+        try:
+            up_to = parse_decimal(parts[1]) if parts[1] else None
+            rate = parse_decimal(parts[2].rstrip("%").strip())
+        except ValueError as exc:
+            raise ParameterError("usury_thresholds", f"Ligne {number} : {exc}") from exc
+        if up_to is not None and up_to <= 0:
+            raise ParameterError(
+                "usury_thresholds", f"Ligne {number} : le montant doit être positif."
+            )
+        if not Decimal(0) < rate < Decimal(100):
+            raise ParameterError(
+                "usury_thresholds", f"Ligne {number} : le taux doit être compris entre 0 et 100 %."
+            )
+        rows.append(
+            {
+                "valid_from": valid_from.isoformat(),
+                "amount_up_to": f"{up_to:.2f}" if up_to is not None else None,
+                "rate_percent": f"{rate:.2f}",
+            }
+        )
+    if not rows:
+        raise ParameterError("usury_thresholds", "Indiquez au moins un seuil de l'usure.")
+    keys = [(r["valid_from"], r["amount_up_to"]) for r in rows]
+    if len(set(keys)) != len(keys):
+        raise ParameterError("usury_thresholds", "Deux seuils ont la même date et la même tranche.")
+    return sorted(
+        rows, key=lambda r: (r["valid_from"] or "", Decimal(r["amount_up_to"] or "Infinity"))
+    )
+
+
+def format_usury_table(rows: list[dict[str, str | None]]) -> str:
+    return "\n".join(
+        f"{r['valid_from']} ; {r['amount_up_to'] or ''} ; {r['rate_percent']}" for r in rows
+    )
+
+
+@dataclass(frozen=True)
+class ParameterCheck:
+    """The cross-field checks of a parameter set; `errors` maps field → French messages."""
+
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _both(values: Mapping[str, Any], first: str, second: str) -> bool:
+    return values.get(first) is not None and values.get(second) is not None
+
+
+def check_parameters(values: Mapping[str, Any]) -> ParameterCheck:
+    """Consistency of a full parameter set (bounds ordered, rates in range...)."""
+    errors: dict[str, list[str]] = {}
+
+    def fail(name: str, message: str) -> None:
+        errors.setdefault(name, []).append(message)
+
+    def check(name: str, condition: Callable[[], bool], message: str) -> None:
+        value = values.get(name)
+        if value is not None and not condition():
+            fail(name, message)
+
+    check("min_amount", lambda: values["min_amount"] > 0, "Le montant minimal doit être positif.")
+    if _both(values, "min_amount", "max_amount") and values["min_amount"] > values["max_amount"]:
+        fail("max_amount", "Le montant maximal doit être supérieur ou égal au montant minimal.")
+    check(
+        "min_months", lambda: values["min_months"] >= 1, "La durée minimale est d'au moins 1 mois."
+    )
+    if _both(values, "min_months", "max_months") and values["min_months"] > values["max_months"]:
+        fail("max_months", "La durée maximale doit être supérieure ou égale à la durée minimale.")
+    check(
+        "nominal_rate_percent",
+        lambda: Decimal(0) <= values["nominal_rate_percent"] < Decimal(100),
+        "Le taux nominal doit être compris entre 0 et 100 % (un taux négatif n'est pas possible).",
+    )
+    check(
+        "max_deferral_months",
+        lambda: values["max_deferral_months"] >= 0,
+        "Le différé maximal ne peut pas être négatif.",
+    )
+    if values.get("max_deferral_months") and not (
+        values.get("allow_interest_only_deferral") or values.get("allow_capitalised_deferral")
+    ):
+        fail("max_deferral_months", "Un différé est prévu : autorisez au moins un type de différé.")
+    for name, label in (
+        ("guarantee_rate_percent", "Le taux de garantie"),
+        ("max_debt_ratio_percent", "Le taux d'endettement maximal"),
+        ("loss_rate_reference_percent", "Le taux de sinistralité de référence"),
+    ):
+        value = values.get(name)
+        if value is not None and not Decimal(0) <= value <= Decimal(100):
+            fail(name, f"{label} doit être compris entre 0 et 100 %.")
+    check(
+        "min_remaining_income_per_uc_day",
+        lambda: values["min_remaining_income_per_uc_day"] >= 0,
+        "Le reste à vivre minimal ne peut pas être négatif.",
+    )
+    check(
+        "bonification_cap",
+        lambda: values["bonification_cap"] > 0,
+        "Le plafond de bonification doit être positif (laissez vide pour aucun plafond).",
+    )
+    return ParameterCheck(errors)

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from microcredit.programmes import views
+
+app_name = "programmes"
+
+urlpatterns = [
+    path("", views.programme_list, name="programme_list"),
+    path("<int:programme_id>/versions/<int:number>/", views.version_detail, name="version_detail"),
+    path("<int:programme_id>/nouvelle-version/", views.version_create, name="version_create"),
+]

@@ -1,0 +1,75 @@
+"""Scheme parameters: current version, history, new version (directeur·rice)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from microcredit.accounts.access import roles_required
+from microcredit.accounts.enums import CCAS_STAFF_ROLES, Role
+from microcredit.programmes import selectors, services
+from microcredit.programmes.forms import ProgrammeVersionForm
+from microcredit.programmes.models import ProgrammeVersion
+
+
+@roles_required(*CCAS_STAFF_ROLES)
+def programme_list(request: HttpRequest) -> HttpResponse:
+    programmes = selectors.access_programmes_for_membership(request.membership).prefetch_related(  # type: ignore[attr-defined]
+        "versions"
+    )
+    today = timezone.localdate()
+    rows = []
+    for programme in programmes:
+        versions = sorted(programme.versions.all(), key=lambda v: v.valid_from, reverse=True)
+        current = next((v for v in versions if v.valid_from <= today), None)
+        rows.append({"programme": programme, "versions": versions, "current": current})
+    return render(request, "programmes/programme_list.html", {"rows": rows, "today": today})
+
+
+@roles_required(*CCAS_STAFF_ROLES)
+def version_detail(request: HttpRequest, programme_id: int, number: int) -> HttpResponse:
+    programme = selectors.programme_for_membership_or_404(request.membership, programme_id)  # type: ignore[attr-defined]
+    version = ProgrammeVersion.objects.filter(programme=programme, number=number).first()
+    if version is None:
+        raise Http404("Version introuvable.")
+    current = selectors.version_in_force(programme, timezone.localdate())
+    return render(
+        request,
+        "programmes/version_detail.html",
+        {"programme": programme, "version": version, "is_current": current == version},
+    )
+
+
+@roles_required(Role.DIRECTOR)
+def version_create(request: HttpRequest, programme_id: int) -> HttpResponse:
+    programme = selectors.programme_for_membership_or_404(request.membership, programme_id)  # type: ignore[attr-defined]
+    base = selectors.latest_version(programme)
+    form = ProgrammeVersionForm(request.POST or None, base=base)
+    if request.method == "POST" and form.is_valid():
+        try:
+            version = services.programme_version_create(
+                actor=request.user,  # type: ignore[arg-type]
+                programme=programme,
+                valid_from=form.cleaned_data["valid_from"],
+                reason=form.cleaned_data["reason"],
+                values=form.parameter_values(),
+                today=timezone.localdate(),
+            )
+        except ValidationError as error:
+            for field, field_messages in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, field_messages)
+        else:
+            messages.success(
+                request,
+                f"Version {version.number} enregistrée : en vigueur à partir du "
+                f"{version.valid_from:%d/%m/%Y}.",
+            )
+            return redirect("programmes:version_detail", programme.pk, version.number)
+    return render(
+        request,
+        "programmes/version_form.html",
+        {"programme": programme, "form": form, "base": base},
+    )

@@ -1,0 +1,287 @@
+"""`microcredit simulate`: a loan's schedule, TAEG and totals, as a French table or as JSON.
+
+The command is mathematical: it checks what the loan engine checks (amount > 0, months ≥ 1,
+rate in [0, 100 %), deferral consistency), not a scheme's bounds.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any, NoReturn
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DatabaseError
+from django.utils import timezone
+
+from loan_engine import (
+    DeferralKind,
+    LoanEngineError,
+    LoanTerms,
+    Schedule,
+    annual_percentage_rate,
+    build_schedule,
+    format_eur,
+    format_percent,
+)
+from microcredit.programmes.selectors import public_programme, version_in_force
+
+EXIT_INVALID = 2
+DEFAULT_RATE_PERCENT = Decimal("1.75")
+_DEFERRAL_KINDS = {
+    DeferralKind.INTEREST_ONLY.value: DeferralKind.INTEREST_ONLY,
+    DeferralKind.CAPITALISED.value: DeferralKind.CAPITALISED,
+}
+
+# argparse's own (English) messages, in French.
+_ARGPARSE_MESSAGES = (
+    (
+        re.compile(r"the following arguments are required: (.+)"),
+        "option obligatoire manquante : {0}.",
+    ),
+    (re.compile(r"unrecognized arguments: (.+)"), "option inconnue : {0}."),
+    (re.compile(r"argument (\S+): expected one argument"), "l'option {0} attend une valeur."),
+    (
+        re.compile(r"argument (\S+): ignored explicit argument (.+)"),
+        "l'option {0} ne prend pas de valeur ({1}).",
+    ),
+    (re.compile(r"ambiguous option: (\S+)"), "option ambiguë : {0}."),
+)
+
+
+def _french_argparse_message(message: str) -> str:
+    for pattern, template in _ARGPARSE_MESSAGES:
+        match = pattern.search(message)
+        if match:
+            return template.format(*match.groups())
+    return f"arguments invalides ({message})."
+
+
+def _fail(message: str) -> CommandError:
+    return CommandError(message, returncode=EXIT_INVALID)
+
+
+def _money(value: Decimal) -> str:
+    """JSON amount: a string with exactly two decimals ("4.38")."""
+    return f"{value:.2f}"
+
+
+def _table_amount(value: Decimal) -> str:
+    """French number without the currency sign: « 3 000,00 »."""
+    return format_eur(value).removesuffix("\u00a0€")
+
+
+def parse_decimal(text: str, what: str) -> Decimal:
+    cleaned = text.strip().replace("\u202f", "").replace("\u00a0", "").replace(" ", "")
+    try:
+        value = Decimal(cleaned.replace(",", "."))
+    except InvalidOperation:
+        raise _fail(f"{what} invalide : « {text} » n'est pas un nombre.") from None
+    if not value.is_finite():
+        raise _fail(f"{what} invalide : « {text} » n'est pas un nombre.")
+    return value
+
+
+def parse_int(text: str, what: str) -> int:
+    if not re.fullmatch(r"\s*[+-]?\d+\s*", text):
+        raise _fail(f"{what} invalide : « {text} » n'est pas un nombre entier.")
+    return int(text)
+
+
+def schedule_as_json(schedule: Schedule, apr: Decimal) -> dict[str, Any]:
+    return {
+        "installment": _money(schedule.installment),
+        "apr": f"{apr:.2f}",
+        "total_interest": _money(schedule.total_interest),
+        "total_due": _money(schedule.total_due),
+        "rows": [
+            {
+                "number": row.number,
+                "due_date": row.due_date.isoformat(),
+                "payment": _money(row.payment),
+                "interest": _money(row.interest),
+                "principal": _money(row.principal),
+                "balance": _money(row.balance),
+            }
+            for row in schedule.rows
+        ],
+    }
+
+
+def schedule_as_table(schedule: Schedule, apr: Decimal) -> str:
+    headers = ("N°", "Échéance", "Mensualité", "Intérêts", "Capital", "Capital restant dû")
+    lines = [
+        (
+            str(row.number),
+            row.due_date.strftime("%d/%m/%Y"),
+            _table_amount(row.payment),
+            _table_amount(row.interest),
+            _table_amount(row.principal),
+            _table_amount(row.balance),
+        )
+        + (("différé",) if row.kind == "deferral" else ())
+        for row in schedule.rows
+    ]
+    widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(headers)]
+
+    def fmt(cells: tuple[str, ...]) -> str:
+        text = "  ".join(
+            cell.ljust(widths[i]) if i < 2 else cell.rjust(widths[i])
+            for i, cell in enumerate(cells[:6])
+        )
+        return f"{text}  ({cells[6]})" if len(cells) > 6 else text
+
+    out = [fmt(headers), "  ".join("-" * w for w in widths)]
+    out += [fmt(line) for line in lines]
+    terms = schedule.terms
+    out += [
+        "",
+        f"Mensualité : {format_eur(schedule.installment)}",
+        f"TAEG : {format_percent(apr)}",
+        f"Coût total des intérêts : {format_eur(schedule.total_interest)}",
+        f"Montant total dû : {format_eur(schedule.total_due)}",
+    ]
+    if terms.deferral_months:
+        kind = (
+            "partiel (intérêts seuls)"
+            if terms.deferral_kind is DeferralKind.INTEREST_ONLY
+            else "total (intérêts capitalisés)"
+        )
+        out.append(f"Différé : {terms.deferral_months} mois, {kind}")
+    return "\n".join(out)
+
+
+class Command(BaseCommand):
+    help = (
+        "Simule un prêt : échéancier, mensualité, TAEG, coût total. "
+        "Exemple : microcredit simulate --amount 3000 --months 36 --json"
+    )
+    requires_migrations_checks = False
+
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        from_command_line = parser.called_from_command_line
+
+        def error(message: str) -> NoReturn:
+            french = (
+                f"Erreur : {_french_argparse_message(message)} Aide : microcredit simulate --help"
+            )
+            if from_command_line:
+                sys.stderr.write(f"{french}\n")
+                sys.exit(EXIT_INVALID)
+            raise _fail(french)
+
+        parser.error = error  # type: ignore[method-assign]
+        return parser
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--amount", required=True, help="montant emprunté en euros (3000)")
+        parser.add_argument("--months", required=True, help="nombre de mensualités (36)")
+        parser.add_argument(
+            "--rate",
+            help="taux nominal annuel en % (1.75) ; par défaut celui du dispositif en vigueur",
+        )
+        parser.add_argument("--deferral-months", default="0", help="mois de différé (0)")
+        parser.add_argument(
+            "--deferral-kind",
+            help="type de différé : interest-only (partiel) ou capitalised (total)",
+        )
+        parser.add_argument(
+            "--start", help="date de décaissement AAAA-MM-JJ (par défaut : aujourd'hui)"
+        )
+        parser.add_argument("--json", action="store_true", help="sortie JSON")
+
+    def execute(self, *args: Any, **options: Any) -> str | None:
+        try:
+            return super().execute(*args, **options)
+        except CommandError as error:
+            if getattr(self, "_called_from_command_line", False):
+                # A French message alone, without Django's « CommandError: » prefix.
+                message = str(error)
+                sys.stderr.write(message if message.startswith("Erreur") else f"Erreur : {message}")
+                sys.stderr.write("\n")
+                sys.exit(error.returncode)
+            raise
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        terms = self._terms(options)
+        try:
+            schedule = build_schedule(terms)
+            apr = annual_percentage_rate(schedule)
+        except LoanEngineError as error:
+            raise _fail(str(error)) from error
+        if options["json"]:
+            self.stdout.write(json.dumps(schedule_as_json(schedule, apr), ensure_ascii=False))
+        else:
+            self.stdout.write(schedule_as_table(schedule, apr))
+
+    def _terms(self, options: dict[str, Any]) -> LoanTerms:
+        amount = parse_decimal(options["amount"], "Montant")
+        if amount <= 0:
+            raise _fail("Le montant doit être strictement positif.")
+        months = parse_int(options["months"], "Durée")
+        if months < 1:
+            raise _fail("La durée doit être d'au moins 1 mois.")
+        rate_percent = (
+            self._default_rate_percent()
+            if options["rate"] is None
+            else parse_decimal(options["rate"], "Taux")
+        )
+        if rate_percent < 0:
+            raise _fail("Le taux ne peut pas être négatif.")
+        deferral_months = parse_int(options["deferral_months"], "Différé")
+        if deferral_months < 0:
+            raise _fail("Le différé ne peut pas être négatif.")
+        kind_text = options["deferral_kind"]
+        if kind_text is None:
+            kind = DeferralKind.NONE
+        elif kind_text in _DEFERRAL_KINDS:
+            kind = _DEFERRAL_KINDS[kind_text]
+        else:
+            raise _fail(
+                f"Type de différé inconnu : « {kind_text} ». "
+                "Valeurs possibles : interest-only (partiel) ou capitalised (total)."
+            )
+        if deferral_months > 0 and kind is DeferralKind.NONE:
+            raise _fail(
+                "Un différé exige d'en préciser le type : --deferral-kind interest-only "
+                "(partiel) ou capitalised (total)."
+            )
+        if kind is not DeferralKind.NONE and deferral_months == 0:
+            raise _fail("Un type de différé est indiqué sans durée : précisez --deferral-months.")
+        start = self._start(options["start"])
+        try:
+            return LoanTerms(
+                principal=amount,
+                annual_rate=rate_percent / 100,
+                months=months,
+                disbursement_date=start,
+                deferral_months=deferral_months,
+                deferral_kind=kind,
+            )
+        except LoanEngineError as error:
+            raise _fail(str(error)) from error
+
+    @staticmethod
+    def _start(text: str | None) -> date:
+        if text is None:
+            return timezone.localdate()
+        try:
+            return date.fromisoformat(text.strip())
+        except ValueError:
+            raise _fail(
+                f"Date de décaissement invalide : « {text} ». Format attendu : AAAA-MM-JJ."
+            ) from None
+
+    @staticmethod
+    def _default_rate_percent() -> Decimal:
+        """The public scheme's rate in force today, or 1.75 % without a database."""
+        try:
+            programme = public_programme()
+            version = version_in_force(programme, timezone.localdate()) if programme else None
+        except DatabaseError:
+            return DEFAULT_RATE_PERCENT
+        return version.nominal_rate_percent if version else DEFAULT_RATE_PERCENT

@@ -1,0 +1,72 @@
+"""Appointment requests sent from the public simulator page (nothing else is stored)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxLengthValidator
+from django.db import models
+
+from microcredit.organisations.models import Organisation
+from microcredit.simulator.enums import ContactRequestStatus
+
+MESSAGE_MAX_LENGTH = 1000
+
+
+class ContactRequest(models.Model):
+    """A person asks the CCAS to call them back. Never holds the raw IP address."""
+
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name="organisation",
+        on_delete=models.PROTECT,
+        related_name="contact_requests",
+    )
+    first_name = models.CharField("prénom", max_length=100)
+    last_name = models.CharField("nom", max_length=100)
+    phone = models.CharField("téléphone", max_length=20, blank=True)
+    email = models.EmailField("e-mail", blank=True)
+    preferred_times = models.CharField("disponibilités", max_length=200, blank=True)
+    purpose_code = models.CharField("catégorie de projet", max_length=100, blank=True)
+    message = models.TextField(
+        "message", blank=True, validators=[MaxLengthValidator(MESSAGE_MAX_LENGTH)]
+    )
+    consent = models.BooleanField("accepte d'être contacté·e")
+    client_fingerprint = models.CharField(
+        "empreinte du poste (adresse IP hachée)", max_length=64, db_index=True
+    )
+    created_at = models.DateTimeField("reçue le", auto_now_add=True, db_index=True)
+    status = models.CharField(
+        "statut",
+        max_length=20,
+        choices=ContactRequestStatus.choices,
+        default=ContactRequestStatus.NEW,
+    )
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="suivie par",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "demande de rendez-vous"
+        verbose_name_plural = "demandes de rendez-vous"
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(phone="") | ~models.Q(email=""),
+                name="contact_request_phone_or_email",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(consent=True), name="contact_request_consent"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=ContactRequestStatus.values),
+                name="contact_request_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name} — {self.created_at:%d/%m/%Y %H:%M}"

@@ -1,0 +1,117 @@
+"""Writes of the public simulator: appointment requests only (simulations store nothing)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils.crypto import salted_hmac
+
+from microcredit.core.services import audit_event_create
+from microcredit.organisations.models import Organisation
+from microcredit.simulator import rules
+from microcredit.simulator.enums import ContactRequestStatus
+from microcredit.simulator.models import ContactRequest
+
+if TYPE_CHECKING:
+    from microcredit.accounts.models import User
+
+_FINGERPRINT_SALT = "microcredit.simulator.contact_request.client"
+
+
+class ContactRequestRefusedError(Exception):
+    """The request cannot be recorded (anti-spam limit); `message` is French, for the person."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def client_fingerprint(ip_address: str) -> str:
+    """Keyed SHA-256 of the client's IP address (salted with the secret key): enough to count
+    requests per client, never the address itself."""
+    return salted_hmac(_FINGERPRINT_SALT, ip_address, algorithm="sha256").hexdigest()
+
+
+def contact_request_create(
+    *,
+    organisation: Organisation,
+    first_name: str,
+    last_name: str,
+    phone: str,
+    email: str,
+    preferred_times: str,
+    purpose_code: str,
+    message: str,
+    consent: bool,
+    client_ip: str,
+    now: datetime,
+) -> ContactRequest:
+    """Record a request to be called back, unless the hourly limits are reached.
+
+    Raises:
+        ContactRequestRefusedError: more than 5 requests an hour from the same client, or more
+            than 3 an hour for the same phone number or e-mail address.
+    """
+    fingerprint = client_fingerprint(client_ip)
+    since = now - timedelta(hours=1)
+    with transaction.atomic():
+        recent = ContactRequest.objects.filter(created_at__gt=since)
+        same_contact = Q(pk__in=[])
+        if phone:
+            same_contact |= Q(phone=phone)
+        if email:
+            same_contact |= Q(email__iexact=email)
+        if rules.contact_rate_limited(
+            client_requests_last_hour=recent.filter(client_fingerprint=fingerprint).count(),
+            contact_requests_last_hour=recent.filter(same_contact).count(),
+        ):
+            raise ContactRequestRefusedError(rules.RATE_LIMIT_MESSAGE)
+        contact_request = ContactRequest(
+            organisation=organisation,
+            first_name=first_name,
+            last_name=last_name,
+            phone=phone,
+            email=email,
+            preferred_times=preferred_times,
+            purpose_code=purpose_code,
+            message=message,
+            consent=consent,
+            client_fingerprint=fingerprint,
+        )
+        contact_request.full_clean()
+        contact_request.save()
+        # No personal data in the audit trail: the row itself holds it.
+        audit_event_create(
+            actor=None,
+            action="contact_request.create",
+            obj=contact_request,
+            new_values={"status": contact_request.status, "purpose_code": purpose_code},
+        )
+    return contact_request
+
+
+def contact_request_status_change(
+    *, actor: User, contact_request: ContactRequest, status: str
+) -> ContactRequest:
+    """Staff mark a request as handled; the person who changes it becomes its handler."""
+    with transaction.atomic():
+        old_status = (
+            ContactRequest.objects.filter(pk=contact_request.pk)
+            .values_list("status", flat=True)
+            .get()
+        )
+        contact_request.status = ContactRequestStatus(status)
+        contact_request.handled_by = actor
+        contact_request.full_clean()
+        contact_request.save(update_fields=["status", "handled_by"])
+        audit_event_create(
+            actor=actor,
+            action="contact_request.status_change",
+            obj=contact_request,
+            old_values={"status": old_status},
+            new_values={"status": contact_request.status},
+        )
+    return contact_request

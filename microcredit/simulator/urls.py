@@ -1,0 +1,9 @@
+from django.urls import path
+
+from microcredit.simulator import views
+
+app_name = "simulator"
+
+urlpatterns = [
+    path("", views.simulator, name="simulator"),
+]

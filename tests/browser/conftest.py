@@ -1,0 +1,101 @@
+"""Playwright driving Debian's Chromium (/usr/bin/chromium) against the live test server.
+
+The browser is not downloaded by Playwright: `make test` installs Debian's chromium package.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; the test's ORM calls are still
+# synchronous and safe here.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@dataclass
+class PageProblems:
+    """Everything a person would notice as broken: CSP violations, script errors, 5xx."""
+
+    csp_violations: list[str] = field(default_factory=list)
+    js_errors: list[str] = field(default_factory=list)
+    server_errors: list[str] = field(default_factory=list)
+
+    def assert_none(self) -> None:
+        assert self.csp_violations == [], self.csp_violations
+        assert self.js_errors == [], self.js_errors
+        assert self.server_errors == [], self.server_errors
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("Chromium introuvable : `make test` l'installe avec apt-get (paquet chromium).")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(autouse=True)
+def seed_scheme(transactional_db: None) -> None:
+    """Transactional tests flush the database: put back the data migration's scheme."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("microcredit.programmes.migrations.0002_saint_etienne_scheme")
+    migration.create_saint_etienne(apps, None)
+
+
+@pytest.fixture
+def page(browser):  # type: ignore[no-untyped-def]
+    context = browser.new_context(locale="fr-FR")
+    page = context.new_page()
+    problems = PageProblems()
+
+    def on_console(message):  # type: ignore[no-untyped-def]
+        text = message.text
+        if "Content Security Policy" in text or "Content-Security-Policy" in text:
+            problems.csp_violations.append(text)
+        elif message.type == "error" and not text.startswith("Failed to load resource"):
+            problems.js_errors.append(text)
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: problems.js_errors.append(str(error)))
+    page.on(
+        "response",
+        lambda response: (
+            problems.server_errors.append(f"{response.status} {response.url}")
+            if response.status >= 500
+            else None
+        ),
+    )
+    page.problems = problems
+    yield page
+    context.close()
+
+
+def login(page, live_server, username: str, password: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{live_server.url}/compte/connexion/")
+    page.get_by_label("Nom d’utilisateur").fill(username)
+    page.get_by_label("Mot de passe").fill(password)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_load_state()

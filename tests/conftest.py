@@ -1,0 +1,92 @@
+"""Shared fixtures and guard rails for the whole suite."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.db import connection
+
+from microcredit.accounts.enums import ROLE_ORGANISATION_KIND, Role
+from microcredit.accounts.models import Membership, User
+from microcredit.organisations.models import Organisation
+
+PASSWORD = "un-mot-de-passe-de-test-solide"
+
+
+@pytest.fixture
+def saint_etienne(db: None) -> Organisation:
+    """The CCAS created by the data migration."""
+    return Organisation.objects.get(slug="ccas-saint-etienne")
+
+
+@pytest.fixture
+def bank(db: None) -> Organisation:
+    return Organisation.objects.get(slug="parcours-confiance")
+
+
+@pytest.fixture
+def social_structure(db: None) -> Organisation:
+    return Organisation.objects.get_or_create(
+        slug="structure-test", defaults={"kind": "social_structure", "name": "Structure test"}
+    )[0]
+
+
+@pytest.fixture
+def make_user(
+    saint_etienne: Organisation, bank: Organisation, social_structure: Organisation
+) -> Callable[..., User]:
+    """A user holding `role` in the organisation of the right kind (or the one given)."""
+    by_kind = {o.kind: o for o in (saint_etienne, bank, social_structure)}
+
+    def factory(
+        role: Role | None, username: str | None = None, organisation: Organisation | None = None
+    ) -> User:
+        name = username or (role.value if role else "sans-role")
+        user = User.objects.create_user(
+            username=name, password=PASSWORD, email=f"{name}@example.org", first_name=name.title()
+        )
+        if role is not None:
+            Membership.objects.create(
+                user=user,
+                organisation=organisation or by_kind[ROLE_ORGANISATION_KIND[role]],
+                role=role,
+            )
+        return user
+
+    return factory
+
+
+@pytest.fixture
+def client_for(client, make_user):  # type: ignore[no-untyped-def]
+    """A test client logged in as a new user with `role`."""
+
+    def factory(role: Role | None, **kwargs):  # type: ignore[no-untyped-def]
+        user = make_user(role, **kwargs)
+        client.force_login(user)
+        client.user = user
+        return client
+
+    return factory
+
+
+class QueryCounter:
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        self.count += 1
+        return execute(sql, params, many, context)
+
+
+@pytest.fixture
+def count_queries() -> Callable[[Callable[[], object]], int]:
+    """Run a callable and return how many SQL queries it made."""
+
+    def run(action: Callable[[], object]) -> int:
+        counter = QueryCounter()
+        with connection.execute_wrapper(counter):
+            action()
+        return counter.count
+
+    return run

@@ -1,0 +1,127 @@
+"""Every URL pattern of the project declares who may reach it, and the rule holds.
+
+A new view without an access rule fails here, so no page can escape the access rules unnoticed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from microcredit.accounts.access import AUTHENTICATED, PUBLIC
+from microcredit.accounts.enums import Role
+
+# Django's admin protects itself (staff only, its own login page).
+ADMIN_PREFIX = "admin/"
+
+# Example arguments for the URL parameters of the project.
+SAMPLE_KWARGS = {
+    "slug": "ccas-saint-etienne",
+    "programme_id": "{programme_id}",
+    "number": "1",
+    "uidb64": "MQ",
+    "token": "set-password",
+}
+
+
+def walk(patterns, prefix: str = "", namespace: str = "") -> Iterator[tuple[str, str, URLPattern]]:  # type: ignore[no-untyped-def]
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from walk(entry.url_patterns, prefix + str(entry.pattern), ns)
+        elif isinstance(entry, URLPattern):
+            yield prefix + str(entry.pattern), f"{namespace}{entry.name}", entry
+
+
+PROJECT_PATTERNS = [
+    (route, name, p)
+    for route, name, p in walk(get_resolver().url_patterns)
+    if not route.startswith(ADMIN_PREFIX)
+]
+
+
+def access_rule(pattern: URLPattern) -> object:
+    callback = pattern.callback
+    return getattr(callback, "access_rule", None) or getattr(
+        getattr(callback, "view_class", None), "access_rule", None
+    )
+
+
+def test_every_view_declares_an_access_rule() -> None:
+    missing = [name for _route, name, p in PROJECT_PATTERNS if access_rule(p) is None]
+    assert missing == [], f"Views without an access rule: {missing}"
+
+
+def url_for(name: str, pattern: URLPattern, programme_id: int) -> str:
+    kwargs = {
+        key: value.format(programme_id=programme_id)
+        for key, value in SAMPLE_KWARGS.items()
+        if key in pattern.pattern.regex.groupindex
+    }
+    return reverse(name, kwargs=kwargs)
+
+
+@pytest.fixture
+def programme_id(saint_etienne) -> int:  # type: ignore[no-untyped-def]
+    return saint_etienne.programmes.get().pk
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("route", "name", "pattern"), PROJECT_PATTERNS, ids=[n for _r, n, _p in PROJECT_PATTERNS]
+)
+def test_anonymous_is_sent_to_login_except_on_public_pages(
+    client, programme_id, route, name, pattern
+) -> None:  # type: ignore[no-untyped-def]
+    url = url_for(name, pattern, programme_id)
+    response = client.get(url)
+    if access_rule(pattern) == PUBLIC:
+        assert response.status_code in {200, 302, 404, 405}, url
+        if response.status_code == 302:
+            assert not response["Location"].startswith(reverse("accounts:login")), url
+    else:
+        assert response.status_code == 302, url
+        assert response["Location"].startswith(reverse("accounts:login")), url
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", list(Role))
+@pytest.mark.parametrize(
+    ("route", "name", "pattern"), PROJECT_PATTERNS, ids=[n for _r, n, _p in PROJECT_PATTERNS]
+)
+def test_each_role_reaches_exactly_what_its_rule_allows(
+    client_for, programme_id, role, route, name, pattern
+) -> None:  # type: ignore[no-untyped-def]
+    if name == "accounts:logout":
+        pytest.skip("POST only; covered by the account tests")
+    client = client_for(role)
+    url = url_for(name, pattern, programme_id)
+    response = client.get(url)
+    rule = access_rule(pattern)
+    if rule in (PUBLIC, AUTHENTICATED):
+        assert response.status_code in {200, 302, 404, 405}, (url, response.status_code)
+    elif role in rule:  # type: ignore[operator]
+        assert response.status_code == 200, (url, response.status_code)
+    else:
+        assert response.status_code == 403, (url, response.status_code)
+    if response.status_code == 200 and response.get("Content-Type", "").startswith("text/html"):
+        assert "INVALID_TEMPLATE_VARIABLE" not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_admin_is_for_technical_staff_only(client_for) -> None:  # type: ignore[no-untyped-def]
+    assert client_for(Role.DIRECTOR).get("/admin/").status_code == 302
+    admin_client = client_for(Role.ADMIN, username="tech")
+    admin_client.user.is_staff = admin_client.user.is_superuser = True
+    admin_client.user.save()
+    assert admin_client.get("/admin/").status_code == 200
+
+
+def test_no_route_is_left_unlisted() -> None:
+    # Guard against a silent change of the walker: the project has pages in every app.
+    names = {name.split(":")[0] for _r, name, _p in PROJECT_PATTERNS}
+    assert {"core", "accounts", "programmes", "simulator"} <= names
+    assert all(re.match(r"^[\w/<>:.-]*$", route) for route, _n, _p in PROJECT_PATTERNS)
