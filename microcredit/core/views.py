@@ -62,8 +62,9 @@ def theme_css(request: HttpRequest, slug: str) -> HttpResponse:
     """The organisation's colour as CSS custom properties (no inline style: strict CSP)."""
     organisation = get_object_or_404(Organisation, slug=slug)
     colour = organisation.theme_colour
+    # Pico declares its colours on `:root:not([data-theme=dark])`: match its specificity.
     css = (
-        ":root{"
+        ":root:not([data-theme=dark]),:root{"
         f"--mc-primary:{colour};"
         f"--pico-primary:{colour};--pico-primary-background:{colour};"
         f"--pico-primary-border:{colour};--pico-primary-underline:{colour};"
