@@ -34,11 +34,9 @@ def home(request: HttpRequest) -> HttpResponse:
         return render(request, "core/home/no_membership.html")
     context = {"membership": membership}
     if membership.role in (Role.DIRECTOR, Role.REFERENT, Role.AGENT, Role.ADMIN):
-        today = timezone.localdate()
-        programmes = programme_selectors.access_programmes_for_membership(membership)
-        context["programmes"] = [
-            (p, programme_selectors.version_in_force(p, today)) for p in programmes
-        ]
+        context["programmes"] = programme_selectors.programme_overviews_for_membership(
+            membership, timezone.localdate()
+        )
     return render(request, HOME_TEMPLATES[membership.role], context)
 
 

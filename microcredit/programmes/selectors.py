@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
@@ -38,6 +39,25 @@ def version_in_force(programme: Programme, on_date: date) -> ProgrammeVersion | 
         .order_by("-valid_from")
         .first()
     )
+
+
+@dataclass(frozen=True)
+class ProgrammeOverview:
+    programme: Programme
+    versions: list[ProgrammeVersion]  # newest first
+    current: ProgrammeVersion | None  # the version in force on the given date
+
+
+def programme_overviews_for_membership(
+    membership: Membership | None, on_date: date
+) -> list[ProgrammeOverview]:
+    """The member's schemes with all their versions and the one in force: two queries in all."""
+    overviews = []
+    for programme in access_programmes_for_membership(membership).prefetch_related("versions"):
+        versions = sorted(programme.versions.all(), key=lambda v: v.valid_from, reverse=True)
+        current = next((v for v in versions if v.valid_from <= on_date), None)
+        overviews.append(ProgrammeOverview(programme, versions, current))
+    return overviews
 
 
 def latest_version(programme: Programme) -> ProgrammeVersion | None:

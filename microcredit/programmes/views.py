@@ -17,15 +17,8 @@ from microcredit.programmes.models import ProgrammeVersion
 
 @roles_required(*CCAS_STAFF_ROLES)
 def programme_list(request: HttpRequest) -> HttpResponse:
-    programmes = selectors.access_programmes_for_membership(request.membership).prefetch_related(  # type: ignore[attr-defined]
-        "versions"
-    )
     today = timezone.localdate()
-    rows = []
-    for programme in programmes:
-        versions = sorted(programme.versions.all(), key=lambda v: v.valid_from, reverse=True)
-        current = next((v for v in versions if v.valid_from <= today), None)
-        rows.append({"programme": programme, "versions": versions, "current": current})
+    rows = selectors.programme_overviews_for_membership(request.membership, today)  # type: ignore[attr-defined]
     return render(request, "programmes/programme_list.html", {"rows": rows, "today": today})
 
 

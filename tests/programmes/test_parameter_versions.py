@@ -186,3 +186,35 @@ def test_version_in_force_follows_the_dates(programme) -> None:  # type: ignore[
     assert version_in_force(programme, date(2029, 12, 31)) == v1
     assert version_in_force(programme, date(2030, 1, 1)) == v2
     assert version_in_force(programme, date(2009, 1, 1)) is None
+
+
+def add_programme_with_versions(organisation: Organisation, slug: str, count: int) -> None:
+    base = Programme.objects.get(slug="micro-credit-personnel").versions.get(number=1)
+    programme = Programme.objects.create(organisation=organisation, name=slug, slug=slug)
+    fields = [
+        f.name
+        for f in ProgrammeVersion._meta.concrete_fields
+        if f.name not in {"id", "programme", "number", "valid_from", "created_at"}
+    ]
+    for number in range(1, count + 1):
+        ProgrammeVersion.objects.create(
+            **{name: getattr(base, name) for name in fields},
+            programme=programme,
+            number=number,
+            valid_from=date(2020 + number, 1, 1),
+        )
+
+
+@pytest.mark.parametrize("url_name", ["core:home", "programmes:programme_list"])
+def test_page_queries_do_not_grow_with_schemes_and_versions(
+    client_for, saint_etienne, count_queries, url_name
+) -> None:  # type: ignore[no-untyped-def]
+    client = client_for(Role.DIRECTOR)
+    url = reverse(url_name)
+    client.get(url)  # warm caches (content types, session)
+    few = count_queries(lambda: client.get(url))
+    for n in range(5):
+        add_programme_with_versions(saint_etienne, f"dispositif-{n}", count=3)
+    many = count_queries(lambda: client.get(url))
+    assert many == few
+    assert "dispositif-4" in client.get(url).content.decode()
