@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 from django_otp import login as otp_login
 
 from microcredit.accounts import services
@@ -26,7 +27,11 @@ login = public(
 logout = authenticated(auth_views.LogoutView.as_view())
 password_change = authenticated(
     auth_views.PasswordChangeView.as_view(
-        template_name="accounts/password_change.html",
+        template_name="accounts/form_page.html",
+        extra_context={
+            "page_title": _("Changer mon mot de passe"),
+            "submit_label": _("Enregistrer"),
+        },
         success_url=reverse_lazy("accounts:password_change_done"),
     )
 )
@@ -35,7 +40,11 @@ password_change_done = authenticated(
 )
 password_reset = public(
     auth_views.PasswordResetView.as_view(
-        template_name="accounts/password_reset.html",
+        template_name="accounts/form_page.html",
+        extra_context={
+            "page_title": _("Mot de passe oublié"),
+            "submit_label": _("Recevoir un lien par e-mail"),
+        },
         email_template_name="accounts/email/password_reset.txt",
         subject_template_name="accounts/email/password_reset_subject.txt",
         success_url=reverse_lazy("accounts:password_reset_done"),
@@ -46,7 +55,11 @@ password_reset_done = public(
 )
 password_reset_confirm = public(
     auth_views.PasswordResetConfirmView.as_view(
-        template_name="accounts/password_reset_confirm.html",
+        template_name="accounts/form_page.html",
+        extra_context={
+            "page_title": _("Choisir un nouveau mot de passe"),
+            "submit_label": _("Enregistrer"),
+        },
         success_url=reverse_lazy("accounts:password_reset_complete"),
     )
 )

@@ -119,3 +119,10 @@ def test_passwords_are_hashed_with_argon2_outside_tests() -> None:
     from config.settings import base
 
     assert base.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
+
+
+def test_an_invalid_reset_link_says_so_in_french(client) -> None:  # type: ignore[no-untyped-def]
+    url = reverse("accounts:password_reset_confirm", args=["MQ", "jeton-invalide"])
+    content = client.get(url, follow=True).content.decode()
+    assert "plus valable" in content
+    assert "<form" not in content.split('id="contenu"')[1].split("</main>")[0]
