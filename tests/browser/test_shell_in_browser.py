@@ -94,3 +94,12 @@ def test_director_changes_a_parameter_through_the_form(page, live_server, demo) 
     assert "montant maximal doit être supérieur" in page.content()
     assert programme.versions.count() == 1
     page.problems.assert_none()
+
+
+def test_the_organisation_colour_reaches_the_buttons(page, live_server) -> None:  # type: ignore[no-untyped-def]
+    # The CCAS of the data migration has #1e40af; Pico's default primary is a lighter blue.
+    page.goto(f"{live_server.url}/compte/connexion/")
+    button = page.get_by_role("button", name="Se connecter")
+    colour = button.evaluate("element => getComputedStyle(element).backgroundColor")
+    assert colour == "rgb(30, 64, 175)"
+    page.problems.assert_none()
