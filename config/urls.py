@@ -12,6 +12,9 @@ urlpatterns = [
     path("compte/", include("microcredit.accounts.urls")),
     path("parametres/", include("microcredit.programmes.urls")),
     path("simulateur/", include("microcredit.simulator.urls")),
+    path("demandeurs/", include("microcredit.applicants.urls")),
+    path("dossiers/", include("microcredit.dossiers.urls")),
+    path("pieces/", include("microcredit.documents.urls")),
     path("langue/", public(set_language), name="set_language"),
     path("admin/", admin.site.urls),
 ]

@@ -25,11 +25,17 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "csp",
     "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
     "microcredit.core",
     "microcredit.accounts",
     "microcredit.organisations",
     "microcredit.programmes",
     "microcredit.simulator",
+    "microcredit.applicants",
+    "microcredit.dossiers",
+    "microcredit.documents",
+    "microcredit.commissions",
 ]
 
 MIDDLEWARE = [
@@ -165,6 +171,15 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# The address links in e-mails point to.
+SITE_URL = "http://127.0.0.1:8000"
+
+# Background tasks (django-tasks): run immediately here; production uses the database backend and
+# its worker (`microcredit db_worker`), see config/settings/prod.py.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+# Dossier documents: PDF, JPEG or PNG, at most this many bytes each.
+DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
 DEFAULT_FROM_EMAIL = "micro-credit@ccas.invalid"
 
 # The organisation shown on public pages (simulator, login) when several are hosted.

@@ -27,3 +27,9 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "0") == "1"
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "micro-credit@ccas.invalid")
+SITE_URL = os.environ.get(
+    "SITE_URL", "https://" + (ALLOWED_HOSTS[0] if ALLOWED_HOSTS else "localhost")
+)
+
+# Background tasks are stored in the database and run by `microcredit db_worker`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

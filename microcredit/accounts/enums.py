@@ -30,3 +30,12 @@ CCAS_STAFF_ROLES = frozenset({Role.REFERENT, Role.AGENT, Role.DIRECTOR, Role.ADM
 TWO_FACTOR_ROLES = frozenset(
     {Role.REFERENT, Role.AGENT, Role.DIRECTOR, Role.ADMIN, Role.COMMITTEE_MEMBER, Role.BANK_ADVISER}
 )
+# Staff who work the dossiers of their organisation (the technical administrator does not:
+# need-to-know access to personal data).
+DOSSIER_STAFF_ROLES = frozenset({Role.REFERENT, Role.AGENT, Role.DIRECTOR})
+# Everyone who may see some dossiers, each through their own rule (see dossiers.selectors).
+DOSSIER_ROLES = DOSSIER_STAFF_ROLES | {
+    Role.COMMITTEE_MEMBER,
+    Role.BANK_ADVISER,
+    Role.PARTNER_WORKER,
+}

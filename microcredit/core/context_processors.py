@@ -8,12 +8,14 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 
-from microcredit.accounts.enums import CCAS_STAFF_ROLES, Role
+from microcredit.accounts.enums import CCAS_STAFF_ROLES, DOSSIER_ROLES, Role
 from microcredit.organisations.models import Organisation
 
 
 def _navigation(role: str | None) -> list[dict[str, str]]:
     items = [{"label": "Accueil", "url": reverse("core:home")}]
+    if role in DOSSIER_ROLES:
+        items.append({"label": "Dossiers", "url": reverse("dossiers:list")})
     if role in CCAS_STAFF_ROLES:
         items.append(
             {"label": "Paramètres du dispositif", "url": reverse("programmes:programme_list")}

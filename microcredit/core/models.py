@@ -31,3 +31,28 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}#{self.object_id}"
+
+
+class AccessLog(models.Model):
+    """One read of a person's data: who saw what, when (append-only)."""
+
+    at = models.DateTimeField("date", auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="utilisateur",
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    action = models.CharField("consultation", max_length=60)
+    object_type = models.CharField("type d'objet", max_length=80, blank=True)
+    object_id = models.CharField("identifiant", max_length=64, blank=True)
+    detail = models.CharField("détail", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "consultation de données personnelles"
+        verbose_name_plural = "journal des consultations"
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}#{self.object_id}"

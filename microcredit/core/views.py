@@ -7,12 +7,17 @@ import mimetypes
 from django.db import DatabaseError, connection
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from microcredit.accounts.access import authenticated, public
-from microcredit.accounts.enums import Role
+from microcredit.accounts.enums import DOSSIER_ROLES, Role
+from microcredit.accounts.models import Membership
+from microcredit.dossiers import selectors as dossier_selectors
+from microcredit.dossiers.enums import DossierState
+from microcredit.dossiers.workflow import FINAL_STATES
 from microcredit.organisations.models import Organisation
 from microcredit.programmes import selectors as programme_selectors
 
@@ -33,11 +38,49 @@ def home(request: HttpRequest) -> HttpResponse:
     if membership is None:
         return render(request, "core/home/no_membership.html")
     context = {"membership": membership}
+    if membership.role in DOSSIER_ROLES:
+        context["todo"] = _todo(request, membership)
     if membership.role in (Role.DIRECTOR, Role.REFERENT, Role.AGENT, Role.ADMIN):
         context["programmes"] = programme_selectors.programme_overviews_for_membership(
             membership, timezone.localdate()
         )
     return render(request, HOME_TEMPLATES[membership.role], context)
+
+
+# The states each role has work in, shown on its home page with their counts.
+TODO_STATES: dict[str, tuple[DossierState, ...]] = {
+    Role.REFERENT: (
+        DossierState.RECEPTION,
+        DossierState.DIAGNOSIS,
+        DossierState.INSTRUCTION,
+        DossierState.ADJOURNED,
+        DossierState.DISBURSED,
+    ),
+    Role.AGENT: (
+        DossierState.RECEPTION,
+        DossierState.INSTRUCTION,
+        DossierState.READY_FOR_COMMITTEE,
+    ),
+    Role.DIRECTOR: tuple(s for s in DossierState if s not in FINAL_STATES),
+    Role.COMMITTEE_MEMBER: (DossierState.READY_FOR_COMMITTEE,),
+    Role.BANK_ADVISER: (
+        DossierState.TRANSMITTED_TO_BANK,
+        DossierState.GRANTED,
+        DossierState.DISBURSED,
+    ),
+    Role.PARTNER_WORKER: tuple(DossierState),
+}
+
+
+def _todo(request: HttpRequest, membership: Membership) -> list[dict[str, object]]:
+    counts = dossier_selectors.state_counts(request.user, membership)  # type: ignore[arg-type]
+    base = reverse("dossiers:list")
+    mine = "&mes=1" if membership.role == Role.REFERENT else ""
+    return [
+        {"label": state.label, "count": counts[state], "url": f"{base}?etat={state}{mine}"}
+        for state in TODO_STATES[membership.role]
+        if counts.get(state)
+    ]
 
 
 @public

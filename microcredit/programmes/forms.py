@@ -83,6 +83,13 @@ class ProgrammeVersionForm(forms.ModelForm):  # type: ignore[type-arg]
     territory_text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
     reorientation_text = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), required=False)
     usury_text = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}))
+    required_documents_text = forms.CharField(
+        label="Pièces à fournir",
+        help_text="Une pièce par ligne : « Libellé » pour tous les projets, ou « Libellé : "
+        "Catégorie ; Catégorie » pour certaines catégories seulement.",
+        widget=forms.Textarea(attrs={"rows": 8}),
+        required=False,
+    )
 
     class Meta:
         model = ProgrammeVersion
@@ -99,6 +106,10 @@ class ProgrammeVersionForm(forms.ModelForm):  # type: ignore[type-arg]
                 initial.setdefault(name, getattr(base, name))
             for form_name, model_name, _parse, fmt, _label, _help in LIST_FIELDS:
                 initial.setdefault(form_name, fmt(getattr(base, model_name)))
+            initial.setdefault(
+                "required_documents_text",
+                rules.format_required_documents(base.required_documents, base.purposes),
+            )
         super().__init__(*args, initial=initial, **kwargs)
         self.fields["reason"].required = True
         self.fields["reason"].error_messages["required"] = "Indiquez le motif du changement."
@@ -117,6 +128,13 @@ class ProgrammeVersionForm(forms.ModelForm):  # type: ignore[type-arg]
                 self.parsed[model_name] = parse(text)
             except rules.ParameterError as error:
                 self.add_error(form_name, error.message)
+        if "purposes" in self.parsed:
+            try:
+                self.parsed["required_documents"] = rules.parse_required_documents(
+                    cleaned.get("required_documents_text") or "", self.parsed["purposes"]
+                )
+            except rules.ParameterError as error:
+                self.add_error("required_documents_text", error.message)
         check = rules.check_parameters({name: cleaned.get(name) for name in SCALAR_FIELDS})
         for name, messages in check.errors.items():
             for message in messages:

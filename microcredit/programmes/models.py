@@ -81,6 +81,9 @@ class ProgrammeVersion(models.Model):
     excluded_purposes = models.JSONField("demandes exclues")
     territory = models.JSONField("territoire (communes et codes postaux)")
     reorientation_schemes = models.JSONField("dispositifs de réorientation", default=list)
+    required_documents = models.JSONField(
+        "pièces à fournir (par catégorie de projet)", default=list, blank=True
+    )
 
     # Bonification
     bonification_enabled = models.BooleanField("bonification de la dernière mensualité")
@@ -158,6 +161,25 @@ class ProgrammeVersion(models.Model):
             }
             for r in self.usury_thresholds
         ]
+
+    def required_documents_for(self, purpose_code: str) -> list[dict[str, Any]]:
+        """The documents a dossier of this purpose category must hold (empty list = all)."""
+        return [
+            d
+            for d in self.required_documents
+            if not d.get("purposes") or purpose_code in d["purposes"]
+        ]
+
+    def purpose_label(self, code: str) -> str:
+        return next((p["label"] for p in self.purposes if p["code"] == code), code)
+
+    def subcategory_label(self, category: str, code: str) -> str:
+        for purpose in self.purposes:
+            if purpose["code"] == category:
+                for sub in purpose["subcategories"]:
+                    if sub["code"] == code:
+                        return str(sub["label"])
+        return code
 
     def commune_codes(self) -> list[str]:
         return [c["insee"] for c in self.territory]

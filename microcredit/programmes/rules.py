@@ -106,6 +106,48 @@ def format_labels(items: list[dict[str, str]]) -> str:
     return "\n".join(item["label"] for item in items)
 
 
+def parse_required_documents(text: str, purposes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One document a line: « Libellé » (every project) or « Libellé : Catégorie ; Catégorie »."""
+    by_code = {p["code"]: p for p in purposes}
+    items: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for number, line in _lines(text):
+        label, _, rest = line.partition(":")
+        label = label.strip()
+        code = slug_code(label)
+        if not code:
+            raise ParameterError("required_documents", f"Ligne {number} : libellé vide.")
+        if code in seen:
+            raise ParameterError(
+                "required_documents", f"Ligne {number} : « {label} » est en double."
+            )
+        seen.add(code)
+        categories = []
+        for name in (c.strip() for c in rest.split(";") if c.strip()):
+            category = slug_code(name)
+            if category not in by_code:
+                raise ParameterError(
+                    "required_documents",
+                    f"Ligne {number} : « {name} » n'est pas une catégorie de projet éligible.",
+                )
+            categories.append(category)
+        items.append({"code": code, "label": label, "purposes": categories})
+    return items
+
+
+def format_required_documents(items: list[dict[str, Any]], purposes: list[dict[str, Any]]) -> str:
+    labels = {p["code"]: p["label"] for p in purposes}
+    return "\n".join(
+        item["label"]
+        + (
+            " : " + " ; ".join(labels.get(c, c) for c in item["purposes"])
+            if item["purposes"]
+            else ""
+        )
+        for item in items
+    )
+
+
 def parse_territory(text: str, communes: Mapping[str, str]) -> list[dict[str, Any]]:
     """One commune a line: « code INSEE : code postal, code postal »; names come from `communes`."""
     territory: list[dict[str, Any]] = []

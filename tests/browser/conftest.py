@@ -61,8 +61,12 @@ def seed_scheme(transactional_db: None) -> None:
 
     from django.apps import apps
 
-    migration = import_module("microcredit.programmes.migrations.0002_saint_etienne_scheme")
-    migration.create_saint_etienne(apps, None)
+    import_module(
+        "microcredit.programmes.migrations.0002_saint_etienne_scheme"
+    ).create_saint_etienne(apps, None)
+    import_module("microcredit.programmes.migrations.0003_required_documents").fill_initial_version(
+        apps, None
+    )
 
 
 @pytest.fixture

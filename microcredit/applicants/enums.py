@@ -1,0 +1,40 @@
+from django.db import models
+
+
+class FamilySituation(models.TextChoices):
+    SINGLE = "single", "célibataire"
+    MARRIED = "married", "marié·e"
+    CIVIL_PARTNERSHIP = "civil_partnership", "pacsé·e"
+    COHABITING = "cohabiting", "en concubinage"
+    SEPARATED = "separated", "séparé·e"
+    DIVORCED = "divorced", "divorcé·e"
+    WIDOWED = "widowed", "veuf ou veuve"
+
+
+class Activity(models.TextChoices):
+    PERMANENT_JOB = "permanent_job", "salarié·e en CDI à temps plein"
+    PART_TIME = "part_time", "salarié·e à temps partiel"
+    PRECARIOUS = "precarious", "contrat précaire (CDD, intérim, contrat aidé)"
+    JOB_SEEKER = "job_seeker", "demandeur·se d'emploi"
+    TRAINING = "training", "en formation"
+    SELF_EMPLOYED = "self_employed", "travailleur·se indépendant·e"
+    RETIRED = "retired", "retraité·e"
+    DISABILITY = "disability", "en invalidité ou bénéficiaire de l'AAH"
+    INACTIVE = "inactive", "sans activité"
+    OTHER = "other", "autre"
+
+
+class HousingStatus(models.TextChoices):
+    TENANT_PRIVATE = "tenant_private", "locataire (parc privé)"
+    TENANT_SOCIAL = "tenant_social", "locataire (logement social)"
+    OWNER = "owner", "propriétaire"
+    HOSTED_FREE = "hosted_free", "hébergé·e à titre gratuit"
+    FURNISHED_OR_HOSTEL = "furnished_or_hostel", "meublé, foyer ou résidence sociale"
+    HOMELESS = "homeless", "sans logement"
+
+
+class Relationship(models.TextChoices):
+    SPOUSE = "spouse", "conjoint·e"
+    CHILD = "child", "enfant"
+    OTHER_RELATIVE = "other_relative", "autre parent"
+    OTHER = "other", "autre personne"

@@ -1,0 +1,59 @@
+"""Forms of the applicant pages: identity, contact, address, situation; household members."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from microcredit.applicants.models import Applicant, HouseholdMember
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class ApplicantForm(forms.ModelForm):  # type: ignore[type-arg]
+    confirm_not_duplicate = forms.BooleanField(
+        label="Il s'agit bien d'une autre personne que celle(s) déjà enregistrée(s)",
+        required=False,
+    )
+
+    class Meta:
+        model = Applicant
+        fields = [
+            "last_name",
+            "first_name",
+            "birth_date",
+            "email",
+            "phone",
+            "address",
+            "postcode",
+            "commune_code",
+            "family_situation",
+            "activity",
+            "housing_status",
+        ]
+        widgets = {"birth_date": DATE_WIDGET}
+        help_texts = {
+            "commune_code": "Le code commune INSEE (Saint-Étienne : 42218), pas le code postal.",
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["birth_date"].widget.attrs["autocomplete"] = "off"
+
+    def _post_clean(self) -> None:
+        # The service fills and validates the instance (commune name, search key).
+        pass
+
+    def values(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class HouseholdMemberForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = HouseholdMember
+        fields = ["first_name", "birth_date", "relationship"]
+        widgets = {"birth_date": DATE_WIDGET}
+
+    def _post_clean(self) -> None:
+        pass

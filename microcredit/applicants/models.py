@@ -1,0 +1,80 @@
+"""Applicants (people who ask for a micro-credit) and the members of their household."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+
+from microcredit.applicants.enums import Activity, FamilySituation, HousingStatus, Relationship
+from microcredit.organisations.models import Organisation
+
+postcode_validator = RegexValidator(r"^\d{5}$", "Le code postal compte 5 chiffres.")
+insee_validator = RegexValidator(
+    r"^(\d{5}|2[AB]\d{3})$", "Le code commune INSEE compte 5 caractères (par exemple 42218)."
+)
+
+
+class Applicant(models.Model):
+    """A person received by the CCAS. No social-security number is ever stored."""
+
+    organisation = models.ForeignKey(
+        Organisation, verbose_name="organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    last_name = models.CharField("nom", max_length=100)
+    first_name = models.CharField("prénom", max_length=100)
+    birth_date = models.DateField("date de naissance")
+    email = models.EmailField("e-mail", blank=True)
+    phone = models.CharField("téléphone", max_length=20, blank=True)
+    address = models.CharField("adresse", max_length=250)
+    postcode = models.CharField("code postal", max_length=5, validators=[postcode_validator])
+    commune_code = models.CharField(
+        "code commune INSEE", max_length=5, validators=[insee_validator]
+    )
+    commune_name = models.CharField("commune", max_length=100)
+    family_situation = models.CharField(
+        "situation familiale", max_length=20, choices=FamilySituation.choices
+    )
+    activity = models.CharField("activité", max_length=20, choices=Activity.choices)
+    housing_status = models.CharField("logement", max_length=20, choices=HousingStatus.choices)
+    # Lower-case, accent-free "last first" for search and the duplicate warning.
+    search_name = models.CharField("nom normalisé", max_length=210, editable=False, db_index=True)
+    created_at = models.DateTimeField("créé le", auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="créé par",
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "demandeur"
+        verbose_name_plural = "demandeurs"
+        ordering = ["last_name", "first_name", "id"]
+        indexes = [models.Index(fields=["organisation", "search_name", "birth_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name.upper()}"
+
+
+class HouseholdMember(models.Model):
+    """Another person of the applicant's household (the applicant is not listed here)."""
+
+    applicant = models.ForeignKey(
+        Applicant, verbose_name="demandeur", on_delete=models.CASCADE, related_name="members"
+    )
+    first_name = models.CharField("prénom", max_length=100)
+    birth_date = models.DateField("date de naissance")
+    relationship = models.CharField("lien", max_length=20, choices=Relationship.choices)
+
+    class Meta:
+        verbose_name = "membre du ménage"
+        verbose_name_plural = "membres du ménage"
+        ordering = ["birth_date", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} ({self.get_relationship_display()})"

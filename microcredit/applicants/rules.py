@@ -1,0 +1,17 @@
+"""Pure rules about people: names folded for search and duplicate detection (no Django)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+
+def fold(text: str) -> str:
+    """Lower-case ASCII words: « Élodie  Fayolle-Roux » → "elodie fayolle roux"."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", " ", ascii_text.lower()).strip()
+
+
+def search_name(last_name: str, first_name: str) -> str:
+    """The key two records of the same person share: "fayolle roux elodie"."""
+    return f"{fold(last_name)} {fold(first_name)}".strip()

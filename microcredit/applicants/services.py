@@ -1,0 +1,130 @@
+"""Writes about applicants and their households: one transaction and one audit row each."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.forms.models import model_to_dict
+
+from microcredit.accounts.models import Membership, User
+from microcredit.applicants.models import Applicant, HouseholdMember
+from microcredit.applicants.rules import search_name
+from microcredit.core.services import audit_event_create
+from microcredit.programmes.communes import communes
+
+APPLICANT_FIELDS = (
+    "last_name",
+    "first_name",
+    "birth_date",
+    "email",
+    "phone",
+    "address",
+    "postcode",
+    "commune_code",
+    "family_situation",
+    "activity",
+    "housing_status",
+)
+
+
+def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.isoformat() if isinstance(v, date) else v for k, v in values.items()}
+
+
+def _fill(applicant: Applicant, values: dict[str, Any]) -> None:
+    unknown = set(values) - set(APPLICANT_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown applicant fields: {sorted(unknown)}")
+    for name, value in values.items():
+        setattr(applicant, name, value)
+    applicant.last_name = applicant.last_name.strip()
+    applicant.first_name = applicant.first_name.strip()
+    applicant.commune_code = applicant.commune_code.strip().upper()
+    commune_name = communes().get(applicant.commune_code)
+    if commune_name is None:
+        raise ValidationError({"commune_code": "Ce code commune INSEE est inconnu."})
+    applicant.commune_name = commune_name
+    applicant.search_name = search_name(applicant.last_name, applicant.first_name)
+
+
+@transaction.atomic
+def applicant_create(*, actor: User, membership: Membership, values: dict[str, Any]) -> Applicant:
+    applicant = Applicant(organisation_id=membership.organisation_id, created_by=actor)
+    _fill(applicant, values)
+    applicant.full_clean()
+    applicant.save()
+    audit_event_create(
+        actor=actor,
+        action="applicant_created",
+        obj=applicant,
+        new_values=_jsonable(model_to_dict(applicant, fields=APPLICANT_FIELDS)),
+    )
+    return applicant
+
+
+@transaction.atomic
+def applicant_update(*, actor: User, applicant: Applicant, values: dict[str, Any]) -> Applicant:
+    locked = Applicant.objects.select_for_update().get(pk=applicant.pk)
+    old = _jsonable(model_to_dict(locked, fields=APPLICANT_FIELDS))
+    _fill(locked, values)
+    locked.full_clean()
+    locked.save()
+    new = _jsonable(model_to_dict(locked, fields=APPLICANT_FIELDS))
+    changed = {k for k in new if new[k] != old[k]}
+    audit_event_create(
+        actor=actor,
+        action="applicant_updated",
+        obj=locked,
+        old_values={k: old[k] for k in changed},
+        new_values={k: new[k] for k in changed},
+    )
+    # The eligibility read the birth date and the address: it must be checked again.
+    if changed & {"birth_date", "postcode", "commune_code"}:
+        locked.dossiers.update(eligibility=None)
+    return locked
+
+
+@transaction.atomic
+def household_member_add(
+    *, actor: User, applicant: Applicant, first_name: str, birth_date: date, relationship: str
+) -> HouseholdMember:
+    member = HouseholdMember(
+        applicant=applicant,
+        first_name=first_name.strip(),
+        birth_date=birth_date,
+        relationship=relationship,
+    )
+    member.full_clean()
+    member.save()
+    audit_event_create(
+        actor=actor,
+        action="household_member_added",
+        obj=applicant,
+        new_values={
+            "member": member.pk,
+            "first_name": member.first_name,
+            "birth_date": birth_date.isoformat(),
+            "relationship": relationship,
+        },
+    )
+    return member
+
+
+@transaction.atomic
+def household_member_remove(*, actor: User, member: HouseholdMember) -> None:
+    applicant = member.applicant
+    audit_event_create(
+        actor=actor,
+        action="household_member_removed",
+        obj=applicant,
+        old_values={
+            "member": member.pk,
+            "first_name": member.first_name,
+            "birth_date": member.birth_date.isoformat(),
+            "relationship": member.relationship,
+        },
+    )
+    member.delete()

@@ -1,0 +1,28 @@
+"""Form fields shared by every app."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+
+
+class AmountField(forms.DecimalField):
+    """A euro amount typed the French way: « 1 450,50 », « 1450.5 », « 1 450 € »."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_digits", 10)
+        kwargs.setdefault("decimal_places", 2)
+        kwargs.setdefault("min_value", Decimal(0))
+        super().__init__(**kwargs)
+        self.widget.input_type = "text"
+        self.widget.attrs.update({"inputmode": "decimal", "autocomplete": "off"})
+        self.error_messages["invalid"] = "Saisissez un montant, par exemple 1 450,50."
+
+    def to_python(self, value: Any) -> Decimal | None:
+        if isinstance(value, str):
+            for space in (" ", "\u00a0", "\u202f"):
+                value = value.replace(space, "")
+            value = value.removesuffix("€").replace(",", ".")
+        return super().to_python(value)  # type: ignore[no-any-return]

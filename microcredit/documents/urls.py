@@ -1,0 +1,10 @@
+from django.urls import path
+
+from microcredit.documents import views
+
+app_name = "documents"
+
+urlpatterns = [
+    path("dossiers/<int:dossier_id>/deposer/", views.document_upload, name="upload"),
+    path("<int:document_id>/", views.document_download, name="download"),
+]

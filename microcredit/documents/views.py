@@ -1,0 +1,63 @@
+"""Upload a dossier's document (CCAS staff); download it through the access check only."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from microcredit.accounts.access import roles_required
+from microcredit.accounts.enums import DOSSIER_ROLES, DOSSIER_STAFF_ROLES
+from microcredit.core.services import access_log_create
+from microcredit.documents import selectors, services
+from microcredit.documents.rules import UploadRefused
+
+
+@roles_required(*DOSSIER_STAFF_ROLES)
+@require_POST
+def document_upload(request: HttpRequest, dossier_id: int) -> HttpResponse:
+    upload = request.FILES.get("file")
+    kind = request.POST.get("kind", "")
+    target = reverse("dossiers:detail", args=[dossier_id]) + "#pieces"
+    if upload is None:
+        messages.error(request, "Choisissez un fichier à déposer.")
+        return redirect(target)
+    try:
+        document = services.document_upload(
+            actor=request.user,  # type: ignore[arg-type]
+            membership=request.membership,  # type: ignore[attr-defined]
+            dossier_id=dossier_id,
+            kind=kind,
+            upload=upload,
+        )
+    except UploadRefused as refusal:
+        messages.error(request, refusal.message)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, f"« {document.original_name} » est déposé.")
+    return redirect(target)
+
+
+@roles_required(*DOSSIER_ROLES)
+@require_GET
+def document_download(request: HttpRequest, document_id: int) -> FileResponse:
+    document = selectors.document_for_user_or_404(
+        request.user,  # type: ignore[arg-type]
+        request.membership,  # type: ignore[attr-defined]
+        document_id,
+    )
+    access_log_create(user=request.user, action="document_download", obj=document)  # type: ignore[arg-type]
+    response = FileResponse(
+        document.file.open("rb"),
+        content_type=document.content_type,
+        as_attachment=True,
+        filename=document.original_name,
+    )
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,164 @@
+"""Forms of the dossier pages. The lists of choices come from the parameters in force."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from stdnum.exceptions import ValidationError as StdnumError
+from stdnum.fr import siret
+
+from microcredit.accounts.enums import Role
+from microcredit.accounts.models import User
+from microcredit.core.forms import AmountField
+from microcredit.dossiers.enums import DeferralKind, DossierState
+from microcredit.organisations.enums import OrganisationKind
+from microcredit.organisations.models import Organisation
+from microcredit.programmes.models import ProgrammeVersion
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+PURPOSE_SEPARATOR = "/"
+
+
+def purpose_choices(version: ProgrammeVersion) -> list[tuple[str, Any]]:
+    """Grouped choices « Mobilité › permis de conduire », value "mobilite/permis_de_conduire"."""
+    groups: list[tuple[str, Any]] = [("", "— choisir —")]
+    for purpose in version.purposes:
+        options = [(purpose["code"], f"{purpose['label']} (sans précision)")]
+        options += [
+            (f"{purpose['code']}{PURPOSE_SEPARATOR}{sub['code']}", sub["label"])
+            for sub in purpose["subcategories"]
+        ]
+        groups.append((purpose["label"], options))
+    return groups
+
+
+class DossierForm(forms.Form):
+    application_date = forms.DateField(label="Date de la demande", widget=DATE_WIDGET)
+    referent = forms.ModelChoiceField(
+        label="Référent", queryset=User.objects.none(), required=False, empty_label="— aucun —"
+    )
+    oriented_by_structure = forms.ModelChoiceField(
+        label="Orienté par (structure)",
+        queryset=Organisation.objects.none(),
+        required=False,
+        empty_label="— venu de lui-même —",
+    )
+    oriented_by_name = forms.CharField(
+        label="Orienté par (nom et fonction du travailleur social)", max_length=200, required=False
+    )
+    purpose = forms.ChoiceField(
+        label="Projet (catégorie)",
+        help_text="La catégorie seulement : jamais de détail médical.",
+    )
+    project_description = forms.CharField(
+        label="Le projet en quelques mots",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
+    project_cost = AmountField(label="Coût du projet (€)", required=False)
+    payee_name = forms.CharField(label="Bénéficiaire du chèque", max_length=200, required=False)
+    payee_siret = forms.CharField(
+        label="SIRET du bénéficiaire", max_length=20, required=False, help_text="14 chiffres."
+    )
+    payee_address = forms.CharField(label="Adresse du bénéficiaire", max_length=250, required=False)
+    quote_reference = forms.CharField(label="Référence du devis", max_length=100, required=False)
+    quote_date = forms.DateField(label="Date du devis", widget=DATE_WIDGET, required=False)
+    requested_amount = AmountField(label="Montant demandé (€)", required=False)
+    requested_months = forms.IntegerField(
+        label="Durée (nombre de mensualités)", min_value=1, max_value=120, required=False
+    )
+    requested_deferral_months = forms.IntegerField(
+        label="Différé (mois)", min_value=0, max_value=24, initial=0
+    )
+    requested_deferral_kind = forms.ChoiceField(
+        label="Type de différé", choices=DeferralKind.choices, initial=DeferralKind.NONE
+    )
+    no_ordinary_credit = forms.BooleanField(
+        label="Le demandeur déclare ne pas avoir accès au crédit bancaire classique",
+        required=False,
+    )
+    no_ordinary_credit_evidence = forms.CharField(
+        label="Justification (refus de la banque, situation…)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
+
+    def __init__(
+        self, *args: Any, version: ProgrammeVersion, organisation_id: int, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["purpose"].choices = purpose_choices(version)
+        self.fields["referent"].queryset = User.objects.filter(
+            memberships__organisation_id=organisation_id,
+            memberships__role__in=[Role.REFERENT, Role.DIRECTOR],
+            memberships__active=True,
+        ).distinct()
+        self.fields["oriented_by_structure"].queryset = Organisation.objects.filter(
+            kind=OrganisationKind.SOCIAL_STRUCTURE,
+            partner_of__ccas_id=organisation_id,
+            partner_of__active=True,
+        ).distinct()
+        self.fields["referent"].label_from_instance = lambda user: user.get_full_name() or str(user)
+
+    def clean_payee_siret(self) -> str:
+        value = self.cleaned_data["payee_siret"]
+        if not value:
+            return ""
+        try:
+            return str(siret.validate(value))
+        except StdnumError as error:
+            raise forms.ValidationError(
+                "Ce numéro SIRET n'est pas valide (14 chiffres, clé de contrôle)."
+            ) from error
+
+    def values(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        category, _, sub = data.pop("purpose").partition(PURPOSE_SEPARATOR)
+        data["purpose_category"] = category
+        data["purpose_subcategory"] = sub
+        return data
+
+    @staticmethod
+    def initial_from(dossier: Any) -> dict[str, Any]:
+        purpose = dossier.purpose_category
+        if dossier.purpose_subcategory:
+            purpose += PURPOSE_SEPARATOR + dossier.purpose_subcategory
+        fields = [
+            "application_date", "referent", "oriented_by_structure", "oriented_by_name",
+            "project_description", "project_cost", "payee_name", "payee_siret", "payee_address",
+            "quote_reference", "quote_date", "requested_amount", "requested_months",
+            "requested_deferral_months", "requested_deferral_kind", "no_ordinary_credit",
+            "no_ordinary_credit_evidence",
+        ]  # fmt: skip
+        initial = {name: getattr(dossier, name) for name in fields}
+        initial["purpose"] = purpose
+        return initial
+
+
+class TransitionForm(forms.Form):
+    transition = forms.CharField(widget=forms.HiddenInput)
+    expected_state = forms.ChoiceField(choices=DossierState.choices, widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label="Motif", widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000
+    )
+    reorientation_scheme = forms.CharField(required=False, max_length=100)
+
+
+class ShareForm(forms.Form):
+    worker = forms.ModelChoiceField(label="Travailleur social", queryset=User.objects.none())
+
+    def __init__(self, *args: Any, organisation_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["worker"].queryset = User.objects.filter(
+            memberships__role=Role.PARTNER_WORKER,
+            memberships__active=True,
+            memberships__organisation__partner_of__ccas_id=organisation_id,
+        ).distinct()
+        self.fields["worker"].label_from_instance = lambda user: (
+            f"{user.get_full_name() or user} ({user.memberships.all()[0].organisation})"
+        )
+
+
+class ConsentForm(forms.Form):
+    consent_date = forms.DateField(label="Date de signature du consentement", widget=DATE_WIDGET)

@@ -1,0 +1,212 @@
+"""Pure eligibility rules of a dossier, against the parameter version in force (no Django).
+
+Each criterion states its outcome and its reason in French for the référent. Eligibility informs;
+people decide: a failed criterion never blocks a dossier by itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from loan_engine.money import format_eur
+from microcredit.simulator.rules import ADULT_AGE, Criterion, Outcome, age_on
+
+
+@dataclass(frozen=True)
+class EligibilityInput:
+    application_date: date
+    birth_date: date | None
+    commune_code: str
+    postcode: str
+    purpose_category: str
+    purpose_subcategory: str
+    requested_amount: Decimal | None
+    requested_months: int | None
+    deferral_months: int
+    deferral_kind: str  # "none" / "interest_only" / "capitalised"
+    no_ordinary_credit: bool
+    no_ordinary_credit_evidence: str
+
+
+@dataclass(frozen=True)
+class SchemeBounds:
+    """The parts of a parameter version the eligibility reads."""
+
+    territory: Sequence[Mapping[str, Any]]
+    purposes: Sequence[Mapping[str, Any]]
+    excluded: Sequence[Mapping[str, Any]]
+    min_amount: Decimal
+    max_amount: Decimal
+    min_months: int
+    max_months: int
+    max_deferral_months: int
+    allow_interest_only_deferral: bool
+    allow_capitalised_deferral: bool
+
+
+def _ok(key: str, label: str, reason: str) -> Criterion:
+    return Criterion(key, label, Outcome.OK, reason)
+
+
+def _ko(key: str, label: str, reason: str) -> Criterion:
+    return Criterion(key, label, Outcome.KO, reason)
+
+
+def _unknown(key: str, label: str, reason: str) -> Criterion:
+    return Criterion(key, label, Outcome.UNKNOWN, reason)
+
+
+def check_adult(data: EligibilityInput) -> Criterion:
+    label = "Majorité"
+    if data.birth_date is None:
+        return _unknown("adult", label, "La date de naissance n'est pas renseignée.")
+    age = age_on(data.birth_date, data.application_date)
+    when = f"{data.application_date:%d/%m/%Y}"
+    if age < ADULT_AGE:
+        return _ko("adult", label, f"Le demandeur a {age} ans à la date de la demande ({when}).")
+    return _ok("adult", label, f"Le demandeur a {age} ans à la date de la demande ({when}).")
+
+
+def check_territory(data: EligibilityInput, bounds: SchemeBounds) -> Criterion:
+    label = "Territoire"
+    names = ", ".join(str(c["name"]) for c in bounds.territory)
+    if not data.commune_code:
+        return _unknown("territory", label, "Le code commune de l'adresse n'est pas renseigné.")
+    for commune in bounds.territory:
+        if commune["insee"] == data.commune_code:
+            postcodes = commune.get("postcodes") or []
+            if postcodes and data.postcode not in postcodes:
+                return _unknown(
+                    "territory",
+                    label,
+                    f"La commune {commune['name']} fait partie du territoire, mais le code "
+                    f"postal {data.postcode} n'est pas l'un des siens ({', '.join(postcodes)}) : "
+                    "vérifiez l'adresse.",
+                )
+            return _ok(
+                "territory", label, f"Le demandeur réside à {commune['name']}, dans le territoire."
+            )
+    return _ko(
+        "territory",
+        label,
+        f"La commune de résidence (code {data.commune_code}) n'est pas dans le territoire du "
+        f"dispositif ({names}).",
+    )
+
+
+def check_purpose(data: EligibilityInput, bounds: SchemeBounds) -> Criterion:
+    label = "Projet"
+    excluded = {e["code"]: e["label"] for e in bounds.excluded}
+    if data.purpose_category in excluded:
+        return _ko(
+            "purpose", label, f"« {excluded[data.purpose_category]} » est exclu du dispositif."
+        )
+    for purpose in bounds.purposes:
+        if purpose["code"] == data.purpose_category:
+            subs = {s["code"]: s["label"] for s in purpose["subcategories"]}
+            if data.purpose_subcategory and data.purpose_subcategory not in subs:
+                return _unknown(
+                    "purpose",
+                    label,
+                    f"La sous-catégorie n'est plus prévue pour « {purpose['label']} » dans les "
+                    "paramètres en vigueur.",
+                )
+            detail = f" ({subs[data.purpose_subcategory]})" if data.purpose_subcategory else ""
+            return _ok("purpose", label, f"« {purpose['label']}{detail} » est un projet éligible.")
+    return _ko(
+        "purpose",
+        label,
+        "La catégorie de projet ne fait pas partie des projets éligibles des paramètres en "
+        "vigueur.",
+    )
+
+
+def check_amount(data: EligibilityInput, bounds: SchemeBounds) -> Criterion:
+    label = "Montant"
+    span = f"entre {format_eur(bounds.min_amount)} et {format_eur(bounds.max_amount)}"
+    if data.requested_amount is None:
+        return _unknown("amount", label, "Le montant demandé n'est pas renseigné.")
+    amount = format_eur(data.requested_amount)
+    if not bounds.min_amount <= data.requested_amount <= bounds.max_amount:
+        return _ko("amount", label, f"{amount} demandés : le dispositif prête {span}.")
+    return _ok("amount", label, f"{amount} demandés, {span}.")
+
+
+def check_duration(data: EligibilityInput, bounds: SchemeBounds) -> Criterion:
+    label = "Durée"
+    span = f"de {bounds.min_months} à {bounds.max_months} mensualités"
+    if data.requested_months is None:
+        return _unknown("duration", label, "La durée demandée n'est pas renseignée.")
+    if not bounds.min_months <= data.requested_months <= bounds.max_months:
+        return _ko(
+            "duration",
+            label,
+            f"{data.requested_months} mensualités : le dispositif prévoit {span}.",
+        )
+    return _ok("duration", label, f"{data.requested_months} mensualités, {span}.")
+
+
+def check_deferral(data: EligibilityInput, bounds: SchemeBounds) -> Criterion:
+    label = "Différé"
+    if data.deferral_months == 0:
+        return _ok("deferral", label, "Pas de différé demandé.")
+    if data.deferral_months > bounds.max_deferral_months:
+        return _ko(
+            "deferral",
+            label,
+            f"{data.deferral_months} mois de différé : au plus {bounds.max_deferral_months}.",
+        )
+    allowed = {
+        "interest_only": bounds.allow_interest_only_deferral,
+        "capitalised": bounds.allow_capitalised_deferral,
+    }
+    if not allowed.get(data.deferral_kind, False):
+        return _ko("deferral", label, "Ce type de différé n'est pas prévu par le dispositif.")
+    return _ok(
+        "deferral", label, f"{data.deferral_months} mois, au plus {bounds.max_deferral_months}."
+    )
+
+
+def check_no_ordinary_credit(data: EligibilityInput) -> Criterion:
+    label = "Pas d'accès au crédit classique"
+    if not data.no_ordinary_credit:
+        return _unknown(
+            "no_ordinary_credit",
+            label,
+            "La déclaration d'absence d'accès au crédit bancaire classique n'est pas recueillie.",
+        )
+    if not data.no_ordinary_credit_evidence.strip():
+        return _unknown(
+            "no_ordinary_credit", label, "Le demandeur l'a déclaré ; la justification manque."
+        )
+    return _ok("no_ordinary_credit", label, "Déclaré et justifié.")
+
+
+def check_dossier_eligibility(
+    data: EligibilityInput, bounds: SchemeBounds
+) -> tuple[Outcome, tuple[Criterion, ...]]:
+    """Every criterion with its outcome; overall: one ko → ko, else one unknown → unknown."""
+    criteria = (
+        check_adult(data),
+        check_territory(data, bounds),
+        check_purpose(data, bounds),
+        check_amount(data, bounds),
+        check_duration(data, bounds),
+        check_deferral(data, bounds),
+        check_no_ordinary_credit(data),
+    )
+    outcomes = {c.outcome for c in criteria}
+    if Outcome.KO in outcomes:
+        return Outcome.KO, criteria
+    if Outcome.UNKNOWN in outcomes:
+        return Outcome.UNKNOWN, criteria
+    return Outcome.OK, criteria
+
+
+def format_dossier_number(prefix: str, year: int, number: int) -> str:
+    """MC-2026-00042."""
+    return f"{prefix}-{year}-{number:05d}"

@@ -1,0 +1,345 @@
+"""Dossier pages: the lists of each role, the dossier with its timeline, and the moves."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from microcredit.accounts.access import roles_required
+from microcredit.accounts.enums import DOSSIER_ROLES, DOSSIER_STAFF_ROLES, Role
+from microcredit.accounts.models import User
+from microcredit.applicants.selectors import applicant_for_membership_or_404
+from microcredit.core.services import access_log_create
+from microcredit.documents.forms import UploadForm
+from microcredit.documents.services import document_kinds
+from microcredit.dossiers import selectors, services
+from microcredit.dossiers.enums import DossierState
+from microcredit.dossiers.forms import ConsentForm, DossierForm, ShareForm, TransitionForm
+from microcredit.dossiers.workflow import EDITABLE_STATES, TRANSITIONS_BY_NAME
+from microcredit.programmes.selectors import access_programmes_for_membership, version_in_force
+
+
+def _actor(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _apply_errors(form: Any, error: ValidationError) -> None:
+    for field, field_messages in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, field_messages)
+
+
+@roles_required(*DOSSIER_ROLES)
+def dossier_list(request: HttpRequest) -> HttpResponse:
+    membership = request.membership  # type: ignore[attr-defined]
+    state = request.GET.get("etat", "")
+    if state not in DossierState.values:
+        state = ""
+    query = request.GET.get("q", "").strip()[:100]
+    mine = request.GET.get("mes") == "1" and membership.role == Role.REFERENT
+    dossiers = selectors.dossier_list(
+        _actor(request), membership, state=state, query=query, mine=mine
+    )
+    page = Paginator(dossiers, selectors.PAGE_SIZE).get_page(request.GET.get("page"))
+    access_log_create(
+        user=_actor(request),
+        action="dossier_list",
+        detail=f"état={state} recherche={query} page={page.number}",
+    )
+    counts = selectors.state_counts(_actor(request), membership)
+    states = [(s, label, counts.get(s, 0)) for s, label in DossierState.choices]
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "dossiers/dossier_list.html",
+        {
+            "page": page,
+            "state": state,
+            "query": query,
+            "mine": mine,
+            "states": states,
+            "total": sum(counts.values()),
+            "page_query": params.urlencode(),
+            "can_create": membership.role in DOSSIER_STAFF_ROLES,
+            "minimised": membership.role == Role.COMMITTEE_MEMBER,
+        },
+    )
+
+
+def _version_or_error(request: HttpRequest, programme: Any) -> Any:
+    version = version_in_force(programme, timezone.localdate())
+    if version is None:
+        raise Http404("Aucune version des paramètres n'est en vigueur.")
+    return version
+
+
+@roles_required(*DOSSIER_STAFF_ROLES)
+def dossier_create(request: HttpRequest) -> HttpResponse:
+    membership = request.membership  # type: ignore[attr-defined]
+    try:
+        applicant_id = int(request.GET.get("demandeur", ""))
+    except ValueError:
+        return redirect("applicants:create")
+    applicant = applicant_for_membership_or_404(membership, applicant_id)
+    programme = access_programmes_for_membership(membership).order_by("id").first()
+    if programme is None:
+        raise Http404("Aucun dispositif n'est paramétré.")
+    version = _version_or_error(request, programme)
+    initial = {"application_date": timezone.localdate()}
+    if membership.role == Role.REFERENT:
+        initial["referent"] = request.user.pk
+    form = DossierForm(
+        request.POST or None,
+        version=version,
+        organisation_id=membership.organisation_id,
+        initial=initial,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            dossier = services.dossier_create(
+                actor=_actor(request),
+                membership=membership,
+                applicant=applicant,
+                programme=programme,
+                values=form.values(),
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        except services.TransitionRefused as refusal:
+            form.add_error(None, refusal.messages)
+        else:
+            messages.success(request, f"Dossier {dossier.number} ouvert.")
+            return redirect("dossiers:detail", dossier.pk)
+    return render(
+        request,
+        "dossiers/dossier_form.html",
+        {"form": form, "applicant": applicant, "dossier": None, "version": version},
+    )
+
+
+@roles_required(*DOSSIER_STAFF_ROLES)
+def dossier_edit(request: HttpRequest, dossier_id: int) -> HttpResponse:
+    membership = request.membership  # type: ignore[attr-defined]
+    dossier = selectors.dossier_for_user_or_404(_actor(request), membership, dossier_id)
+    if dossier.state not in EDITABLE_STATES:
+        messages.error(
+            request, f"Le dossier est « {dossier.get_state_display()} » : il ne se modifie plus."
+        )
+        return redirect("dossiers:detail", dossier.pk)
+    version = version_in_force(dossier.programme, dossier.application_date) or _version_or_error(
+        request, dossier.programme
+    )
+    form = DossierForm(
+        request.POST or None,
+        version=version,
+        organisation_id=membership.organisation_id,
+        initial=DossierForm.initial_from(dossier),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.dossier_update(
+                actor=_actor(request),
+                membership=membership,
+                dossier_id=dossier.pk,
+                values=form.values(),
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        except services.TransitionRefused as refusal:
+            form.add_error(None, refusal.messages)
+        else:
+            messages.success(request, "Le dossier est enregistré.")
+            return redirect("dossiers:detail", dossier.pk)
+    else:
+        access_log_create(user=_actor(request), action="dossier_edit", obj=dossier)
+    return render(
+        request,
+        "dossiers/dossier_form.html",
+        {"form": form, "applicant": dossier.applicant, "dossier": dossier, "version": version},
+    )
+
+
+def _transition_forms(page: selectors.DossierPage) -> list[dict[str, Any]]:
+    version = page.version
+    schemes = version.reorientation_schemes if version is not None else []
+    return [
+        {
+            "transition": t,
+            "form": TransitionForm(
+                initial={"transition": t.name, "expected_state": page.dossier.state},
+                prefix=t.name,
+            ),
+            "schemes": schemes if t.needs_reorientation_scheme else [],
+        }
+        for t in page.transitions
+    ]
+
+
+@roles_required(*DOSSIER_ROLES)
+def dossier_detail(request: HttpRequest, dossier_id: int) -> HttpResponse:
+    membership = request.membership  # type: ignore[attr-defined]
+    page = selectors.dossier_page(dossier_id, _actor(request), membership)
+    access_log_create(user=_actor(request), action="dossier_detail", obj=page.dossier)
+    staff = membership.role in DOSSIER_STAFF_ROLES
+    context: dict[str, Any] = {
+        "page": page,
+        "dossier": page.dossier,
+        "applicant": page.dossier.applicant,
+        "staff": staff,
+        "minimised": membership.role == Role.COMMITTEE_MEMBER,
+        "editable": staff and page.dossier.state in EDITABLE_STATES,
+        "transition_forms": _transition_forms(page),
+        "purpose_label": page.version.purpose_label(page.dossier.purpose_category)
+        if page.version
+        else page.dossier.purpose_category,
+        "subcategory_label": page.version.subcategory_label(
+            page.dossier.purpose_category, page.dossier.purpose_subcategory
+        )
+        if page.version and page.dossier.purpose_subcategory
+        else "",
+    }
+    if staff:
+        required = (
+            page.version.required_documents_for(page.dossier.purpose_category)
+            if page.version
+            else []
+        )
+        context["upload_form"] = UploadForm(kinds=document_kinds(required))
+        context["share_form"] = ShareForm(organisation_id=page.dossier.organisation_id)
+        context["consent_form"] = ConsentForm(initial={"consent_date": page.dossier.consent_date})
+    return render(request, "dossiers/dossier_detail.html", context)
+
+
+@roles_required(*DOSSIER_ROLES)
+@require_POST
+def dossier_transition(request: HttpRequest, dossier_id: int) -> HttpResponse:
+    name = request.POST.get("transition", "")
+    prefix = name if name in TRANSITIONS_BY_NAME else None
+    form = TransitionForm(request.POST, prefix=prefix)
+    if prefix is None or not form.is_valid():
+        messages.error(request, "Action inconnue : rechargez la page.")
+        return redirect("dossiers:detail", dossier_id)
+    data = form.cleaned_data
+    try:
+        event = services.dossier_transition(
+            actor=_actor(request),
+            membership=request.membership,  # type: ignore[attr-defined]
+            dossier_id=dossier_id,
+            transition=data["transition"],
+            expected_state=data["expected_state"],
+            reason=data["reason"],
+            reorientation_scheme=data["reorientation_scheme"],
+        )
+    except services.TransitionRefused as refusal:
+        for message in refusal.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, f"Le dossier est maintenant « {event.get_to_state_display()} ».")
+        # A bank adviser or a commission member may no longer see it after the move: go back
+        # to the list when the page would answer 404.
+        if (
+            not selectors.access_dossiers_for_user(
+                _actor(request),
+                request.membership,  # type: ignore[attr-defined]
+            )
+            .filter(pk=dossier_id)
+            .exists()
+        ):
+            return redirect("dossiers:list")
+    return redirect("dossiers:detail", dossier_id)
+
+
+@roles_required(*DOSSIER_STAFF_ROLES)
+@require_POST
+def dossier_check_eligibility(request: HttpRequest, dossier_id: int) -> HttpResponse:
+    try:
+        check = services.dossier_check_eligibility(
+            actor=_actor(request),
+            membership=request.membership,  # type: ignore[attr-defined]
+            dossier_id=dossier_id,
+        )
+    except services.TransitionRefused as refusal:
+        for message in refusal.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, f"Éligibilité vérifiée : {check.get_outcome_display()}.")
+    return redirect(reverse("dossiers:detail", args=[dossier_id]) + "#eligibilite")
+
+
+@roles_required(*DOSSIER_STAFF_ROLES)
+@require_POST
+def dossier_share(request: HttpRequest, dossier_id: int) -> HttpResponse:
+    membership = request.membership  # type: ignore[attr-defined]
+    dossier = selectors.dossier_for_user_or_404(_actor(request), membership, dossier_id)
+    form = ShareForm(request.POST, organisation_id=dossier.organisation_id)
+    if not form.is_valid():
+        messages.error(request, "Choisissez un travailleur social d'une structure partenaire.")
+    else:
+        try:
+            services.dossier_share(
+                actor=_actor(request),
+                membership=membership,
+                dossier_id=dossier.pk,
+                worker=form.cleaned_data["worker"],
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        except services.TransitionRefused as refusal:
+            for message in refusal.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, "Le dossier est partagé.")
+    return redirect(reverse("dossiers:detail", args=[dossier_id]) + "#partage")
+
+
+@roles_required(*DOSSIER_STAFF_ROLES)
+@require_POST
+def dossier_unshare(request: HttpRequest, dossier_id: int, worker_id: int) -> HttpResponse:
+    try:
+        services.dossier_unshare(
+            actor=_actor(request),
+            membership=request.membership,  # type: ignore[attr-defined]
+            dossier_id=dossier_id,
+            worker_id=worker_id,
+        )
+    except services.TransitionRefused as refusal:
+        for message in refusal.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, "Le partage est retiré.")
+    return redirect(reverse("dossiers:detail", args=[dossier_id]) + "#partage")
+
+
+@roles_required(*DOSSIER_STAFF_ROLES)
+@require_POST
+def dossier_consent(request: HttpRequest, dossier_id: int) -> HttpResponse:
+    form = ConsentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Indiquez la date de signature du consentement.")
+    else:
+        try:
+            services.dossier_consent_record(
+                actor=_actor(request),
+                membership=request.membership,  # type: ignore[attr-defined]
+                dossier_id=dossier_id,
+                consent_date=form.cleaned_data["consent_date"],
+                today=timezone.localdate(),
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        except services.TransitionRefused as refusal:
+            for message in refusal.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, "Le consentement est enregistré.")
+    return redirect(reverse("dossiers:detail", args=[dossier_id]) + "#consentement")

@@ -1,0 +1,284 @@
+"""Plain factory functions for dossier tests: rows written directly, not through the services.
+
+They build valid data against the Saint-Étienne scheme of the data migration (parameter version 1:
+territory 42218, purposes, required documents, reorientation schemes).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from microcredit.accounts.models import User
+from microcredit.applicants.models import Applicant
+from microcredit.applicants.rules import search_name
+from microcredit.commissions.models import AgendaItem, CommissionSession, SessionMember
+from microcredit.documents.models import CONSENT_KIND, Document
+from microcredit.dossiers import rules
+from microcredit.dossiers.enums import DossierState
+from microcredit.dossiers.models import Dossier, DossierSequence, DossierShare, EligibilityCheck
+from microcredit.organisations.models import Organisation
+from microcredit.programmes.models import Programme
+from microcredit.programmes.selectors import version_in_force
+
+# 11 and 13 names: 143 distinct pairs before one repeats.
+LAST_NAMES = (
+    "Martin",
+    "Bernard",
+    "Durand",
+    "Lefèvre",
+    "Mercier",
+    "Faure",
+    "Rousseau",
+    "Chevalier",
+    "Gauthier",
+    "Perrin",
+    "Besson",
+)
+FIRST_NAMES = (
+    "Éloïse",
+    "Karim",
+    "Nadia",
+    "Julien",
+    "Sophie",
+    "Mehdi",
+    "Chantal",
+    "Lucas",
+    "Fatou",
+    "Thierry",
+    "Inès",
+    "Bruno",
+    "Manon",
+)
+
+# States reached through the bank: the dossier was transmitted to it.
+BANK_PATH_STATES = frozenset(
+    {
+        DossierState.TRANSMITTED_TO_BANK,
+        DossierState.GRANTED,
+        DossierState.DISBURSED,
+        DossierState.REPAID,
+        DossierState.GUARANTEE_CALLED,
+        DossierState.REFUSED_BY_BANK,
+        DossierState.CLOSED,
+    }
+)
+
+_counter = itertools.count(1)
+
+
+def pdf_bytes(tag: str = "") -> bytes:
+    """A tiny real PDF; `tag` makes its content (and so its SHA-256) distinct."""
+    return (
+        b"%PDF-1.4\n"
+        b"1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+        b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
+        b"% " + tag.encode() + b"\n"
+        b"trailer<</Root 1 0 R>>\n"
+        b"%%EOF\n"
+    )
+
+
+def saint_etienne_programme() -> Programme:
+    return Programme.objects.get(
+        organisation__slug="ccas-saint-etienne", slug="micro-credit-personnel"
+    )
+
+
+def make_applicant(*, organisation: Organisation, created_by: User, **overrides: Any) -> Applicant:
+    n = next(_counter)
+    values: dict[str, Any] = {
+        "last_name": LAST_NAMES[n % len(LAST_NAMES)],
+        "first_name": FIRST_NAMES[n % len(FIRST_NAMES)],
+        "birth_date": date(1988, 5, 17),
+        "email": "",
+        "phone": "0477000000",
+        "address": f"{n} rue de la République",
+        "postcode": "42000",
+        "commune_code": "42218",
+        "commune_name": "Saint-Étienne",
+        "family_situation": "single",
+        "activity": "job_seeker",
+        "housing_status": "tenant_social",
+    }
+    values.update(overrides)
+    values.setdefault("search_name", search_name(values["last_name"], values["first_name"]))
+    return Applicant.objects.create(organisation=organisation, created_by=created_by, **values)
+
+
+def _add_document(dossier: Dossier, *, kind: str, label: str, uploaded_by: User) -> Document:
+    content = pdf_bytes(f"{dossier.pk}-{kind}")
+    document = Document(
+        dossier=dossier,
+        kind=kind,
+        label=label,
+        original_name=f"{kind}.pdf",
+        content_type="application/pdf",
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        uploaded_by=uploaded_by,
+    )
+    document.file.save("upload.pdf", ContentFile(content), save=False)
+    document.save()
+    return document
+
+
+def _eligibility(dossier: Dossier, checked_by: User) -> EligibilityCheck:
+    version = version_in_force(dossier.programme, dossier.application_date)
+    assert version is not None, "no parameter version in force on the application date"
+    applicant = dossier.applicant
+    _, criteria = rules.check_dossier_eligibility(
+        rules.EligibilityInput(
+            application_date=dossier.application_date,
+            birth_date=applicant.birth_date,
+            commune_code=applicant.commune_code,
+            postcode=applicant.postcode,
+            purpose_category=dossier.purpose_category,
+            purpose_subcategory=dossier.purpose_subcategory,
+            requested_amount=dossier.requested_amount,
+            requested_months=dossier.requested_months,
+            deferral_months=dossier.requested_deferral_months,
+            deferral_kind=dossier.requested_deferral_kind,
+            no_ordinary_credit=dossier.no_ordinary_credit,
+            no_ordinary_credit_evidence=dossier.no_ordinary_credit_evidence,
+        ),
+        rules.SchemeBounds(
+            territory=version.territory,
+            purposes=version.purposes,
+            excluded=version.excluded_purposes,
+            min_amount=version.min_amount,
+            max_amount=version.max_amount,
+            min_months=version.min_months,
+            max_months=version.max_months,
+            max_deferral_months=version.max_deferral_months,
+            allow_interest_only_deferral=version.allow_interest_only_deferral,
+            allow_capitalised_deferral=version.allow_capitalised_deferral,
+        ),
+    )
+    return EligibilityCheck.objects.create(
+        dossier=dossier,
+        programme_version=version,
+        checked_by=checked_by,
+        outcome="ok",
+        criteria=[
+            {"key": c.key, "label": c.label, "outcome": str(c.outcome), "reason": c.reason}
+            for c in criteria
+        ],
+    )
+
+
+def _next_number(organisation_id: int, year: int) -> str:
+    """The organisation's own counter, so that dossiers opened by the service never collide."""
+    with transaction.atomic():
+        sequence, _ = DossierSequence.objects.select_for_update().get_or_create(
+            organisation_id=organisation_id, year=year
+        )
+        sequence.last_number += 1
+        sequence.save(update_fields=["last_number"])
+    return rules.format_dossier_number("MC", year, sequence.last_number)
+
+
+def make_dossier(
+    *,
+    created_by: User,
+    state: str = DossierState.RECEPTION,
+    applicant: Applicant | None = None,
+    programme: Programme | None = None,
+    referent: User | None = None,
+    eligible: bool = False,
+    with_documents: bool = False,
+    with_consent: bool = False,
+    **overrides: Any,
+) -> Dossier:
+    """A dossier in `state`, written directly (no event, no audit row)."""
+    programme = programme or saint_etienne_programme()
+    organisation_id = overrides.pop("organisation_id", None) or programme.organisation_id
+    if "organisation" in overrides:
+        organisation_id = overrides.pop("organisation").pk
+    if applicant is None:
+        applicant = make_applicant(
+            organisation=Organisation.objects.get(pk=organisation_id), created_by=created_by
+        )
+    now = timezone.now()
+    today = timezone.localdate()
+    values: dict[str, Any] = {
+        "application_date": today,
+        "purpose_category": "mobilite",
+        "purpose_subcategory": "permis_de_conduire",
+        "project_description": "Passer le permis B pour un emploi d'aide à domicile.",
+        "project_cost": Decimal("1450.00"),
+        "payee_name": "Auto-école du Forez",
+        "payee_siret": "",
+        "payee_address": "3 place Jean Jaurès, 42000 Saint-Étienne",
+        "quote_reference": "D-2026-118",
+        "requested_amount": Decimal("1200.00"),
+        "requested_months": 24,
+        "requested_deferral_months": 0,
+        "requested_deferral_kind": "none",
+        "no_ordinary_credit": True,
+        "no_ordinary_credit_evidence": "Refus de prêt de la banque habituelle (courrier).",
+        "state_changed_at": now,
+    }
+    values.update(overrides)
+    if state in BANK_PATH_STATES:
+        values.setdefault("bank_transmitted_at", now)
+    if with_consent:
+        values.setdefault("consent_date", today)
+    number = values.pop("number", None) or _next_number(
+        organisation_id, values["application_date"].year
+    )
+    dossier = Dossier.objects.create(
+        organisation_id=organisation_id,
+        programme=programme,
+        applicant=applicant,
+        referent=referent,
+        state=state,
+        number=number,
+        created_by=created_by,
+        **values,
+    )
+    if with_documents:
+        version = version_in_force(programme, dossier.application_date)
+        for spec in version.required_documents_for(dossier.purpose_category) if version else []:
+            _add_document(dossier, kind=spec["code"], label=spec["label"], uploaded_by=created_by)
+    if with_consent:
+        _add_document(
+            dossier,
+            kind=CONSENT_KIND,
+            label="Consentement signé à la transmission à la banque",
+            uploaded_by=created_by,
+        )
+    if eligible:
+        dossier.eligibility = _eligibility(dossier, created_by)
+        dossier.save(update_fields=["eligibility"])
+    return dossier
+
+
+def put_on_agenda(
+    dossier: Dossier, member: User, *, session: CommissionSession | None = None
+) -> CommissionSession:
+    """Put the dossier on the agenda of `session` (a new one of its organisation if None), where
+    `member` sits."""
+    if session is None:
+        session = CommissionSession.objects.create(
+            organisation_id=dossier.organisation_id,
+            date=timezone.localdate(),
+            place="Salle du conseil",
+        )
+    SessionMember.objects.get_or_create(session=session, user=member)
+    position = AgendaItem.objects.filter(session=session).count() + 1
+    AgendaItem.objects.get_or_create(
+        session=session, dossier=dossier, defaults={"position": position}
+    )
+    return session
+
+
+def share_with(dossier: Dossier, worker: User, *, shared_by: User) -> DossierShare:
+    return DossierShare.objects.create(dossier=dossier, worker=worker, shared_by=shared_by)
