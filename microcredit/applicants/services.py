@@ -13,6 +13,7 @@ from microcredit.accounts.models import Membership, User
 from microcredit.applicants.models import Applicant, HouseholdMember
 from microcredit.applicants.rules import search_name
 from microcredit.core.services import audit_event_create
+from microcredit.dossiers.workflow import EDITABLE_STATES
 from microcredit.programmes.communes import communes
 
 APPLICANT_FIELDS = (
@@ -74,6 +75,8 @@ def applicant_update(*, actor: User, applicant: Applicant, values: dict[str, Any
     locked.save()
     new = _jsonable(model_to_dict(locked, fields=APPLICANT_FIELDS))
     changed = {k for k in new if new[k] != old[k]}
+    if not changed:
+        return locked
     audit_event_create(
         actor=actor,
         action="applicant_updated",
@@ -81,9 +84,14 @@ def applicant_update(*, actor: User, applicant: Applicant, values: dict[str, Any
         old_values={k: old[k] for k in changed},
         new_values={k: new[k] for k in changed},
     )
-    # The eligibility read the birth date and the address: it must be checked again.
+    # The eligibility read the birth date and the address: the dossiers still being built must
+    # check it again (later ones keep the check their decision was based on).
     if changed & {"birth_date", "postcode", "commune_code"}:
-        locked.dossiers.update(eligibility=None)
+        for dossier in locked.dossiers.filter(
+            state__in=EDITABLE_STATES, eligibility__isnull=False
+        ).select_for_update():
+            dossier.eligibility = None
+            dossier.save(update_fields=["eligibility", "updated_at"])
     return locked
 
 

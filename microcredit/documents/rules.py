@@ -59,13 +59,18 @@ def clean_name(name: str) -> str:
     return text
 
 
-def check_upload(*, name: str, size: int, head: bytes, max_bytes: int) -> CheckedUpload:
-    """Accept a PDF, JPEG or PNG of at most `max_bytes` whose name is a plain file name."""
-    if "/" in name or "\\" in name or "\x00" in name or name.strip() in {"", ".", ".."}:
+def check_name(name: str) -> None:
+    """A plain file name: no folder (« ../x.pdf », « C:\\x.pdf »), no NUL, not empty."""
+    if any(ch in name for ch in "/\\:\x00") or name.strip() in {"", ".", ".."}:
         raise UploadRefused(
             "Le nom du fichier contient un chemin ou des caractères interdits : renommez-le "
             "(par exemple « justificatif.pdf »)."
         )
+
+
+def check_upload(*, name: str, size: int, head: bytes, max_bytes: int) -> CheckedUpload:
+    """Accept a PDF, JPEG or PNG of at most `max_bytes` whose name is a plain file name."""
+    check_name(name)
     if size == 0:
         raise UploadRefused("Le fichier est vide.")
     if size > max_bytes:

@@ -1,0 +1,155 @@
+"""The demo data of `make run`: dossiers in every state, built through the services, idempotent."""
+
+from __future__ import annotations
+
+import io
+from itertools import pairwise
+
+import pytest
+from django.core.management import call_command
+
+from microcredit.accounts.enums import Role
+from microcredit.accounts.models import Membership
+from microcredit.applicants.models import Applicant, HouseholdMember
+from microcredit.commissions.models import AgendaItem, CommissionSession, SessionMember
+from microcredit.core.demo import DEMO_ACCOUNTS, DEMO_DOSSIERS, load_demo
+from microcredit.core.models import AuditEvent
+from microcredit.documents.models import Document
+from microcredit.dossiers.enums import DossierState
+from microcredit.dossiers.models import Dossier, DossierEvent, DossierShare, EligibilityCheck
+from microcredit.dossiers.selectors import access_dossiers_for_user, missing_document_labels
+from microcredit.programmes.selectors import version_in_force
+
+pytestmark = pytest.mark.django_db
+
+S = DossierState
+BANK_STATES = {
+    S.TRANSMITTED_TO_BANK,
+    S.REFUSED_BY_BANK,
+    S.GRANTED,
+    S.DISBURSED,
+    S.REPAID,
+    S.GUARANTEE_CALLED,
+    S.CLOSED,
+}
+COMMITTEE_STATES = {S.READY_FOR_COMMITTEE, S.ADJOURNED, S.REFUSED_BY_COMMITTEE, *BANK_STATES}
+
+
+def _membership(username: str) -> Membership:
+    role = next(a.role for a in DEMO_ACCOUNTS if a.username == username)
+    return Membership.objects.select_related("user").get(user__username=username, role=role)
+
+
+def _assert_true_timeline(dossier: Dossier) -> None:
+    """Events chain from the opening to the current state, each with its audit row."""
+    events = list(DossierEvent.objects.filter(dossier=dossier).order_by("at", "id"))
+    assert events, dossier.number
+    assert events[0].transition == "open"
+    for before, after in pairwise(events):
+        assert after.from_state == before.to_state, dossier.number
+    assert events[-1].to_state == dossier.state, dossier.number
+    actions = set(
+        AuditEvent.objects.filter(
+            object_type="dossiers.dossier", object_id=str(dossier.pk)
+        ).values_list("action", flat=True)
+    )
+    assert "dossier_created" in actions
+    assert {f"dossier_{e.transition}" for e in events[1:]} <= actions
+
+
+def test_the_demo_holds_dossiers_in_every_state_each_with_a_true_story() -> None:
+    load_demo()
+
+    assert set(Dossier.objects.values_list("state", flat=True)) == set(DossierState.values)
+    assert Dossier.objects.count() == len(DEMO_DOSSIERS)
+    for spec in DEMO_DOSSIERS:
+        dossier = Dossier.objects.get(
+            applicant__last_name=spec.person.last_name, applicant__first_name=spec.person.first_name
+        )
+        assert dossier.state == spec.state, dossier.applicant
+        assert dossier.number.startswith("MC-2026-")
+        _assert_true_timeline(dossier)
+    assert HouseholdMember.objects.filter(relationship="child").exists()
+    assert HouseholdMember.objects.filter(relationship="spouse").exists()
+
+    # What went to the commission was complete and eligible; what went to the bank had consent.
+    for dossier in Dossier.objects.filter(state__in=COMMITTEE_STATES):
+        version = version_in_force(dossier.programme, dossier.application_date)
+        assert missing_document_labels(dossier, version) == [], dossier.number
+        assert dossier.eligibility is not None and dossier.eligibility.outcome == "ok"
+    for dossier in Dossier.objects.filter(state__in=BANK_STATES):
+        assert dossier.consent_date is not None and dossier.bank_transmitted_at is not None
+        assert Document.objects.filter(dossier=dossier, kind="consent").exists()
+    for document in Document.objects.all()[:3]:
+        with document.file.open("rb") as handle:
+            assert handle.read(5) == b"%PDF-"
+
+    # The person living in Firminy is outside the territory: not eligible, reoriented.
+    dossier = Dossier.objects.get(applicant__commune_code="42095")
+    assert dossier.applicant.commune_name == "Firminy"
+    assert dossier.state == S.REORIENTED and dossier.reorientation_scheme
+    check = EligibilityCheck.objects.get(dossier=dossier)
+    territory = next(c for c in check.criteria if c["key"] == "territory")
+    assert check.outcome == territory["outcome"] == "ko"
+
+
+def test_a_second_load_creates_and_changes_nothing() -> None:
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+    assert f"{len(DEMO_DOSSIERS)} dossiers de démonstration" in out.getvalue()
+    models = (
+        Applicant,
+        HouseholdMember,
+        Dossier,
+        DossierEvent,
+        EligibilityCheck,
+        Document,
+        DossierShare,
+        CommissionSession,
+        SessionMember,
+        AgendaItem,
+        AuditEvent,
+    )
+    counts = {m.__name__: m.objects.count() for m in models}
+    dossiers = list(Dossier.objects.order_by("pk").values_list("pk", "state", "updated_at"))
+
+    load_demo()
+
+    assert {m.__name__: m.objects.count() for m in models} == counts
+    assert list(Dossier.objects.order_by("pk").values_list("pk", "state", "updated_at")) == dossiers
+
+
+def test_each_role_sees_its_demo_dossiers_through_the_funnel() -> None:
+    load_demo()
+
+    def visible(username: str) -> set[int]:
+        membership = _membership(username)
+        return set(
+            access_dossiers_for_user(membership.user, membership).values_list("pk", flat=True)
+        )
+
+    everything = set(Dossier.objects.values_list("pk", flat=True))
+    for username in ("referent", "agent", "directeur"):
+        assert visible(username) == everything
+
+    commission = _membership("commission").user
+    on_agenda = set(
+        AgendaItem.objects.filter(session__members=commission).values_list("dossier", flat=True)
+    )
+    assert visible("commission") == on_agenda
+    states = set(Dossier.objects.filter(pk__in=on_agenda).values_list("state", flat=True))
+    assert states == COMMITTEE_STATES | {S.REORIENTED}
+
+    transmitted = set(
+        Dossier.objects.filter(bank_transmitted_at__isnull=False).values_list("pk", flat=True)
+    )
+    assert visible("banque") == transmitted
+    states = set(Dossier.objects.filter(pk__in=transmitted).values_list("state", flat=True))
+    assert states == BANK_STATES
+
+    shared = set(DossierShare.objects.values_list("dossier", flat=True))
+    assert 2 <= len(shared) <= 3
+    assert visible("partenaire") == shared
+
+    assert _membership("admin").role == Role.ADMIN
+    assert visible("admin") == set()
