@@ -73,6 +73,7 @@ browser-deps:
 
 bench: install
 	$(BIN)/python bench/engine/run.py
+	$(BIN)/python bench/rights/run.py
 
 fix: install
 	$(BIN)/ruff format .

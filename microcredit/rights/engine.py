@@ -1,0 +1,463 @@
+"""OpenFisca-France adapter: estimate a household's rights for one month.
+
+No Django here. OpenFisca-France is imported and its tax-benefit system loaded lazily, once per
+process, the first time an estimate (or the RSA base amount) is asked for, never at import
+(loading takes seconds and ~120 MiB). Every call then builds a new simulation on that shared
+system: one simulation per call, whether it is for one household or for thousands
+(:func:`assess_households` puts them all in the same vectorised simulation).
+
+How the situation is given to OpenFisca (see ``shared/docs/OPENFISCA_NOTES.md``):
+
+* incomes for every month from January of year N-2 to the month studied (the benefits look
+  back over different windows); past months default to the current month's amounts;
+* ``salaire_net`` and ``salaire_imposable`` both set (the net salary unless a taxable one is
+  given), likewise for unemployment benefits and pensions; the pension is also given as the
+  gross pension (``retraite_brute``, read by the ASPA and through it by the complémentaire
+  santé solidaire): exact for the small pensions exempt of CSG, an approximation above;
+* rent, occupancy status and commune set for every month from January N-2 to December N;
+* a household that does not receive housing aid gets ``aide_logement`` = 0 for the past months
+  (otherwise the model assumes it is claimed and lowers the prime d'activité and the RSA); one
+  that receives it gets the current month's estimate for the past months (stable, like the
+  incomes);
+* the AAH is the declared amount and the ASS and the AAH complement are 0, all given as inputs:
+  the estimate does not screen disability benefits (they need the CDAPH's decision), and
+  letting the model evaluate them over twelve-month windows was most of the cost of a
+  simulation (about 1 s of the 1.25 s of one household, 14 s of 17 s for 10,000);
+* every person belongs to a famille, a foyer fiscal and a ménage, joined by group *ids*; an
+  "other adult" has a famille and a foyer fiscal of their own in the household's ménage, so
+  does a cohabiting (not married, not pacsed) spouse's foyer fiscal.
+
+Amounts come out of OpenFisca as float32 and are converted to ``Decimal`` rounded half-up to the
+cent: they are estimates.
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib.metadata
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from microcredit.budgets.rules import HousingStatus, MemberRole
+from microcredit.rights.rules import (
+    COVERAGE_CAVEATS,
+    Activity,
+    CoupleKind,
+    HouseholdSituation,
+    PersonSituation,
+    RightsAssessment,
+    coverage_caveats,
+    validate_situation,
+)
+
+__all__ = [
+    "COVERAGE_CAVEATS",
+    "GC_THRESHOLD",
+    "RSA_BASE_PARAMETER",
+    "Activity",
+    "CoupleKind",
+    "HouseholdSituation",
+    "InvalidSituationError",
+    "PersonSituation",
+    "RightsAssessment",
+    "RightsComputationError",
+    "assess_household",
+    "assess_households",
+    "is_loaded",
+    "load_count",
+    "openfisca_france_version",
+    "rsa_base_amount",
+    "tax_benefit_system",
+]
+
+RSA_BASE_PARAMETER = (
+    "prestations_sociales.solidarite_insertion.minima_sociaux.rsa.rsa_m.montant_de_base_du_rsa"
+)
+GC_THRESHOLD = 100
+"""``gc.collect()`` runs after a batch of at least this many households."""
+
+CENT = Decimal("0.01")
+
+_lock = threading.Lock()
+_system: Any = None
+_loads = 0
+
+
+class RightsComputationError(RuntimeError):
+    """OpenFisca-France failed; ``str(err)`` is a French message for the page."""
+
+
+class InvalidSituationError(ValueError):
+    """The situation is incomplete or invalid; ``messages`` are French sentences."""
+
+    def __init__(self, messages: Sequence[str]) -> None:
+        self.messages: tuple[str, ...] = tuple(messages)
+        super().__init__(" ".join(self.messages))
+
+
+def tax_benefit_system() -> Any:
+    """The OpenFisca-France tax-benefit system, loaded on first call, once per process."""
+    global _system, _loads
+    if _system is None:
+        with _lock:
+            if _system is None:
+                try:
+                    from openfisca_france import (  # type: ignore[import-untyped]
+                        FranceTaxBenefitSystem,
+                    )
+
+                    system = FranceTaxBenefitSystem()
+                except Exception as exc:
+                    raise RightsComputationError(
+                        "Le moteur OpenFisca-France n'a pas pu être chargé : l'estimation des "
+                        "droits est indisponible pour le moment (réessayer plus tard)."
+                    ) from exc
+                _loads += 1
+                _system = system
+    return _system
+
+
+def is_loaded() -> bool:
+    """Whether the tax-benefit system is loaded in this process."""
+    return _system is not None
+
+
+def load_count() -> int:
+    """How many times the tax-benefit system was loaded in this process (0 or 1)."""
+    return _loads
+
+
+def openfisca_france_version() -> str:
+    """The installed openfisca-france version (read from the package metadata, no import)."""
+    return importlib.metadata.version("openfisca-france")
+
+
+def _month_text(month: date) -> str:
+    return f"{month.year:04d}-{month.month:02d}"
+
+
+def rsa_base_amount(month: date) -> Decimal:
+    """The RSA montant forfaitaire for one person in force on the first day of ``month``,
+    read from OpenFisca-France's parameter ``RSA_BASE_PARAMETER`` (Decimal, 2 decimals)."""
+    system = tax_benefit_system()
+    try:
+        node: Any = system.get_parameters_at_instant(date(month.year, month.month, 1).isoformat())
+        for part in RSA_BASE_PARAMETER.split("."):
+            node = node[part]
+        return _money(float(node))
+    except Exception as exc:
+        raise RightsComputationError(
+            f"Le montant de base du RSA de {month:%m/%Y} est introuvable dans OpenFisca-France."
+        ) from exc
+
+
+def _money(value: float) -> Decimal:
+    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _months(first: date, last: date) -> list[date]:
+    out = []
+    year, month = first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        out.append(date(year, month, 1))
+        month += 1
+        if month == 13:
+            year, month = year + 1, 1
+    return out
+
+
+_ACTIVITY = {
+    Activity.EMPLOYED: "actif",
+    Activity.UNEMPLOYED: "chomeur",
+    Activity.STUDENT: "etudiant",
+    Activity.RETIRED: "retraite",
+    Activity.INACTIVE: "inactif",
+}
+
+_OCCUPANCY = {
+    HousingStatus.TENANT_PRIVATE: "locataire_vide",
+    HousingStatus.TENANT_SOCIAL: "locataire_hlm",
+    HousingStatus.TENANT_FURNISHED: "locataire_meuble",
+    HousingStatus.TENANT_RESIDENCE: "locataire_foyer",
+    HousingStatus.OWNER: "proprietaire",
+    HousingStatus.OWNER_REPAYING: "primo_accedant",
+    HousingStatus.HOSTED_FREE: "loge_gratuitement",
+    HousingStatus.HOMELESS: "sans_domicile",
+}
+
+_MARITAL = {
+    CoupleKind.MARRIED: "marie",
+    CoupleKind.PACS: "pacse",
+    CoupleKind.COHABITING: "celibataire",
+}
+
+
+@dataclass
+class _Layout:
+    """Arrays of one vectorised simulation: persons in household order, group ids."""
+
+    persons: list[PersonSituation] = field(default_factory=list)
+    person_household: list[int] = field(default_factory=list)
+    famille_ids: list[int] = field(default_factory=list)
+    foyer_ids: list[int] = field(default_factory=list)
+    person_famille: list[int] = field(default_factory=list)
+    person_foyer: list[int] = field(default_factory=list)
+    person_menage: list[int] = field(default_factory=list)
+    famille_roles: list[str] = field(default_factory=list)
+    foyer_roles: list[str] = field(default_factory=list)
+    menage_roles: list[str] = field(default_factory=list)
+    marital: list[str] = field(default_factory=list)
+    main_famille_position: list[int] = field(default_factory=list)
+    famille_household: list[int] = field(default_factory=list)
+
+
+def _layout(situations: Sequence[HouseholdSituation]) -> _Layout:
+    """Group ids for every person; ids are not positions (extra groups get ids ≥ N)."""
+    lay = _Layout()
+    n = len(situations)
+    extra = n  # ids of additional familles / foyers fiscaux start after the households'
+    for h, situation in enumerate(situations):
+        lay.main_famille_position.append(len(lay.famille_ids))
+        lay.famille_ids.append(h)
+        lay.famille_household.append(h)
+        lay.foyer_ids.append(h)
+        couple_marital = _MARITAL[situation.couple]
+        ordered = sorted(
+            situation.members,
+            key=lambda p: (
+                [MemberRole.APPLICANT, MemberRole.SPOUSE, MemberRole.CHILD, MemberRole.OTHER_ADULT]
+            ).index(p.role),
+        )
+        for person in ordered:
+            lay.persons.append(person)
+            lay.person_household.append(h)
+            lay.person_menage.append(h)
+            if person.role is MemberRole.APPLICANT:
+                famille, foyer = h, h
+                roles = ("demandeur", "declarant_principal", "personne_de_reference")
+                marital = (
+                    couple_marital
+                    if any(m.role is MemberRole.SPOUSE for m in situation.members)
+                    else "celibataire"
+                )
+            elif person.role is MemberRole.SPOUSE:
+                famille = h
+                marital = couple_marital
+                if situation.couple is CoupleKind.COHABITING:
+                    foyer = extra
+                    lay.foyer_ids.append(extra)
+                    extra += 1
+                    roles = ("conjoint", "declarant_principal", "conjoint")
+                else:
+                    foyer = h
+                    roles = ("conjoint", "conjoint", "conjoint")
+            elif person.role is MemberRole.CHILD:
+                famille, foyer = h, h
+                roles = ("enfant", "personne_a_charge", "enfant")
+                marital = "celibataire"
+            else:  # other adult: own famille and foyer fiscal, same ménage
+                famille = foyer = extra
+                lay.famille_ids.append(extra)
+                lay.famille_household.append(h)
+                lay.foyer_ids.append(extra)
+                extra += 1
+                roles = ("demandeur", "declarant_principal", "autre")
+                marital = "celibataire"
+            lay.person_famille.append(famille)
+            lay.person_foyer.append(foyer)
+            lay.famille_roles.append(roles[0])
+            lay.foyer_roles.append(roles[1])
+            lay.menage_roles.append(roles[2])
+            lay.marital.append(marital)
+    return lay
+
+
+def _check(situations: Sequence[HouseholdSituation]) -> None:
+    problems: list[str] = []
+    for number, situation in enumerate(situations, 1):
+        found = validate_situation(situation)
+        if len(situations) > 1:
+            found = [f"Foyer n° {number} : {p}" for p in found]
+        problems.extend(found)
+    if problems:
+        raise InvalidSituationError(problems)
+
+
+def _simulate(month: date, situations: Sequence[HouseholdSituation]) -> list[RightsAssessment]:
+    import numpy as np
+    from openfisca_core.simulation_builder import (  # type: ignore[import-untyped]
+        SimulationBuilder,
+    )
+
+    system = tax_benefit_system()
+    lay = _layout(situations)
+    n = len(situations)
+    n_persons = len(lay.persons)
+
+    builder = SimulationBuilder()
+    builder.create_entities(system)
+    builder.declare_person_entity("individu", np.arange(n_persons))
+    groups = (
+        ("famille", lay.famille_ids, lay.person_famille, lay.famille_roles),
+        ("foyer_fiscal", lay.foyer_ids, lay.person_foyer, lay.foyer_roles),
+        ("menage", list(range(n)), lay.person_menage, lay.menage_roles),
+    )
+    for key, ids, assignment, roles in groups:
+        population = builder.declare_entity(key, np.array(ids))
+        builder.join_with_persons(population, np.array(assignment), np.array(roles))
+    simulation = builder.build(system)
+
+    def each(values: list[float]) -> Any:
+        return np.array(values, dtype=np.float64)
+
+    simulation.set_input(
+        "date_naissance",
+        "ETERNITY",
+        np.array([p.birth_date.isoformat() for p in lay.persons], dtype="datetime64[D]"),
+    )
+    income_months = _months(date(month.year - 2, 1, 1), month)
+    housing_months = _months(date(month.year - 2, 1, 1), date(month.year, 12, 1))
+    index = {m: k for k, m in enumerate(income_months)}
+    salaries = np.tile(each([float(p.net_salary) for p in lay.persons]), (len(income_months), 1))
+    taxable = np.tile(
+        each(
+            [
+                float(p.net_salary if p.taxable_salary is None else p.taxable_salary)
+                for p in lay.persons
+            ]
+        ),
+        (len(income_months), 1),
+    )
+    for column, person in enumerate(lay.persons):
+        for when, amount in person.salary_history:
+            row = index[date(when.year, when.month, 1)]
+            salaries[row, column] = taxable[row, column] = float(amount)
+    unemployment = each([float(p.unemployment_benefit) for p in lay.persons])
+    pension = each([float(p.pension) for p in lay.persons])
+    alimony = each([float(p.alimony_received) for p in lay.persons])
+    disability = each([float(p.aah) for p in lay.persons])
+    zeros = np.zeros(n_persons)
+    activity = np.array([_ACTIVITY[p.activity] for p in lay.persons])
+    marital = np.array(lay.marital)
+    isolation = np.array([situations[h].separation_recent for h in lay.famille_household])
+    for k, when in enumerate(income_months):
+        period = _month_text(when)
+        simulation.set_input("salaire_net", period, salaries[k])
+        simulation.set_input("salaire_imposable", period, taxable[k])
+        simulation.set_input("chomage_net", period, unemployment)
+        simulation.set_input("chomage_imposable", period, unemployment)
+        simulation.set_input("retraite_nette", period, pension)
+        simulation.set_input("retraite_imposable", period, pension)
+        simulation.set_input("retraite_brute", period, pension)
+        simulation.set_input("pensions_alimentaires_percues", period, alimony)
+        simulation.set_input("aah", period, disability)
+        simulation.set_input("ass", period, zeros)
+        simulation.set_input("caah", period, zeros)
+        simulation.set_input("activite", period, activity)
+        simulation.set_input("statut_marital", period, marital)
+        simulation.set_input("rsa_isolement_recent", period, isolation)
+    rent = each([float(s.rent) for s in situations])
+    occupancy = np.array([_OCCUPANCY[s.housing] for s in situations])
+    commune = np.array([s.commune_insee for s in situations])
+    for when in housing_months:
+        period = _month_text(when)
+        simulation.set_input("loyer", period, rent)
+        simulation.set_input("statut_occupation_logement", period, occupancy)
+        simulation.set_input("depcom", period, commune)
+    # Housing aid of past months: the current month's estimate when the household receives
+    # it (stable, like the incomes), 0 when it does not (the model would assume it claimed).
+    period = _month_text(month)
+    current_aid = simulation.calculate("aide_logement", period)
+    not_claimed = np.array(
+        [not situations[h].receives_housing_aid for h in lay.famille_household], dtype=bool
+    )
+    past_aid = np.where(not_claimed, 0.0, current_aid)
+    for when in income_months[:-1]:
+        past = _month_text(when)
+        simulation.delete_arrays("aide_logement", past)
+        simulation.set_input("aide_logement", past, past_aid)
+
+    main = np.array(lay.main_famille_position)
+    results = {
+        name: simulation.calculate(name, period)[main]
+        for name in ("ppa", "rsa", "asf", "aide_logement", "af", "css_participation_forfaitaire")
+    }
+    cmu_c = simulation.calculate("cmu_c", period)[main]
+    cheque = simulation.calculate("cheque_energie", str(month.year))
+    version = openfisca_france_version()
+    base = rsa_base_amount(month)
+    caveats = coverage_caveats(month, version)
+    out = [
+        RightsAssessment(
+            month=month,
+            openfisca_france_version=version,
+            ppa=_money(float(results["ppa"][h])),
+            rsa=_money(float(results["rsa"][h])),
+            asf=_money(float(results["asf"][h])),
+            aide_logement=_money(float(results["aide_logement"][h])),
+            af=_money(float(results["af"][h])),
+            cmu_c=bool(cmu_c[h]),
+            css_participation_forfaitaire=_money(
+                float(results["css_participation_forfaitaire"][h])
+            ),
+            cheque_energie=_money(float(cheque[h])),
+            cheque_energie_year=month.year,
+            rsa_base_amount=base,
+            caveats=caveats,
+        )
+        for h in range(n)
+    ]
+    del simulation, builder
+    return out
+
+
+def assess_households(situations: Sequence[HouseholdSituation]) -> list[RightsAssessment]:
+    """Estimate the rights of many households, in input order.
+
+    Households of the same month share ONE vectorised OpenFisca simulation (group ids joined
+    with ``SimulationBuilder.join_with_persons``); a batch spanning several months runs one
+    simulation per month. ``gc.collect()`` runs after a batch of ``GC_THRESHOLD`` households
+    or more.
+
+    Raises:
+        InvalidSituationError: a situation is incomplete (French messages, "Foyer n° k : …").
+        RightsComputationError: OpenFisca-France failed (French message; the cause is chained).
+    """
+    situations = list(situations)
+    if not situations:
+        return []
+    _check(situations)
+    by_month: dict[date, list[int]] = {}
+    for position, situation in enumerate(situations):
+        by_month.setdefault(situation.month, []).append(position)
+    out: list[RightsAssessment | None] = [None] * len(situations)
+    try:
+        for month, positions in by_month.items():
+            assessed = _simulate(month, [situations[p] for p in positions])
+            for position, assessment in zip(positions, assessed, strict=True):
+                out[position] = assessment
+    except (RightsComputationError, InvalidSituationError):
+        raise
+    except Exception as exc:
+        raise RightsComputationError(
+            "Le calcul des droits par OpenFisca-France a échoué "
+            f"({type(exc).__name__}) : le dossier reste utilisable, le calcul peut être relancé."
+        ) from exc
+    finally:
+        if len(situations) >= GC_THRESHOLD:
+            gc.collect()
+    return [a for a in out if a is not None]
+
+
+def assess_household(situation: HouseholdSituation) -> RightsAssessment:
+    """Estimate the rights of one household for ``situation.month`` (one simulation).
+
+    Raises:
+        InvalidSituationError: incomplete situation (French messages).
+        RightsComputationError: OpenFisca-France failed (French message).
+    """
+    return assess_households([situation])[0]
