@@ -24,6 +24,7 @@ from microcredit.documents.models import CONSENT_KIND, Document
 from microcredit.dossiers import rules
 from microcredit.dossiers.enums import DossierState
 from microcredit.dossiers.models import Dossier, DossierSequence, DossierShare, EligibilityCheck
+from microcredit.dossiers.selectors import evaluate_eligibility
 from microcredit.organisations.models import Organisation
 from microcredit.programmes.models import Programme
 from microcredit.programmes.selectors import version_in_force
@@ -133,35 +134,7 @@ def _add_document(dossier: Dossier, *, kind: str, label: str, uploaded_by: User)
 def _eligibility(dossier: Dossier, checked_by: User) -> EligibilityCheck:
     version = version_in_force(dossier.programme, dossier.application_date)
     assert version is not None, "no parameter version in force on the application date"
-    applicant = dossier.applicant
-    _, criteria = rules.check_dossier_eligibility(
-        rules.EligibilityInput(
-            application_date=dossier.application_date,
-            birth_date=applicant.birth_date,
-            commune_code=applicant.commune_code,
-            postcode=applicant.postcode,
-            purpose_category=dossier.purpose_category,
-            purpose_subcategory=dossier.purpose_subcategory,
-            requested_amount=dossier.requested_amount,
-            requested_months=dossier.requested_months,
-            deferral_months=dossier.requested_deferral_months,
-            deferral_kind=dossier.requested_deferral_kind,
-            no_ordinary_credit=dossier.no_ordinary_credit,
-            no_ordinary_credit_evidence=dossier.no_ordinary_credit_evidence,
-        ),
-        rules.SchemeBounds(
-            territory=version.territory,
-            purposes=version.purposes,
-            excluded=version.excluded_purposes,
-            min_amount=version.min_amount,
-            max_amount=version.max_amount,
-            min_months=version.min_months,
-            max_months=version.max_months,
-            max_deferral_months=version.max_deferral_months,
-            allow_interest_only_deferral=version.allow_interest_only_deferral,
-            allow_capitalised_deferral=version.allow_capitalised_deferral,
-        ),
-    )
+    _, criteria = evaluate_eligibility(dossier, version)
     return EligibilityCheck.objects.create(
         dossier=dossier,
         programme_version=version,

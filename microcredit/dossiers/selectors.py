@@ -14,10 +14,12 @@ from microcredit.applicants.models import Applicant
 from microcredit.applicants.rules import fold, search_name
 from microcredit.commissions.models import AgendaItem
 from microcredit.documents.models import CONSENT_KIND, Document
+from microcredit.dossiers import rules
 from microcredit.dossiers.models import Dossier, DossierEvent, DossierShare, EligibilityCheck
 from microcredit.dossiers.workflow import Transition, transitions_for
 from microcredit.programmes.models import ProgrammeVersion
 from microcredit.programmes.selectors import version_in_force
+from microcredit.simulator.rules import Criterion, Outcome
 
 
 def access_dossiers_for_user(user: User, membership: Membership | None) -> QuerySet[Dossier]:
@@ -59,6 +61,41 @@ def dossier_for_user_or_404(
     if dossier is None:
         raise Http404("Dossier introuvable.")
     return dossier
+
+
+def evaluate_eligibility(
+    dossier: Dossier, version: ProgrammeVersion
+) -> tuple[Outcome, tuple[Criterion, ...]]:
+    """The pure eligibility rules applied to the dossier's current data and `version`."""
+    applicant = dossier.applicant
+    return rules.check_dossier_eligibility(
+        rules.EligibilityInput(
+            application_date=dossier.application_date,
+            birth_date=applicant.birth_date,
+            commune_code=applicant.commune_code,
+            postcode=applicant.postcode,
+            purpose_category=dossier.purpose_category,
+            purpose_subcategory=dossier.purpose_subcategory,
+            requested_amount=dossier.requested_amount,
+            requested_months=dossier.requested_months,
+            deferral_months=dossier.requested_deferral_months,
+            deferral_kind=dossier.requested_deferral_kind,
+            no_ordinary_credit=dossier.no_ordinary_credit,
+            no_ordinary_credit_evidence=dossier.no_ordinary_credit_evidence,
+        ),
+        rules.SchemeBounds(
+            territory=version.territory,
+            purposes=version.purposes,
+            excluded=version.excluded_purposes,
+            min_amount=version.min_amount,
+            max_amount=version.max_amount,
+            min_months=version.min_months,
+            max_months=version.max_months,
+            max_deferral_months=version.max_deferral_months,
+            allow_interest_only_deferral=version.allow_interest_only_deferral,
+            allow_capitalised_deferral=version.allow_capitalised_deferral,
+        ),
+    )
 
 
 PAGE_SIZE = 25

@@ -30,6 +30,7 @@ from microcredit.dossiers.models import (
 from microcredit.dossiers.selectors import (
     consent_document_exists,
     dossier_for_user_or_404,
+    evaluate_eligibility,
     missing_document_labels,
 )
 from microcredit.dossiers.tasks import notify_dossier_event
@@ -215,35 +216,7 @@ def dossier_check_eligibility(
         raise TransitionRefused(
             "Aucune version des paramètres n'était en vigueur à la date de la demande."
         )
-    applicant = dossier.applicant
-    outcome, criteria = rules.check_dossier_eligibility(
-        rules.EligibilityInput(
-            application_date=dossier.application_date,
-            birth_date=applicant.birth_date,
-            commune_code=applicant.commune_code,
-            postcode=applicant.postcode,
-            purpose_category=dossier.purpose_category,
-            purpose_subcategory=dossier.purpose_subcategory,
-            requested_amount=dossier.requested_amount,
-            requested_months=dossier.requested_months,
-            deferral_months=dossier.requested_deferral_months,
-            deferral_kind=dossier.requested_deferral_kind,
-            no_ordinary_credit=dossier.no_ordinary_credit,
-            no_ordinary_credit_evidence=dossier.no_ordinary_credit_evidence,
-        ),
-        rules.SchemeBounds(
-            territory=version.territory,
-            purposes=version.purposes,
-            excluded=version.excluded_purposes,
-            min_amount=version.min_amount,
-            max_amount=version.max_amount,
-            min_months=version.min_months,
-            max_months=version.max_months,
-            max_deferral_months=version.max_deferral_months,
-            allow_interest_only_deferral=version.allow_interest_only_deferral,
-            allow_capitalised_deferral=version.allow_capitalised_deferral,
-        ),
-    )
+    outcome, criteria = evaluate_eligibility(dossier, version)
     check = EligibilityCheck.objects.create(
         dossier=dossier,
         programme_version=version,
