@@ -40,6 +40,11 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {"membership": membership}
     if membership.role in DOSSIER_ROLES:
         context["todo"] = _todo(request, membership)
+    if membership.role == Role.DIRECTOR:
+        context["reorientations"] = dossier_selectors.reorientation_counts(
+            request.user,  # type: ignore[arg-type]
+            membership,
+        )
     if membership.role in (Role.DIRECTOR, Role.REFERENT, Role.AGENT, Role.ADMIN):
         context["programmes"] = programme_selectors.programme_overviews_for_membership(
             membership, timezone.localdate()

@@ -15,6 +15,7 @@ from microcredit.applicants.rules import fold, search_name
 from microcredit.commissions.models import AgendaItem
 from microcredit.documents.models import CONSENT_KIND, Document
 from microcredit.dossiers import rules
+from microcredit.dossiers.enums import DossierState
 from microcredit.dossiers.models import Dossier, DossierEvent, DossierShare, EligibilityCheck
 from microcredit.dossiers.workflow import Transition, transitions_for
 from microcredit.programmes.models import ProgrammeVersion
@@ -139,6 +140,19 @@ def state_counts(user: User, membership: Membership | None) -> dict[str, int]:
         .annotate(n=Count("id"))
     )
     return {row["state"]: row["n"] for row in rows}
+
+
+def reorientation_counts(user: User, membership: Membership | None) -> list[dict[str, Any]]:
+    """Reoriented dossiers by target scheme, most frequent first (one query)."""
+    rows = (
+        access_dossiers_for_user(user, membership)
+        .filter(state=DossierState.REORIENTED)
+        .order_by()
+        .values("reorientation_label")
+        .annotate(n=Count("id"))
+        .order_by("-n", "reorientation_label")
+    )
+    return [{"label": row["reorientation_label"] or "—", "count": row["n"]} for row in rows]
 
 
 def possible_duplicates(

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from microcredit.accounts.enums import Role
-from microcredit.accounts.models import Membership
+from microcredit.accounts.models import Membership, User
 from microcredit.applicants.models import Applicant, HouseholdMember
 from microcredit.commissions.models import AgendaItem, CommissionSession, SessionMember
 from microcredit.core.demo import DEMO_ACCOUNTS, DEMO_DOSSIERS, load_demo
@@ -153,3 +153,12 @@ def test_each_role_sees_its_demo_dossiers_through_the_funnel() -> None:
 
     assert _membership("admin").role == Role.ADMIN
     assert visible("admin") == set()
+
+
+@pytest.mark.django_db
+def test_the_director_home_counts_reorientations_by_scheme(client) -> None:  # type: ignore[no-untyped-def]
+    call_command("load_demo", stdout=io.StringIO())
+    client.force_login(User.objects.get(username="directeur"))
+    body = client.get("/").content.decode()
+    assert "Réorientations" in body
+    assert "Point conseil budget" in body
