@@ -14,6 +14,8 @@ urlpatterns = [
     path("simulateur/", include("microcredit.simulator.urls")),
     path("demandeurs/", include("microcredit.applicants.urls")),
     path("dossiers/", include("microcredit.dossiers.urls")),
+    path("dossiers/", include("microcredit.budgets.urls")),
+    path("dossiers/", include("microcredit.rights.urls")),
     path("pieces/", include("microcredit.documents.urls")),
     path("langue/", public(set_language), name="set_language"),
     path("admin/", admin.site.urls),

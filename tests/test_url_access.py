@@ -136,5 +136,14 @@ def test_admin_is_for_technical_staff_only(client_for) -> None:  # type: ignore[
 def test_no_route_is_left_unlisted() -> None:
     # Guard against a silent change of the walker: the project has pages in every app.
     names = {name.split(":")[0] for _r, name, _p in PROJECT_PATTERNS}
-    assert {"core", "accounts", "programmes", "simulator", "dossiers", "applicants"} <= names
+    assert {
+        "core",
+        "accounts",
+        "programmes",
+        "simulator",
+        "dossiers",
+        "applicants",
+        "budgets",
+        "rights",
+    } <= names
     assert all(re.match(r"^[\w/<>:.-]*$", route) for route, _n, _p in PROJECT_PATTERNS)

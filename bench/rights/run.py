@@ -10,7 +10,10 @@ Run: ``python bench/rights/run.py``. Prints a Markdown report and writes
 4. one vectorised simulation of 1,000 and one of 10,000 households (varied, deterministic),
    with a spot check of a few batch results against single assessments;
 5. the peak RSS of the process (``resource.getrusage``) with the system loaded, then after the
-   batches.
+   batches;
+6. the start of a web process, in a fresh subprocess each time (``django.setup()``, the whole
+   URLconf, so every view, service and task module, and the WSGI application), median of
+   ``WEB_STARTS`` runs, with the proof that OpenFisca is not loaded by it.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import platform
 import random
 import resource
 import statistics
+import subprocess
 import sys
 import time
 from datetime import date
@@ -47,7 +51,21 @@ MONTH = date(2026, 4, 1)
 REPEAT = 10
 BATCHES = (1_000, 10_000)
 SPOT_CHECKS = 3
+WEB_STARTS = 5
 D = Decimal
+
+WEB_START = (
+    "import os, sys\n"
+    "os.environ['DJANGO_SETTINGS_MODULE'] = 'config.settings.test'\n"
+    "import django\n"
+    "django.setup()\n"
+    "import config.urls\n"
+    "import config.wsgi\n"
+    "from django.urls import get_resolver\n"
+    "get_resolver().url_patterns\n"
+    "prefixes = ('openfisca_france', 'openfisca_core')\n"
+    "print(sum(1 for m in sys.modules if m.startswith(prefixes)))\n"
+)
 
 LONE_PARENT = HouseholdSituation(
     month=MONTH,
@@ -160,7 +178,30 @@ def cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
+def web_process_start() -> tuple[list[float], int]:
+    """Wall times of ``WEB_STARTS`` fresh web-process starts, and the number of OpenFisca
+    modules the last one had loaded (0 expected)."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+    times: list[float] = []
+    loaded = -1
+    for _ in range(WEB_STARTS):
+        t = time.perf_counter()
+        done = subprocess.run(  # noqa: S603
+            [sys.executable, "-c", WEB_START],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=ROOT,
+            check=True,
+        )
+        times.append(time.perf_counter() - t)
+        loaded = int(done.stdout.split()[-1])
+    return times, loaded
+
+
 def main() -> None:
+    web_starts, web_openfisca_modules = web_process_start()
+    web_start = statistics.median(web_starts)
     loaded_at_import = engine.is_loaded()
     rss_before = peak_rss_mib()
 
@@ -222,6 +263,9 @@ def main() -> None:
         "|---|---:|---|",
         f"| import of `microcredit.rights.engine` | {IMPORT_SECONDS * 1000:.0f} ms"
         f" (OpenFisca loaded: {'yes' if loaded_at_import else 'no'}) | not loaded |",
+        f"| web process start (subprocess: setup, URLconf, WSGI app; median of {WEB_STARTS})"
+        f" | {web_start:.2f} s (min {min(web_starts):.2f}, max {max(web_starts):.2f});"
+        f" OpenFisca modules loaded: {web_openfisca_modules} | < 3 s, none loaded |",
         f"| first assessment, system load included | {first_seconds:.2f} s | — |",
         f"| warm assessment of one household (median) | {median_warm:.2f} s"
         f" (min {min(warm):.2f}, max {max(warm):.2f}) | ≤ 1.5 s |",
@@ -259,7 +303,9 @@ def main() -> None:
         f"warm ≤ 1.5 s: {'yes' if median_warm <= 1.5 else 'NO'}; "
         f"10,000 households ≤ 20 s: {'yes' if ten_k[2] <= 20 else 'NO'}; "
         f"loaded once: {'yes' if loads_final == 1 and same_system else 'NO'}; "
-        f"not loaded at import: {'yes' if not loaded_at_import else 'NO'}.",
+        f"not loaded at import: {'yes' if not loaded_at_import else 'NO'}; "
+        f"web start < 3 s without OpenFisca: "
+        f"{'yes' if web_start < 3 and web_openfisca_modules == 0 else 'NO'}.",
     ]
     text = "\n".join(lines) + "\n"
     print(text)

@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "microcredit.dossiers",
     "microcredit.documents",
     "microcredit.commissions",
+    "microcredit.budgets",
+    "microcredit.rights",
 ]
 
 MIDDLEWARE = [

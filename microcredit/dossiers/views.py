@@ -17,6 +17,7 @@ from microcredit.accounts.access import roles_required
 from microcredit.accounts.enums import DOSSIER_ROLES, DOSSIER_STAFF_ROLES, Role
 from microcredit.accounts.models import User
 from microcredit.applicants.selectors import applicant_for_membership_or_404
+from microcredit.budgets.views import budget_section
 from microcredit.core.services import access_log_create
 from microcredit.documents.forms import UploadForm
 from microcredit.documents.services import document_kinds
@@ -25,6 +26,7 @@ from microcredit.dossiers.enums import DossierState
 from microcredit.dossiers.forms import ConsentForm, DossierForm, ShareForm, TransitionForm
 from microcredit.dossiers.workflow import EDITABLE_STATES, TRANSITIONS_BY_NAME
 from microcredit.programmes.selectors import access_programmes_for_membership, version_in_force
+from microcredit.rights.views import rights_section
 
 
 def _actor(request: HttpRequest) -> User:
@@ -215,6 +217,8 @@ def dossier_detail(request: HttpRequest, dossier_id: int) -> HttpResponse:
         context["upload_form"] = UploadForm(kinds=document_kinds(required))
         context["share_form"] = ShareForm(organisation_id=page.dossier.organisation_id)
         context["consent_form"] = ConsentForm(initial={"consent_date": page.dossier.consent_date})
+        context.update(budget_section(page.dossier, page.version, membership))
+        context.update(rights_section(page.dossier, context["budget_panel"].budget))
     return render(request, "dossiers/dossier_detail.html", context)
 
 

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class BudgetsConfig(AppConfig):
+    name = "microcredit.budgets"
+    label = "budgets"
+    verbose_name = "budgets des ménages"

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from microcredit.budgets import views
+
+app_name = "budgets"
+
+urlpatterns = [
+    path("<int:dossier_id>/budget/modifier/", views.budget_edit, name="edit"),
+    path("<int:dossier_id>/budget/avis/", views.budget_opinion, name="opinion"),
+]

@@ -1,0 +1,112 @@
+"""Reads of the rights check: the dossier page's « Droits à vérifier » section and the
+households the periodic scan reassesses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.utils import timezone
+
+from microcredit.budgets.models import Budget, BudgetLine, BudgetPerson
+from microcredit.budgets.rules import ChargeType, ResourceType
+from microcredit.budgets.selectors import budget_data
+from microcredit.dossiers.models import Dossier
+from microcredit.dossiers.workflow import FINAL_STATES
+from microcredit.rights import rules
+from microcredit.rights.enums import AssessmentStatus
+from microcredit.rights.models import RightOutcomeRecord, RightsAssessmentRecord
+
+# A computation not finished after this long is taken as lost (worker stopped): the page stops
+# polling and offers to run it again.
+STALLED_AFTER = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class RightRow:
+    right: rules.RightToCheck
+    outcome: RightOutcomeRecord | None
+
+
+@dataclass(frozen=True)
+class RightsPanel:
+    """The « Droits à vérifier » section of the dossier page."""
+
+    record: RightsAssessmentRecord | None
+    has_budget: bool
+    running: bool = False
+    stalled: bool = False
+    rows: list[RightRow] = field(default_factory=list)
+    caveats: list[str] = field(default_factory=list)
+    outdated: bool = False  # the estimate read an older budget version than the latest
+
+    @property
+    def can_request(self) -> bool:
+        return self.has_budget and not self.running
+
+
+def latest_record(dossier: Dossier) -> RightsAssessmentRecord | None:
+    """The dossier's latest estimate, with its budget's persons and lines and its outcomes."""
+    return (
+        RightsAssessmentRecord.objects.filter(dossier=dossier)
+        .select_related("budget")
+        .prefetch_related(
+            Prefetch("budget__persons", queryset=BudgetPerson.objects.order_by("position")),
+            Prefetch("budget__lines", queryset=BudgetLine.objects.order_by("kind", "id")),
+            Prefetch("outcomes", queryset=RightOutcomeRecord.objects.select_related("recorded_by")),
+        )
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def rights_to_check_for(record: RightsAssessmentRecord) -> list[rules.RightToCheck]:
+    """The rights whose estimate exceeds what the record's budget version declares."""
+    assessment = record.assessment()
+    if assessment is None:
+        return []
+    budget = budget_data(record.budget).budget
+    alimony = budget.resource(ResourceType.ALIMONY_RECEIVED)
+    return list(
+        rules.rights_to_check(
+            assessment,
+            budget.resources_by_type(),
+            health_cover_charge=budget.charge(ChargeType.HEALTH_COVER),
+            other_parent_pays_alimony=True if alimony > Decimal(0) else None,
+        )
+    )
+
+
+def rights_panel(dossier: Dossier, latest_budget: Budget | None) -> RightsPanel:
+    """The section's content in a fixed number of queries (one without an estimate)."""
+    record = latest_record(dossier)
+    has_budget = latest_budget is not None
+    if record is None:
+        return RightsPanel(record=None, has_budget=has_budget)
+    stalled = record.is_unfinished and record.created_at < timezone.now() - STALLED_AFTER
+    outcomes = {o.right: o for o in record.outcomes.all()}
+    rows = [RightRow(right, outcomes.get(right.code)) for right in rights_to_check_for(record)]
+    return RightsPanel(
+        record=record,
+        has_budget=has_budget,
+        running=record.is_unfinished and not stalled,
+        stalled=stalled,
+        rows=rows,
+        caveats=list(record.caveats) if record.status == AssessmentStatus.DONE else [],
+        outdated=latest_budget is not None and record.budget_id != latest_budget.pk,
+    )
+
+
+def open_households() -> QuerySet[Dossier]:
+    """Dossiers not in a final state that have a budget, each with its latest budget's id
+    (``latest_budget_id``) and its applicant: the caseload the periodic scan reassesses."""
+    latest = Budget.objects.filter(dossier=OuterRef("pk")).order_by("-version").values("pk")[:1]
+    return (
+        Dossier.objects.exclude(state__in=FINAL_STATES)
+        .annotate(latest_budget_id=Subquery(latest))
+        .filter(latest_budget_id__isnull=False)
+        .select_related("applicant")
+        .order_by("id")
+    )

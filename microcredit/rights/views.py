@@ -1,0 +1,105 @@
+"""Rights pages: ask for an estimate, the « Droits à vérifier » section (polled by htmx while
+the estimate runs) and the outcome of each right."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from microcredit.accounts.access import roles_required
+from microcredit.accounts.enums import DOSSIER_STAFF_ROLES
+from microcredit.accounts.models import User
+from microcredit.budgets.models import Budget
+from microcredit.budgets.selectors import latest_budget
+from microcredit.core.services import access_log_create
+from microcredit.dossiers.models import Dossier
+from microcredit.dossiers.selectors import dossier_for_user_or_404
+from microcredit.rights import selectors, services
+from microcredit.rights.enums import RightOutcome
+
+SECTION_TEMPLATE = "rights/_rights_section.html"
+
+
+def _actor(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def rights_section(
+    dossier: Dossier, budget: Budget | None, errors: list[str] | None = None
+) -> dict[str, Any]:
+    """The context of ``rights/_rights_section.html`` (a fixed number of queries)."""
+    return {
+        "dossier": dossier,
+        "rights_panel": selectors.rights_panel(dossier, budget),
+        "outcome_choices": RightOutcome.choices,
+        "rights_errors": errors or [],
+    }
+
+
+def _to_rights(dossier_id: int) -> str:
+    return reverse("dossiers:detail", args=[dossier_id]) + "#droits"
+
+
+@roles_required(*DOSSIER_STAFF_ROLES)
+@require_GET
+def rights_section_view(request: HttpRequest, dossier_id: int) -> HttpResponse:
+    """The section alone: htmx polls it every 2 s while the estimate runs."""
+    dossier = dossier_for_user_or_404(_actor(request), request.membership, dossier_id)  # type: ignore[attr-defined]
+    context = rights_section(dossier, latest_budget(dossier))
+    if not context["rights_panel"].running:
+        access_log_create(user=_actor(request), action="rights_section", obj=dossier)
+    return render(request, SECTION_TEMPLATE, context)
+
+
+@roles_required(*DOSSIER_STAFF_ROLES)
+@require_POST
+def rights_request(request: HttpRequest, dossier_id: int) -> HttpResponse:
+    errors: list[str] = []
+    try:
+        services.rights_assessment_request(
+            actor=_actor(request),
+            membership=request.membership,  # type: ignore[attr-defined]
+            dossier_id=dossier_id,
+        )
+    except services.RightsRefused as refusal:
+        errors = refusal.messages
+    if request.htmx:  # type: ignore[attr-defined]
+        dossier = dossier_for_user_or_404(_actor(request), request.membership, dossier_id)  # type: ignore[attr-defined]
+        return render(
+            request, SECTION_TEMPLATE, rights_section(dossier, latest_budget(dossier), errors)
+        )
+    for message in errors:
+        messages.error(request, message)
+    if not errors:
+        messages.success(request, "L'estimation des droits est lancée.")
+    return redirect(_to_rights(dossier_id))
+
+
+@roles_required(*DOSSIER_STAFF_ROLES)
+@require_POST
+def right_outcome(request: HttpRequest, dossier_id: int) -> HttpResponse:
+    try:
+        assessment_id = int(request.POST.get("assessment_id", ""))
+    except ValueError:
+        messages.error(request, "Estimation inconnue : rechargez la page.")
+        return redirect(_to_rights(dossier_id))
+    try:
+        services.right_outcome_record(
+            actor=_actor(request),
+            membership=request.membership,  # type: ignore[attr-defined]
+            dossier_id=dossier_id,
+            assessment_id=assessment_id,
+            right=request.POST.get("right", ""),
+            outcome=request.POST.get("outcome", ""),
+        )
+    except services.RightsRefused as refusal:
+        for message in refusal.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, "La suite donnée à ce droit est enregistrée.")
+    return redirect(_to_rights(dossier_id))
