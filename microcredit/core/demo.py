@@ -23,6 +23,7 @@ from microcredit.applicants.enums import Activity, FamilySituation, HousingStatu
 from microcredit.applicants.models import Applicant
 from microcredit.applicants.rules import search_name
 from microcredit.applicants.services import applicant_create, household_member_add
+from microcredit.budgets.services import budget_create_version, budget_lines
 from microcredit.commissions.models import AgendaItem, CommissionSession, SessionMember
 from microcredit.documents.models import CONSENT_KIND, Document
 from microcredit.documents.services import document_kinds, document_upload
@@ -39,6 +40,8 @@ from microcredit.organisations.enums import OrganisationKind
 from microcredit.organisations.models import Organisation, Partnership
 from microcredit.programmes.models import Programme, ProgrammeVersion
 from microcredit.programmes.selectors import version_in_force
+from microcredit.rights.services import rights_assessment_request
+from microcredit.rights.tasks import assess_dossier_rights
 
 DEMO_PASSWORD = "demo-microcredit-2026"  # noqa: S105 (demonstration data only)
 
@@ -536,6 +539,42 @@ def _pdf(text: str) -> bytes:
     return bytes(out)
 
 
+@dataclass(frozen=True)
+class DemoBudget:
+    """A household budget typed by the référent (monthly euros), then its rights estimated."""
+
+    month: date
+    housing: str
+    salary: str = "0"  # the applicant's net salary
+    pension: str = "0"
+    spouse_salary: str = "0"
+    family_benefits: str = "0"
+    housing_aid: str = "0"  # paid to the landlord
+    rent: str = "0"
+    energy: str = "0"
+    insurance: str = "0"
+    telecom: str = "0"
+    transport: str = "0"
+    credits: str = "0"
+
+
+# Budgets of some dossiers still being studied (keyed by last name): the dossier page shows the
+# figures, the verdict, the options and the rights to check, computed by OpenFisca-France.
+DEMO_BUDGETS: dict[str, DemoBudget] = {
+    "Vidal": DemoBudget(date(2026, 9, 1), "tenant_social", salary="950", family_benefits="151",
+                        housing_aid="285", rent="610", energy="95", insurance="28",
+                        telecom="40", transport="38"),
+    "Picard": DemoBudget(date(2026, 10, 1), "tenant_private", salary="1540", rent="690",
+                         energy="110", insurance="35", telecom="45", transport="60",
+                         credits="85"),
+    "Haddad": DemoBudget(date(2026, 10, 1), "tenant_private", salary="1280", rent="640",
+                         energy="105", insurance="32", telecom="42", transport="55"),
+    "Mercier": DemoBudget(date(2026, 10, 1), "tenant_social", pension="1010",
+                          housing_aid="120", rent="455", energy="70", insurance="25",
+                          telecom="30"),
+}  # fmt: skip
+
+
 class _Demo:
     """Plays the demo dossiers' steps through the services, as the demo users."""
 
@@ -609,7 +648,44 @@ class _Demo:
         )
         for step in spec.steps:
             self._play(dossier, spec, step)
+        if person.last_name in DEMO_BUDGETS:
+            self._budget(dossier, DEMO_BUDGETS[person.last_name])
         return True
+
+    def _budget(self, dossier: Dossier, spec: DemoBudget) -> None:
+        user, membership = self._as("referent")
+        spouse = dossier.applicant.members.filter(relationship=Relationship.SPOUSE).first()
+        personal: dict[int | None, dict[str, Decimal]] = {
+            None: {"salaries": Decimal(spec.salary), "pensions": Decimal(spec.pension)}
+        }
+        if spouse is not None:
+            personal[spouse.pk] = {"salaries": Decimal(spec.spouse_salary)}
+        budget_create_version(
+            actor=user,
+            membership=membership,
+            dossier_id=dossier.pk,
+            month=spec.month,
+            housing_status=spec.housing,
+            lines=budget_lines(
+                personal=personal,
+                resources={
+                    "family_benefits": Decimal(spec.family_benefits),
+                    "housing_aid": Decimal(spec.housing_aid),
+                },
+                charges={
+                    "rent": Decimal(spec.rent),
+                    "energy": Decimal(spec.energy),
+                    "insurance": Decimal(spec.insurance),
+                    "telecom": Decimal(spec.telecom),
+                    "transport": Decimal(spec.transport),
+                    "credit_installments": Decimal(spec.credits),
+                },
+                housing_aid_to_landlord=True,
+            ),
+        )
+        # The estimate runs here, in the loading process (OpenFisca-France, ~5 s the first time).
+        record = rights_assessment_request(actor=user, membership=membership, dossier_id=dossier.pk)
+        assess_dossier_rights.call(record.pk)
 
     def _applicant(self, person: DemoPerson) -> Applicant:
         # The agent receives the person and records who they are; the référent opens the dossier.

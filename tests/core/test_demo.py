@@ -162,3 +162,19 @@ def test_the_director_home_counts_reorientations_by_scheme(client) -> None:  # t
     body = client.get("/").content.decode()
     assert "Réorientations" in body
     assert "Point conseil budget" in body
+
+
+@pytest.mark.django_db
+def test_demo_budgets_show_figures_and_rights_on_the_dossier_page(client) -> None:  # type: ignore[no-untyped-def]
+    from microcredit.core.demo import DEMO_BUDGETS
+    from microcredit.rights.models import RightsAssessmentRecord
+
+    call_command("load_demo", stdout=io.StringIO())
+    records = RightsAssessmentRecord.objects.select_related("dossier__applicant")
+    assert {r.dossier.applicant.last_name for r in records} == set(DEMO_BUDGETS)
+    assert {r.status for r in records} == {"done"}
+    client.force_login(User.objects.get(username="referent"))
+    vidal = records.get(dossier__applicant__last_name="Vidal").dossier
+    body = client.get(f"/dossiers/{vidal.pk}/").content.decode()
+    assert "Prime d" in body  # a right to check, estimated by OpenFisca-France
+    assert "openfisca-france" in body.lower()
