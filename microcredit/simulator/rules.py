@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import enum
 import re
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -30,6 +29,7 @@ from loan_engine import (
     net_cost_after_bonification,
     validate_terms,
 )
+from microcredit.applicants.rules import fold
 
 ADULT_AGE = 18
 
@@ -204,12 +204,6 @@ def check_age(*, today: date, birth_date: date | None = None, age: int | None = 
 _CODE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
 
 
-def _fold(text: str) -> str:
-    """« Saint-Étienne » → "saint etienne" (to compare commune names typed by hand)."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", " ", ascii_text.lower()).strip()
-
-
 def _territory_names(territory: Sequence[Mapping[str, Any]]) -> str:
     parts = []
     for commune in territory:
@@ -266,9 +260,9 @@ def check_residence(
             f"{covered}. Le CCAS de votre commune peut vous renseigner sur les aides "
             "proposées chez vous.",
         )
-    folded = _fold(query)
+    folded = fold(query)
     for commune in territory:
-        if folded == _fold(str(commune["name"])):
+        if folded == fold(str(commune["name"])):
             return Criterion(
                 "residence",
                 label,
