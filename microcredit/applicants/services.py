@@ -31,10 +31,6 @@ APPLICANT_FIELDS = (
 )
 
 
-def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: v.isoformat() if isinstance(v, date) else v for k, v in values.items()}
-
-
 def _fill(applicant: Applicant, values: dict[str, Any]) -> None:
     unknown = set(values) - set(APPLICANT_FIELDS)
     if unknown:
@@ -61,7 +57,7 @@ def applicant_create(*, actor: User, membership: Membership, values: dict[str, A
         actor=actor,
         action="applicant_created",
         obj=applicant,
-        new_values=_jsonable(model_to_dict(applicant, fields=APPLICANT_FIELDS)),
+        new_values=model_to_dict(applicant, fields=APPLICANT_FIELDS),
     )
     return applicant
 
@@ -69,11 +65,11 @@ def applicant_create(*, actor: User, membership: Membership, values: dict[str, A
 @transaction.atomic
 def applicant_update(*, actor: User, applicant: Applicant, values: dict[str, Any]) -> Applicant:
     locked = Applicant.objects.select_for_update().get(pk=applicant.pk)
-    old = _jsonable(model_to_dict(locked, fields=APPLICANT_FIELDS))
+    old = model_to_dict(locked, fields=APPLICANT_FIELDS)
     _fill(locked, values)
     locked.full_clean()
     locked.save()
-    new = _jsonable(model_to_dict(locked, fields=APPLICANT_FIELDS))
+    new = model_to_dict(locked, fields=APPLICANT_FIELDS)
     changed = {k for k in new if new[k] != old[k]}
     if not changed:
         return locked
@@ -114,7 +110,7 @@ def household_member_add(
         new_values={
             "member": member.pk,
             "first_name": member.first_name,
-            "birth_date": birth_date.isoformat(),
+            "birth_date": birth_date,
             "relationship": relationship,
         },
     )
@@ -131,7 +127,7 @@ def household_member_remove(*, actor: User, member: HouseholdMember) -> None:
         old_values={
             "member": member.pk,
             "first_name": member.first_name,
-            "birth_date": member.birth_date.isoformat(),
+            "birth_date": member.birth_date,
             "relationship": member.relationship,
         },
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
@@ -10,6 +12,21 @@ from microcredit.core.models import AccessLog, AuditEvent
 
 if TYPE_CHECKING:
     from microcredit.accounts.models import User
+
+
+def _json_value(value: Any) -> Any:
+    """Audit values as JSON: dates in ISO form, amounts as exact strings, objects by their key."""
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, list | tuple):
+        return [_json_value(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _json_value(v) for k, v in value.items()}
+    return value
 
 
 def audit_event_create(
@@ -21,15 +38,18 @@ def audit_event_create(
     old_values: dict[str, Any] | None = None,
     new_values: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one audit row; call it inside the service's transaction."""
+    """Append one audit row; call it inside the service's transaction.
+
+    `old_values` / `new_values` may hold dates, Decimals and model instances: they are stored as
+    JSON here, once for every service."""
     return AuditEvent.objects.create(
         actor=actor,
         action=action,
         object_type=obj._meta.label_lower,
         object_id=str(obj.pk),
         reason=reason,
-        old_values=old_values or {},
-        new_values=new_values or {},
+        old_values=_json_value(old_values or {}),
+        new_values=_json_value(new_values or {}),
     )
 
 

@@ -6,7 +6,6 @@ Each function is one transaction with its audit row; e-mails leave after commit.
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -72,22 +71,8 @@ class TransitionRefused(Exception):
         self.messages = list(messages)
 
 
-def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in values.items():
-        if isinstance(value, date):
-            out[key] = value.isoformat()
-        elif isinstance(value, Decimal):
-            out[key] = str(value)
-        elif hasattr(value, "pk"):
-            out[key] = value.pk
-        else:
-            out[key] = value
-    return out
-
-
 def _snapshot(dossier: Dossier) -> dict[str, Any]:
-    return _jsonable(model_to_dict(dossier, fields=DOSSIER_FIELDS))
+    return model_to_dict(dossier, fields=DOSSIER_FIELDS)
 
 
 def _check_values(dossier: Dossier, values: dict[str, Any]) -> None:
@@ -402,7 +387,7 @@ def dossier_consent_record(
         actor=actor,
         action="dossier_consent_recorded",
         obj=dossier,
-        old_values={"consent_date": old.isoformat() if old else None},
-        new_values={"consent_date": consent_date.isoformat()},
+        old_values={"consent_date": old},
+        new_values={"consent_date": consent_date},
     )
     return dossier

@@ -23,13 +23,6 @@ PARAMETER_FIELDS: tuple[str, ...] = tuple(
 )
 
 
-def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
-    return {
-        k: (str(v) if not isinstance(v, (list, dict, bool, int, type(None))) else v)
-        for k, v in values.items()
-    }
-
-
 @transaction.atomic
 def programme_version_create(
     *,
@@ -75,7 +68,7 @@ def programme_version_create(
         action="programme_version_created",
         obj=version,
         reason=reason,
-        old_values=_jsonable(model_to_dict(previous, fields=PARAMETER_FIELDS)) if previous else {},
-        new_values=_jsonable(model_to_dict(version, fields=PARAMETER_FIELDS)),
+        old_values=model_to_dict(previous, fields=PARAMETER_FIELDS) if previous else {},
+        new_values=model_to_dict(version, fields=PARAMETER_FIELDS),
     )
     return version
