@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date
 
 
 def fold(text: str) -> str:
@@ -15,3 +16,10 @@ def fold(text: str) -> str:
 def search_name(last_name: str, first_name: str) -> str:
     """The key two records of the same person share: "fayolle roux elodie"."""
     return f"{fold(last_name)} {fold(first_name)}".strip()
+
+
+def age_on(birth_date: date, on_date: date) -> int:
+    """Age in whole years on `on_date` (a person born on 29 February turns a year older on
+    1 March in common years)."""
+    before_birthday = (on_date.month, on_date.day) < (birth_date.month, birth_date.day)
+    return on_date.year - birth_date.year - before_birthday

@@ -27,6 +27,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from loan_engine import DeferralKind, LoanTerms, build_schedule
 from loan_engine.money import format_eur, format_percent
+from microcredit.applicants.rules import age_on
 
 __all__ = [
     "ADULT_AGE",
@@ -514,12 +515,6 @@ def _require_valid(budget: Budget) -> None:
 
 
 # --- Figures ----------------------------------------------------------------------------------
-
-
-def age_on(birth_date: date, on_date: date) -> int:
-    """Age in whole years on ``on_date`` (born on 29 February: a year older on 1 March)."""
-    before_birthday = (on_date.month, on_date.day) < (birth_date.month, birth_date.day)
-    return on_date.year - birth_date.year - before_birthday
 
 
 def consumption_units(members: Iterable[Member], on_date: date) -> Decimal:

@@ -13,7 +13,8 @@ from decimal import Decimal
 from typing import Any
 
 from loan_engine.money import format_eur
-from microcredit.simulator.rules import ADULT_AGE, Criterion, Outcome, age_on
+from microcredit.applicants.rules import age_on
+from microcredit.simulator.rules import ADULT_AGE, Criterion, Outcome
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from loan_engine import (
     net_cost_after_bonification,
     validate_terms,
 )
-from microcredit.applicants.rules import fold
+from microcredit.applicants.rules import age_on, fold
 
 ADULT_AGE = 18
 
@@ -155,15 +155,6 @@ def simulate(
 
 
 # --- Age -------------------------------------------------------------------------------------
-
-
-def age_on(birth_date: date, on_date: date) -> int:
-    """Age in whole years on `on_date` (a person born on 29 February turns a year older on
-    1 March in common years)."""
-    years = on_date.year - birth_date.year
-    if (on_date.month, on_date.day) < (birth_date.month, birth_date.day):
-        years -= 1
-    return years
 
 
 def _years(n: int) -> str:
