@@ -14,13 +14,9 @@ from microcredit.accounts.enums import DOSSIER_STAFF_ROLES
 from microcredit.applicants import selectors, services
 from microcredit.applicants.forms import ApplicantForm, HouseholdMemberForm
 from microcredit.applicants.models import HouseholdMember
+from microcredit.core.forms import add_validation_errors
 from microcredit.core.services import access_log_create
 from microcredit.dossiers.selectors import possible_duplicates
-
-
-def _apply_errors(form: ApplicantForm | HouseholdMemberForm, error: ValidationError) -> None:
-    for field, field_messages in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, field_messages)
 
 
 @roles_required(*DOSSIER_STAFF_ROLES)
@@ -52,7 +48,7 @@ def applicant_create(request: HttpRequest) -> HttpResponse:
                     values=form.values(),
                 )
             except ValidationError as error:
-                _apply_errors(form, error)
+                add_validation_errors(form, error)
             else:
                 messages.success(request, f"{applicant.full_name} est enregistré·e.")
                 return redirect(f"{reverse('dossiers:create')}?demandeur={applicant.pk}")
@@ -87,7 +83,7 @@ def applicant_edit(request: HttpRequest, applicant_id: int) -> HttpResponse:
                 values=form.values(),
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_validation_errors(form, error)
         else:
             messages.success(request, "Les informations sont enregistrées.")
             return redirect("applicants:detail", applicant.pk)
@@ -113,7 +109,7 @@ def member_add(request: HttpRequest, applicant_id: int) -> HttpResponse:
                 **form.cleaned_data,
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_validation_errors(form, error)
         else:
             messages.success(request, "Membre du ménage ajouté.")
             return redirect("applicants:detail", applicant.pk)

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 
 class AmountField(forms.DecimalField):
@@ -26,3 +27,9 @@ class AmountField(forms.DecimalField):
                 value = value.replace(space, "")
             value = value.removesuffix("€").replace(",", ".")
         return super().to_python(value)  # type: ignore[no-any-return]
+
+
+def add_validation_errors(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form: on its field when the form has it."""
+    for field, messages in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages)

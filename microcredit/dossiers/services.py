@@ -355,7 +355,8 @@ def dossier_share(
 @transaction.atomic
 def dossier_unshare(
     *, actor: User, membership: Membership, dossier_id: int, worker_id: int
-) -> None:
+) -> bool:
+    """Stop sharing the dossier with a partner worker; False when it was not shared with them."""
     dossier = dossier_for_user_or_404(actor, membership, dossier_id, for_update=True)
     _require_staff(membership, dossier.organisation_id)
     deleted, _ = DossierShare.objects.filter(dossier=dossier, worker_id=worker_id).delete()
@@ -363,6 +364,7 @@ def dossier_unshare(
         audit_event_create(
             actor=actor, action="dossier_unshared", obj=dossier, old_values={"worker": worker_id}
         )
+    return deleted > 0
 
 
 @transaction.atomic

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -18,6 +19,7 @@ from microcredit.accounts.enums import DOSSIER_ROLES, DOSSIER_STAFF_ROLES, Role
 from microcredit.accounts.models import User
 from microcredit.applicants.selectors import applicant_for_membership_or_404
 from microcredit.budgets.views import budget_section
+from microcredit.core.forms import add_validation_errors
 from microcredit.core.services import access_log_create
 from microcredit.documents.forms import UploadForm
 from microcredit.documents.services import document_kinds
@@ -28,14 +30,24 @@ from microcredit.dossiers.workflow import EDITABLE_STATES, TRANSITIONS_BY_NAME
 from microcredit.programmes.selectors import access_programmes_for_membership, version_in_force
 from microcredit.rights.views import rights_section
 
+T = TypeVar("T")
+
 
 def _actor(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
 
 
-def _apply_errors(form: Any, error: ValidationError) -> None:
-    for field, field_messages in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, field_messages)
+def _attempt(request: HttpRequest, write: Callable[[], T]) -> T | None:
+    """Call a service; turn its refusal into error messages (French, for the person) and None."""
+    try:
+        return write()
+    except ValidationError as error:
+        problems = error.messages
+    except services.TransitionRefused as refusal:
+        problems = refusal.messages
+    for message in problems:
+        messages.error(request, message)
+    return None
 
 
 @roles_required(*DOSSIER_ROLES)
@@ -114,7 +126,7 @@ def dossier_create(request: HttpRequest) -> HttpResponse:
                 values=form.values(),
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_validation_errors(form, error)
         except services.TransitionRefused as refusal:
             form.add_error(None, refusal.messages)
         else:
@@ -154,7 +166,7 @@ def dossier_edit(request: HttpRequest, dossier_id: int) -> HttpResponse:
                 values=form.values(),
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_validation_errors(form, error)
         except services.TransitionRefused as refusal:
             form.add_error(None, refusal.messages)
         else:
@@ -264,16 +276,15 @@ def dossier_transition(request: HttpRequest, dossier_id: int) -> HttpResponse:
 @roles_required(*DOSSIER_STAFF_ROLES)
 @require_POST
 def dossier_check_eligibility(request: HttpRequest, dossier_id: int) -> HttpResponse:
-    try:
-        check = services.dossier_check_eligibility(
+    check = _attempt(
+        request,
+        lambda: services.dossier_check_eligibility(
             actor=_actor(request),
             membership=request.membership,  # type: ignore[attr-defined]
             dossier_id=dossier_id,
-        )
-    except services.TransitionRefused as refusal:
-        for message in refusal.messages:
-            messages.error(request, message)
-    else:
+        ),
+    )
+    if check is not None:
         messages.success(request, f"Éligibilité vérifiée : {check.get_outcome_display()}.")
     return redirect(reverse("dossiers:detail", args=[dossier_id]) + "#eligibilite")
 
@@ -286,39 +297,35 @@ def dossier_share(request: HttpRequest, dossier_id: int) -> HttpResponse:
     form = ShareForm(request.POST, organisation_id=dossier.organisation_id)
     if not form.is_valid():
         messages.error(request, "Choisissez un travailleur social d'une structure partenaire.")
-    else:
-        try:
-            services.dossier_share(
-                actor=_actor(request),
-                membership=membership,
-                dossier_id=dossier.pk,
-                worker=form.cleaned_data["worker"],
-            )
-        except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
-        except services.TransitionRefused as refusal:
-            for message in refusal.messages:
-                messages.error(request, message)
-        else:
-            messages.success(request, "Le dossier est partagé.")
+    elif _attempt(
+        request,
+        lambda: services.dossier_share(
+            actor=_actor(request),
+            membership=membership,
+            dossier_id=dossier.pk,
+            worker=form.cleaned_data["worker"],
+        ),
+    ):
+        messages.success(request, "Le dossier est partagé.")
     return redirect(reverse("dossiers:detail", args=[dossier_id]) + "#partage")
 
 
 @roles_required(*DOSSIER_STAFF_ROLES)
 @require_POST
 def dossier_unshare(request: HttpRequest, dossier_id: int, worker_id: int) -> HttpResponse:
-    try:
-        services.dossier_unshare(
-            actor=_actor(request),
-            membership=request.membership,  # type: ignore[attr-defined]
-            dossier_id=dossier_id,
-            worker_id=worker_id,
-        )
-    except services.TransitionRefused as refusal:
-        for message in refusal.messages:
-            messages.error(request, message)
-    else:
+    done = _attempt(
+        request,
+        lambda: (
+            services.dossier_unshare(
+                actor=_actor(request),
+                membership=request.membership,  # type: ignore[attr-defined]
+                dossier_id=dossier_id,
+                worker_id=worker_id,
+            )
+            or True
+        ),
+    )
+    if done:
         messages.success(request, "Le partage est retiré.")
     return redirect(reverse("dossiers:detail", args=[dossier_id]) + "#partage")
 
@@ -329,21 +336,15 @@ def dossier_consent(request: HttpRequest, dossier_id: int) -> HttpResponse:
     form = ConsentForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Indiquez la date de signature du consentement.")
-    else:
-        try:
-            services.dossier_consent_record(
-                actor=_actor(request),
-                membership=request.membership,  # type: ignore[attr-defined]
-                dossier_id=dossier_id,
-                consent_date=form.cleaned_data["consent_date"],
-                today=timezone.localdate(),
-            )
-        except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
-        except services.TransitionRefused as refusal:
-            for message in refusal.messages:
-                messages.error(request, message)
-        else:
-            messages.success(request, "Le consentement est enregistré.")
+    elif _attempt(
+        request,
+        lambda: services.dossier_consent_record(
+            actor=_actor(request),
+            membership=request.membership,  # type: ignore[attr-defined]
+            dossier_id=dossier_id,
+            consent_date=form.cleaned_data["consent_date"],
+            today=timezone.localdate(),
+        ),
+    ):
+        messages.success(request, "Le consentement est enregistré.")
     return redirect(reverse("dossiers:detail", args=[dossier_id]) + "#consentement")

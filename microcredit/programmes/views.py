@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from microcredit.accounts.access import roles_required
 from microcredit.accounts.enums import CCAS_STAFF_ROLES, Role
+from microcredit.core.forms import add_validation_errors
 from microcredit.programmes import selectors, services
 from microcredit.programmes.forms import ProgrammeVersionForm
 from microcredit.programmes.models import ProgrammeVersion
@@ -52,8 +53,7 @@ def version_create(request: HttpRequest, programme_id: int) -> HttpResponse:
                 today=timezone.localdate(),
             )
         except ValidationError as error:
-            for field, field_messages in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, field_messages)
+            add_validation_errors(form, error)
         else:
             messages.success(
                 request,
