@@ -315,18 +315,17 @@ def dossier_share(request: HttpRequest, dossier_id: int) -> HttpResponse:
 def dossier_unshare(request: HttpRequest, dossier_id: int, worker_id: int) -> HttpResponse:
     done = _attempt(
         request,
-        lambda: (
-            services.dossier_unshare(
-                actor=_actor(request),
-                membership=request.membership,  # type: ignore[attr-defined]
-                dossier_id=dossier_id,
-                worker_id=worker_id,
-            )
-            or True
+        lambda: services.dossier_unshare(
+            actor=_actor(request),
+            membership=request.membership,  # type: ignore[attr-defined]
+            dossier_id=dossier_id,
+            worker_id=worker_id,
         ),
     )
     if done:
         messages.success(request, "Le partage est retiré.")
+    elif done is False:
+        messages.info(request, "Le dossier n'était pas partagé avec cette personne.")
     return redirect(reverse("dossiers:detail", args=[dossier_id]) + "#partage")
 
 

@@ -169,3 +169,32 @@ def test_reorientation_names_the_scheme(client_for) -> None:  # type: ignore[no-
     dossier.refresh_from_db()
     assert dossier.state == DossierState.REORIENTED
     assert dossier.reorientation_label == "Point conseil budget"
+
+
+@pytest.mark.django_db
+def test_sharing_gives_a_partner_worker_access_and_unsharing_takes_it_back(
+    client_for, make_user, saint_etienne, social_structure
+) -> None:  # type: ignore[no-untyped-def]
+    from microcredit.organisations.models import Partnership
+    from tests.factories import make_dossier
+
+    Partnership.objects.create(ccas=saint_etienne, partner=social_structure)
+    worker = make_user(Role.PARTNER_WORKER)
+    client = client_for(Role.REFERENT)
+    dossier = make_dossier(created_by=client.user)
+    page = reverse("dossiers:detail", args=[dossier.pk])
+
+    shared = client.post(
+        reverse("dossiers:share", args=[dossier.pk]), {"worker": worker.pk}, follow=True
+    )
+    assert "Le dossier est partagé." in shared.content.decode()
+    client.force_login(worker)
+    assert client.get(page).status_code == 200
+
+    client.force_login(client_for(Role.DIRECTOR, username="direction").user)
+    url = reverse("dossiers:unshare", args=[dossier.pk, worker.pk])
+    assert "Le partage est retiré." in client.post(url, follow=True).content.decode()
+    again = client.post(url, follow=True).content.decode()
+    assert "Le partage est retiré." not in again  # nothing left to remove: no false success
+    client.force_login(worker)
+    assert client.get(page).status_code == 404
