@@ -38,6 +38,10 @@ INSTALLED_APPS = [
     "microcredit.commissions",
     "microcredit.budgets",
     "microcredit.rights",
+    "microcredit.banking",
+    "microcredit.loans",
+    "microcredit.letters",
+    "microcredit.api",
 ]
 
 MIDDLEWARE = [

@@ -1,12 +1,19 @@
-"""Sessions of the Commission Permanente: members and agenda (decisions and minutes come later)."""
+"""Commission Permanente sessions: members, agenda, a decision per dossier, frozen minutes."""
 
 from __future__ import annotations
+
+import uuid
 
 from django.conf import settings
 from django.db import models
 
-from microcredit.dossiers.models import Dossier
+from microcredit.commissions.enums import CommitteeDecision
+from microcredit.dossiers.models import Dossier, DossierEvent
 from microcredit.organisations.models import Organisation
+
+
+def minutes_path(instance: CommissionSession, filename: str) -> str:
+    return f"commissions/{instance.organisation_id}/{uuid.uuid4().hex}.pdf"
 
 
 class CommissionSession(models.Model):
@@ -15,7 +22,29 @@ class CommissionSession(models.Model):
     )
     date = models.DateField("date")
     place = models.CharField("lieu", max_length=200, blank=True)
+    created_at = models.DateTimeField("créée le", auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="créée par",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
     closed_at = models.DateTimeField("clôturée le", null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="clôturée par",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    # The minutes (procès-verbal), written once when the session is closed and never again.
+    minutes = models.FileField("procès-verbal", upload_to=minutes_path, max_length=200, blank=True)
+    minutes_sha256 = models.CharField(
+        "empreinte SHA-256 du procès-verbal", max_length=64, blank=True
+    )
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         verbose_name="membres",
@@ -60,6 +89,27 @@ class AgendaItem(models.Model):
         Dossier, verbose_name="dossier", on_delete=models.PROTECT, related_name="agenda_items"
     )
     position = models.PositiveSmallIntegerField("ordre", default=0)
+    decision = models.CharField(
+        "décision", max_length=20, choices=CommitteeDecision.choices, blank=True
+    )
+    decision_reason = models.TextField("motif ou informations demandées", blank=True)
+    decided_at = models.DateTimeField("décidé le", null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="décision enregistrée par",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    event = models.OneToOneField(
+        DossierEvent,
+        verbose_name="événement du dossier",
+        on_delete=models.PROTECT,
+        related_name="agenda_item",
+        null=True,
+        blank=True,
+    )
 
     class Meta:
         verbose_name = "dossier à l'ordre du jour"

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class LettersConfig(AppConfig):
+    name = "microcredit.letters"
+    label = "letters"
+    verbose_name = "Courriers"

@@ -1,0 +1,64 @@
+"""Letters to the applicant after each decision, rendered to PDF, with texts per organisation."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+
+from microcredit.dossiers.models import Dossier, DossierEvent
+from microcredit.letters.enums import LetterKind
+from microcredit.organisations.models import Organisation
+
+
+class LetterTemplate(models.Model):
+    """An organisation's own words around a letter's fixed part (decision, amounts, schedule)."""
+
+    organisation = models.ForeignKey(
+        Organisation, verbose_name="organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField("courrier", max_length=30, choices=LetterKind.choices)
+    subject = models.CharField("objet", max_length=200)
+    introduction = models.TextField("paragraphe d'ouverture")
+    conclusion = models.TextField("paragraphe de conclusion")
+    signatory = models.CharField("signataire (nom et fonction)", max_length=200)
+    updated_at = models.DateTimeField("modifié le", auto_now=True)
+
+    class Meta:
+        verbose_name = "modèle de courrier"
+        verbose_name_plural = "modèles de courrier"
+        ordering = ["organisation", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "kind"], name="letter_template_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} — {self.organisation}"
+
+
+def letter_path(instance: Letter, filename: str) -> str:
+    return f"letters/{instance.dossier_id}/{uuid.uuid4().hex}.pdf"
+
+
+class Letter(models.Model):
+    """A PDF letter written once after the decision it reports (one per dossier event)."""
+
+    dossier = models.ForeignKey(
+        Dossier, verbose_name="dossier", on_delete=models.CASCADE, related_name="letters"
+    )
+    event = models.OneToOneField(
+        DossierEvent, verbose_name="décision", on_delete=models.CASCADE, related_name="letter"
+    )
+    kind = models.CharField("courrier", max_length=30, choices=LetterKind.choices)
+    file = models.FileField("fichier", upload_to=letter_path, max_length=200)
+    size = models.PositiveIntegerField("taille (octets)")
+    sha256 = models.CharField("empreinte SHA-256", max_length=64)
+    created_at = models.DateTimeField("écrit le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "courrier"
+        verbose_name_plural = "courriers"
+        ordering = ["dossier", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} — {self.dossier}"

@@ -1,0 +1,179 @@
+"""Loans: terms, schedules from the loan engine (versioned), the bank's repayments, incidents."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from microcredit.dossiers.enums import DeferralKind
+from microcredit.dossiers.models import Dossier
+from microcredit.loans.enums import IncidentKind, LoanState, RecordedVia, ScheduleLineKind
+from microcredit.organisations.models import Organisation
+
+MONEY = {"max_digits": 10, "decimal_places": 2}
+
+
+class Loan(models.Model):
+    dossier = models.OneToOneField(
+        Dossier, verbose_name="dossier", on_delete=models.PROTECT, related_name="loan"
+    )
+    organisation = models.ForeignKey(
+        Organisation, verbose_name="organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    bank = models.ForeignKey(
+        Organisation, verbose_name="banque", on_delete=models.PROTECT, related_name="+"
+    )
+    principal = models.DecimalField("montant prêté (€)", **MONEY)
+    nominal_rate_percent = models.DecimalField(
+        "taux nominal annuel (%)", max_digits=6, decimal_places=3
+    )
+    months = models.PositiveSmallIntegerField("durée de remboursement (mois)")
+    deferral_months = models.PositiveSmallIntegerField("différé (mois)", default=0)
+    deferral_kind = models.CharField(
+        "type de différé", max_length=20, choices=DeferralKind.choices, default=DeferralKind.NONE
+    )
+    disbursement_date = models.DateField("date du décaissement")
+    installment = models.DecimalField("mensualité (€)", **MONEY)
+    total_interest = models.DecimalField("intérêts (€)", **MONEY)
+    total_due = models.DecimalField("montant total dû (€)", **MONEY)
+    apr_percent = models.DecimalField("TAEG (%)", max_digits=6, decimal_places=2)
+    state = models.CharField(
+        "état", max_length=20, choices=LoanState.choices, default=LoanState.ACTIVE
+    )
+    created_at = models.DateTimeField("créé le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "prêt"
+        verbose_name_plural = "prêts"
+        ordering = ["-disbursement_date", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(principal__gt=0), name="loan_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Prêt {self.dossier.number}"
+
+
+class ScheduleVersion(models.Model):
+    """One version of the schedule; a partial repayment or a repayment plan adds the next one."""
+
+    loan = models.ForeignKey(
+        Loan, verbose_name="prêt", on_delete=models.CASCADE, related_name="schedule_versions"
+    )
+    number = models.PositiveSmallIntegerField("version")
+    reason = models.CharField("motif", max_length=200)
+    created_at = models.DateTimeField("créée le", auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="créée par",
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "version de l'échéancier"
+        verbose_name_plural = "versions de l'échéancier"
+        ordering = ["loan", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["loan", "number"], name="schedule_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"Échéancier v{self.number} — {self.loan}"
+
+
+class ScheduleLine(models.Model):
+    version = models.ForeignKey(
+        ScheduleVersion, verbose_name="version", on_delete=models.CASCADE, related_name="lines"
+    )
+    number = models.PositiveSmallIntegerField("n°")
+    due_date = models.DateField("échéance")
+    kind = models.CharField("nature", max_length=20, choices=ScheduleLineKind.choices)
+    payment = models.DecimalField("à payer (€)", **MONEY)
+    interest = models.DecimalField("intérêts (€)", **MONEY)
+    principal = models.DecimalField("capital (€)", **MONEY)
+    capitalised = models.DecimalField("intérêts capitalisés (€)", default=0, **MONEY)
+    balance = models.DecimalField("capital restant dû (€)", **MONEY)
+
+    class Meta:
+        verbose_name = "ligne de l'échéancier"
+        verbose_name_plural = "lignes de l'échéancier"
+        ordering = ["version", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "number"], name="schedule_line_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} — {self.due_date:%d/%m/%Y}"
+
+
+class Repayment(models.Model):
+    """A payment the bank received; its reference is unique per bank (idempotent batches)."""
+
+    loan = models.ForeignKey(
+        Loan, verbose_name="prêt", on_delete=models.PROTECT, related_name="repayments"
+    )
+    bank = models.ForeignKey(
+        Organisation, verbose_name="banque", on_delete=models.PROTECT, related_name="+"
+    )
+    reference = models.CharField("référence de la banque", max_length=64)
+    date = models.DateField("date")
+    amount = models.DecimalField("montant (€)", **MONEY)
+    early_repayment = models.BooleanField("remboursement anticipé demandé", default=False)
+    recorded_at = models.DateTimeField("enregistré le", auto_now_add=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="enregistré par",
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    via = models.CharField("canal", max_length=10, choices=RecordedVia.choices)
+
+    class Meta:
+        verbose_name = "remboursement"
+        verbose_name_plural = "remboursements"
+        ordering = ["loan", "date", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bank", "reference"], name="repayment_reference_unique"
+            ),
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="repayment_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} — {self.amount} €"
+
+
+class Incident(models.Model):
+    """A missed installment or another incident reported by the bank."""
+
+    loan = models.ForeignKey(
+        Loan, verbose_name="prêt", on_delete=models.PROTECT, related_name="incidents"
+    )
+    bank = models.ForeignKey(
+        Organisation, verbose_name="banque", on_delete=models.PROTECT, related_name="+"
+    )
+    reference = models.CharField("référence de la banque", max_length=64)
+    kind = models.CharField("nature", max_length=30, choices=IncidentKind.choices)
+    date = models.DateField("date")
+    amount = models.DecimalField("montant concerné (€)", null=True, blank=True, **MONEY)
+    note = models.TextField("précisions", blank=True)
+    recorded_at = models.DateTimeField("enregistré le", auto_now_add=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="enregistré par",
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    via = models.CharField("canal", max_length=10, choices=RecordedVia.choices)
+
+    class Meta:
+        verbose_name = "incident"
+        verbose_name_plural = "incidents"
+        ordering = ["loan", "-date", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["bank", "reference"], name="incident_reference_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} — {self.date:%d/%m/%Y}"
