@@ -17,6 +17,11 @@ urlpatterns = [
     path("dossiers/", include("microcredit.budgets.urls")),
     path("dossiers/", include("microcredit.rights.urls")),
     path("pieces/", include("microcredit.documents.urls")),
+    path("commission/", include("microcredit.commissions.urls")),
+    path("banque/", include("microcredit.banking.urls")),
+    path("prets/", include("microcredit.loans.urls")),
+    path("courriers/", include("microcredit.letters.urls")),
+    path("api/", include("microcredit.api.urls")),
     path("langue/", public(set_language), name="set_language"),
     path("admin/", admin.site.urls),
 ]

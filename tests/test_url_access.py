@@ -29,10 +29,24 @@ SAMPLE_KWARGS = {
     "document_id": "999999",
     "member_id": "999999",
     "worker_id": "999999",
+    "session_id": "999999",
+    "item_id": "999999",
+    "letter_id": "999999",
+    "loan_id": "999999",
+    "token_id": "999999",
 }
 # Pages about one object: the role rule lets the request through, then the object-level funnel
 # answers 404 for an object one may not see (walked with real objects in tests/dossiers).
-OBJECT_PARAMS = {"dossier_id", "applicant_id", "document_id"}
+OBJECT_PARAMS = {
+    "dossier_id",
+    "applicant_id",
+    "document_id",
+    "session_id",
+    "item_id",
+    "letter_id",
+    "loan_id",
+    "token_id",
+}
 
 
 def walk(patterns, prefix: str = "", namespace: str = "") -> Iterator[tuple[str, str, URLPattern]]:  # type: ignore[no-untyped-def]

@@ -29,6 +29,7 @@ from microcredit.documents.models import CONSENT_KIND, Document
 from microcredit.documents.services import document_kinds, document_upload
 from microcredit.dossiers.enums import DeferralKind, DossierState
 from microcredit.dossiers.models import Dossier
+from microcredit.dossiers.workflow import TRANSITIONS_BY_NAME
 from microcredit.dossiers.services import (
     dossier_check_eligibility,
     dossier_consent_record,
@@ -727,6 +728,7 @@ class _Demo:
                 transition=step.transition,
                 reason=step.reason,
                 reorientation_scheme=step.scheme,
+                flow=TRANSITIONS_BY_NAME[step.transition].flow,
             )
         elif step.action == "check":
             dossier_check_eligibility(actor=user, membership=membership, dossier_id=dossier.pk)

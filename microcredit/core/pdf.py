@@ -40,4 +40,3 @@ def logo_data_uri(organisation: Organisation) -> str:
     if media is None:
         return ""
     return f"data:{media};base64,{base64.b64encode(content).decode()}"
-

@@ -33,7 +33,7 @@ from microcredit.dossiers.selectors import (
     missing_document_labels,
 )
 from microcredit.dossiers.tasks import notify_dossier_event
-from microcredit.dossiers.workflow import TRANSITIONS_BY_NAME, Facts, blockers
+from microcredit.dossiers.workflow import FLOW_PLACES, TRANSITIONS_BY_NAME, Facts, blockers
 from microcredit.programmes.models import Programme
 from microcredit.programmes.selectors import version_in_force
 
@@ -245,11 +245,14 @@ def dossier_transition(
     expected_state: str | None = None,
     reason: str = "",
     reorientation_scheme: str = "",
+    flow: str = "",
 ) -> DossierEvent:
     """Move a dossier along the table: lock, check, write the event, notify after commit.
 
     `expected_state` is the state the person saw: when someone else moved the dossier in the
-    meantime, the move is refused rather than applied to a state they did not see.
+    meantime, the move is refused rather than applied to a state they did not see. A move that
+    belongs to a flow (a commission decision, the bank's) is made only by that flow's service,
+    which passes `flow` and writes its own records in the same transaction.
 
     Raises:
         Http404: the dossier is not visible to `actor`.
@@ -273,6 +276,9 @@ def dossier_transition(
         raise TransitionRefused(
             f"L'action « {move.label} » n'est pas possible pour un dossier « {current.label} »."
         )
+    if move.flow != flow:
+        place = FLOW_PLACES.get(move.flow, "depuis la page du dossier")
+        raise TransitionRefused(f"« {move.label} » s'enregistre {place}.")
     scheme_label = ""
     if move.needs_reorientation_scheme and reorientation_scheme:
         version = version_in_force(dossier.programme, dossier.application_date)

@@ -28,15 +28,25 @@ class Transition:
     needs_documents: bool = False
     needs_consent: bool = False
     needs_reorientation_scheme: bool = False
+    # "" for a move made from the dossier page; otherwise the one flow that records it with
+    # what it needs beyond a reason: "commission" (a decision on a session's agenda) or
+    # "bank" (the bank portal or API: terms, reason from the list, cheque).
+    flow: str = ""
 
     def allows(self, state: str, role: str) -> bool:
         return state in self.sources and role in self.roles
 
 
 def _t(
-    name: str, label: str, sources: Iterable[S], target: S, roles: Iterable[Role], **needs: bool
+    name: str,
+    label: str,
+    sources: Iterable[S],
+    target: S,
+    roles: Iterable[Role],
+    flow: str = "",
+    **needs: bool,
 ) -> Transition:
-    return Transition(name, label, frozenset(sources), target, frozenset(roles), **needs)
+    return Transition(name, label, frozenset(sources), target, frozenset(roles), flow=flow, **needs)
 
 
 # States before disbursement in which the applicant may still withdraw.
@@ -61,22 +71,24 @@ TRANSITIONS: tuple[Transition, ...] = (
        S.READY_FOR_COMMITTEE, CASEWORKERS, needs_eligibility=True, needs_documents=True),
     _t("resume_instruction", "Reprendre l'instruction", [S.ADJOURNED], S.INSTRUCTION, CASEWORKERS),
     _t("adjourn", "Ajourner (informations demandées)", [S.READY_FOR_COMMITTEE], S.ADJOURNED,
-       COMMITTEE, needs_reason=True),
+       COMMITTEE, "commission", needs_reason=True),
     _t("refuse_by_committee", "Refuser", [S.READY_FOR_COMMITTEE], S.REFUSED_BY_COMMITTEE,
-       COMMITTEE, needs_reason=True),
+       COMMITTEE, "commission", needs_reason=True),
     _t("transmit_to_bank", "Transmettre à la banque", [S.READY_FOR_COMMITTEE],
-       S.TRANSMITTED_TO_BANK, COMMITTEE, needs_consent=True),
+       S.TRANSMITTED_TO_BANK, COMMITTEE, "commission", needs_consent=True),
     _t("committee_reorient", "Réorienter", [S.READY_FOR_COMMITTEE], S.REORIENTED, COMMITTEE,
-       needs_reorientation_scheme=True),
+       "commission", needs_reorientation_scheme=True),
     _t("reorient", "Réorienter vers un autre dispositif",
        [S.RECEPTION, S.DIAGNOSIS, S.INSTRUCTION, S.ADJOURNED], S.REORIENTED, CASEWORKERS,
        needs_reorientation_scheme=True),
     _t("withdraw", "Enregistrer l'abandon", BEFORE_DISBURSEMENT, S.WITHDRAWN,
        [R.REFERENT, R.AGENT, R.DIRECTOR], needs_reason=True),
-    _t("bank_accept", "Accorder le prêt", [S.TRANSMITTED_TO_BANK], S.GRANTED, [R.BANK_ADVISER]),
+    _t("bank_accept", "Accorder le prêt", [S.TRANSMITTED_TO_BANK], S.GRANTED, [R.BANK_ADVISER],
+       "bank"),
     _t("bank_refuse", "Refuser le prêt", [S.TRANSMITTED_TO_BANK], S.REFUSED_BY_BANK,
-       [R.BANK_ADVISER], needs_reason=True),
-    _t("disburse", "Enregistrer le décaissement", [S.GRANTED], S.DISBURSED, [R.BANK_ADVISER]),
+       [R.BANK_ADVISER], "bank", needs_reason=True),
+    _t("disburse", "Enregistrer le décaissement", [S.GRANTED], S.DISBURSED, [R.BANK_ADVISER],
+       "bank"),
     _t("record_repaid", "Constater le remboursement complet", [S.DISBURSED], S.REPAID,
        [R.BANK_ADVISER]),
     _t("call_guarantee", "Appeler la garantie", [S.DISBURSED], S.GUARANTEE_CALLED,
@@ -92,9 +104,15 @@ FINAL_STATES = frozenset(
 EDITABLE_STATES = frozenset({S.RECEPTION, S.DIAGNOSIS, S.INSTRUCTION, S.ADJOURNED})
 
 
+FLOW_PLACES = {
+    "commission": "depuis la séance de la commission où le dossier est inscrit",
+    "bank": "depuis le portail ou l'API du partenaire bancaire",
+}
+
+
 def transitions_for(state: str, role: str | None) -> list[Transition]:
-    """The moves `role` may make from `state` (the buttons of the dossier page)."""
-    return [t for t in TRANSITIONS if role is not None and t.allows(state, role)]
+    """The moves `role` may make from `state` on the dossier page (not those of a flow)."""
+    return [t for t in TRANSITIONS if role is not None and not t.flow and t.allows(state, role)]
 
 
 @dataclass(frozen=True)

@@ -115,27 +115,15 @@ def test_from_first_visit_to_the_bank_through_the_pages(client_for, make_user) -
     )
     client.post(reverse("dossiers:consent", args=[dossier.pk]), {"consent_date": "2026-11-21"})
 
+    # The commission decides from its session's page, not from the dossier's.
     committee = client_for(Role.COMMITTEE_MEMBER)
     put_on_agenda(dossier, committee.user)
-    _move(committee, dossier, "transmit_to_bank")
+    page = committee.get(reverse("dossiers:detail", args=[dossier.pk])).content.decode()
+    assert "Transmettre à la banque" not in page
+    direct = _move(committee, dossier, "transmit_to_bank")
+    assert "s'enregistre depuis la séance de la commission" in _messages(direct)
     dossier.refresh_from_db()
-    assert dossier.state == DossierState.TRANSMITTED_TO_BANK
-
-    bank = client_for(Role.BANK_ADVISER)
-    assert dossier.number in bank.get(reverse("dossiers:list")).content.decode()
-    _move(bank, dossier, "bank_accept")
-    dossier.refresh_from_db()
-    assert dossier.state == DossierState.GRANTED
-    assert list(
-        DossierEvent.objects.filter(dossier=dossier).values_list("to_state", flat=True)
-    ) == [
-        "reception",
-        "diagnosis",
-        "instruction",
-        "ready_for_committee",
-        "transmitted_to_bank",
-        "granted",
-    ]
+    assert dossier.state == DossierState.READY_FOR_COMMITTEE
 
 
 @pytest.mark.django_db

@@ -24,7 +24,7 @@ from microcredit.dossiers.enums import DossierState
 from microcredit.dossiers.models import Dossier, DossierEvent, EligibilityCheck
 from microcredit.dossiers.selectors import access_dossiers_for_user
 from microcredit.dossiers.services import TransitionRefused
-from microcredit.dossiers.workflow import TRANSITIONS
+from microcredit.dossiers.workflow import TRANSITIONS, TRANSITIONS_BY_NAME
 from microcredit.programmes.models import Programme
 from tests.factories import make_dossier, put_on_agenda, saint_etienne_programme, share_with
 
@@ -82,6 +82,7 @@ def test_every_transition_of_the_table(make_user, role: str, state: str) -> None
                     transition=move.name,
                     reason="motif",
                     reorientation_scheme=scheme,
+                    flow=move.flow,
                 )
                 after = Dossier.objects.get(pk=dossier.pk)
                 assert after.state == move.target, move.name
@@ -121,6 +122,7 @@ def test_every_transition_of_the_table(make_user, role: str, state: str) -> None
                         transition=move.name,
                         reason="motif",
                         reorientation_scheme=scheme,
+                        flow=move.flow,
                     )
                 message = str(refused.value)
                 if role == Role.ADMIN:
@@ -164,6 +166,8 @@ def director(make_user) -> User:  # type: ignore[no-untyped-def]
 
 
 def move(user: User, dossier: Dossier, name: str, **kwargs) -> DossierEvent:  # type: ignore[no-untyped-def]
+    known = TRANSITIONS_BY_NAME.get(name)
+    kwargs.setdefault("flow", known.flow if known else "")
     return services.dossier_transition(
         actor=user, membership=membership_of(user), dossier_id=dossier.pk, transition=name, **kwargs
     )
