@@ -29,7 +29,6 @@ from microcredit.documents.models import CONSENT_KIND, Document
 from microcredit.documents.services import document_kinds, document_upload
 from microcredit.dossiers.enums import DeferralKind, DossierState
 from microcredit.dossiers.models import Dossier
-from microcredit.dossiers.workflow import TRANSITIONS_BY_NAME
 from microcredit.dossiers.services import (
     dossier_check_eligibility,
     dossier_consent_record,
@@ -37,6 +36,7 @@ from microcredit.dossiers.services import (
     dossier_share,
     dossier_transition,
 )
+from microcredit.dossiers.workflow import TRANSITIONS_BY_NAME
 from microcredit.organisations.enums import OrganisationKind
 from microcredit.organisations.models import Organisation, Partnership
 from microcredit.programmes.models import Programme, ProgrammeVersion
