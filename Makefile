@@ -74,6 +74,7 @@ browser-deps:
 bench: install
 	$(BIN)/python bench/engine/run.py
 	$(BIN)/python bench/rights/run.py
+	$(BIN)/python bench/letters/run.py
 
 fix: install
 	$(BIN)/ruff format .

@@ -255,3 +255,111 @@ def put_on_agenda(
 
 def share_with(dossier: Dossier, worker: User, *, shared_by: User) -> DossierShare:
     return DossierShare.objects.create(dossier=dossier, worker=worker, shared_by=shared_by)
+
+
+# --- Bank portal and loans (issue #6) -------------------------------------------------------
+
+
+def membership_of(user: User) -> Any:
+    """The user's (single) active membership."""
+    from microcredit.accounts.models import Membership
+
+    return Membership.objects.get(user=user, active=True)
+
+
+def make_second_bank(
+    ccas: Organisation, *, slug: str = "banque-b"
+) -> tuple[Organisation, Programme]:
+    """Another bank partner with its own programme of `ccas` (parameters copied from the
+    Saint-Étienne scheme's version 1)."""
+    from microcredit.programmes.models import ProgrammeVersion
+
+    bank_b = Organisation.objects.create(kind="bank", name=f"Banque {slug}", slug=slug)
+    programme = Programme.objects.create(
+        organisation=ccas, name=f"Prêt {slug}", slug=f"pret-{slug}", bank_partner=bank_b
+    )
+    version = ProgrammeVersion.objects.filter(programme=saint_etienne_programme()).earliest(
+        "valid_from"
+    )
+    version.pk = None
+    version.programme = programme
+    version.save()
+    return bank_b, programme
+
+
+def make_transmitted_dossier(*, created_by: User, **overrides: Any) -> Dossier:
+    """A dossier transmitted to its programme's bank (eligible, documents, consent)."""
+    overrides.setdefault("state", DossierState.TRANSMITTED_TO_BANK)
+    return make_dossier(
+        created_by=created_by, eligible=True, with_documents=True, with_consent=True, **overrides
+    )
+
+
+def make_granted_dossier(
+    *,
+    created_by: User,
+    adviser: User,
+    offer: bool = True,
+    amount: Decimal | None = None,
+    months: int | None = None,
+    **overrides: Any,
+) -> Dossier:
+    """A transmitted dossier accepted by `adviser` through the bank services (on the requested
+    terms unless given), its signed offer recorded today when `offer`."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from microcredit.banking.services import bank_accept, bank_offer_record
+
+    dossier = make_transmitted_dossier(created_by=created_by, **overrides)
+    today = timezone.localdate()
+    bank_accept(
+        actor=adviser,
+        membership=membership_of(adviser),
+        dossier_id=dossier.pk,
+        amount=amount or dossier.requested_amount,
+        months=months or dossier.requested_months,
+        deferral_months=dossier.requested_deferral_months,
+        deferral_kind=dossier.requested_deferral_kind,
+        today=today,
+    )
+    if offer:
+        bank_offer_record(
+            actor=adviser,
+            membership=membership_of(adviser),
+            dossier_id=dossier.pk,
+            signed_on=today,
+            upload=SimpleUploadedFile(
+                "offre.pdf", pdf_bytes(f"offer-{dossier.pk}"), "application/pdf"
+            ),
+            today=today,
+        )
+    dossier.refresh_from_db()
+    return dossier
+
+
+def make_loan(*, created_by: User, adviser: User, **overrides: Any) -> Any:
+    """A disbursed dossier's Loan (through the bank services, disbursed today)."""
+    from microcredit.banking.services import disbursement_record
+
+    dossier = make_granted_dossier(created_by=created_by, adviser=adviser, **overrides)
+    today = timezone.localdate()
+    return disbursement_record(
+        actor=adviser,
+        membership=membership_of(adviser),
+        dossier_id=dossier.pk,
+        cheque_number=f"CHQ {dossier.pk:06d}",
+        date=today,
+        amount=dossier.bank_decision.amount,
+        today=today,
+    )
+
+
+# --- Bank partner's API (issue #6) ----------------------------------------------------------
+
+
+def make_api_token(adviser: User, label: str = "Intégration") -> str:
+    """A clear API token of `adviser` (a bank adviser), created through the service."""
+    from microcredit.api.services import api_token_create
+
+    _token, clear = api_token_create(actor=adviser, membership=membership_of(adviser), label=label)
+    return clear

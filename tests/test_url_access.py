@@ -13,6 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from microcredit.accounts.access import AUTHENTICATED, PUBLIC
 from microcredit.accounts.enums import Role
+from microcredit.api.auth import API_TOKEN
 
 # Django's admin protects itself (staff only, its own login page).
 ADMIN_PREFIX = "admin/"
@@ -86,6 +87,17 @@ def url_for(name: str, pattern: URLPattern, programme_id: int) -> str:
     return reverse(name, kwargs=kwargs)
 
 
+def assert_api_refuses_without_token(response, url: str) -> None:  # type: ignore[no-untyped-def]
+    """An API operation without a token: 401 (405 for another method), JSON {code, message}."""
+    assert response.status_code in {401, 405}, (url, response.status_code)
+    assert response["Content-Type"].startswith("application/json"), url
+    body = response.json()
+    assert set(body) >= {"code", "message"}, (url, body)
+    if response.status_code == 401:
+        assert body["code"] == "unauthenticated", (url, body)
+        assert response["WWW-Authenticate"].startswith("Bearer"), url
+
+
 @pytest.fixture
 def programme_id(saint_etienne) -> int:  # type: ignore[no-untyped-def]
     return saint_etienne.programmes.get().pk
@@ -100,7 +112,9 @@ def test_anonymous_is_sent_to_login_except_on_public_pages(
 ) -> None:  # type: ignore[no-untyped-def]
     url = url_for(name, pattern, programme_id)
     response = client.get(url)
-    if access_rule(pattern) == PUBLIC:
+    if access_rule(pattern) == API_TOKEN:
+        assert_api_refuses_without_token(response, url)
+    elif access_rule(pattern) == PUBLIC:
         assert response.status_code in {200, 302, 404, 405}, url
         if response.status_code == 302:
             assert not response["Location"].startswith(reverse("accounts:login")), url
@@ -123,7 +137,10 @@ def test_each_role_reaches_exactly_what_its_rule_allows(
     url = url_for(name, pattern, programme_id)
     response = client.get(url)
     rule = access_rule(pattern)
-    if rule in (PUBLIC, AUTHENTICATED):
+    if rule == API_TOKEN:
+        # The bank partner's API ignores the session: a token or a 401 (JSON, no redirect).
+        assert_api_refuses_without_token(response, url)
+    elif rule in (PUBLIC, AUTHENTICATED):
         assert response.status_code in {200, 302, 404, 405}, (url, response.status_code)
     elif role in rule:  # type: ignore[operator]
         expected = {200}

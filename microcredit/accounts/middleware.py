@@ -30,6 +30,8 @@ class MembershipMiddleware:
 
 # Pages a half-authenticated user (password given, second factor pending) may still reach.
 _TWO_FACTOR_EXEMPT_NAMES = ("accounts:otp_verify", "accounts:otp_setup", "accounts:logout")
+# The bank's HTTP API authenticates each call by its token, never by the browser's session.
+API_PATH_PREFIX = "/api/v1/"
 
 
 class TwoFactorMiddleware:
@@ -40,6 +42,8 @@ class TwoFactorMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
+        if request.path.startswith(API_PATH_PREFIX):
+            return self.get_response(request)
         if user.is_authenticated and not user.is_verified():  # type: ignore[union-attr]
             exempt = {reverse(name) for name in _TWO_FACTOR_EXEMPT_NAMES}
             if request.path not in exempt and not request.path.startswith(settings.STATIC_URL):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
@@ -11,7 +13,7 @@ from microcredit.dossiers.enums import DeferralKind
 from microcredit.dossiers.models import Dossier, DossierEvent
 from microcredit.organisations.models import Organisation
 
-MONEY = {"max_digits": 10, "decimal_places": 2}
+MONEY: dict[str, Any] = {"max_digits": 10, "decimal_places": 2}
 
 
 class BankDecision(models.Model):

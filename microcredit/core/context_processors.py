@@ -8,14 +8,24 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 
-from microcredit.accounts.enums import CCAS_STAFF_ROLES, DOSSIER_ROLES, Role
+from microcredit.accounts.enums import CCAS_STAFF_ROLES, DOSSIER_ROLES, DOSSIER_STAFF_ROLES, Role
 from microcredit.organisations.models import Organisation
 
 
 def _navigation(role: str | None) -> list[dict[str, str]]:
     items = [{"label": "Accueil", "url": reverse("core:home")}]
-    if role in DOSSIER_ROLES:
+    if role == Role.BANK_ADVISER:
+        items.append({"label": "Dossiers transmis", "url": reverse("banking:list")})
+    elif role in DOSSIER_ROLES:
         items.append({"label": "Dossiers", "url": reverse("dossiers:list")})
+    if role in DOSSIER_STAFF_ROLES | {Role.COMMITTEE_MEMBER}:
+        items.append({"label": "Commission", "url": reverse("commissions:session_list")})
+    if role in DOSSIER_STAFF_ROLES | {Role.BANK_ADVISER}:
+        items.append({"label": "Prêts", "url": reverse("loans:list")})
+    if role == Role.BANK_ADVISER:
+        items.append({"label": "API", "url": reverse("api:tokens")})
+    if role == Role.DIRECTOR:
+        items.append({"label": "Courriers", "url": reverse("letters:templates")})
     if role in CCAS_STAFF_ROLES:
         items.append(
             {"label": "Paramètres du dispositif", "url": reverse("programmes:programme_list")}

@@ -23,8 +23,18 @@ from microcredit.applicants.enums import Activity, FamilySituation, HousingStatu
 from microcredit.applicants.models import Applicant
 from microcredit.applicants.rules import search_name
 from microcredit.applicants.services import applicant_create, household_member_add
+from microcredit.banking.enums import BankRefusalReason
+from microcredit.banking.models import BankDecision
+from microcredit.banking.services import (
+    bank_accept,
+    bank_offer_record,
+    bank_refuse,
+    disbursement_record,
+)
 from microcredit.budgets.services import budget_create_version, budget_lines
+from microcredit.commissions.enums import DECISION_TRANSITIONS
 from microcredit.commissions.models import AgendaItem, CommissionSession, SessionMember
+from microcredit.commissions.services import agenda_item_decide, session_close
 from microcredit.documents.models import CONSENT_KIND, Document
 from microcredit.documents.services import document_kinds, document_upload
 from microcredit.dossiers.enums import DeferralKind, DossierState
@@ -37,6 +47,9 @@ from microcredit.dossiers.services import (
     dossier_transition,
 )
 from microcredit.dossiers.workflow import TRANSITIONS_BY_NAME
+from microcredit.loans.enums import IncidentKind, RecordedVia
+from microcredit.loans.selectors import loan_schedule_lines
+from microcredit.loans.services import RepaymentLine, incident_record, repayments_record_batch
 from microcredit.organisations.enums import OrganisationKind
 from microcredit.organisations.models import Organisation, Partnership
 from microcredit.programmes.models import Programme, ProgrammeVersion
@@ -88,10 +101,13 @@ class Step:
     kinds: tuple[str, ...] = ()  # upload: these kinds; empty = whatever the checklist still lacks
     note: str = ""  # upload: printed in the file, so that a second version differs
     session: date | None = None  # agenda: the commission session
+    refusal: str = ""  # bank_refuse: the reason from the bank's list
 
 
-def _move(transition: str, reason: str = "", *, by: str = "referent", scheme: str = "") -> Step:
-    return Step("move", by=by, transition=transition, reason=reason, scheme=scheme)
+def _move(
+    transition: str, reason: str = "", *, by: str = "referent", scheme: str = "", refusal: str = ""
+) -> Step:
+    return Step("move", by=by, transition=transition, reason=reason, scheme=scheme, refusal=refusal)
 
 
 def _check() -> Step:
@@ -207,6 +223,7 @@ class DemoDossier:
     deferral_kind: DeferralKind = DeferralKind.NONE
     no_ordinary_credit_evidence: str = NO_CREDIT  # empty: not yet recorded
     oriented: bool = False  # oriented by the demo partner structure (Nadia Chauvet)
+    unpaid_from: date | None = None  # a loan's installments due from this day are missed
 
 
 F, A, H, R = FamilySituation, Activity, HousingStatus, Relationship
@@ -257,6 +274,7 @@ DEMO_DOSSIERS: tuple[DemoDossier, ...] = (
                 by="banque",
             ),
         ),
+        unpaid_from=date(2026, 7, 1),
     ),
     DemoDossier(
         ST.WITHDRAWN,
@@ -338,6 +356,7 @@ DEMO_DOSSIERS: tuple[DemoDossier, ...] = (
                 "Incident de remboursement en cours sur un autre crédit : la banque ne peut "
                 "pas accorder le prêt.",
                 by="banque",
+                refusal=BankRefusalReason.BANKING_INCIDENT,
             ),
         ),
     ),
@@ -594,11 +613,9 @@ class _Demo:
 
     def _session(self, day: date) -> CommissionSession:
         session = CommissionSession.objects.filter(organisation=self.ccas, date=day).first()
-        if session is None:
-            past = day < self.today
-            closed_at = timezone.make_aware(datetime.combine(day, time(18, 0))) if past else None
+        if session is None:  # open until its decisions are made (close_past_sessions)
             session = CommissionSession.objects.create(
-                organisation=self.ccas, date=day, place=SESSION_PLACE, closed_at=closed_at
+                organisation=self.ccas, date=day, place=SESSION_PLACE
             )
         for username in ("commission", "directeur"):
             SessionMember.objects.get_or_create(
@@ -720,7 +737,12 @@ class _Demo:
 
     def _play(self, dossier: Dossier, spec: DemoDossier, step: Step) -> None:
         user, membership = self._as(step.by)
-        if step.action == "move":
+        flow = TRANSITIONS_BY_NAME[step.transition].flow if step.action == "move" else ""
+        if flow == "commission":
+            self._decide(dossier, step)
+        elif flow == "bank":
+            self._bank(dossier, spec, step, user, membership)
+        elif step.action == "move":
             dossier_transition(
                 actor=user,
                 membership=membership,
@@ -728,7 +750,6 @@ class _Demo:
                 transition=step.transition,
                 reason=step.reason,
                 reorientation_scheme=step.scheme,
-                flow=TRANSITIONS_BY_NAME[step.transition].flow,
             )
         elif step.action == "check":
             dossier_check_eligibility(actor=user, membership=membership, dossier_id=dossier.pk)
@@ -762,6 +783,149 @@ class _Demo:
             )
         else:
             raise ValueError(f"unknown demo step: {step.action}")
+
+    def _decide(self, dossier: Dossier, step: Step) -> None:
+        """The commission's decision, recorded on the agenda of the dossier's last session."""
+        user, membership = self._as(step.by)
+        item = (
+            AgendaItem.objects.filter(dossier=dossier, decision="")
+            .select_related("session")
+            .order_by("-session__date")
+            .first()
+        )
+        if item is None:
+            raise ValueError(f"{dossier.number} is on no agenda")
+        decision = {t: d for d, t in DECISION_TRANSITIONS.items()}[step.transition]
+        item = agenda_item_decide(
+            actor=user,
+            membership=membership,
+            item_id=item.pk,
+            decision=decision,
+            reason=step.reason,
+            reorientation_scheme=step.scheme,
+        )
+        AgendaItem.objects.filter(pk=item.pk).update(
+            decided_at=_at(item.session.date, time(17, 30))
+        )
+
+    def _bank_day(self, dossier: Dossier, after_days: int) -> date:
+        """A day of the bank's work: `after_days` after the commission's decision, not later
+        than today."""
+        decided = (
+            AgendaItem.objects.filter(dossier=dossier)
+            .exclude(decision="")
+            .order_by("-session__date")
+            .values_list("session__date", flat=True)
+            .first()
+        )
+        return min((decided or self.today) + timedelta(days=after_days), self.today)
+
+    def _bank(
+        self, dossier: Dossier, spec: DemoDossier, step: Step, user: User, membership: Membership
+    ) -> None:
+        """The bank's moves through its own services, on the days they would have happened."""
+        day = self._bank_day(dossier, 10)
+        if step.transition == "bank_accept":
+            decision = bank_accept(
+                actor=user,
+                membership=membership,
+                dossier_id=dossier.pk,
+                amount=dossier.requested_amount,
+                months=dossier.requested_months,
+                deferral_months=dossier.requested_deferral_months,
+                deferral_kind=dossier.requested_deferral_kind,
+                today=day,
+            )
+            BankDecision.objects.filter(pk=decision.pk).update(decided_at=_at(day, time(11, 0)))
+        elif step.transition == "bank_refuse":
+            decision = bank_refuse(
+                actor=user,
+                membership=membership,
+                dossier_id=dossier.pk,
+                reason=step.refusal or BankRefusalReason.OTHER,
+                text=step.reason,
+            )
+            BankDecision.objects.filter(pk=decision.pk).update(decided_at=_at(day, time(11, 0)))
+        elif step.transition == "disburse":
+            self._disburse(dossier, spec, user, membership)
+        else:
+            raise ValueError(f"not a demo bank move: {step.transition}")
+
+    def _disburse(
+        self, dossier: Dossier, spec: DemoDossier, user: User, membership: Membership
+    ) -> None:
+        signed_on = self._bank_day(dossier, 14)
+        offer = SimpleUploadedFile(
+            "offre-signee.pdf",
+            _pdf(f"Offre de pret signee - {dossier.number}"),
+            content_type="application/pdf",
+        )
+        decision = bank_offer_record(
+            actor=user,
+            membership=membership,
+            dossier_id=dossier.pk,
+            signed_on=signed_on,
+            upload=offer,
+            today=signed_on,
+        )
+        paid_on = self._bank_day(dossier, 17)
+        loan = disbursement_record(
+            actor=user,
+            membership=membership,
+            dossier_id=dossier.pk,
+            cheque_number=f"{4_210_000 + dossier.pk:07d}",
+            date=paid_on,
+            amount=decision.amount or Decimal(0),
+            today=paid_on,
+        )
+        due = [
+            line
+            for line in loan_schedule_lines(loan)
+            if line.due_date <= self.today and line.payment > 0
+        ]
+        paid = [
+            line for line in due if spec.unpaid_from is None or line.due_date < spec.unpaid_from
+        ]
+        if paid:
+            repayments_record_batch(
+                actor=user,
+                membership=membership,
+                lines=[
+                    RepaymentLine(
+                        reference=f"DEMO-{dossier.number}-{line.number:02d}",
+                        dossier_number=dossier.number,
+                        date=line.due_date,
+                        amount=line.payment,
+                    )
+                    for line in paid
+                ],
+                today=self.today,
+                via=RecordedVia.API,
+            )
+        for line in due[len(paid) :][:3]:
+            incident_record(
+                actor=user,
+                membership=membership,
+                reference=f"DEMO-IMP-{dossier.number}-{line.number:02d}",
+                dossier_number=dossier.number,
+                kind=IncidentKind.MISSED_INSTALLMENT,
+                date=line.due_date + timedelta(days=1),
+                amount=line.payment,
+                note="Prélèvement de l'échéance rejeté (provision insuffisante).",
+                today=self.today,
+                via=RecordedVia.API,
+            )
+
+    def close_past_sessions(self) -> None:
+        """Close the sessions already held whose every dossier has a decision (minutes PDF)."""
+        user, membership = self._as("agent")
+        for day, session in self.sessions.items():
+            if day >= self.today or session.closed_at is not None:
+                continue
+            if AgendaItem.objects.filter(session=session, decision="").exists():
+                continue
+            session_close(actor=user, membership=membership, session_id=session.pk, today=day)
+            CommissionSession.objects.filter(pk=session.pk).update(closed_at=_at(day, time(18, 0)))
 
     def _version(self, dossier: Dossier) -> ProgrammeVersion | None:
         day = dossier.application_date
@@ -830,4 +994,9 @@ def load_demo() -> list[DemoAccount]:
     demo = _Demo(ccas, structure, members)
     for spec in sorted(DEMO_DOSSIERS, key=lambda d: d.application_date):
         demo.load(spec)
+    demo.close_past_sessions()
     return list(DEMO_ACCOUNTS)
+
+
+def _at(day: date, moment: time) -> datetime:
+    return timezone.make_aware(datetime.combine(day, moment))

@@ -34,6 +34,8 @@ from microcredit.dossiers.selectors import (
 )
 from microcredit.dossiers.tasks import notify_dossier_event
 from microcredit.dossiers.workflow import FLOW_PLACES, TRANSITIONS_BY_NAME, Facts, blockers
+from microcredit.letters.enums import LETTER_FOR_TRANSITION
+from microcredit.letters.tasks import write_letter
 from microcredit.programmes.models import Programme
 from microcredit.programmes.selectors import version_in_force
 
@@ -327,6 +329,8 @@ def dossier_transition(
         new_values={"state": str(move.target)},
     )
     transaction.on_commit(lambda: notify_dossier_event.enqueue(event.pk))
+    if move.name in LETTER_FOR_TRANSITION:
+        transaction.on_commit(lambda: write_letter.enqueue(event.pk))
     return event
 
 

@@ -18,7 +18,9 @@ from microcredit.accounts.access import roles_required
 from microcredit.accounts.enums import DOSSIER_ROLES, DOSSIER_STAFF_ROLES, Role
 from microcredit.accounts.models import User
 from microcredit.applicants.selectors import applicant_for_membership_or_404
+from microcredit.banking.selectors import decision_for_dossier
 from microcredit.budgets.views import budget_section
+from microcredit.commissions.selectors import sessions_of_dossier
 from microcredit.core.forms import add_validation_errors
 from microcredit.core.services import access_log_create
 from microcredit.documents.forms import UploadForm
@@ -27,6 +29,8 @@ from microcredit.dossiers import selectors, services
 from microcredit.dossiers.enums import DossierState
 from microcredit.dossiers.forms import ConsentForm, DossierForm, ShareForm, TransitionForm
 from microcredit.dossiers.workflow import EDITABLE_STATES, TRANSITIONS_BY_NAME
+from microcredit.letters.selectors import letters_for_dossier
+from microcredit.loans.selectors import loan_for_dossier
 from microcredit.programmes.selectors import access_programmes_for_membership, version_in_force
 from microcredit.rights.views import rights_section
 
@@ -219,6 +223,11 @@ def dossier_detail(request: HttpRequest, dossier_id: int) -> HttpResponse:
         )
         if page.version and page.dossier.purpose_subcategory
         else "",
+        "agenda_items": sessions_of_dossier(_actor(request), membership, page.dossier.pk),
+        "bank_decision": decision_for_dossier(page.dossier.pk),
+        "loan": loan_for_dossier(page.dossier.pk),
+        "letters": letters_for_dossier(page.dossier) if staff else [],
+        "bank_adviser": membership.role == Role.BANK_ADVISER,
     }
     if staff:
         required = (

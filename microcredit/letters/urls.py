@@ -1,5 +1,11 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from microcredit.letters import views
 
 app_name = "letters"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("modeles/", views.letter_templates, name="templates"),
+    path("modeles/apercu/", views.letter_template_preview, name="template_preview"),
+    path("<int:letter_id>/", views.letter_download, name="download"),
+]

@@ -1,5 +1,12 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from microcredit.loans import views
 
 app_name = "loans"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", views.loan_list, name="list"),
+    path("<int:loan_id>/", views.loan_detail, name="detail"),
+    path("<int:loan_id>/remboursements/", views.repayment_create, name="repayment_create"),
+    path("<int:loan_id>/incidents/", views.incident_create, name="incident_create"),
+]

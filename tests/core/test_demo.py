@@ -8,9 +8,11 @@ from itertools import pairwise
 import pytest
 from django.core.management import call_command
 
+from loan_engine import build_schedule
 from microcredit.accounts.enums import Role
 from microcredit.accounts.models import Membership, User
 from microcredit.applicants.models import Applicant, HouseholdMember
+from microcredit.banking.models import BankDecision, Disbursement
 from microcredit.commissions.models import AgendaItem, CommissionSession, SessionMember
 from microcredit.core.demo import DEMO_ACCOUNTS, DEMO_DOSSIERS, load_demo
 from microcredit.core.models import AuditEvent
@@ -18,6 +20,9 @@ from microcredit.documents.models import Document
 from microcredit.dossiers.enums import DossierState
 from microcredit.dossiers.models import Dossier, DossierEvent, DossierShare, EligibilityCheck
 from microcredit.dossiers.selectors import access_dossiers_for_user, missing_document_labels
+from microcredit.letters.models import Letter
+from microcredit.loans.models import Incident, Loan, Repayment, ScheduleLine
+from microcredit.loans.selectors import loan_schedule_lines, loan_terms
 from microcredit.programmes.selectors import version_in_force
 
 pytestmark = pytest.mark.django_db
@@ -57,8 +62,11 @@ def _assert_true_timeline(dossier: Dossier) -> None:
     assert {f"dossier_{e.transition}" for e in events[1:]} <= actions
 
 
-def test_the_demo_holds_dossiers_in_every_state_each_with_a_true_story() -> None:
-    load_demo()
+def test_the_demo_holds_dossiers_in_every_state_each_with_a_true_story(
+    django_capture_on_commit_callbacks,
+) -> None:  # type: ignore[no-untyped-def]
+    with django_capture_on_commit_callbacks(execute=True):  # letters are written after commit
+        load_demo()
 
     assert set(Dossier.objects.values_list("state", flat=True)) == set(DossierState.values)
     assert Dossier.objects.count() == len(DEMO_DOSSIERS)
@@ -83,6 +91,29 @@ def test_the_demo_holds_dossiers_in_every_state_each_with_a_true_story() -> None
     for document in Document.objects.all()[:3]:
         with document.file.open("rb") as handle:
             assert handle.read(5) == b"%PDF-"
+
+    # Every loan went through the bank's services: decision, signed offer, cheque, and a
+    # schedule that is the loan engine's for the accepted terms.
+    lent = {S.DISBURSED, S.REPAID, S.GUARANTEE_CALLED, S.CLOSED}
+    assert set(Loan.objects.values_list("dossier__state", flat=True)) == lent
+    for loan in Loan.objects.select_related("dossier__bank_decision", "dossier__disbursement"):
+        decision = loan.dossier.bank_decision
+        assert decision.offer_document is not None
+        assert loan.principal == decision.amount == loan.dossier.disbursement.amount
+        engine = build_schedule(loan_terms(loan))
+        stored = [(r.due_date, r.payment, r.balance) for r in loan_schedule_lines(loan)]
+        assert stored == [(r.due_date, r.payment, r.balance) for r in engine.rows]
+    assert Repayment.objects.exists() and Incident.objects.exists()
+    # Each commission or bank decision that concerns the applicant left a letter.
+    assert (
+        Letter.objects.filter(kind="bank_acceptance").count()
+        == BankDecision.objects.filter(outcome="accepted").count()
+    )
+    assert Letter.objects.filter(kind="committee_refusal").exists()
+    # The sessions already held are closed with their minutes.
+    for session in CommissionSession.objects.all():
+        held = session.agenda.exists() and not session.agenda.filter(decision="").exists()
+        assert bool(session.minutes) == held == (session.closed_at is not None), session
 
     # The person living in Firminy is outside the territory: not eligible, reoriented.
     dossier = Dossier.objects.get(applicant__commune_code="42095")
@@ -109,6 +140,13 @@ def test_a_second_load_creates_and_changes_nothing() -> None:
         SessionMember,
         AgendaItem,
         AuditEvent,
+        BankDecision,
+        Disbursement,
+        Loan,
+        ScheduleLine,
+        Repayment,
+        Incident,
+        Letter,
     )
     counts = {m.__name__: m.objects.count() for m in models}
     dossiers = list(Dossier.objects.order_by("pk").values_list("pk", "state", "updated_at"))

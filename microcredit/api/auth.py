@@ -1,0 +1,52 @@
+"""Token authentication of the API and the access rule its URL patterns declare."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, HttpResponse
+from ninja.errors import AuthorizationError
+from ninja.security import HttpBearer
+
+from microcredit.api.errors import MESSAGES, error_response
+from microcredit.api.selectors import ApiPrincipal, TokenForbidden, api_principal_for_key
+from microcredit.api.services import api_token_mark_used
+
+# The access rule of the API's operations (tests/test_url_access.py): no session, no login
+# redirect; a bank adviser's token in `Authorization: Bearer`, else 401 JSON.
+API_TOKEN = "api_token"  # noqa: S105 (a rule name, not a secret)
+
+
+class BankAdviserToken(HttpBearer):
+    """`Authorization: Bearer mc_…`: the adviser and their active bank-adviser membership."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> ApiPrincipal | None:
+        try:
+            principal = api_principal_for_key(token.strip())
+        except TokenForbidden:
+            raise AuthorizationError from None
+        if principal is not None:
+            api_token_mark_used(token=principal.token)
+        return principal
+
+
+def api_token_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Mark one of ninja's views: token rule, no login redirect, no CSRF, 405 as JSON."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        if response.status_code == 405 and not response.get("Content-Type", "").startswith(
+            "application/json"
+        ):
+            allowed = response.get("Allow", "")
+            response = error_response(405, "method_not_allowed", MESSAGES[405])
+            response["Allow"] = allowed
+        return response
+
+    wrapper.csrf_exempt = True  # type: ignore[attr-defined]
+    wrapper.access_rule = API_TOKEN  # type: ignore[attr-defined]
+    return login_not_required(wrapper)

@@ -1,0 +1,68 @@
+"""Forms of the commission pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from microcredit.accounts.models import User
+from microcredit.commissions.enums import CommitteeDecision
+from microcredit.commissions.selectors import dossiers_ready, member_choices
+from microcredit.dossiers.enums import DossierState
+from microcredit.dossiers.models import Dossier
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _member_label(user: User) -> str:
+    return user.get_full_name() or user.username
+
+
+class SessionForm(forms.Form):
+    date = forms.DateField(label="Date de la séance", widget=DATE_WIDGET)
+    place = forms.CharField(label="Lieu", max_length=200)
+    members = forms.ModelMultipleChoiceField(
+        label="Membres de la séance",
+        queryset=User.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choisissez au moins un membre."},
+    )
+
+    def __init__(self, *args: Any, organisation_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["members"]
+        field.queryset = member_choices(organisation_id)  # type: ignore[attr-defined]
+        field.label_from_instance = _member_label  # type: ignore[attr-defined]
+
+
+class SessionUpdateForm(SessionForm):
+    present = forms.ModelMultipleChoiceField(
+        label="Présents", queryset=User.objects.none(), required=False
+    )
+
+    def __init__(self, *args: Any, organisation_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, organisation_id=organisation_id, **kwargs)
+        self.fields["present"].queryset = member_choices(organisation_id)  # type: ignore[attr-defined]
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(label="Décision", choices=CommitteeDecision.choices)
+    reason = forms.CharField(
+        label="Motif ou informations demandées",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=2000,
+    )
+    reorientation_scheme = forms.CharField(required=False, max_length=100)
+    expected_state = forms.ChoiceField(choices=DossierState.choices, widget=forms.HiddenInput)
+
+
+class AgendaAddForm(forms.Form):
+    dossier = forms.ModelChoiceField(label="Dossier", queryset=Dossier.objects.none())
+
+    def __init__(self, *args: Any, organisation_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["dossier"]
+        field.queryset = dossiers_ready(organisation_id)  # type: ignore[attr-defined]
+        field.label_from_instance = lambda dossier: dossier.number  # type: ignore[attr-defined]

@@ -1,0 +1,515 @@
+"""Reads of the Commission Permanente: who sees which session, the agenda, the minimised summary
+of each dossier and the PDFs (summary, minutes).
+
+The summary is what a commission member reads about a person they must not be able to identify:
+no name, address, contact or birth date of anyone (not even the référent's name); ages and
+counts instead of persons, the project, the amounts, the budget's figures, the rights detected
+and the référent's opinion.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from loan_engine import (
+    DeferralKind,
+    LoanEngineError,
+    LoanTerms,
+    annual_percentage_rate,
+    build_schedule,
+)
+from microcredit.accounts.enums import DOSSIER_STAFF_ROLES, Role
+from microcredit.accounts.models import Membership, User
+from microcredit.budgets.enums import LineKind, PersonRole
+from microcredit.budgets.selectors import budget_panel
+from microcredit.commissions.enums import CommitteeDecision
+from microcredit.commissions.models import AgendaItem, CommissionSession, SessionMember
+from microcredit.core.pdf import logo_data_uri, render_pdf
+from microcredit.dossiers.enums import DossierState, EligibilityOutcome
+from microcredit.dossiers.models import Dossier
+from microcredit.programmes.models import Programme, ProgrammeVersion
+from microcredit.programmes.selectors import version_in_force
+from microcredit.rights.selectors import rights_panel
+
+# Who organises the sessions (creates them, builds the agenda, closes them).
+MANAGER_ROLES = frozenset({Role.AGENT, Role.DIRECTOR})
+# Who may sit on a session: committee members and the director of the CCAS.
+MEMBER_ROLES = frozenset({Role.COMMITTEE_MEMBER, Role.DIRECTOR})
+
+_CRITERION_LABELS: dict[str, str] = dict(EligibilityOutcome.choices)
+_ELIGIBILITY_LABELS: dict[str, str] = {
+    EligibilityOutcome.OK: "tous les critères sont remplis",
+    EligibilityOutcome.KO: "un critère au moins n'est pas rempli",
+    EligibilityOutcome.UNKNOWN: "des informations manquent pour conclure",
+}
+_ENGINE_DEFERRAL = {
+    "none": DeferralKind.NONE,
+    "interest_only": DeferralKind.INTEREST_ONLY,
+    "capitalised": DeferralKind.CAPITALISED,
+}
+
+
+def access_sessions_for_user(
+    user: User, membership: Membership | None
+) -> QuerySet[CommissionSession]:
+    """The sessions `user` may see in their active role; one condition per role.
+
+    - CCAS staff (référent, agent, directeur·rice): every session of their organisation;
+    - a commission member: the sessions of their organisation they sit on;
+    - anyone else: none.
+    """
+    sessions = CommissionSession.objects.all()
+    if membership is None or not membership.active or membership.user_id != user.pk:
+        return sessions.none()
+    if membership.role in DOSSIER_STAFF_ROLES:
+        return sessions.filter(organisation_id=membership.organisation_id)
+    if membership.role == Role.COMMITTEE_MEMBER:
+        sitting = SessionMember.objects.filter(user=user).values("session")
+        return sessions.filter(organisation_id=membership.organisation_id, pk__in=sitting)
+    return sessions.none()
+
+
+def session_for_user_or_404(
+    user: User, membership: Membership | None, session_id: int, *, for_update: bool = False
+) -> CommissionSession:
+    """The session if `user` may see it; 404 otherwise (never say that it exists)."""
+    sessions = access_sessions_for_user(user, membership)
+    if for_update:
+        # Lock the session row only (closed_by is nullable: PostgreSQL refuses FOR UPDATE on
+        # the nullable side of an outer join).
+        sessions = CommissionSession.objects.select_for_update(of=("self",)).filter(
+            pk__in=sessions.values("pk")
+        )
+    session = sessions.select_related("organisation", "closed_by").filter(pk=session_id).first()
+    if session is None:
+        raise Http404("Séance introuvable.")
+    return session
+
+
+def agenda_item_for_user_or_404(
+    user: User, membership: Membership | None, item_id: int, *, for_update: bool = False
+) -> AgendaItem:
+    """The agenda item if its session is visible to `user`; 404 otherwise."""
+    items = AgendaItem.objects.filter(session__in=access_sessions_for_user(user, membership))
+    if for_update:
+        items = AgendaItem.objects.select_for_update(of=("self",)).filter(pk__in=items.values("pk"))
+    item = items.select_related("session", "dossier").filter(pk=item_id).first()
+    if item is None:
+        raise Http404("Dossier introuvable à l'ordre du jour.")
+    return item
+
+
+@dataclass(frozen=True)
+class SessionLists:
+    upcoming: list[CommissionSession]
+    past: list[CommissionSession]
+
+
+def session_lists(user: User, membership: Membership | None, today: date) -> SessionLists:
+    """Open sessions (soonest first) and closed or past ones (latest first); one query."""
+    sessions = list(access_sessions_for_user(user, membership).select_related("closed_by"))
+    upcoming = sorted(
+        (s for s in sessions if s.closed_at is None and s.date >= today),
+        key=lambda s: (s.date, s.pk),
+    )
+    past = [s for s in sessions if s not in upcoming]
+    return SessionLists(upcoming=upcoming, past=past)
+
+
+def session_members(session: CommissionSession) -> list[SessionMember]:
+    """The members of the session, by name (one query)."""
+    return list(
+        SessionMember.objects.filter(session=session)
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name", "user__username")
+    )
+
+
+def agenda(session: CommissionSession) -> list[AgendaItem]:
+    """The agenda with each dossier and who recorded the decision: one query whatever its size."""
+    return list(
+        AgendaItem.objects.filter(session=session)
+        .select_related("dossier", "dossier__programme", "decided_by")
+        .order_by("position", "id")
+    )
+
+
+def member_choices(organisation_id: int) -> QuerySet[User]:
+    """The people who may sit on a session of the organisation."""
+    return (
+        User.objects.filter(
+            memberships__organisation_id=organisation_id,
+            memberships__role__in=MEMBER_ROLES,
+            memberships__active=True,
+            is_active=True,
+        )
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+def is_present_member(session: CommissionSession, user: User) -> bool:
+    return SessionMember.objects.filter(session=session, user=user, present=True).exists()
+
+
+def can_decide(session: CommissionSession, user: User, membership: Membership | None) -> bool:
+    """A member marked present, or the director of the CCAS, on an open session."""
+    if session.closed_at is not None or membership is None:
+        return False
+    if membership.organisation_id != session.organisation_id or membership.role not in MEMBER_ROLES:
+        return False
+    return membership.role == Role.DIRECTOR or is_present_member(session, user)
+
+
+def can_manage(session: CommissionSession | None, membership: Membership | None) -> bool:
+    """The agent administratif or the director of the session's CCAS."""
+    if membership is None or membership.role not in MANAGER_ROLES:
+        return False
+    return session is None or membership.organisation_id == session.organisation_id
+
+
+def dossiers_ready(organisation_id: int) -> QuerySet[Dossier]:
+    """Dossiers of the organisation ready for the commission and not on an open session's agenda."""
+    on_open_agenda = AgendaItem.objects.filter(session__closed_at__isnull=True).values("dossier")
+    return (
+        Dossier.objects.filter(
+            organisation_id=organisation_id, state=DossierState.READY_FOR_COMMITTEE
+        )
+        .exclude(pk__in=on_open_agenda)
+        .order_by("state_changed_at", "id")
+    )
+
+
+def reorientation_schemes(session: CommissionSession, today: date) -> list[dict[str, str]]:
+    """The reorientation schemes of the organisation's programme in force (for the forms)."""
+    programme = Programme.objects.filter(organisation_id=session.organisation_id).first()
+    version = version_in_force(programme, today) if programme is not None else None
+    return list(version.reorientation_schemes) if version is not None else []
+
+
+# --- The minimised summary ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AmountRow:
+    label: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class RightRow:
+    label: str
+    monthly_amount: Decimal | None
+    outcome: str  # what became of it, "" when nothing recorded
+
+
+@dataclass(frozen=True)
+class Opinion:
+    verdict: str
+    reason: str
+    at: date
+
+
+@dataclass(frozen=True)
+class DossierSummary:
+    """What the commission reads about one dossier: nothing that names or locates anyone."""
+
+    number: str
+    position: int | None
+    state_label: str
+    purpose_label: str
+    subcategory_label: str
+    project_description: str
+    project_cost: Decimal | None
+    requested_amount: Decimal | None
+    requested_months: int | None
+    deferral_months: int
+    deferral_label: str
+    nominal_rate_percent: Decimal | None
+    installment: Decimal | None
+    total_interest: Decimal | None
+    apr_percent: Decimal | None
+    family_situation: str
+    activity: str
+    housing: str
+    adults: int
+    children: int
+    ages: list[int]
+    budget_month: date | None = None
+    resources: list[AmountRow] = field(default_factory=list)
+    charges: list[AmountRow] = field(default_factory=list)
+    total_resources: Decimal | None = None
+    total_charges: Decimal | None = None
+    remaining_income: Decimal | None = None
+    remaining_per_uc_per_day: Decimal | None = None
+    remaining_income_after: Decimal | None = None
+    remaining_per_uc_per_day_after: Decimal | None = None
+    debt_ratio_before_percent: Decimal | None = None
+    debt_ratio_after_percent: Decimal | None = None
+    capacity: Decimal | None = None
+    diagnostic_verdict: str = ""
+    budget_problems: list[str] = field(default_factory=list)
+    rights: list[RightRow] = field(default_factory=list)
+    rights_month: date | None = None
+    opinion: Opinion | None = None
+    eligibility: str = ""
+    eligibility_criteria: list[tuple[str, str]] = field(default_factory=list)
+    no_ordinary_credit: bool = False
+
+
+def _age(birth: date, on: date) -> int:
+    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+
+
+def _sum_rows(lines: list[tuple[str, Decimal]]) -> list[AmountRow]:
+    """Lines of the same type added up, without saying whose they are."""
+    totals: dict[str, Decimal] = {}
+    for label, amount in lines:
+        totals[label] = totals.get(label, Decimal("0.00")) + amount
+    return [AmountRow(label, amount) for label, amount in totals.items()]
+
+
+def _simulation(
+    dossier: Dossier, version: ProgrammeVersion | None, on: date
+) -> tuple[Decimal | None, Decimal | None, Decimal | None]:
+    """Installment, total interest and TAEG of the loan asked for, at the programme's rate."""
+    if version is None or dossier.requested_amount is None or not dossier.requested_months:
+        return None, None, None
+    try:
+        terms = LoanTerms(
+            principal=dossier.requested_amount,
+            annual_rate=version.nominal_rate,
+            months=dossier.requested_months,
+            disbursement_date=on,
+            deferral_months=dossier.requested_deferral_months,
+            deferral_kind=_ENGINE_DEFERRAL.get(dossier.requested_deferral_kind, DeferralKind.NONE),
+        )
+        schedule = build_schedule(terms)
+        return schedule.installment, schedule.total_interest, annual_percentage_rate(schedule)
+    except LoanEngineError:
+        return None, None, None
+
+
+def dossier_summary(
+    dossier: Dossier, *, position: int | None = None, on: date | None = None
+) -> DossierSummary:
+    """The minimised, pseudonymised summary of `dossier` for the commission.
+
+    `on` is the session's date: the ages are computed on it and the simulated loan starts on it.
+    """
+    on = on or dossier.application_date
+    version = version_in_force(dossier.programme, dossier.application_date)
+    applicant = dossier.applicant
+    panel = budget_panel(dossier, version)
+    budget = panel.budget
+
+    # The household as counts and ages: from the budget (who it counts) or else the file.
+    if budget is not None:
+        persons = [(p.role, p.birth_date) for p in budget.persons.all()]
+        children = sum(1 for role, _ in persons if role == PersonRole.CHILD)
+    else:
+        members = list(applicant.members.all())
+        persons = [("applicant", applicant.birth_date)] + [
+            (m.relationship, m.birth_date) for m in members
+        ]
+        children = sum(1 for m in members if m.relationship == "child")
+    ages = sorted((_age(birth, on) for _, birth in persons), reverse=True)
+
+    installment, total_interest, apr = _simulation(dossier, version, on)
+    summary_values: dict[str, object] = {}
+    if budget is not None:
+        resources: list[tuple[str, Decimal]] = []
+        charges: list[tuple[str, Decimal]] = []
+        for line in budget.lines.all():
+            (resources if line.kind == LineKind.RESOURCE else charges).append(
+                (line.type_label, line.amount)
+            )
+        summary_values.update(
+            budget_month=budget.month,
+            resources=_sum_rows(resources),
+            charges=_sum_rows(charges),
+            budget_problems=list(panel.problems),
+        )
+        if panel.figures is not None:
+            summary_values.update(
+                total_resources=panel.figures.total_resources,
+                total_charges=panel.figures.total_charges,
+                remaining_income=panel.figures.remaining_income,
+                remaining_per_uc_per_day=panel.figures.remaining_per_uc_per_day,
+                debt_ratio_before_percent=panel.figures.debt_ratio_before_percent,
+            )
+        if panel.assessment is not None:
+            assessment = panel.assessment
+            summary_values.update(
+                remaining_income_after=assessment.remaining_income
+                - assessment.requested.max_payment,
+                remaining_per_uc_per_day_after=assessment.remaining_per_uc_per_day_after,
+                debt_ratio_after_percent=assessment.debt_ratio_after_percent,
+                capacity=assessment.capacity.amount,
+                diagnostic_verdict=assessment.verdict_label,
+            )
+        opinion = panel.opinions[0] if panel.opinions else None
+        if opinion is not None:
+            summary_values["opinion"] = Opinion(
+                verdict=opinion.get_verdict_display(),
+                reason=opinion.reason,
+                at=opinion.at.date(),
+            )
+        rights = rights_panel(dossier, budget)
+        if rights.record is not None and rights.rows:
+            summary_values["rights_month"] = rights.record.month
+            summary_values["rights"] = [
+                RightRow(
+                    label=row.right.label,
+                    monthly_amount=row.right.estimated_monthly_amount,
+                    outcome=row.outcome.get_outcome_display() if row.outcome else "",
+                )
+                for row in rights.rows
+            ]
+
+    eligibility = dossier.eligibility
+    return DossierSummary(
+        number=dossier.number,
+        position=position,
+        state_label=dossier.get_state_display(),
+        purpose_label=version.purpose_label(dossier.purpose_category)
+        if version
+        else dossier.purpose_category,
+        subcategory_label=version.subcategory_label(
+            dossier.purpose_category, dossier.purpose_subcategory
+        )
+        if version and dossier.purpose_subcategory
+        else "",
+        project_description=dossier.project_description,
+        project_cost=dossier.project_cost,
+        requested_amount=dossier.requested_amount,
+        requested_months=dossier.requested_months,
+        deferral_months=dossier.requested_deferral_months,
+        deferral_label=dossier.get_requested_deferral_kind_display()
+        if dossier.requested_deferral_months
+        else "",
+        nominal_rate_percent=version.nominal_rate_percent if version else None,
+        installment=installment,
+        total_interest=total_interest,
+        apr_percent=apr,
+        family_situation=applicant.get_family_situation_display(),
+        activity=applicant.get_activity_display(),
+        housing=applicant.get_housing_status_display(),
+        adults=len(persons) - children,
+        children=children,
+        ages=ages,
+        eligibility=_ELIGIBILITY_LABELS.get(eligibility.outcome, "") if eligibility else "",
+        eligibility_criteria=[
+            (c["label"], _CRITERION_LABELS.get(c["outcome"], c["outcome"]))
+            for c in (eligibility.criteria if eligibility else [])
+        ],
+        no_ordinary_credit=dossier.no_ordinary_credit,
+        **summary_values,  # type: ignore[arg-type]
+    )
+
+
+def agenda_item_summary(item: AgendaItem) -> DossierSummary:
+    dossier = (
+        Dossier.objects.select_related("programme", "applicant", "eligibility")
+        .prefetch_related("applicant__members")
+        .get(pk=item.dossier_id)
+    )
+    return dossier_summary(dossier, position=item.position, on=item.session.date)
+
+
+def summary_pdf(item: AgendaItem, summary: DossierSummary) -> bytes:
+    session = item.session
+    return render_pdf(
+        "commissions/pdf/summary.html",
+        {
+            "summary": summary,
+            "session": session,
+            "organisation": session.organisation,
+            "logo": logo_data_uri(session.organisation),
+        },
+    )
+
+
+# --- The minutes -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MinutesRow:
+    position: int
+    number: str
+    purpose_label: str
+    amount: Decimal | None
+    months: int | None
+    decision: str
+    reason: str
+
+
+def minutes_context(session: CommissionSession, *, draft: bool) -> dict[str, object]:
+    """What the procès-verbal says (members by name; dossiers by number only)."""
+    members = session_members(session)
+    rows = []
+    counts: Counter[str] = Counter()
+    versions: dict[tuple[int, date], ProgrammeVersion | None] = {}
+    for item in agenda(session):
+        dossier = item.dossier
+        key = (dossier.programme_id, dossier.application_date)
+        if key not in versions:
+            versions[key] = version_in_force(dossier.programme, dossier.application_date)
+        version = versions[key]
+        purpose = (
+            version.purpose_label(dossier.purpose_category) if version else dossier.purpose_category
+        )
+        if version and dossier.purpose_subcategory:
+            purpose += " — " + version.subcategory_label(
+                dossier.purpose_category, dossier.purpose_subcategory
+            )
+        rows.append(
+            MinutesRow(
+                position=item.position,
+                number=dossier.number,
+                purpose_label=purpose,
+                amount=dossier.requested_amount,
+                months=dossier.requested_months,
+                decision=item.get_decision_display() if item.decision else "",
+                reason=item.decision_reason,
+            )
+        )
+        if item.decision:
+            counts[item.decision] += 1
+    return {
+        "session": session,
+        "organisation": session.organisation,
+        "logo": logo_data_uri(session.organisation),
+        "present": [m.user for m in members if m.present],
+        "absent": [m.user for m in members if not m.present],
+        "rows": rows,
+        "counts": [(label, counts.get(value, 0)) for value, label in CommitteeDecision.choices],
+        "draft": draft,
+    }
+
+
+def minutes_pdf(
+    session: CommissionSession, *, draft: bool, closed_on: date | None = None, closed_by: str = ""
+) -> bytes:
+    context = minutes_context(session, draft=draft)
+    context.update(closed_on=closed_on, closed_by=closed_by)
+    return render_pdf("commissions/pdf/minutes.html", context)
+
+
+def sessions_of_dossier(
+    user: User, membership: Membership | None, dossier_id: int
+) -> QuerySet[AgendaItem]:
+    """The dossier's agenda items on sessions `user` may see (a panel of the dossier page)."""
+    return (
+        AgendaItem.objects.filter(
+            dossier_id=dossier_id, session__in=access_sessions_for_user(user, membership)
+        )
+        .select_related("session")
+        .order_by("session__date", "session_id")
+    )

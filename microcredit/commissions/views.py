@@ -1,0 +1,324 @@
+"""Commission pages: the sessions, one session with its members and agenda, the minimised
+summary of each dossier, the decisions and the minutes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from microcredit.accounts.access import roles_required
+from microcredit.accounts.enums import DOSSIER_STAFF_ROLES, Role
+from microcredit.accounts.models import User
+from microcredit.commissions import selectors, services
+from microcredit.commissions.forms import (
+    AgendaAddForm,
+    DecisionForm,
+    SessionForm,
+    SessionUpdateForm,
+)
+from microcredit.commissions.models import CommissionSession
+from microcredit.core.forms import add_validation_errors
+from microcredit.core.services import access_log_create
+from microcredit.dossiers.services import TransitionRefused
+
+T = TypeVar("T")
+
+# Who sees sessions: the CCAS staff and the commission members (each through the funnel).
+SESSION_ROLES = (*sorted(DOSSIER_STAFF_ROLES), Role.COMMITTEE_MEMBER)
+MANAGERS = (Role.AGENT, Role.DIRECTOR)
+DECIDERS = (Role.COMMITTEE_MEMBER, Role.DIRECTOR)
+
+
+def _actor(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _attempt(request: HttpRequest, write: Callable[[], T]) -> T | None:
+    """Call a service; turn its refusal into error messages (French, for the person) and None."""
+    try:
+        return write()
+    except ValidationError as error:
+        problems = error.messages
+    except TransitionRefused as refusal:
+        problems = refusal.messages
+    for message in problems:
+        messages.error(request, message)
+    return None
+
+
+def _session_url(session_id: int, anchor: str = "") -> str:
+    return reverse("commissions:session_detail", args=[session_id]) + (
+        f"#{anchor}" if anchor else ""
+    )
+
+
+def _pdf(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@roles_required(*SESSION_ROLES)
+def session_list(request: HttpRequest) -> HttpResponse:
+    membership = request.membership  # type: ignore[attr-defined]
+    lists = selectors.session_lists(_actor(request), membership, timezone.localdate())
+    return render(
+        request,
+        "commissions/session_list.html",
+        {"lists": lists, "can_create": selectors.can_manage(None, membership)},
+    )
+
+
+@roles_required(*MANAGERS)
+def session_create(request: HttpRequest) -> HttpResponse:
+    membership = request.membership  # type: ignore[attr-defined]
+    form = SessionForm(request.POST or None, organisation_id=membership.organisation_id)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            session = services.session_create(
+                actor=_actor(request),
+                membership=membership,
+                date=data["date"],
+                place=data["place"],
+                member_ids=[u.pk for u in data["members"]],
+            )
+        except ValidationError as error:
+            add_validation_errors(form, error)
+        except TransitionRefused as refusal:
+            form.add_error(None, refusal.messages)
+        else:
+            messages.success(request, "La séance est créée.")
+            return redirect("commissions:session_detail", session.pk)
+    return render(request, "commissions/session_form.html", {"form": form})
+
+
+def _decision_rows(
+    session: CommissionSession, items: list[Any], can_decide: bool
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "item": item,
+            "form": DecisionForm(initial={"expected_state": item.dossier.state})
+            if can_decide and not item.decision
+            else None,
+        }
+        for item in items
+    ]
+
+
+@roles_required(*SESSION_ROLES)
+def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
+    membership = request.membership  # type: ignore[attr-defined]
+    actor = _actor(request)
+    session = selectors.session_for_user_or_404(actor, membership, session_id)
+    members = selectors.session_members(session)
+    items = selectors.agenda(session)
+    is_open = session.closed_at is None
+    can_manage = is_open and selectors.can_manage(session, membership)
+    can_decide = is_open and selectors.can_decide(session, actor, membership)
+    context: dict[str, Any] = {
+        "session": session,
+        "members": members,
+        "rows": _decision_rows(session, items, can_decide),
+        "is_open": is_open,
+        "can_manage": can_manage,
+        "can_decide": can_decide,
+        "undecided": sum(1 for item in items if not item.decision),
+        "schemes": selectors.reorientation_schemes(session, session.date) if can_decide else [],
+    }
+    if can_manage:
+        member_ids = {m.user_id for m in members}
+        present_ids = {m.user_id for m in members if m.present}
+        context["update_form"] = SessionUpdateForm(
+            organisation_id=session.organisation_id,
+            initial={"date": session.date, "place": session.place},
+        )
+        context["candidates"] = [
+            {"user": user, "member": user.pk in member_ids, "present": user.pk in present_ids}
+            for user in selectors.member_choices(session.organisation_id)
+        ]
+        context["add_form"] = AgendaAddForm(organisation_id=session.organisation_id)
+    return render(request, "commissions/session_detail.html", context)
+
+
+@roles_required(*MANAGERS)
+@require_POST
+def session_update(request: HttpRequest, session_id: int) -> HttpResponse:
+    membership = request.membership  # type: ignore[attr-defined]
+    session = selectors.session_for_user_or_404(_actor(request), membership, session_id)
+    form = SessionUpdateForm(request.POST, organisation_id=session.organisation_id)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+    else:
+        data = form.cleaned_data
+        done = _attempt(
+            request,
+            lambda: services.session_update(
+                actor=_actor(request),
+                membership=membership,
+                session_id=session.pk,
+                date=data["date"],
+                place=data["place"],
+                member_ids=[u.pk for u in data["members"]],
+                present_ids=[u.pk for u in data["present"]],
+            ),
+        )
+        if done is not None:
+            messages.success(request, "La séance est enregistrée.")
+    return redirect(_session_url(session.pk, "membres"))
+
+
+@roles_required(*MANAGERS)
+@require_POST
+def agenda_build(request: HttpRequest, session_id: int) -> HttpResponse:
+    items = _attempt(
+        request,
+        lambda: services.agenda_build(
+            actor=_actor(request),
+            membership=request.membership,  # type: ignore[attr-defined]
+            session_id=session_id,
+        ),
+    )
+    if items == []:
+        messages.info(request, "Aucun nouveau dossier n'est prêt pour la commission.")
+    elif items:
+        messages.success(request, f"{len(items)} dossier(s) ajouté(s) à l'ordre du jour.")
+    return redirect(_session_url(session_id, "ordre-du-jour"))
+
+
+@roles_required(*MANAGERS)
+@require_POST
+def agenda_item_add(request: HttpRequest, session_id: int) -> HttpResponse:
+    membership = request.membership  # type: ignore[attr-defined]
+    session = selectors.session_for_user_or_404(_actor(request), membership, session_id)
+    form = AgendaAddForm(request.POST, organisation_id=session.organisation_id)
+    if not form.is_valid():
+        messages.error(request, "Choisissez un dossier prêt pour la commission.")
+    else:
+        item = _attempt(
+            request,
+            lambda: services.agenda_item_add(
+                actor=_actor(request),
+                membership=membership,
+                session_id=session.pk,
+                dossier_id=form.cleaned_data["dossier"].pk,
+            ),
+        )
+        if item is not None:
+            messages.success(request, f"Le dossier {item.dossier.number} est à l'ordre du jour.")
+    return redirect(_session_url(session.pk, "ordre-du-jour"))
+
+
+@roles_required(*MANAGERS)
+@require_POST
+def agenda_item_remove(request: HttpRequest, item_id: int) -> HttpResponse:
+    membership = request.membership  # type: ignore[attr-defined]
+    item = selectors.agenda_item_for_user_or_404(_actor(request), membership, item_id)
+    number = _attempt(
+        request,
+        lambda: services.agenda_item_remove(
+            actor=_actor(request), membership=membership, item_id=item.pk
+        ),
+    )
+    if number is not None:
+        messages.success(request, f"Le dossier {number} est retiré de l'ordre du jour.")
+    return redirect(_session_url(item.session_id, "ordre-du-jour"))
+
+
+@roles_required(*DECIDERS)
+@require_POST
+def agenda_item_decide(request: HttpRequest, item_id: int) -> HttpResponse:
+    membership = request.membership  # type: ignore[attr-defined]
+    item = selectors.agenda_item_for_user_or_404(_actor(request), membership, item_id)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choisissez une décision : rechargez la page si besoin.")
+        return redirect(_session_url(item.session_id, f"point-{item.pk}"))
+    data = form.cleaned_data
+    decided = _attempt(
+        request,
+        lambda: services.agenda_item_decide(
+            actor=_actor(request),
+            membership=membership,
+            item_id=item.pk,
+            decision=data["decision"],
+            reason=data["reason"],
+            reorientation_scheme=data["reorientation_scheme"],
+            expected_state=data["expected_state"],
+        ),
+    )
+    if decided is not None:
+        messages.success(
+            request,
+            f"Dossier {item.dossier.number} : {decided.get_decision_display()}.",
+        )
+    return redirect(_session_url(item.session_id, f"point-{item.pk}"))
+
+
+@roles_required(*MANAGERS)
+@require_POST
+def session_close(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = _attempt(
+        request,
+        lambda: services.session_close(
+            actor=_actor(request),
+            membership=request.membership,  # type: ignore[attr-defined]
+            session_id=session_id,
+            today=timezone.localdate(),
+        ),
+    )
+    if session is not None:
+        messages.success(request, "La séance est clôturée ; le procès-verbal est arrêté.")
+    return redirect(_session_url(session_id))
+
+
+@roles_required(*SESSION_ROLES)
+def minutes_download(request: HttpRequest, session_id: int) -> HttpResponse:
+    """The frozen minutes of a closed session; a draft (« projet ») while it is open."""
+    membership = request.membership  # type: ignore[attr-defined]
+    session = selectors.session_for_user_or_404(_actor(request), membership, session_id)
+    if session.closed_at is None:
+        content = selectors.minutes_pdf(session, draft=True)
+        name = f"projet-proces-verbal-{session.date:%Y-%m-%d}.pdf"
+    else:
+        if not session.minutes:
+            raise Http404("Procès-verbal introuvable.")
+        with session.minutes.open("rb") as handle:
+            content = handle.read()
+        name = f"proces-verbal-{session.date:%Y-%m-%d}.pdf"
+    access_log_create(user=_actor(request), action="commission_minutes", obj=session)
+    return _pdf(content, name)
+
+
+@roles_required(*SESSION_ROLES)
+def summary_detail(request: HttpRequest, item_id: int) -> HttpResponse:
+    membership = request.membership  # type: ignore[attr-defined]
+    item = selectors.agenda_item_for_user_or_404(_actor(request), membership, item_id)
+    summary = selectors.agenda_item_summary(item)
+    access_log_create(user=_actor(request), action="commission_summary", obj=item.dossier)
+    return render(
+        request,
+        "commissions/summary_detail.html",
+        {"item": item, "session": item.session, "summary": summary},
+    )
+
+
+@roles_required(*SESSION_ROLES)
+def summary_pdf(request: HttpRequest, item_id: int) -> HttpResponse:
+    membership = request.membership  # type: ignore[attr-defined]
+    item = selectors.agenda_item_for_user_or_404(_actor(request), membership, item_id)
+    summary = selectors.agenda_item_summary(item)
+    access_log_create(user=_actor(request), action="commission_summary_pdf", obj=item.dossier)
+    return _pdf(selectors.summary_pdf(item, summary), f"fiche-{summary.number}.pdf")

@@ -1,0 +1,352 @@
+"""Writing the letters: what a letter says (its context), its PDF, and the Letter row.
+
+Used by the task that writes a letter after a decision (letters.tasks) and by the director's
+preview (sample data, nothing saved). Reads only: no permission here, the callers decide.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+
+from loan_engine import (
+    DeferralKind,
+    LoanTerms,
+    Payment,
+    ScheduleRow,
+    annual_percentage_rate,
+    bonification_amount,
+    build_schedule,
+)
+from microcredit.accounts.models import User
+from microcredit.applicants.models import Applicant
+from microcredit.banking.enums import BankOutcome, BankRefusalReason
+from microcredit.banking.models import BankDecision
+from microcredit.core.pdf import logo_data_uri, render_pdf
+from microcredit.dossiers.models import Dossier, DossierEvent
+from microcredit.letters import rules
+from microcredit.letters.enums import LETTER_FOR_TRANSITION, LetterKind
+from microcredit.letters.models import Letter, LetterTemplate
+from microcredit.organisations.models import Organisation
+from microcredit.programmes.models import Programme, ProgrammeVersion
+from microcredit.programmes.selectors import version_in_force
+
+logger = logging.getLogger(__name__)
+
+TEMPLATE = "letters/pdf/letter.html"
+
+# The dossier's deferral kinds → the engine's.
+ENGINE_DEFERRAL = {
+    "none": DeferralKind.NONE,
+    "interest_only": DeferralKind.INTEREST_ONLY,
+    "capitalised": DeferralKind.CAPITALISED,
+}
+
+
+class LetterNotWritable(Exception):
+    """The data a letter needs are missing (e.g. a bank move without its decision)."""
+
+
+def texts_for(organisation_id: int, kind: str) -> rules.LetterTexts:
+    """The organisation's own texts for `kind`, or the default ones."""
+    row = LetterTemplate.objects.filter(organisation_id=organisation_id, kind=kind).first()
+    if row is None:
+        return rules.DEFAULT_TEXTS[kind]
+    return rules.LetterTexts(row.subject, row.introduction, row.conclusion, row.signatory)
+
+
+@dataclass(frozen=True)
+class Terms:
+    """The terms the bank accepted, as stored on its decision."""
+
+    amount: Decimal
+    months: int
+    deferral_months: int
+    deferral_kind: str  # the dossier's values: none / interest_only / capitalised
+    nominal_rate_percent: Decimal
+    installment: Decimal
+    apr_percent: Decimal
+
+
+@dataclass(frozen=True)
+class Acceptance:
+    """Every figure of the acceptance letter; the schedule comes from the loan engine."""
+
+    terms: Terms
+    deferral: str
+    total_interest: Decimal
+    total_due: Decimal
+    rows: tuple[ScheduleRow, ...]
+    bonification: str
+
+
+def acceptance(
+    terms: Terms, disbursement_date: date, version: ProgrammeVersion | None
+) -> Acceptance:
+    """The provisional schedule of `terms`, paid out on `disbursement_date` (the decision's
+    date: the dates become final when the cheque is handed over)."""
+    kind = ENGINE_DEFERRAL[terms.deferral_kind] if terms.deferral_months else DeferralKind.NONE
+    schedule = build_schedule(
+        LoanTerms(
+            principal=terms.amount,
+            annual_rate=terms.nominal_rate_percent / Decimal(100),
+            months=terms.months,
+            disbursement_date=disbursement_date,
+            deferral_months=terms.deferral_months if kind != DeferralKind.NONE else 0,
+            deferral_kind=kind,
+        )
+    )
+    enabled = bool(version and version.bonification_enabled)
+    bonus = None
+    if enabled:
+        payments = [Payment(r.due_date, r.payment) for r in schedule.rows if r.payment > 0]
+        bonus = bonification_amount(
+            schedule,
+            payments,
+            fully_repaid=True,
+            project_proven=True,
+            guarantee_called=False,
+            cap=version.bonification_cap if version else None,
+        )
+    return Acceptance(
+        terms=terms,
+        deferral=rules.deferral_sentence(terms.deferral_months, terms.deferral_kind),
+        total_interest=schedule.total_interest,
+        total_due=schedule.total_due,
+        rows=tuple(schedule.rows),
+        bonification=rules.bonification_sentence(
+            enabled, bonus, version.bonification_cap if version else None
+        ),
+    )
+
+
+def _contact(referent: User | None) -> dict[str, str]:
+    if referent is None:
+        return {"name": "", "email": ""}
+    return {"name": referent.get_full_name() or referent.username, "email": referent.email}
+
+
+def letter_context(
+    *,
+    kind: str,
+    organisation: Organisation,
+    texts: rules.LetterTexts,
+    applicant: Applicant,
+    dossier_number: str,
+    referent: User | None,
+    decided_on: date,
+    reason: str = "",
+    scheme: str = "",
+    accepted: Acceptance | None = None,
+    refusal_label: str = "",
+) -> dict[str, Any]:
+    """Everything the letter template shows. Texts are plain: the template escapes them."""
+    return {
+        "kind": kind,
+        "kind_label": LetterKind(kind).label,
+        "organisation": organisation,
+        "logo": logo_data_uri(organisation),
+        "colour": organisation.theme_colour,
+        "texts": texts,
+        "applicant": applicant,
+        "dossier_number": dossier_number,
+        "contact": _contact(referent),
+        "decided_on": decided_on,
+        "decision": rules.DECISIONS[kind],
+        "reason_heading": rules.REASON_HEADINGS[kind],
+        "reason": reason.strip() or (rules.NO_REASON if rules.REASON_HEADINGS[kind] else ""),
+        "scheme": scheme,
+        "refusal_label": refusal_label,
+        "accepted": accepted,
+        "next_steps": rules.NEXT_STEPS[kind],
+    }
+
+
+def render(context: dict[str, Any]) -> bytes:
+    with translation.override("fr"):
+        return render_pdf(TEMPLATE, context)
+
+
+def _terms(decision: BankDecision) -> Terms:
+    if (
+        decision.amount is None
+        or decision.months is None
+        or decision.nominal_rate_percent is None
+        or decision.installment is None
+        or decision.apr_percent is None
+    ):
+        raise LetterNotWritable(f"the bank decision {decision.pk} has no terms")
+    return Terms(
+        amount=decision.amount,
+        months=decision.months,
+        deferral_months=decision.deferral_months,
+        deferral_kind=decision.deferral_kind,
+        nominal_rate_percent=decision.nominal_rate_percent,
+        installment=decision.installment,
+        apr_percent=decision.apr_percent,
+    )
+
+
+def event_context(event: DossierEvent) -> dict[str, Any]:
+    """The context of the letter reporting `event` (a decision of LETTER_FOR_TRANSITION).
+
+    Raises:
+        LetterNotWritable: not a decision with a letter, or a bank move without its decision.
+    """
+    kind = LETTER_FOR_TRANSITION.get(event.transition)
+    if kind is None:
+        raise LetterNotWritable(f"no letter for the transition {event.transition!r}")
+    dossier: Dossier = event.dossier
+    decided_on = timezone.localdate(event.at)
+    values: dict[str, Any] = {"reason": event.reason}
+    if kind == LetterKind.COMMITTEE_REORIENTATION:
+        values["scheme"] = dossier.reorientation_label
+        values["reason"] = rules.reorientation_reason(event.reason, dossier.reorientation_label)
+    elif kind in (LetterKind.BANK_ACCEPTANCE, LetterKind.BANK_REFUSAL):
+        decision = BankDecision.objects.filter(dossier=dossier, event=event).first()
+        if decision is None:
+            raise LetterNotWritable(f"no bank decision for the event {event.pk}")
+        decided_on = timezone.localdate(decision.decided_at)
+        if kind == LetterKind.BANK_ACCEPTANCE:
+            if decision.outcome != BankOutcome.ACCEPTED:
+                raise LetterNotWritable(f"the bank decision of event {event.pk} is no acceptance")
+            version = version_in_force(dossier.programme, decided_on)
+            values = {"accepted": acceptance(_terms(decision), decided_on, version)}
+        else:
+            values = {
+                "reason": decision.refusal_text,
+                "refusal_label": BankRefusalReason(decision.refusal_reason).label
+                if decision.refusal_reason in BankRefusalReason.values
+                else "",
+            }
+    return letter_context(
+        kind=kind,
+        organisation=dossier.organisation,
+        texts=texts_for(dossier.organisation_id, kind),
+        applicant=dossier.applicant,
+        dossier_number=dossier.number,
+        referent=dossier.referent,
+        decided_on=decided_on,
+        **values,
+    )
+
+
+def _event(event_id: int) -> DossierEvent | None:
+    return (
+        DossierEvent.objects.select_related(
+            "dossier",
+            "dossier__organisation",
+            "dossier__applicant",
+            "dossier__referent",
+            "dossier__programme",
+        )
+        .filter(pk=event_id)
+        .first()
+    )
+
+
+def letter_render(event: DossierEvent) -> bytes:
+    """The PDF of the letter reporting `event`, with the organisation's texts."""
+    return render(event_context(event))
+
+
+def letter_write(event_id: int) -> Letter | None:
+    """Write the letter of the event once: None when it exists already or has no letter."""
+    if Letter.objects.filter(event_id=event_id).exists():
+        return None
+    event = _event(event_id)
+    if event is None or event.transition not in LETTER_FOR_TRANSITION:
+        return None
+    try:
+        content = letter_render(event)
+    except LetterNotWritable:
+        logger.warning("Letter of dossier event %s not written: data missing", event_id)
+        return None
+    letter = Letter(
+        dossier_id=event.dossier_id,
+        event=event,
+        kind=LETTER_FOR_TRANSITION[event.transition],
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+    )
+    letter.file.save("courrier.pdf", ContentFile(content), save=False)
+    try:
+        with transaction.atomic():
+            letter.save()
+    except IntegrityError:
+        # Written meanwhile by another worker: keep theirs, drop our file.
+        letter.file.delete(save=False)
+        return None
+    return letter
+
+
+# --- The director's preview ----------------------------------------------------------------
+
+SAMPLE_AMOUNT = Decimal("1200.00")
+SAMPLE_MONTHS = 24
+SAMPLE_RATE_PERCENT = Decimal("1.75")
+
+
+def sample_context(
+    organisation: Organisation, kind: str, texts: rules.LetterTexts, today: date
+) -> dict[str, Any]:
+    """A letter of `kind` to a fictitious applicant, to preview the organisation's texts."""
+    programme = Programme.objects.filter(organisation=organisation).order_by("id").first()
+    version = version_in_force(programme, today) if programme else None
+    applicant = Applicant(
+        first_name="Camille",
+        last_name="Exemple",
+        address="12 rue des Tilleuls",
+        postcode="42000",
+        commune_name="Saint-Étienne",
+    )
+    values: dict[str, Any] = {}
+    if kind == LetterKind.COMMITTEE_ADJOURNMENT:
+        values["reason"] = "Le devis de l'auto-école à jour et votre dernier avis d'imposition."
+    elif kind == LetterKind.COMMITTEE_REFUSAL:
+        values["reason"] = "Les mensualités dépasseraient ce que votre budget permet aujourd'hui."
+    elif kind == LetterKind.COMMITTEE_REORIENTATION:
+        values["scheme"] = "Fonds de solidarité logement (FSL)"
+        values["reason"] = "Une aide non remboursable couvre ce besoin."
+    elif kind == LetterKind.BANK_REFUSAL:
+        values["refusal_label"] = BankRefusalReason.REPAYMENT_CAPACITY.label
+        values["reason"] = "Les charges du foyer ont augmenté depuis le dépôt de la demande."
+    else:
+        rate = version.nominal_rate_percent if version else SAMPLE_RATE_PERCENT
+        schedule = build_schedule(
+            LoanTerms(SAMPLE_AMOUNT, rate / Decimal(100), SAMPLE_MONTHS, today)
+        )
+        terms = Terms(
+            amount=SAMPLE_AMOUNT,
+            months=SAMPLE_MONTHS,
+            deferral_months=0,
+            deferral_kind="none",
+            nominal_rate_percent=rate,
+            installment=schedule.installment,
+            apr_percent=annual_percentage_rate(schedule),
+        )
+        values["accepted"] = acceptance(terms, today, version)
+    return letter_context(
+        kind=kind,
+        organisation=organisation,
+        texts=texts,
+        applicant=applicant,
+        dossier_number=f"MC-{today.year}-00042",
+        referent=User(first_name="Dominique", last_name="Exemple", email=""),
+        decided_on=today,
+        **values,
+    )
+
+
+def sample_letter_render(
+    organisation: Organisation, kind: str, texts: rules.LetterTexts, today: date
+) -> bytes:
+    return render(sample_context(organisation, kind, texts, today))

@@ -1,0 +1,197 @@
+"""Reads of loans: through the dossier funnel; the position computed by the loan engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from loan_engine import (
+    ArrearsState,
+    LoanPosition,
+    LoanTerms,
+    Payment,
+    Schedule,
+    allocate_payments,
+    arrears_state,
+)
+from microcredit.accounts.enums import DOSSIER_STAFF_ROLES, Role
+from microcredit.accounts.models import Membership, User
+from microcredit.dossiers.selectors import access_dossiers_for_user
+from microcredit.loans import rules
+from microcredit.loans.models import Incident, Loan, Repayment, ScheduleLine, ScheduleVersion
+
+# CCAS staff read the loans of their organisation; the bank adviser those of their bank.
+LOAN_ROLES = DOSSIER_STAFF_ROLES | {Role.BANK_ADVISER}
+
+
+def access_loans_for_user(user: User, membership: Membership | None) -> QuerySet[Loan]:
+    if membership is None or membership.role not in LOAN_ROLES:
+        return Loan.objects.none()
+    loans = Loan.objects.filter(dossier__in=access_dossiers_for_user(user, membership))
+    if membership.role == Role.BANK_ADVISER:
+        loans = loans.filter(bank_id=membership.organisation_id)
+    return loans
+
+
+def loan_for_user_or_404(user: User, membership: Membership | None, loan_id: int) -> Loan:
+    """The loan if `user` may see it; 404 otherwise."""
+    loan = (
+        access_loans_for_user(user, membership)
+        .select_related("dossier", "dossier__applicant", "bank", "organisation")
+        .filter(pk=loan_id)
+        .first()
+    )
+    if loan is None:
+        raise Http404("Prêt introuvable.")
+    return loan
+
+
+def loan_list(user: User, membership: Membership | None) -> QuerySet[Loan]:
+    return access_loans_for_user(user, membership).select_related(
+        "dossier", "dossier__applicant", "bank"
+    )
+
+
+def loan_schedule_version(loan: Loan) -> ScheduleVersion | None:
+    """The schedule version in force (the latest)."""
+    return ScheduleVersion.objects.filter(loan=loan).order_by("-number").first()
+
+
+def loan_schedule_lines(loan: Loan) -> list[ScheduleLine]:
+    """The lines of the schedule version in force, in order."""
+    version = loan_schedule_version(loan)
+    if version is None:
+        return []
+    return list(ScheduleLine.objects.filter(version=version).order_by("number"))
+
+
+def loan_terms(loan: Loan) -> LoanTerms:
+    """The loan's terms as the engine takes them."""
+    return rules.loan_terms(
+        principal=loan.principal,
+        rate_percent=loan.nominal_rate_percent,
+        months=loan.months,
+        deferral_months=loan.deferral_months,
+        deferral_kind=loan.deferral_kind,
+        disbursement_date=loan.disbursement_date,
+    )
+
+
+def _stored(line: ScheduleLine) -> rules.StoredLine:
+    return rules.StoredLine(
+        number=line.number,
+        due_date=line.due_date,
+        kind=line.kind,
+        payment=line.payment,
+        interest=line.interest,
+        principal=line.principal,
+        capitalised=line.capitalised,
+        balance=line.balance,
+    )
+
+
+def loan_schedule(
+    loan: Loan,
+    lines: list[ScheduleLine] | None = None,
+    version: ScheduleVersion | None = None,
+) -> Schedule:
+    """The engine's Schedule rebuilt from the stored lines of the version in force."""
+    if version is None:
+        version = loan_schedule_version(loan)
+    if lines is None:
+        lines = (
+            list(ScheduleLine.objects.filter(version=version).order_by("number")) if version else []
+        )
+    return rules.schedule_from_lines(
+        loan_terms(loan),
+        [_stored(line) for line in lines],
+        installment=loan.installment,
+        version=version.number if version else 1,
+    )
+
+
+def loan_payments(repayments: list[Repayment]) -> list[Payment]:
+    return [Payment(r.date, r.amount, r.early_repayment) for r in repayments]
+
+
+@dataclass(frozen=True)
+class LoanStatus:
+    """Where the loan stands on `as_of`: the engine's allocation and arrears."""
+
+    as_of: date
+    position: LoanPosition
+    arrears: ArrearsState
+
+
+def loan_position(
+    loan: Loan,
+    as_of: date,
+    *,
+    schedule: Schedule | None = None,
+    repayments: list[Repayment] | None = None,
+) -> LoanStatus:
+    """The repayments allocated to the stored schedule (loan_engine.allocate_payments)."""
+    schedule = schedule or loan_schedule(loan)
+    if repayments is None:
+        repayments = list(Repayment.objects.filter(loan=loan).order_by("date", "id"))
+    as_of = max(as_of, loan.disbursement_date)
+    payments = [p for p in loan_payments(repayments) if p.date <= as_of]
+    position = allocate_payments(schedule, payments, as_of)
+    return LoanStatus(as_of=as_of, position=position, arrears=arrears_state(position, as_of))
+
+
+@dataclass(frozen=True)
+class LoanPage:
+    loan: Loan
+    version: ScheduleVersion | None
+    lines: list[ScheduleLine]
+    repayments: list[Repayment]
+    incidents: list[Incident]
+    status: LoanStatus
+
+
+def loan_page(user: User, membership: Membership | None, loan_id: int, as_of: date) -> LoanPage:
+    """Everything the loan page shows, in a fixed number of queries."""
+    loan = loan_for_user_or_404(user, membership, loan_id)
+    version = loan_schedule_version(loan)
+    lines = list(ScheduleLine.objects.filter(version=version).order_by("number")) if version else []
+    repayments = list(
+        Repayment.objects.filter(loan=loan).select_related("recorded_by").order_by("date", "id")
+    )
+    incidents = list(Incident.objects.filter(loan=loan).select_related("recorded_by"))
+    schedule = loan_schedule(loan, lines, version)
+    return LoanPage(
+        loan=loan,
+        version=version,
+        lines=lines,
+        repayments=repayments,
+        incidents=incidents,
+        status=loan_position(loan, as_of, schedule=schedule, repayments=repayments),
+    )
+
+
+def visible_dossiers_by_number(
+    user: User, membership: Membership | None, numbers: set[str]
+) -> dict[str, list[int]]:
+    """number → ids of the dossiers of that number `user` may see (normally one)."""
+    found: dict[str, list[int]] = {}
+    rows = (
+        access_dossiers_for_user(user, membership)
+        .filter(number__in=numbers)
+        .values_list("number", "pk")
+    )
+    for number, pk in rows:
+        found.setdefault(number, []).append(pk)
+    return found
+
+
+def loans_by_dossier(dossier_ids: list[int]) -> dict[int, Loan]:
+    return {loan.dossier_id: loan for loan in Loan.objects.filter(dossier_id__in=dossier_ids)}
+
+
+def loan_for_dossier(dossier_id: int) -> Loan | None:
+    """The loan of a dossier the caller may see (a link from the dossier page)."""
+    return Loan.objects.filter(dossier_id=dossier_id).first()

@@ -1,0 +1,139 @@
+"""Loan pages: terms, schedule, repayments, incidents and arrears; the bank types a repayment or
+an incident by hand. CCAS staff read the loans of their organisation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from microcredit.accounts.access import roles_required
+from microcredit.accounts.enums import Role
+from microcredit.accounts.models import User
+from microcredit.core.forms import add_validation_errors
+from microcredit.core.services import access_log_create
+from microcredit.dossiers.services import TransitionRefused
+from microcredit.loans import selectors, services
+from microcredit.loans.forms import IncidentForm, RepaymentForm
+from microcredit.loans.selectors import LOAN_ROLES
+
+
+def _actor(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _membership(request: HttpRequest) -> Any:
+    return request.membership  # type: ignore[attr-defined]
+
+
+@roles_required(*LOAN_ROLES)
+@require_GET
+def loan_list(request: HttpRequest) -> HttpResponse:
+    loans = list(selectors.loan_list(_actor(request), _membership(request))[:200])
+    access_log_create(user=_actor(request), action="loan_list")
+    return render(request, "loans/loan_list.html", {"loans": loans})
+
+
+def _render(
+    request: HttpRequest,
+    loan_id: int,
+    *,
+    repayment_form: forms.Form | None = None,
+    incident_form: forms.Form | None = None,
+) -> HttpResponse:
+    today = timezone.localdate()
+    page = selectors.loan_page(_actor(request), _membership(request), loan_id, today)
+    is_bank = _membership(request).role == Role.BANK_ADVISER
+    context: dict[str, Any] = {
+        "page": page,
+        "loan": page.loan,
+        "dossier": page.loan.dossier,
+        "status": page.status,
+        "is_bank": is_bank,
+        "repayment_form": repayment_form or RepaymentForm(initial={"date": today}, prefix="rep"),
+        "incident_form": incident_form or IncidentForm(initial={"date": today}, prefix="inc"),
+    }
+    return render(request, "loans/loan_detail.html", context)
+
+
+@roles_required(*LOAN_ROLES)
+@require_GET
+def loan_detail(request: HttpRequest, loan_id: int) -> HttpResponse:
+    response = _render(request, loan_id)
+    access_log_create(user=_actor(request), action="loan_detail", detail=f"prêt {loan_id}")
+    return response
+
+
+def _refused(form: forms.Form, error: Exception) -> None:
+    if isinstance(error, ValidationError):
+        if hasattr(error, "error_dict"):
+            add_validation_errors(form, error)
+        else:
+            form.add_error(None, error.messages)
+    elif isinstance(error, TransitionRefused):
+        form.add_error(None, error.messages)
+
+
+@roles_required(Role.BANK_ADVISER)
+@require_POST
+def repayment_create(request: HttpRequest, loan_id: int) -> HttpResponse:
+    loan = selectors.loan_for_user_or_404(_actor(request), _membership(request), loan_id)
+    form = RepaymentForm(request.POST, prefix="rep")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            _, created = services.repayment_record_for_loan(
+                actor=_actor(request),
+                membership=_membership(request),
+                loan_id=loan.pk,
+                reference=data["reference"],
+                date=data["date"],
+                amount=data["amount"],
+                early_repayment=data["early_repayment"],
+                today=timezone.localdate(),
+            )
+        except (ValidationError, TransitionRefused) as error:
+            _refused(form, error)
+        else:
+            if created:
+                messages.success(request, "Le remboursement est enregistré.")
+            else:
+                messages.info(request, "Ce remboursement était déjà enregistré.")
+            return redirect("loans:detail", loan.pk)
+    return _render(request, loan.pk, repayment_form=form)
+
+
+@roles_required(Role.BANK_ADVISER)
+@require_POST
+def incident_create(request: HttpRequest, loan_id: int) -> HttpResponse:
+    loan = selectors.loan_for_user_or_404(_actor(request), _membership(request), loan_id)
+    form = IncidentForm(request.POST, prefix="inc")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            _, created = services.incident_record_for_loan(
+                actor=_actor(request),
+                membership=_membership(request),
+                loan_id=loan.pk,
+                reference=data["reference"],
+                kind=data["kind"],
+                date=data["date"],
+                amount=data["amount"],
+                note=data["note"],
+                today=timezone.localdate(),
+            )
+        except (ValidationError, TransitionRefused) as error:
+            _refused(form, error)
+        else:
+            if created:
+                messages.success(request, "L'incident est enregistré.")
+            else:
+                messages.info(request, "Cet incident était déjà enregistré.")
+            return redirect("loans:detail", loan.pk)
+    return _render(request, loan.pk, incident_form=form)
