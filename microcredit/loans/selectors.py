@@ -40,7 +40,9 @@ def loan_for_user_or_404(user: User, membership: Membership | None, loan_id: int
     """The loan if `user` may see it; 404 otherwise."""
     loan = (
         access_loans_for_user(user, membership)
-        .select_related("dossier", "dossier__applicant", "bank", "organisation")
+        .select_related(
+            "dossier", "dossier__applicant", "dossier__disbursement", "bank", "organisation"
+        )
         .filter(pk=loan_id)
         .first()
     )
