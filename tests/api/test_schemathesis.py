@@ -10,7 +10,6 @@ in another state, usury), with a documented 404/409/422.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -57,7 +56,6 @@ def test_the_api_conforms_to_its_schema(wsgi_app, referent, adviser) -> None:  #
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) == 8
 
-    started = time.monotonic()
     for operation in operations:
         strategies = []
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
@@ -80,4 +78,3 @@ def test_the_api_conforms_to_its_schema(wsgi_app, referent, adviser) -> None:  #
             case.call_and_validate(headers=headers, excluded_checks=[positive_data_acceptance])
 
         check()
-    assert time.monotonic() - started < 120
