@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from microcredit.accounts.enums import Role
@@ -24,7 +25,7 @@ from microcredit.applicants.models import Applicant
 from microcredit.applicants.rules import search_name
 from microcredit.applicants.services import applicant_create, household_member_add
 from microcredit.banking.enums import BankRefusalReason
-from microcredit.banking.models import BankDecision
+from microcredit.banking.models import BankDecision, Disbursement
 from microcredit.banking.services import (
     bank_accept,
     bank_offer_record,
@@ -38,7 +39,7 @@ from microcredit.commissions.services import agenda_item_decide, session_close
 from microcredit.documents.models import CONSENT_KIND, Document
 from microcredit.documents.services import document_kinds, document_upload
 from microcredit.dossiers.enums import DeferralKind, DossierState
-from microcredit.dossiers.models import Dossier
+from microcredit.dossiers.models import Dossier, DossierEvent
 from microcredit.dossiers.services import (
     dossier_check_eligibility,
     dossier_consent_record,
@@ -48,6 +49,7 @@ from microcredit.dossiers.services import (
 )
 from microcredit.dossiers.workflow import TRANSITIONS_BY_NAME
 from microcredit.loans.enums import IncidentKind, RecordedVia
+from microcredit.loans.models import Incident, Repayment
 from microcredit.loans.selectors import loan_schedule_lines
 from microcredit.loans.services import RepaymentLine, incident_record, repayments_record_batch
 from microcredit.organisations.enums import OrganisationKind
@@ -666,9 +668,68 @@ class _Demo:
         )
         for step in spec.steps:
             self._play(dossier, spec, step)
+        self._date_events(dossier)
         if person.last_name in DEMO_BUDGETS:
             self._budget(dossier, DEMO_BUDGETS[person.last_name])
         return True
+
+    def _date_events(self, dossier: Dossier) -> None:
+        """Put the dossier's steps on the days they would have happened, not the load's time.
+
+        The commission's decisions fall on their session's day, the bank's on the days the bank
+        services were given; the other steps are spread evenly between the application day (or
+        the decision before them) and the next decision (or now), so the timeline keeps its order.
+        """
+        events = list(DossierEvent.objects.filter(dossier=dossier).order_by("id"))
+        known: dict[int, datetime] = {}
+        for event_id, at in AgendaItem.objects.filter(
+            dossier=dossier, event__isnull=False
+        ).values_list("event_id", "decided_at"):
+            known[event_id] = at
+        for event_id, at in BankDecision.objects.filter(
+            dossier=dossier, event__isnull=False
+        ).values_list("event_id", "decided_at"):
+            known[event_id] = at
+        disbursement = Disbursement.objects.filter(dossier=dossier).first()
+        last_paid = Repayment.objects.filter(loan__dossier=dossier).aggregate(day=Max("date"))
+        last_missed = Incident.objects.filter(loan__dossier=dossier).aggregate(day=Max("date"))
+        now = timezone.now()
+        for event in events:
+            if event.transition == "disburse" and disbursement is not None:
+                known[event.pk] = _at(disbursement.date, time(14, 0))
+            elif event.transition == "record_repaid" and last_paid["day"]:
+                known[event.pk] = min(_at(last_paid["day"] + timedelta(3), time(10, 0)), now)
+            elif event.transition == "call_guarantee" and last_missed["day"]:
+                known[event.pk] = min(
+                    _at(last_missed["day"] + timedelta(days=30), time(10, 0)), now
+                )
+        times: list[datetime | None] = [known.get(e.pk) for e in events]
+        start = _at(dossier.application_date, time(9, 30))
+        if times and times[0] is None:
+            times[0] = start
+        index = 0
+        while index < len(times):
+            if times[index] is not None:
+                index += 1
+                continue
+            end = index
+            while end < len(times) and times[end] is None:
+                end += 1
+            low = times[index - 1] or start
+            high = times[end] if end < len(times) else now
+            high = max(high or low, low)
+            step = (high - low) / (end - index + 1)
+            for k in range(index, end):
+                times[k] = low + step * (k - index + 1)
+            index = end
+        for k in range(1, len(times)):  # never before the step it follows
+            times[k] = max(times[k] or start, times[k - 1] or start)
+        for event, at in zip(events, times, strict=True):
+            if at is not None and at != event.at:
+                DossierEvent.objects.filter(pk=event.pk).update(at=at)
+                if event.to_state == DossierState.TRANSMITTED_TO_BANK:
+                    Dossier.objects.filter(pk=dossier.pk).update(bank_transmitted_at=at)
+        Dossier.objects.filter(pk=dossier.pk).update(created_at=start)
 
     def _budget(self, dossier: Dossier, spec: DemoBudget) -> None:
         user, membership = self._as("referent")

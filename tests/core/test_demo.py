@@ -7,6 +7,7 @@ from itertools import pairwise
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from loan_engine import build_schedule
 from microcredit.accounts.enums import Role
@@ -60,6 +61,16 @@ def _assert_true_timeline(dossier: Dossier) -> None:
     )
     assert "dossier_created" in actions
     assert {f"dossier_{e.transition}" for e in events[1:]} <= actions
+    # The steps are dated as they would have happened: from the application day, in order, the
+    # commission's decision on its session's day, the bank's transmission when it was made.
+    in_order = list(DossierEvent.objects.filter(dossier=dossier).order_by("id"))
+    assert [e.pk for e in in_order] == [e.pk for e in events], dossier.number
+    assert timezone.localdate(events[0].at) == dossier.application_date, dossier.number
+    assert events[-1].at <= timezone.now()
+    for item in AgendaItem.objects.filter(dossier=dossier, event__isnull=False):
+        assert timezone.localdate(item.event.at) == item.session.date, dossier.number
+    transmitted = [e.at for e in events if e.to_state == DossierState.TRANSMITTED_TO_BANK]
+    assert dossier.bank_transmitted_at == (transmitted[0] if transmitted else None)
 
 
 def test_the_demo_holds_dossiers_in_every_state_each_with_a_true_story(
