@@ -134,6 +134,10 @@ def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
         "can_manage": can_manage,
         "can_decide": can_decide,
         "undecided": sum(1 for item in items if not item.decision),
+        "upcoming": session.date > timezone.localdate(),
+        "waiting_presence": is_open
+        and not can_decide
+        and any(m.user_id == actor.pk and not m.present for m in members),
         "schemes": selectors.reorientation_schemes(session, session.date) if can_decide else [],
     }
     if can_manage:

@@ -36,6 +36,8 @@ from microcredit.dossiers.tasks import notify_dossier_event
 from microcredit.dossiers.workflow import FLOW_PLACES, TRANSITIONS_BY_NAME, Facts, blockers
 from microcredit.letters.enums import LETTER_FOR_TRANSITION
 from microcredit.letters.tasks import write_letter
+from microcredit.loans.enums import LoanState
+from microcredit.loans.models import Loan
 from microcredit.programmes.models import Programme
 from microcredit.programmes.selectors import version_in_force
 
@@ -63,6 +65,12 @@ DOSSIER_FIELDS = (
     "no_ordinary_credit",
     "no_ordinary_credit_evidence",
 )
+
+# The loan's state once the dossier reaches the end of repayment.
+LOAN_STATE_AFTER = {
+    DossierState.REPAID: LoanState.REPAID,
+    DossierState.GUARANTEE_CALLED: LoanState.GUARANTEE_CALLED,
+}
 
 
 class TransitionRefused(Exception):
@@ -307,6 +315,8 @@ def dossier_transition(
         dossier.reorientation_label = scheme_label
         update += ["reorientation_scheme", "reorientation_label"]
     dossier.save(update_fields=update)
+    if move.target in LOAN_STATE_AFTER:  # the loan's state follows the dossier's end
+        Loan.objects.filter(dossier=dossier).update(state=LOAN_STATE_AFTER[move.target])
     full_reason = reason.strip()
     if scheme_label:
         full_reason = f"Réorienté vers : {scheme_label}." + (

@@ -88,8 +88,12 @@ def test_the_bank_page_shows_the_borrower_and_the_request(
         "Auto-école du Forez",
         "1\u202f200,00\u00a0€",
         'value="1200.00"',
+        f"signé le {dossier.consent_date:%d/%m/%Y}",
     ):
         assert text in content, text
+    full = reverse("dossiers:detail", args=[dossier.pk])
+    assert f'href="{full}"' in content
+    assert client.get(full).status_code == 200
 
 
 def test_accept_offer_and_disburse_through_the_pages(client, referent: User, adviser: User) -> None:  # type: ignore[no-untyped-def]

@@ -121,6 +121,42 @@ def test_what_each_role_may_do_on_the_session_page(people, client) -> None:  # t
         assert "INVALID_TEMPLATE_VARIABLE" not in summary
 
 
+def test_a_member_not_yet_marked_present_is_told_why_they_cannot_decide(people, client) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    ready_dossier(people.referent)
+    session = services.session_create(
+        actor=people.agent,
+        membership=membership(people.agent),
+        date=timezone.localdate() + timedelta(days=7),
+        place="Salle du conseil",
+        member_ids=[people.member.pk],
+    )
+    (item,) = services.agenda_build(
+        actor=people.agent, membership=membership(people.agent), session_id=session.pk
+    )
+    client.force_login(people.member)
+    html = client.get(f"/commission/{session.pk}/").content.decode()
+    assert "convoqué·e" in html and "absent·e" not in html
+    assert "aura noté votre présence" in html
+    assert f"/commission/point/{item.pk}/decision/" not in html
+
+    services.session_update(
+        actor=people.agent,
+        membership=membership(people.agent),
+        session_id=session.pk,
+        date=session.date,
+        place=session.place,
+        member_ids=[people.member.pk],
+        present_ids=[people.member.pk],
+    )
+    html = client.get(f"/commission/{session.pk}/").content.decode()
+    assert "aura noté votre présence" not in html
+    assert f"/commission/point/{item.pk}/decision/" in html
+
+
 def test_the_session_page_makes_as_many_queries_whatever_the_agenda(
     people, client, count_queries
 ) -> None:  # type: ignore[no-untyped-def]

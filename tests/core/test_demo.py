@@ -115,6 +115,10 @@ def test_the_demo_holds_dossiers_in_every_state_each_with_a_true_story(
         stored = [(r.due_date, r.payment, r.balance) for r in loan_schedule_lines(loan)]
         assert stored == [(r.due_date, r.payment, r.balance) for r in engine.rows]
     assert Repayment.objects.exists() and Incident.objects.exists()
+    loan_states = {"disbursed": "active", "repaid": "repaid", "closed": "repaid"}
+    loan_states["guarantee_called"] = "guarantee_called"
+    for state, dossier_state in Loan.objects.values_list("state", "dossier__state"):
+        assert state == loan_states[dossier_state], dossier_state
     # Each commission or bank decision that concerns the applicant left a letter.
     assert (
         Letter.objects.filter(kind="bank_acceptance").count()

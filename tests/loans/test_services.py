@@ -222,3 +222,27 @@ def test_a_repayment_typed_on_the_portal(loan: Loan, adviser: User) -> None:
     _, created_again = services.repayment_record_for_loan(**args)  # type: ignore[arg-type]
     assert not created_again
     assert Repayment.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("transition", "reason", "state"),
+    [
+        ("record_repaid", "", "repaid"),
+        ("call_guarantee", "Impayés depuis trois mois malgré les relances.", "guarantee_called"),
+    ],
+)
+def test_the_loan_state_follows_the_dossier_to_the_end_of_repayment(
+    loan: Loan, adviser: User, transition: str, reason: str, state: str
+) -> None:
+    from microcredit.dossiers.services import dossier_transition
+
+    assert loan.state == "active"
+    dossier_transition(
+        actor=adviser,
+        membership=membership_of(adviser),
+        dossier_id=loan.dossier_id,
+        transition=transition,
+        reason=reason,
+    )
+    loan.refresh_from_db()
+    assert loan.state == state
