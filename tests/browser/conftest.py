@@ -103,3 +103,11 @@ def login(page, live_server, username: str, password: str) -> None:  # type: ign
     page.get_by_label("Mot de passe").fill(password)
     page.get_by_role("button", name="Se connecter").click()
     page.wait_for_load_state()
+
+
+@pytest.fixture
+def demo(live_server) -> None:  # type: ignore[no-untyped-def]
+    """The demonstration data of `make run`, loaded into the live server's database."""
+    from django.core.management import call_command
+
+    call_command("load_demo", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115

@@ -4,7 +4,6 @@ pages render without a CSP violation, a script error or a server error."""
 from __future__ import annotations
 
 import pytest
-from django.core.management import call_command
 
 from microcredit.core.demo import DEMO_PASSWORD
 from microcredit.dossiers.enums import DossierState
@@ -13,11 +12,6 @@ from tests.browser.conftest import login
 from tests.factories import pdf_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def demo(live_server) -> None:  # type: ignore[no-untyped-def]
-    call_command("load_demo", verbosity=0, stdout=open("/dev/null", "w"))  # noqa: SIM115
 
 
 def test_a_referent_receives_a_person_and_starts_the_dossier(

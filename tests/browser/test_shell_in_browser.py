@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.core.management import call_command
 
 from microcredit.core.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from microcredit.programmes.models import Programme
@@ -23,11 +22,6 @@ HOME_HEADINGS = {
     "partenaire": "Espace du travailleur social partenaire",
     "admin": "Administration technique",
 }
-
-
-@pytest.fixture
-def demo(live_server) -> None:  # type: ignore[no-untyped-def]
-    call_command("load_demo", verbosity=0, stdout=open("/dev/null", "w"))  # noqa: SIM115
 
 
 def test_each_demo_login_reaches_its_home_page(page, live_server, demo) -> None:  # type: ignore[no-untyped-def]
