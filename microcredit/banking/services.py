@@ -6,12 +6,10 @@ audit rows are written together or not at all.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -25,7 +23,8 @@ from microcredit.banking.models import BankDecision, Disbursement
 from microcredit.banking.selectors import bank_dossier_for_user_or_404, offer_quote
 from microcredit.core.services import audit_event_create
 from microcredit.documents.models import Document
-from microcredit.documents.rules import UploadRefused, check_upload
+from microcredit.documents.rules import UploadRefused
+from microcredit.documents.services import document_store
 from microcredit.dossiers.enums import DossierState
 from microcredit.dossiers.models import Dossier
 from microcredit.dossiers.services import TransitionRefused, dossier_transition
@@ -33,8 +32,6 @@ from microcredit.loans.enums import RecordedVia
 from microcredit.loans.models import Loan
 from microcredit.loans.services import loan_create
 from microcredit.programmes.selectors import version_in_force
-
-SNIFF_BYTES = 16
 
 
 def _raise(problems: Iterable[rules.Problem]) -> None:
@@ -76,51 +73,15 @@ def _accepted_decision(dossier: Dossier) -> BankDecision:
 def _store_document(
     *, actor: User, dossier: Dossier, kind: str, label: str, upload: UploadedFile[bytes], field: str
 ) -> Document:
-    """Check (PDF/JPEG/PNG, size, name) and store a file of the dossier, as document_upload."""
-    upload.seek(0)
-    head = upload.read(SNIFF_BYTES)
+    """Check and store a file of the dossier (as a document upload); a refusal is on `field`."""
     try:
-        checked = check_upload(
-            name=upload.name or "",
-            size=upload.size or 0,
-            head=head,
-            max_bytes=settings.DOCUMENT_MAX_BYTES,
+        return document_store(
+            actor=actor, dossier=dossier, kind=kind, label=label, upload=upload, field=field
         )
     except UploadRefused as refusal:
         raise ValidationError(
             {field: ValidationError(refusal.message, code="invalid_file")}
         ) from refusal
-    digest = hashlib.sha256()
-    upload.seek(0)
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    sha256 = digest.hexdigest()
-    if Document.objects.filter(dossier=dossier, sha256=sha256).exists():
-        raise ValidationError(
-            {
-                field: ValidationError(
-                    "Ce fichier est déjà déposé dans le dossier.", code="duplicate_file"
-                )
-            }
-        )
-    upload.seek(0)
-    document = Document(
-        dossier=dossier,
-        kind=kind,
-        label=label,
-        original_name=checked.name,
-        content_type=checked.content_type,
-        size=upload.size or 0,
-        sha256=sha256,
-        uploaded_by=actor,
-    )
-    document.file.save(f"upload.{checked.extension}", upload, save=False)
-    try:
-        document.save()
-    except Exception:
-        document.file.delete(save=False)
-        raise
-    return document
 
 
 def _forget_files(documents: list[Document]) -> None:

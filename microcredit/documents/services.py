@@ -14,6 +14,7 @@ from microcredit.accounts.models import Membership, User
 from microcredit.core.services import audit_event_create
 from microcredit.documents.models import CONSENT_KIND, OTHER_KIND, Document
 from microcredit.documents.rules import UploadRefused, check_upload
+from microcredit.dossiers.models import Dossier
 from microcredit.dossiers.selectors import dossier_for_user_or_404
 from microcredit.programmes.selectors import version_in_force
 
@@ -26,6 +27,59 @@ def document_kinds(version_required: list[dict[str, str]]) -> dict[str, str]:
     kinds[CONSENT_KIND] = "Consentement signé à la transmission à la banque"
     kinds[OTHER_KIND] = "Autre pièce"
     return kinds
+
+
+def document_store(
+    *, actor: User, dossier: Dossier, kind: str, label: str, upload: UploadedFile[bytes], field: str
+) -> Document:
+    """Check one file (PDF/JPEG/PNG by its first bytes, size, name) and store it for `dossier`.
+
+    For the services that file a document as part of their own write (the bank's signed offer,
+    a payee change); they have checked the permission. The file is written before the row; if
+    the row cannot be written, the file is removed again.
+
+    Raises:
+        UploadRefused: the file is not a PDF/JPEG/PNG, too big, or badly named.
+        ValidationError: the same file is already filed (code "duplicate_file", on `field`).
+    """
+    upload.seek(0)
+    checked = check_upload(
+        name=upload.name or "",
+        size=upload.size or 0,
+        head=upload.read(SNIFF_BYTES),
+        max_bytes=settings.DOCUMENT_MAX_BYTES,
+    )
+    digest = hashlib.sha256()
+    upload.seek(0)
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    sha256 = digest.hexdigest()
+    if Document.objects.filter(dossier=dossier, sha256=sha256).exists():
+        raise ValidationError(
+            {
+                field: ValidationError(
+                    "Ce fichier est déjà déposé dans le dossier.", code="duplicate_file"
+                )
+            }
+        )
+    upload.seek(0)
+    document = Document(
+        dossier=dossier,
+        kind=kind,
+        label=label,
+        original_name=checked.name,
+        content_type=checked.content_type,
+        size=upload.size or 0,
+        sha256=sha256,
+        uploaded_by=actor,
+    )
+    document.file.save(f"upload.{checked.extension}", upload, save=False)
+    try:
+        document.save()
+    except Exception:
+        document.file.delete(save=False)
+        raise
+    return document
 
 
 @transaction.atomic
@@ -48,41 +102,16 @@ def document_upload(
     )
     if kind not in kinds:
         raise ValidationError({"kind": "Choisissez le type de pièce dans la liste."})
-    upload.seek(0)
-    head = upload.read(SNIFF_BYTES)
-    checked = check_upload(
-        name=upload.name or "",
-        size=upload.size or 0,
-        head=head,
-        max_bytes=settings.DOCUMENT_MAX_BYTES,
+    document = document_store(
+        actor=actor, dossier=dossier, kind=kind, label=kinds[kind], upload=upload, field="file"
     )
-    digest = hashlib.sha256()
-    upload.seek(0)
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    sha256 = digest.hexdigest()
-    if Document.objects.filter(dossier=dossier, sha256=sha256).exists():
-        raise ValidationError({"file": "Ce fichier est déjà déposé dans le dossier."})
-    upload.seek(0)
-    document = Document(
-        dossier=dossier,
-        kind=kind,
-        label=kinds[kind],
-        original_name=checked.name,
-        content_type=checked.content_type,
-        size=upload.size or 0,
-        sha256=sha256,
-        uploaded_by=actor,
-    )
-    document.file.save(f"upload.{checked.extension}", upload, save=False)
     # The file is written first; if recording it fails, it is removed again (nothing half-done).
     try:
-        document.save()
         audit_event_create(
             actor=actor,
             action="document_uploaded",
             obj=dossier,
-            new_values={"document": document.pk, "kind": kind, "name": checked.name},
+            new_values={"document": document.pk, "kind": kind, "name": document.original_name},
         )
     except Exception:
         document.file.delete(save=False)
