@@ -3,12 +3,10 @@ the disbursement. Every page and every form goes through the bank's funnel (404 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -19,13 +17,10 @@ from microcredit.accounts.enums import Role
 from microcredit.accounts.models import User
 from microcredit.banking import selectors, services
 from microcredit.banking.forms import AcceptForm, DisbursementForm, OfferForm, RefuseForm
-from microcredit.core.forms import add_validation_errors
+from microcredit.core.refusals import attempt_on_form
 from microcredit.core.services import access_log_create
 from microcredit.documents.rules import UploadRefused, check_name
-from microcredit.dossiers.services import TransitionRefused
 from microcredit.programmes.selectors import version_in_force
-
-T = TypeVar("T")
 
 
 def _actor(request: HttpRequest) -> User:
@@ -117,20 +112,6 @@ def bank_dossier_detail(request: HttpRequest, dossier_id: int) -> HttpResponse:
     return _render(request, page)
 
 
-def _attempt(form: forms.Form, write: Callable[[], T]) -> T | None:
-    """Call a service; put its refusal on the form (French, for the person) and return None."""
-    try:
-        return write()
-    except ValidationError as error:
-        if hasattr(error, "error_dict"):
-            add_validation_errors(form, error)
-        else:
-            form.add_error(None, error.messages)
-    except TransitionRefused as refusal:
-        form.add_error(None, refusal.messages)
-    return None
-
-
 def _files_have_paths(request: HttpRequest, form: forms.Form) -> bool:
     """Refuse a file name sent with a folder (Django would keep only its last part)."""
     for raw_name in getattr(request, "upload_names_with_path", []):
@@ -164,7 +145,7 @@ def bank_accept(request: HttpRequest, dossier_id: int) -> HttpResponse:
         for problem in quote.problems:
             form.add_error(problem.field if problem.field in form.fields else None, problem.message)
         return _render(request, page, quote=quote, accept_form=form)
-    decision = _attempt(
+    decision = attempt_on_form(
         form,
         lambda: services.bank_accept(
             actor=_actor(request),
@@ -188,7 +169,7 @@ def bank_refuse(request: HttpRequest, dossier_id: int) -> HttpResponse:
     form = RefuseForm(request.POST, prefix="refuse")
     if form.is_valid():
         data = form.cleaned_data
-        decision = _attempt(
+        decision = attempt_on_form(
             form,
             lambda: services.bank_refuse(
                 actor=_actor(request),
@@ -212,7 +193,7 @@ def bank_offer(request: HttpRequest, dossier_id: int) -> HttpResponse:
     form = OfferForm(request.POST, request.FILES, prefix="offer")
     if form.is_valid() and not _files_have_paths(request, form):
         data = form.cleaned_data
-        decision = _attempt(
+        decision = attempt_on_form(
             form,
             lambda: services.bank_offer_record(
                 actor=_actor(request),
@@ -236,7 +217,7 @@ def bank_disburse(request: HttpRequest, dossier_id: int) -> HttpResponse:
     form = DisbursementForm(request.POST, request.FILES, prefix="disburse")
     if form.is_valid() and not _files_have_paths(request, form):
         data = form.cleaned_data
-        loan = _attempt(
+        loan = attempt_on_form(
             form,
             lambda: services.disbursement_record(
                 actor=_actor(request),

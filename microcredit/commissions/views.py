@@ -3,8 +3,7 @@ summary of each dossier, the decisions and the minutes."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -26,10 +25,9 @@ from microcredit.commissions.forms import (
 )
 from microcredit.commissions.models import CommissionSession
 from microcredit.core.forms import add_validation_errors
+from microcredit.core.refusals import attempt_with_messages
 from microcredit.core.services import access_log_create
 from microcredit.dossiers.services import TransitionRefused
-
-T = TypeVar("T")
 
 # Who sees sessions: the CCAS staff and the commission members (each through the funnel).
 SESSION_ROLES = (*sorted(DOSSIER_STAFF_ROLES), Role.COMMITTEE_MEMBER)
@@ -39,19 +37,6 @@ DECIDERS = (Role.COMMITTEE_MEMBER, Role.DIRECTOR)
 
 def _actor(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
-
-
-def _attempt(request: HttpRequest, write: Callable[[], T]) -> T | None:
-    """Call a service; turn its refusal into error messages (French, for the person) and None."""
-    try:
-        return write()
-    except ValidationError as error:
-        problems = error.messages
-    except TransitionRefused as refusal:
-        problems = refusal.messages
-    for message in problems:
-        messages.error(request, message)
-    return None
 
 
 def _session_url(session_id: int, anchor: str = "") -> str:
@@ -167,7 +152,7 @@ def session_update(request: HttpRequest, session_id: int) -> HttpResponse:
                 messages.error(request, message)
     else:
         data = form.cleaned_data
-        done = _attempt(
+        done = attempt_with_messages(
             request,
             lambda: services.session_update(
                 actor=_actor(request),
@@ -187,7 +172,7 @@ def session_update(request: HttpRequest, session_id: int) -> HttpResponse:
 @roles_required(*MANAGERS)
 @require_POST
 def agenda_build(request: HttpRequest, session_id: int) -> HttpResponse:
-    items = _attempt(
+    items = attempt_with_messages(
         request,
         lambda: services.agenda_build(
             actor=_actor(request),
@@ -211,7 +196,7 @@ def agenda_item_add(request: HttpRequest, session_id: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "Choisissez un dossier prêt pour la commission.")
     else:
-        item = _attempt(
+        item = attempt_with_messages(
             request,
             lambda: services.agenda_item_add(
                 actor=_actor(request),
@@ -230,7 +215,7 @@ def agenda_item_add(request: HttpRequest, session_id: int) -> HttpResponse:
 def agenda_item_remove(request: HttpRequest, item_id: int) -> HttpResponse:
     membership = request.membership  # type: ignore[attr-defined]
     item = selectors.agenda_item_for_user_or_404(_actor(request), membership, item_id)
-    number = _attempt(
+    number = attempt_with_messages(
         request,
         lambda: services.agenda_item_remove(
             actor=_actor(request), membership=membership, item_id=item.pk
@@ -251,7 +236,7 @@ def agenda_item_decide(request: HttpRequest, item_id: int) -> HttpResponse:
         messages.error(request, "Choisissez une décision : rechargez la page si besoin.")
         return redirect(_session_url(item.session_id, f"point-{item.pk}"))
     data = form.cleaned_data
-    decided = _attempt(
+    decided = attempt_with_messages(
         request,
         lambda: services.agenda_item_decide(
             actor=_actor(request),
@@ -274,7 +259,7 @@ def agenda_item_decide(request: HttpRequest, item_id: int) -> HttpResponse:
 @roles_required(*MANAGERS)
 @require_POST
 def session_close(request: HttpRequest, session_id: int) -> HttpResponse:
-    session = _attempt(
+    session = attempt_with_messages(
         request,
         lambda: services.session_close(
             actor=_actor(request),

@@ -21,12 +21,12 @@ class AmountField(forms.DecimalField):
         self.widget.attrs.update({"inputmode": "decimal", "autocomplete": "off"})
         self.error_messages["invalid"] = "Saisissez un montant, par exemple 1 450,50."
 
-    def to_python(self, value: Any) -> Decimal | None:
+    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]
         if isinstance(value, str):
             for space in (" ", "\u00a0", "\u202f"):
                 value = value.replace(space, "")
             value = value.removesuffix("€").replace(",", ".")
-        return super().to_python(value)  # type: ignore[no-any-return]
+        return super().to_python(value)
 
 
 def add_validation_errors(form: forms.Form, error: ValidationError) -> None:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from microcredit.accounts.enums import DOSSIER_STAFF_ROLES, Role
 from microcredit.accounts.models import Membership, User
 from microcredit.applicants.models import Applicant
+from microcredit.core.refusals import Refused
 from microcredit.core.services import audit_event_create
 from microcredit.dossiers import rules
 from microcredit.dossiers.enums import DossierState
@@ -73,12 +74,8 @@ LOAN_STATE_AFTER = {
 }
 
 
-class TransitionRefused(Exception):
+class TransitionRefused(Refused):
     """A move the table or its preconditions do not allow; `messages` are French sentences."""
-
-    def __init__(self, *messages: str) -> None:
-        super().__init__(" ".join(messages))
-        self.messages = list(messages)
 
 
 def _snapshot(dossier: Dossier) -> dict[str, Any]:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -22,6 +21,7 @@ from microcredit.banking.selectors import decision_for_dossier
 from microcredit.budgets.views import budget_section
 from microcredit.commissions.selectors import sessions_of_dossier
 from microcredit.core.forms import add_validation_errors
+from microcredit.core.refusals import attempt_with_messages
 from microcredit.core.services import access_log_create
 from microcredit.documents.forms import UploadForm
 from microcredit.documents.services import document_kinds
@@ -34,24 +34,9 @@ from microcredit.loans.selectors import loan_for_dossier
 from microcredit.programmes.selectors import access_programmes_for_membership, version_in_force
 from microcredit.rights.views import rights_section
 
-T = TypeVar("T")
-
 
 def _actor(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
-
-
-def _attempt(request: HttpRequest, write: Callable[[], T]) -> T | None:
-    """Call a service; turn its refusal into error messages (French, for the person) and None."""
-    try:
-        return write()
-    except ValidationError as error:
-        problems = error.messages
-    except services.TransitionRefused as refusal:
-        problems = refusal.messages
-    for message in problems:
-        messages.error(request, message)
-    return None
 
 
 @roles_required(*DOSSIER_ROLES)
@@ -285,7 +270,7 @@ def dossier_transition(request: HttpRequest, dossier_id: int) -> HttpResponse:
 @roles_required(*DOSSIER_STAFF_ROLES)
 @require_POST
 def dossier_check_eligibility(request: HttpRequest, dossier_id: int) -> HttpResponse:
-    check = _attempt(
+    check = attempt_with_messages(
         request,
         lambda: services.dossier_check_eligibility(
             actor=_actor(request),
@@ -306,7 +291,7 @@ def dossier_share(request: HttpRequest, dossier_id: int) -> HttpResponse:
     form = ShareForm(request.POST, organisation_id=dossier.organisation_id)
     if not form.is_valid():
         messages.error(request, "Choisissez un travailleur social d'une structure partenaire.")
-    elif _attempt(
+    elif attempt_with_messages(
         request,
         lambda: services.dossier_share(
             actor=_actor(request),
@@ -322,7 +307,7 @@ def dossier_share(request: HttpRequest, dossier_id: int) -> HttpResponse:
 @roles_required(*DOSSIER_STAFF_ROLES)
 @require_POST
 def dossier_unshare(request: HttpRequest, dossier_id: int, worker_id: int) -> HttpResponse:
-    done = _attempt(
+    done = attempt_with_messages(
         request,
         lambda: services.dossier_unshare(
             actor=_actor(request),
@@ -344,7 +329,7 @@ def dossier_consent(request: HttpRequest, dossier_id: int) -> HttpResponse:
     form = ConsentForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Indiquez la date de signature du consentement.")
-    elif _attempt(
+    elif attempt_with_messages(
         request,
         lambda: services.dossier_consent_record(
             actor=_actor(request),

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from microcredit.accounts.access import roles_required
 from microcredit.accounts.enums import Role
 from microcredit.accounts.models import User
-from microcredit.core.forms import add_validation_errors
+from microcredit.core.refusals import add_refusal
 from microcredit.core.services import access_log_create
 from microcredit.dossiers.services import TransitionRefused
 from microcredit.loans import selectors, services
@@ -70,16 +70,6 @@ def loan_detail(request: HttpRequest, loan_id: int) -> HttpResponse:
     return response
 
 
-def _refused(form: forms.Form, error: Exception) -> None:
-    if isinstance(error, ValidationError):
-        if hasattr(error, "error_dict"):
-            add_validation_errors(form, error)
-        else:
-            form.add_error(None, error.messages)
-    elif isinstance(error, TransitionRefused):
-        form.add_error(None, error.messages)
-
-
 @roles_required(Role.BANK_ADVISER)
 @require_POST
 def repayment_create(request: HttpRequest, loan_id: int) -> HttpResponse:
@@ -99,7 +89,7 @@ def repayment_create(request: HttpRequest, loan_id: int) -> HttpResponse:
                 today=timezone.localdate(),
             )
         except (ValidationError, TransitionRefused) as error:
-            _refused(form, error)
+            add_refusal(form, error)
         else:
             if created:
                 messages.success(request, "Le remboursement est enregistré.")
@@ -129,7 +119,7 @@ def incident_create(request: HttpRequest, loan_id: int) -> HttpResponse:
                 today=timezone.localdate(),
             )
         except (ValidationError, TransitionRefused) as error:
-            _refused(form, error)
+            add_refusal(form, error)
         else:
             if created:
                 messages.success(request, "L'incident est enregistré.")
