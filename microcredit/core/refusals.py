@@ -1,9 +1,8 @@
-"""A service's refusal, shown to the person who asked: French sentences, on a form or as messages.
+"""A service's refusal shown to the person who asked: French sentences, on a form or as messages.
 
-`Refused` is the base of the refusals that are not about one field (a dossier move the workflow
-forbids, a closed session…); a `ValidationError` may be about fields. Views call a service
-through `attempt_with_messages` (the page shows the sentences) or `attempt_on_form` (the form
-shows them, by field where it has the field).
+Views call a service through `attempt_with_messages` (the page shows the sentences) or
+`attempt_on_form` (the form shows them, by field where it has the field). The refusals are
+`core.errors.Refused` (as a whole) and `ValidationError` (by field).
 """
 
 from __future__ import annotations
@@ -16,17 +15,10 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
+from microcredit.core.errors import Refused
 from microcredit.core.forms import add_validation_errors
 
 T = TypeVar("T")
-
-
-class Refused(Exception):
-    """An action refused as a whole; `messages` are French sentences for the person."""
-
-    def __init__(self, *messages: str) -> None:
-        super().__init__(" ".join(messages))
-        self.messages = list(messages)
 
 
 def attempt_with_messages(request: HttpRequest, write: Callable[[], T]) -> T | None:

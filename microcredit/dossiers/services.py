@@ -16,7 +16,7 @@ from django.utils import timezone
 from microcredit.accounts.enums import DOSSIER_STAFF_ROLES, Role
 from microcredit.accounts.models import Membership, User
 from microcredit.applicants.models import Applicant
-from microcredit.core.refusals import Refused
+from microcredit.core.errors import Refused
 from microcredit.core.services import audit_event_create
 from microcredit.dossiers import rules
 from microcredit.dossiers.enums import DossierState
