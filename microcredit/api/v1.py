@@ -34,6 +34,7 @@ from microcredit.api.schemas import (
 )
 from microcredit.api.selectors import ApiPrincipal, api_dossier_by_number, api_dossiers
 from microcredit.banking import services as banking_services
+from microcredit.core.services import access_log_create
 from microcredit.dossiers.enums import DossierState
 from microcredit.dossiers.models import Dossier
 from microcredit.loans import services as loan_services
@@ -207,6 +208,9 @@ def dossier_list(
     count = dossiers.count()
     start = (page - 1) * page_size
     items = list(dossiers[start : start + page_size]) if start < count else []
+    access_log_create(
+        user=principal.user, action="api_dossier_list", detail=f"page {page}, {len(items)} dossiers"
+    )
     return {
         "count": count,
         "page": page,
@@ -227,7 +231,9 @@ def dossier_list(
     tags=["Dossiers"],
 )
 def dossier_detail(request: HttpRequest, number: str = NUMBER) -> dict[str, Any]:
-    return dossier_out(_dossier_or_404(request, number))
+    dossier = _dossier_or_404(request, number)
+    access_log_create(user=_principal(request).user, action="api_dossier_detail", obj=dossier)
+    return dossier_out(dossier)
 
 
 @api.get(
@@ -245,6 +251,7 @@ def dossier_schedule(request: HttpRequest, number: str = NUMBER) -> dict[str, An
     loan = _related(dossier, "loan")
     if loan is None:
         raise ValidationError("Ce dossier n'a pas encore de prêt décaissé.", code="no_loan")
+    access_log_create(user=_principal(request).user, action="api_dossier_schedule", obj=dossier)
     version = loan_schedule_version(loan)
     return {
         "number": dossier.number,

@@ -358,3 +358,21 @@ def test_schema_and_docs_page(client) -> None:  # type: ignore[no-untyped-def]
     assert "curl -X POST" in html and "Authorization: Bearer" in html
     assert "cdn" not in html.lower() and "swagger" not in html.lower()
     assert "<script" not in html.split("</head>")[1]
+
+
+def test_every_read_of_personal_data_is_in_the_access_log(api, api_b, referent, adviser) -> None:  # type: ignore[no-untyped-def]
+    from microcredit.core.models import AccessLog
+
+    number = make_loan(created_by=referent, adviser=adviser).dossier.number
+    dossier = Dossier.objects.get(number=number)
+    api.get("/api/v1/dossiers")
+    api.get(f"/api/v1/dossiers/{number}")
+    api.get(f"/api/v1/dossiers/{number}/schedule")
+    logs = list(AccessLog.objects.order_by("id").values_list("user", "action", "object_id"))
+    assert logs == [
+        (adviser.pk, "api_dossier_list", ""),
+        (adviser.pk, "api_dossier_detail", str(dossier.pk)),
+        (adviser.pk, "api_dossier_schedule", str(dossier.pk)),
+    ]
+    assert_error(api_b.get(f"/api/v1/dossiers/{number}"), 404)
+    assert AccessLog.objects.count() == 3
