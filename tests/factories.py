@@ -147,12 +147,10 @@ def _eligibility(dossier: Dossier, checked_by: User) -> EligibilityCheck:
     )
 
 
-def _next_number(organisation_id: int, year: int) -> str:
-    """The organisation's own counter, so that dossiers opened by the service never collide."""
+def _next_number(year: int) -> str:
+    """The platform's counter, so that dossiers opened by the service never collide."""
     with transaction.atomic():
-        sequence, _ = DossierSequence.objects.select_for_update().get_or_create(
-            organisation_id=organisation_id, year=year
-        )
+        sequence, _ = DossierSequence.objects.select_for_update().get_or_create(year=year)
         sequence.last_number += 1
         sequence.save(update_fields=["last_number"])
     return rules.format_dossier_number("MC", year, sequence.last_number)
@@ -202,11 +200,11 @@ def make_dossier(
     values.update(overrides)
     if state in BANK_PATH_STATES:
         values.setdefault("bank_transmitted_at", now)
+    if values.get("bank_transmitted_at") is not None and "bank" not in values:
+        values.setdefault("bank_id", programme.bank_partner_id)
     if with_consent:
         values.setdefault("consent_date", today)
-    number = values.pop("number", None) or _next_number(
-        organisation_id, values["application_date"].year
-    )
+    number = values.pop("number", None) or _next_number(values["application_date"].year)
     dossier = Dossier.objects.create(
         organisation_id=organisation_id,
         programme=programme,

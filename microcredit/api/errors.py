@@ -1,21 +1,35 @@
 """Every error of the API as JSON {code, message, errors?}, with a French message.
 
 401 unauthenticated, 403 not a bank adviser's token, 404 dossier not visible (another bank's,
-not transmitted or unknown: indistinguishable), 409 state conflict, 422 invalid input.
+not transmitted or unknown: indistinguishable) or unknown address, 409 state conflict, 413 body
+too large, 422 invalid input, 500 unexpected error (logged with its traceback, no detail given).
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+    ValidationError,
+)
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from microcredit.documents.rules import UploadRefused
 from microcredit.dossiers.services import TransitionRefused
+
+logger = logging.getLogger(__name__)
 
 # Service error codes that mean "the state of things forbids it" (409) or "not visible" (404).
 CONFLICT_CODES = frozenset({"reference_conflict", "no_loan", "offer_missing"})
@@ -28,8 +42,13 @@ MESSAGES = {
     404: "Dossier introuvable.",
     405: "Méthode non permise pour cette adresse.",
     409: "L'opération n'est pas possible dans l'état actuel du dossier.",
+    413: "La requête est trop volumineuse.",
     422: "Les données envoyées ne sont pas valides.",
+    500: "Erreur interne du serveur : l'opération n'a pas abouti. Réessayez plus tard ; si "
+    "l'erreur persiste, signalez-la au CCAS avec l'heure de l'appel.",
 }
+UNKNOWN_PATH = "Cette adresse n'existe pas dans l'API (voir /api/v1/docs)."
+MALFORMED_BODY = "Le corps de la requête n'a pas pu être lu (JSON attendu)."
 
 
 def error_response(
@@ -134,6 +153,23 @@ def _message(error: ValidationError) -> str:
     return next(iter(error.messages), "")
 
 
+@contextmanager
+def api_fields(names: Mapping[str, str]) -> Iterator[None]:
+    """Name a service's refusal by the operation's fields: {"text": ...} → {"refusal_text": ...}.
+
+    The services name their fields after their own arguments; the error body names the fields
+    the caller sent. Fields not in `names` keep their name.
+    """
+    try:
+        yield
+    except ValidationError as error:
+        if not hasattr(error, "error_dict"):
+            raise
+        raise ValidationError(
+            {names.get(field, field): errors for field, errors in error.error_dict.items()}
+        ) from error
+
+
 def service_error_response(error: ValidationError) -> JsonResponse:
     pairs = _flatten(error)
     codes = [e.code or "invalid" for _field, e in pairs]
@@ -190,8 +226,32 @@ def install_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         if exc.status_code == 400:  # a body that is not JSON, a broken multipart form
-            return error_response(
-                422, "malformed_body", "Le corps de la requête n'a pas pu être lu (JSON attendu)."
-            )
+            return error_response(422, "malformed_body", MALFORMED_BODY)
         status = exc.status_code if exc.status_code in MESSAGES else 422
         return error_response(status, f"http_{status}", MESSAGES[status])
+
+    @api.exception_handler(MultiPartParserError)
+    def malformed_form(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+        return error_response(422, "malformed_body", MALFORMED_BODY)
+
+    @api.exception_handler(SuspiciousOperation)
+    def suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+        # Logged as Django logs them (django.security.<name>); a body over
+        # DATA_UPLOAD_MAX_MEMORY_SIZE or with too many fields or files is 413, the rest 422.
+        logging.getLogger(f"django.security.{exc.__class__.__name__}").warning(
+            "%s: %s", request.path, exc
+        )
+        if isinstance(exc, RequestDataTooBig | TooManyFieldsSent | TooManyFilesSent):
+            return error_response(413, "payload_too_large", MESSAGES[413])
+        return error_response(422, "malformed_body", MALFORMED_BODY)
+
+    @api.exception_handler(Exception)
+    def unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+        # The most specific handler wins (ninja follows the exception's MRO): this one only
+        # sees what nothing above expects. The traceback goes to the log, never to the caller.
+        logger.error("Unexpected error on %s %s", request.method, request.path, exc_info=exc)
+        return error_response(500, "internal_error", MESSAGES[500])
+
+
+def unknown_path_response() -> JsonResponse:
+    return error_response(404, "not_found", UNKNOWN_PATH)

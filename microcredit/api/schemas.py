@@ -17,11 +17,12 @@ from microcredit.banking.enums import BankRefusalReason
 from microcredit.dossiers.enums import DeferralKind as DossierDeferralKind
 from microcredit.dossiers.enums import DossierState
 from microcredit.loans.enums import IncidentKind as LoanIncidentKind
+from microcredit.loans.services import MAX_BATCH
 
 # Dates the API takes: a real calendar date of this century (the schedules add months to them).
 FIRST_DATE = dt.date(2000, 1, 1)
 LAST_DATE = dt.date(2099, 12, 31)
-MAX_BATCH = 1000
+# MAX_BATCH (repayments per batch) is the service's: the schema promises what it accepts.
 
 
 def _no_control_characters(value: str) -> str:
@@ -199,6 +200,12 @@ class DisbursementIn(Schema):
     payee_change_reason: Text = Field(
         "", max_length=2000, description="Motif du changement de bénéficiaire."
     )
+    payee_siret: Text = Field(
+        "",
+        max_length=20,
+        description="SIRET du bénéficiaire (14 chiffres) : obligatoire s'il diffère de celui "
+        "du dossier.",
+    )
 
 
 class RepaymentIn(Schema):
@@ -207,6 +214,11 @@ class RepaymentIn(Schema):
     date: ApiDate = Field(description="Date du remboursement (AAAA-MM-JJ).")
     amount: Amount = Field(description="Montant reçu (€).")
     early_repayment: bool = Field(False, description="Remboursement anticipé demandé.")
+    early_repayment_keep: Literal["installment", "end_date"] = Field(
+        "installment",
+        description="Remboursement anticipé : « installment » garde la mensualité (moins "
+        "d'échéances), « end_date » garde la date de fin (mensualité plus faible).",
+    )
 
 
 class RepaymentBatchIn(Schema):
@@ -216,14 +228,19 @@ class RepaymentBatchIn(Schema):
 class RepaymentItemOut(Schema):
     reference: str
     dossier_number: str
-    status: Literal["recorded", "already_recorded"] = Field(
-        description="« recorded » : enregistré par cet envoi ; « already_recorded » : déjà reçu."
+    status: Literal["recorded", "already_recorded", "duplicate_in_batch"] = Field(
+        description="« recorded » : enregistré par cet envoi ; « already_recorded » : déjà reçu "
+        "par un envoi précédent ; « duplicate_in_batch » : même référence et même contenu "
+        "qu'une ligne précédente de ce lot (ignorée)."
     )
 
 
 class RepaymentBatchOut(Schema):
     recorded: int = Field(description="Remboursements enregistrés par cet envoi.")
     already_recorded: int = Field(description="Remboursements déjà reçus (ignorés).")
+    duplicate_in_batch: int = Field(
+        description="Lignes répétant une ligne précédente du lot (ignorées)."
+    )
     items: list[RepaymentItemOut]
 
 

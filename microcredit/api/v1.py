@@ -8,18 +8,21 @@ funnel (another bank's dossier, one not transmitted and an unknown number all an
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from functools import wraps
 from typing import Annotated, Any
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import URLPattern, path
 from django.utils import timezone
 from ninja import File, Form, NinjaAPI, Path, Query
 from ninja.files import UploadedFile
+from ninja.operation import Operation
 
 from microcredit.api import schemas
 from microcredit.api.auth import BankAdviserToken, api_token_view
-from microcredit.api.errors import install_handlers
+from microcredit.api.errors import api_fields, error_response, install_handlers
 from microcredit.api.schemas import (
     DecisionIn,
     DisbursementIn,
@@ -33,6 +36,7 @@ from microcredit.api.schemas import (
     ScheduleOut,
 )
 from microcredit.api.selectors import ApiPrincipal, api_dossier_by_number, api_dossiers
+from microcredit.api.services import api_access_log_dossiers
 from microcredit.banking import services as banking_services
 from microcredit.core.services import access_log_create
 from microcredit.dossiers.enums import DossierState
@@ -65,12 +69,55 @@ api = BankApi(
 )
 install_handlers(api)
 
+
+def _only_declared_query_parameters(
+    run: Callable[..., HttpResponse],
+) -> Callable[..., HttpResponse]:
+    """An operation answers 422 to a query parameter it does not declare (`?pgae=2`, `?=x`).
+
+    Applied by ninja to each operation's run ("view" decorator): like an unknown address (404)
+    or method (405), it is refused before the token is read. The declared names are those of the
+    operation's query model, the ones the OpenAPI schema lists.
+    """
+    operation = getattr(run, "__self__", None)
+    if not isinstance(operation, Operation):
+        raise TypeError("expected the bound run() of a ninja Operation")
+    declared = frozenset(
+        name
+        for model in operation.models
+        if model.__ninja_param_source__ == "query"
+        for name in model.__ninja_flatten_map__
+    )
+
+    @wraps(run)
+    def wrapper(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        unknown = sorted(set(request.GET) - declared)
+        if unknown:
+            return error_response(
+                422,
+                "unknown_parameter",
+                "Paramètre de requête inconnu : "
+                + ", ".join(f"« {name} »" for name in unknown)
+                + ".",
+                {name or "__all__": ["Paramètre inconnu."] for name in unknown},
+            )
+        return run(request, **kwargs)
+
+    return wrapper
+
+
+api.add_decorator(_only_declared_query_parameters, mode="view")
+
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 MAX_PAGE = 100_000
 
 READ = {200: ..., 401: Error, 403: Error, 404: Error, 422: Error}
-WRITE = {200: ..., 401: Error, 403: Error, 404: Error, 409: Error, 422: Error}
+# A body over DATA_UPLOAD_MAX_MEMORY_SIZE (files aside) is 413 (errors.py).
+WRITE = {200: ..., 401: Error, 403: Error, 404: Error, 409: Error, 413: Error, 422: Error}
+# The services name some fields after their own arguments; the error body uses the API's names.
+REFUSAL_FIELDS = {"reason": "refusal_reason", "text": "refusal_text"}
+OFFER_FIELDS = {"upload": "file"}
 NUMBER: Any = Path(  # type: ignore[type-arg]
     ...,
     min_length=1,
@@ -171,9 +218,12 @@ def dossier_out(dossier: Dossier) -> dict[str, Any]:
     }
 
 
-def _fresh(request: HttpRequest, dossier: Dossier) -> dict[str, Any]:
+def _fresh(request: HttpRequest, dossier: Dossier, action: str) -> dict[str, Any]:
+    """The dossier as the write left it, for the answer: a read of personal data (logged)."""
     principal = _principal(request)
-    return dossier_out(api_dossiers(principal.user, principal.membership).get(pk=dossier.pk))
+    fresh = api_dossiers(principal.user, principal.membership).get(pk=dossier.pk)
+    access_log_create(user=principal.user, action=action, obj=fresh)
+    return dossier_out(fresh)
 
 
 # ------------------------------------------------------------------------------------ reads
@@ -208,8 +258,11 @@ def dossier_list(
     count = dossiers.count()
     start = (page - 1) * page_size
     items = list(dossiers[start : start + page_size]) if start < count else []
-    access_log_create(
-        user=principal.user, action="api_dossier_list", detail=f"page {page}, {len(items)} dossiers"
+    api_access_log_dossiers(
+        user=principal.user,
+        action="api_dossier_list",
+        dossiers=items,
+        detail=f"page {page}" + (f", état {state.value}" if state is not None else ""),
     )
     return {
         "count": count,
@@ -321,14 +374,15 @@ def dossier_decision(
                     )
                 }
             )
-        banking_services.bank_refuse(
-            actor=principal.user,
-            membership=principal.membership,
-            dossier_id=dossier.pk,
-            reason=payload.refusal_reason.value,
-            text=payload.refusal_text,
-        )
-    return _fresh(request, dossier)
+        with api_fields(REFUSAL_FIELDS):
+            banking_services.bank_refuse(
+                actor=principal.user,
+                membership=principal.membership,
+                dossier_id=dossier.pk,
+                reason=payload.refusal_reason.value,
+                text=payload.refusal_text,
+            )
+    return _fresh(request, dossier, "api_dossier_decision")
 
 
 @api.post(
@@ -352,15 +406,16 @@ def dossier_offer(
 ) -> dict[str, Any]:
     principal = _principal(request)
     dossier = _dossier_or_404(request, number)
-    banking_services.bank_offer_record(
-        actor=principal.user,
-        membership=principal.membership,
-        dossier_id=dossier.pk,
-        signed_on=signed_on,
-        upload=file,
-        today=timezone.localdate(),
-    )
-    return _fresh(request, dossier)
+    with api_fields(OFFER_FIELDS):
+        banking_services.bank_offer_record(
+            actor=principal.user,
+            membership=principal.membership,
+            dossier_id=dossier.pk,
+            signed_on=signed_on,
+            upload=file,
+            today=timezone.localdate(),
+        )
+    return _fresh(request, dossier, "api_dossier_offer")
 
 
 @api.post(
@@ -369,8 +424,9 @@ def dossier_offer(
     summary="Enregistrer le décaissement",
     description=(
         "Le chèque de banque remis au bénéficiaire : numéro, date, montant (le montant accordé). "
-        "Le bénéficiaire est celui du dossier ; s'il diffère, indiquez payee_name et "
-        "payee_change_reason. Exige l'offre signée. Crée le prêt et son échéancier."
+        "Le bénéficiaire est celui du dossier ; s'il diffère, indiquez payee_name, payee_siret "
+        "et payee_change_reason (jamais l'emprunteur). Exige l'offre signée. Crée le prêt et "
+        "son échéancier."
     ),
     tags=["Décisions"],
 )
@@ -388,10 +444,11 @@ def dossier_disbursement(
         amount=payload.amount,
         payee_name=payload.payee_name.strip(),
         payee_change_reason=payload.payee_change_reason.strip(),
+        payee_siret=payload.payee_siret.strip(),
         today=timezone.localdate(),
         via=RecordedVia.API,
     )
-    return _fresh(request, dossier)
+    return _fresh(request, dossier, "api_dossier_disbursement")
 
 
 @api.post(
@@ -399,8 +456,9 @@ def dossier_disbursement(
     response=_responses(WRITE, RepaymentBatchOut),
     summary="Envoyer un lot de remboursements",
     description=(
-        f"Au plus {schemas.MAX_BATCH} remboursements par lot, tout ou rien. Idempotent : une "
-        "référence déjà reçue avec le même contenu est ignorée (already_recorded) ; la même "
+        f"Au plus {loan_services.MAX_BATCH} remboursements par lot, tout ou rien. Idempotent : "
+        "une référence déjà reçue avec le même contenu est ignorée (already_recorded), de même "
+        "qu'une ligne qui répète une ligne précédente du lot (duplicate_in_batch) ; la même "
         "référence avec un autre contenu est refusée (409 reference_conflict) et rien n'est "
         "enregistré. Un dossier inconnu de la banque donne 404 (unknown_dossier)."
     ),
@@ -415,6 +473,7 @@ def repayments_post(request: HttpRequest, payload: RepaymentBatchIn) -> dict[str
             date=line.date,
             amount=line.amount,
             early_repayment=line.early_repayment,
+            early_repayment_keep=line.early_repayment_keep,
         )
         for line in payload.repayments
     ]
@@ -425,18 +484,25 @@ def repayments_post(request: HttpRequest, payload: RepaymentBatchIn) -> dict[str
         today=timezone.localdate(),
         via=RecordedVia.API,
     )
+    # The service records a reference once: a later line with the same reference (same content,
+    # else it refuses the batch) is a duplicate, so that the items add up to the counts.
     already = {r.reference for r in result.already_recorded}
+    seen: set[str] = set()
+    items = []
+    for line in payload.repayments:
+        if line.reference in seen:
+            status = "duplicate_in_batch"
+        else:
+            status = "already_recorded" if line.reference in already else "recorded"
+            seen.add(line.reference)
+        items.append(
+            {"reference": line.reference, "dossier_number": line.dossier_number, "status": status}
+        )
     return {
         "recorded": len(result.recorded),
         "already_recorded": len(result.already_recorded),
-        "items": [
-            {
-                "reference": line.reference,
-                "dossier_number": line.dossier_number,
-                "status": "already_recorded" if line.reference in already else "recorded",
-            }
-            for line in payload.repayments
-        ],
+        "duplicate_in_batch": len(items) - len(seen),
+        "items": items,
     }
 
 

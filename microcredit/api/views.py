@@ -10,12 +10,14 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from microcredit.accounts.access import public, roles_required
 from microcredit.accounts.enums import Role
 from microcredit.accounts.models import User
 from microcredit.api import services
+from microcredit.api.errors import unknown_path_response
 from microcredit.api.forms import TokenForm
 from microcredit.api.selectors import api_tokens_for_user
 from microcredit.api.v1 import openapi_schema
@@ -80,6 +82,13 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
 def openapi_json(request: HttpRequest) -> JsonResponse:
     """The OpenAPI 3 schema (public: it describes the API, it holds no data)."""
     return JsonResponse(openapi_schema(_api_prefix()), json_dumps_params={"ensure_ascii": False})
+
+
+@public
+@csrf_exempt
+def unknown_path(request: HttpRequest) -> JsonResponse:
+    """Any other address under /api/v1/, whatever the method: JSON 404 (nothing to protect)."""
+    return unknown_path_response()
 
 
 # ------------------------------------------------------------------ the documentation page

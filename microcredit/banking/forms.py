@@ -51,7 +51,14 @@ class DisbursementForm(forms.Form):
         label="À l'ordre de",
         max_length=200,
         required=False,
-        help_text="Laissez le bénéficiaire du dossier, ou indiquez-en un autre avec le motif.",
+        help_text="Laissez le bénéficiaire du dossier, ou indiquez-en un autre avec le motif "
+        "et son SIRET. Jamais l'emprunteur.",
+    )
+    payee_siret = forms.CharField(
+        label="SIRET du bénéficiaire",
+        max_length=20,
+        required=False,
+        help_text="14 chiffres ; obligatoire si le bénéficiaire change.",
     )
     payee_change_reason = forms.CharField(
         label="Motif du changement de bénéficiaire",

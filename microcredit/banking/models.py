@@ -103,10 +103,14 @@ class Disbursement(models.Model):
     dossier = models.OneToOneField(
         Dossier, verbose_name="dossier", on_delete=models.PROTECT, related_name="disbursement"
     )
+    bank = models.ForeignKey(
+        Organisation, verbose_name="banque", on_delete=models.PROTECT, related_name="+"
+    )
     cheque_number = models.CharField("numéro du chèque", max_length=30)
     date = models.DateField("date du décaissement")
     amount = models.DecimalField("montant (€)", **MONEY)
     payee_name = models.CharField("bénéficiaire du chèque", max_length=200)
+    payee_siret = models.CharField("SIRET du bénéficiaire", max_length=14, blank=True)
     payee_changed = models.BooleanField("bénéficiaire différent de celui du dossier", default=False)
     payee_change_reason = models.TextField("motif du changement de bénéficiaire", blank=True)
     payee_change_document = models.ForeignKey(
@@ -133,6 +137,9 @@ class Disbursement(models.Model):
             models.CheckConstraint(
                 condition=models.Q(payee_changed=False) | ~models.Q(payee_change_reason=""),
                 name="disbursement_payee_change_reason",
+            ),
+            models.UniqueConstraint(
+                fields=["bank", "cheque_number"], name="disbursement_cheque_unique"
             ),
         ]
 

@@ -7,11 +7,15 @@ service turns into one ValidationError.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
+
+from stdnum.exceptions import ValidationError as StdnumError
+from stdnum.fr import siret as stdnum_siret
 
 from loan_engine import UsuryCheck, UsuryThreshold, check_usury, format_eur, format_percent
 
@@ -163,20 +167,82 @@ def normalise_name(value: str) -> str:
     return " ".join(value.split()).casefold()
 
 
+# Civilities that may precede a person's name on a cheque ("M. Jean Dupont").
+CIVILITIES = frozenset({"m", "mr", "mme", "mlle", "monsieur", "madame", "mademoiselle"})
+
+
+def person_words(value: str) -> list[str]:
+    """The words of a name without accents, case, punctuation or civility:
+    "M. Jean-Pierre  DUPONT" → ["jean", "pierre", "dupont"]."""
+    plain = unicodedata.normalize("NFKD", value)
+    plain = "".join(ch for ch in plain if not unicodedata.combining(ch)).casefold()
+    words = "".join(ch if ch.isalnum() else " " for ch in plain).split()
+    while words and words[0] in CIVILITIES:
+        words = words[1:]
+    return words
+
+
+def is_borrower(payee: str, *, first_name: str, last_name: str) -> bool:
+    """True when `payee` is the borrower's full name, in either order of the names."""
+    words = person_words(payee)
+    first, last = person_words(first_name), person_words(last_name)
+    return bool(words) and bool(first) and bool(last) and words in (first + last, last + first)
+
+
+def normalise_siret(value: str) -> str | None:
+    """The SIRET's 14 digits (spaces removed) when it is valid (python-stdnum), else None."""
+    try:
+        return str(stdnum_siret.validate(value))
+    except StdnumError:
+        return None
+
+
+INVALID_SIRET = "Ce numéro SIRET n'est pas valide (14 chiffres, clé de contrôle)."
+
+
 @dataclass(frozen=True)
 class Payee:
     name: str
     changed: bool
     reason: str
+    siret: str = ""
+
+
+def _borrower_problem(name: str) -> Problem:
+    return Problem(
+        "payee_name",
+        "payee_is_borrower",
+        f"Le chèque ne peut pas être fait à l'ordre de l'emprunteur (« {name} ») : il est fait "
+        "au fournisseur, au commerçant ou au praticien choisi pour le projet.",
+    )
 
 
 def resolve_payee(
-    *, dossier_payee: str, payee_name: str, reason: str
+    *,
+    dossier_payee: str,
+    payee_name: str,
+    reason: str,
+    dossier_siret: str = "",
+    payee_siret: str = "",
+    borrower: tuple[str, str] = ("", ""),
 ) -> tuple[Payee | None, list[Problem]]:
-    """The cheque's payee: the dossier's, unless another name is given with a reason."""
+    """The cheque's payee (name and SIRET): the dossier's, unless another is given with a
+    reason and its SIRET. Never the borrower (`borrower` = (first name, last name)).
+
+    A SIRET other than the dossier's is a change of payee; when the dossier has none, the SIRET
+    given is recorded (checked)."""
     given = " ".join(payee_name.split())
     planned = " ".join(dossier_payee.split())
-    if not given or normalise_name(given) == normalise_name(planned):
+    siret_text = "".join(payee_siret.split())
+    siret = normalise_siret(siret_text) if siret_text else ""
+    if siret is None:
+        return None, [Problem("payee_siret", "invalid_siret", INVALID_SIRET)]
+    planned_text = "".join(dossier_siret.split())
+    planned_siret = (normalise_siret(planned_text) or planned_text) if planned_text else ""
+    same_name = not given or normalise_name(given) == normalise_name(planned)
+    same_siret = not siret or not planned_siret or siret == planned_siret
+    first_name, last_name = borrower
+    if same_name and same_siret:
         if not planned:
             return None, [
                 Problem(
@@ -186,8 +252,13 @@ def resolve_payee(
                     "fait et pourquoi.",
                 )
             ]
-        return Payee(planned, False, ""), []
+        if is_borrower(planned, first_name=first_name, last_name=last_name):
+            return None, [_borrower_problem(planned)]
+        return Payee(planned, False, "", siret or planned_siret), []
+    given = given or planned
     problems: list[Problem] = []
+    if is_borrower(given, first_name=first_name, last_name=last_name):
+        problems.append(_borrower_problem(given))
     if len(given) > MAX_PAYEE_LENGTH:
         problems.append(
             Problem(
@@ -205,9 +276,28 @@ def resolve_payee(
                 "indiquez le motif du changement.",
             )
         )
+    if not siret:
+        problems.append(
+            Problem(
+                "payee_siret",
+                "payee_siret_required",
+                "Le chèque n'est pas fait au bénéficiaire du dossier : indiquez le SIRET du "
+                "nouveau bénéficiaire (14 chiffres).",
+            )
+        )
     if problems:
         return None, problems
-    return Payee(given, True, reason.strip()), []
+    return Payee(given, True, reason.strip(), siret), []
+
+
+def cheque_reused(number: str, dossier_number: str | None) -> Problem:
+    """The refusal of a cheque number the bank has already recorded (on `dossier_number`)."""
+    where = f"le dossier {dossier_number}" if dossier_number else "un autre dossier"
+    return Problem(
+        "cheque_number",
+        "cheque_reused",
+        f"Le chèque n° {number} est déjà enregistré pour {where} : vérifiez le numéro du chèque.",
+    )
 
 
 def check_offer_date(*, signed_on: date, decided_on: date, today: date) -> Problem | None:

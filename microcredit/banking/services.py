@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from loan_engine import format_eur, format_percent
@@ -308,6 +308,7 @@ def disbursement_record(
     date: date,
     amount: Decimal,
     payee_name: str = "",
+    payee_siret: str = "",
     payee_change_reason: str = "",
     payee_change_upload: UploadedFile[bytes] | None = None,
     today: date,
@@ -315,12 +316,18 @@ def disbursement_record(
 ) -> Loan:
     """Record the cheque; the loan and its schedule (from the loan engine) are created with it.
 
+    The payee is the dossier's (name and SIRET, copied) unless another is given, with the
+    reason and its SIRET; never the borrower. The cheque number is unique at the bank.
+
     Raises:
         Http404: the dossier was not transmitted to the actor's bank.
         TransitionRefused: the loan is not granted (or already disbursed).
-        ValidationError: offer not recorded (code "offer_missing"), cheque number, date,
-            amount different from the accepted one ("amount_mismatch"), payee change without
-            a reason.
+        ValidationError: offer not recorded (code "offer_missing"), cheque number
+            ("required", "invalid_cheque_number", "cheque_reused"), date, amount different
+            from the accepted one ("amount_mismatch"), payee ("payee_is_borrower",
+            "payee_required"), payee change without a reason
+            ("payee_change_reason_required") or a SIRET ("payee_siret_required",
+            "invalid_siret").
     """
     dossier = _dossier(actor, membership, dossier_id)
     _require_state(dossier, DossierState.GRANTED, None)
@@ -330,9 +337,20 @@ def disbursement_record(
             "Enregistrez d'abord l'offre de prêt signée par l'emprunteur.", code="offer_missing"
         )
     problems: list[rules.Problem] = []
+    cheque_text = " ".join(cheque_number.split()).upper()
     cheque = rules.check_cheque_number(cheque_number)
     if cheque:
         problems.append(cheque)
+    else:
+        used = (
+            Disbursement.objects.filter(
+                bank_id=membership.organisation_id, cheque_number__iexact=cheque_text
+            )
+            .values_list("dossier__number", flat=True)
+            .first()
+        )
+        if used is not None:
+            problems.append(rules.cheque_reused(cheque_text, used))
     day = rules.check_disbursement_date(
         day=date, offer_signed_on=decision.offer_signed_on, today=today
     )
@@ -347,8 +365,14 @@ def disbursement_record(
                 f"{format_eur(decision.amount)}.",
             )
         )
+    applicant = dossier.applicant
     payee, payee_problems = rules.resolve_payee(
-        dossier_payee=dossier.payee_name, payee_name=payee_name, reason=payee_change_reason
+        dossier_payee=dossier.payee_name,
+        payee_name=payee_name,
+        reason=payee_change_reason,
+        dossier_siret=dossier.payee_siret,
+        payee_siret=payee_siret,
+        borrower=(applicant.first_name, applicant.last_name),
     )
     problems += payee_problems
     _raise(problems)
@@ -367,7 +391,6 @@ def disbursement_record(
                 field="payee_change_upload",
             )
             stored.append(document)
-        cheque_text = " ".join(cheque_number.split())
         dossier_transition(
             actor=actor,
             membership=membership,
@@ -377,17 +400,30 @@ def disbursement_record(
             f"à l'ordre de {payee.name}.",
             flow="bank",
         )
-        disbursement = Disbursement.objects.create(
-            dossier=dossier,
-            cheque_number=cheque_text,
-            date=date,
-            amount=amount,
-            payee_name=payee.name,
-            payee_changed=payee.changed,
-            payee_change_reason=payee.reason,
-            payee_change_document=document,
-            recorded_by=actor,
-        )
+        try:
+            with transaction.atomic():  # a savepoint: the same cheque recorded meanwhile
+                disbursement = Disbursement.objects.create(
+                    dossier=dossier,
+                    bank_id=membership.organisation_id,
+                    cheque_number=cheque_text,
+                    date=date,
+                    amount=amount,
+                    payee_name=payee.name,
+                    payee_siret=payee.siret,
+                    payee_changed=payee.changed,
+                    payee_change_reason=payee.reason,
+                    payee_change_document=document,
+                    recorded_by=actor,
+                )
+        except IntegrityError as error:
+            if not Disbursement.objects.filter(
+                bank_id=membership.organisation_id, cheque_number=cheque_text
+            ).exists():
+                raise
+            problem = rules.cheque_reused(cheque_text, None)
+            raise ValidationError(
+                {problem.field: ValidationError(problem.message, code=problem.code)}
+            ) from error
         audit_event_create(
             actor=actor,
             action="disbursement_recorded",
@@ -398,7 +434,9 @@ def disbursement_record(
                 "date": date,
                 "amount": amount,
                 "payee_name": payee.name,
+                "payee_siret": payee.siret,
                 "payee_changed": payee.changed,
+                "bank": membership.organisation_id,
                 "via": via,
             },
         )

@@ -29,25 +29,39 @@ class SessionForm(forms.Form):
         error_messages={"required": "Choisissez au moins un membre."},
     )
 
-    def __init__(self, *args: Any, organisation_id: int, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, organisation_id: int, session_id: int | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["members"]
-        field.queryset = member_choices(organisation_id)  # type: ignore[attr-defined]
+        field.queryset = member_choices(organisation_id, session_id=session_id)  # type: ignore[attr-defined]
         field.label_from_instance = _member_label  # type: ignore[attr-defined]
 
 
 class SessionUpdateForm(SessionForm):
+    """The session's date, place, members and who is present; who already sits on it stays
+    choosable even once their membership has ended."""
+
     present = forms.ModelMultipleChoiceField(
         label="Présents", queryset=User.objects.none(), required=False
     )
 
-    def __init__(self, *args: Any, organisation_id: int, **kwargs: Any) -> None:
-        super().__init__(*args, organisation_id=organisation_id, **kwargs)
-        self.fields["present"].queryset = member_choices(organisation_id)  # type: ignore[attr-defined]
+    def __init__(self, *args: Any, organisation_id: int, session_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, organisation_id=organisation_id, session_id=session_id, **kwargs)
+        self.fields["present"].queryset = member_choices(  # type: ignore[attr-defined]
+            organisation_id, session_id=session_id
+        )
 
 
 class DecisionForm(forms.Form):
-    decision = forms.ChoiceField(label="Décision", choices=CommitteeDecision.choices)
+    decision = forms.ChoiceField(
+        label="Décision",
+        choices=CommitteeDecision.choices,
+        error_messages={
+            "required": "Choisissez une décision.",
+            "invalid_choice": "Choisissez une décision.",
+        },
+    )
     reason = forms.CharField(
         label="Motif ou informations demandées",
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -61,8 +75,8 @@ class DecisionForm(forms.Form):
 class AgendaAddForm(forms.Form):
     dossier = forms.ModelChoiceField(label="Dossier", queryset=Dossier.objects.none())
 
-    def __init__(self, *args: Any, organisation_id: int, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, organisation_id: int, session_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["dossier"]
-        field.queryset = dossiers_ready(organisation_id)  # type: ignore[attr-defined]
+        field.queryset = dossiers_ready(organisation_id, session_id=session_id)  # type: ignore[attr-defined]
         field.label_from_instance = lambda dossier: dossier.number  # type: ignore[attr-defined]

@@ -4,17 +4,20 @@ of each dossier and the PDFs (summary, minutes).
 The summary is what a commission member reads about a person they must not be able to identify:
 no name, address, contact or birth date of anyone (not even the référent's name); ages and
 counts instead of persons, the project, the amounts, the budget's figures, the rights detected
-and the référent's opinion.
+and the référent's opinion. Free text (the project, the opinion, the budget's problems, the
+decisions' reasons) is shown with the names of the person and of her household masked
+(`rules.mask_names`), on the summary, the session page and the minutes.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from loan_engine import (
@@ -26,14 +29,17 @@ from loan_engine import (
 )
 from microcredit.accounts.enums import DOSSIER_STAFF_ROLES, Role
 from microcredit.accounts.models import Membership, User
+from microcredit.applicants.models import HouseholdMember
 from microcredit.budgets.enums import LineKind, PersonRole
+from microcredit.budgets.models import BudgetPerson
 from microcredit.budgets.selectors import budget_panel
 from microcredit.commissions.enums import CommitteeDecision
 from microcredit.commissions.models import AgendaItem, CommissionSession, SessionMember
+from microcredit.commissions.rules import mask_names
 from microcredit.core.pdf import logo_data_uri, render_pdf
 from microcredit.dossiers.enums import DossierState, EligibilityOutcome
 from microcredit.dossiers.models import Dossier
-from microcredit.programmes.models import Programme, ProgrammeVersion
+from microcredit.programmes.models import ProgrammeVersion
 from microcredit.programmes.selectors import version_in_force
 from microcredit.rights.selectors import rights_panel
 
@@ -105,6 +111,26 @@ def agenda_item_for_user_or_404(
     return item
 
 
+def can_read_summaries(session: CommissionSession, membership: Membership | None) -> bool:
+    """The summaries are rebuilt from the dossier's current data: a commission member reads
+    them while the session is open only (then the frozen minutes remain); the CCAS staff
+    always."""
+    if membership is None:
+        return False
+    return membership.role in DOSSIER_STAFF_ROLES or session.closed_at is None
+
+
+def summary_item_for_user_or_404(
+    user: User, membership: Membership | None, item_id: int
+) -> AgendaItem:
+    """The agenda item whose summary `user` may read; 404 otherwise (a commission member, once
+    the session is closed)."""
+    item = agenda_item_for_user_or_404(user, membership, item_id)
+    if not can_read_summaries(item.session, membership):
+        raise Http404("Dossier introuvable à l'ordre du jour.")
+    return item
+
+
 @dataclass(frozen=True)
 class SessionLists:
     upcoming: list[CommissionSession]
@@ -140,18 +166,19 @@ def agenda(session: CommissionSession) -> list[AgendaItem]:
     )
 
 
-def member_choices(organisation_id: int) -> QuerySet[User]:
-    """The people who may sit on a session of the organisation."""
-    return (
-        User.objects.filter(
-            memberships__organisation_id=organisation_id,
-            memberships__role__in=MEMBER_ROLES,
-            memberships__active=True,
-            is_active=True,
-        )
-        .distinct()
-        .order_by("last_name", "first_name", "username")
+def member_choices(organisation_id: int, *, session_id: int | None = None) -> QuerySet[User]:
+    """The people who may sit on a session of the organisation: the active members of the
+    commission and the director, and those already sitting on the session `session_id` (kept
+    even once their membership has ended)."""
+    may_sit = Q(
+        memberships__organisation_id=organisation_id,
+        memberships__role__in=MEMBER_ROLES,
+        memberships__active=True,
+        is_active=True,
     )
+    if session_id is not None:
+        may_sit |= Q(pk__in=SessionMember.objects.filter(session_id=session_id).values("user"))
+    return User.objects.filter(may_sit).distinct().order_by("last_name", "first_name", "username")
 
 
 def is_present_member(session: CommissionSession, user: User) -> bool:
@@ -159,12 +186,13 @@ def is_present_member(session: CommissionSession, user: User) -> bool:
 
 
 def can_decide(session: CommissionSession, user: User, membership: Membership | None) -> bool:
-    """A member marked present, or the director of the CCAS, on an open session."""
+    """Someone who sits on the open session and is marked present there: a commission member
+    or the director of the CCAS (the minutes name who decided among the present)."""
     if session.closed_at is not None or membership is None:
         return False
     if membership.organisation_id != session.organisation_id or membership.role not in MEMBER_ROLES:
         return False
-    return membership.role == Role.DIRECTOR or is_present_member(session, user)
+    return is_present_member(session, user)
 
 
 def can_manage(session: CommissionSession | None, membership: Membership | None) -> bool:
@@ -174,23 +202,61 @@ def can_manage(session: CommissionSession | None, membership: Membership | None)
     return session is None or membership.organisation_id == session.organisation_id
 
 
-def dossiers_ready(organisation_id: int) -> QuerySet[Dossier]:
-    """Dossiers of the organisation ready for the commission and not on an open session's agenda."""
-    on_open_agenda = AgendaItem.objects.filter(session__closed_at__isnull=True).values("dossier")
-    return (
-        Dossier.objects.filter(
-            organisation_id=organisation_id, state=DossierState.READY_FOR_COMMITTEE
-        )
-        .exclude(pk__in=on_open_agenda)
-        .order_by("state_changed_at", "id")
+def dossiers_ready_to_lock(organisation_id: int) -> QuerySet[Dossier]:
+    """Dossiers of the organisation ready for the commission, wherever they are on an agenda:
+    the rows to lock before asking whether they are free (see `dossiers_ready`)."""
+    return Dossier.objects.filter(
+        organisation_id=organisation_id, state=DossierState.READY_FOR_COMMITTEE
+    ).order_by("state_changed_at", "id")
+
+
+def dossiers_ready(organisation_id: int, *, session_id: int | None = None) -> QuerySet[Dossier]:
+    """Dossiers of the organisation ready for the commission that wait for no decision on an
+    open session's agenda (a decision already made there does not hold them back), nor are on
+    the agenda of the session `session_id`, when given."""
+    awaiting = AgendaItem.objects.filter(session__closed_at__isnull=True, decision="")
+    if session_id is not None:
+        awaiting = awaiting | AgendaItem.objects.filter(session_id=session_id)
+    return dossiers_ready_to_lock(organisation_id).exclude(pk__in=awaiting.values("dossier"))
+
+
+def _version_key(dossier: Dossier) -> tuple[int, date]:
+    return (dossier.programme_id, dossier.application_date)
+
+
+def versions_in_force(
+    keys: Iterable[tuple[int, date]],
+) -> dict[tuple[int, date], ProgrammeVersion | None]:
+    """For each (programme, date), the version in force on that date (as `version_in_force`):
+    one query whatever the number of pairs."""
+    wanted = set(keys)
+    if not wanted:
+        return {}
+    versions = list(
+        ProgrammeVersion.objects.filter(
+            programme_id__in={programme_id for programme_id, _ in wanted}
+        ).order_by("-valid_from", "-pk")
     )
+    return {
+        (programme_id, on): next(
+            (v for v in versions if v.programme_id == programme_id and v.valid_from <= on), None
+        )
+        for programme_id, on in wanted
+    }
 
 
-def reorientation_schemes(session: CommissionSession, today: date) -> list[dict[str, str]]:
-    """The reorientation schemes of the organisation's programme in force (for the forms)."""
-    programme = Programme.objects.filter(organisation_id=session.organisation_id).first()
-    version = version_in_force(programme, today) if programme is not None else None
-    return list(version.reorientation_schemes) if version is not None else []
+def reorientation_schemes(items: Iterable[AgendaItem]) -> dict[int, list[dict[str, str]]]:
+    """For each agenda item, the reorientation schemes its dossier may be sent to: those of the
+    dossier's programme in force on its application date (what the dossier's move checks); one
+    query whatever the agenda."""
+    items = list(items)
+    versions = versions_in_force(_version_key(item.dossier) for item in items)
+    return {
+        item.pk: list(version.reorientation_schemes)
+        if (version := versions[_version_key(item.dossier)]) is not None
+        else []
+        for item in items
+    }
 
 
 # --- The minimised summary ---------------------------------------------------------------------
@@ -310,16 +376,24 @@ def dossier_summary(
     budget = panel.budget
 
     # The household as counts and ages: from the budget (who it counts) or else the file.
+    members = list(applicant.members.all())
+    budget_persons = list(budget.persons.all()) if budget is not None else []
     if budget is not None:
-        persons = [(p.role, p.birth_date) for p in budget.persons.all()]
+        persons = [(p.role, p.birth_date) for p in budget_persons]
         children = sum(1 for role, _ in persons if role == PersonRole.CHILD)
     else:
-        members = list(applicant.members.all())
         persons = [("applicant", applicant.birth_date)] + [
             (m.relationship, m.birth_date) for m in members
         ]
         children = sum(1 for m in members if m.relationship == "child")
     ages = sorted((_age(birth, on) for _, birth in persons), reverse=True)
+    # The free text may name the person or her household: masked (rules.mask_names).
+    names = [
+        applicant.last_name,
+        applicant.first_name,
+        *(m.first_name for m in members),
+        *(p.first_name for p in budget_persons),
+    ]
 
     installment, total_interest, apr = _simulation(dossier, version, on)
     summary_values: dict[str, object] = {}
@@ -334,7 +408,7 @@ def dossier_summary(
             budget_month=budget.month,
             resources=_sum_rows(resources),
             charges=_sum_rows(charges),
-            budget_problems=list(panel.problems),
+            budget_problems=[mask_names(problem, names) for problem in panel.problems],
         )
         if panel.figures is not None:
             summary_values.update(
@@ -358,7 +432,7 @@ def dossier_summary(
         if opinion is not None:
             summary_values["opinion"] = Opinion(
                 verdict=opinion.get_verdict_display(),
-                reason=opinion.reason,
+                reason=mask_names(opinion.reason, names),
                 at=opinion.at.date(),
             )
         rights = rights_panel(dossier, budget)
@@ -386,7 +460,7 @@ def dossier_summary(
         )
         if version and dossier.purpose_subcategory
         else "",
-        project_description=dossier.project_description,
+        project_description=mask_names(dossier.project_description, names),
         project_cost=dossier.project_cost,
         requested_amount=dossier.requested_amount,
         requested_months=dossier.requested_months,
@@ -439,6 +513,39 @@ def summary_pdf(item: AgendaItem, summary: DossierSummary) -> bytes:
 # --- The minutes -------------------------------------------------------------------------------
 
 
+def names_to_mask(dossier_ids: Iterable[int]) -> dict[int, list[str]]:
+    """For each dossier, the names its free text must not show: the applicant's last and first
+    names, the first names of the household's members (in the file and in the budgets); three
+    queries whatever the number of dossiers."""
+    ids = set(dossier_ids)
+    names: dict[int, list[str]] = {pk: [] for pk in ids}
+    if not ids:
+        return names
+    for pk, last_name, first_name in Dossier.objects.filter(pk__in=ids).values_list(
+        "pk", "applicant__last_name", "applicant__first_name"
+    ):
+        names[pk] += [last_name, first_name]
+    for pk, first_name in HouseholdMember.objects.filter(applicant__dossiers__in=ids).values_list(
+        "applicant__dossiers", "first_name"
+    ):
+        if pk in names:
+            names[pk].append(first_name)
+    for pk, first_name in BudgetPerson.objects.filter(budget__dossier_id__in=ids).values_list(
+        "budget__dossier_id", "first_name"
+    ):
+        names[pk].append(first_name)
+    return names
+
+
+def masked_decision_reasons(items: Iterable[AgendaItem]) -> dict[int, str]:
+    """Each decided item's reason, the names of the person and her household masked."""
+    with_reason = [item for item in items if item.decision_reason]
+    names = names_to_mask(item.dossier_id for item in with_reason)
+    return {
+        item.pk: mask_names(item.decision_reason, names[item.dossier_id]) for item in with_reason
+    }
+
+
 @dataclass(frozen=True)
 class MinutesRow:
     position: int
@@ -455,13 +562,12 @@ def minutes_context(session: CommissionSession, *, draft: bool) -> dict[str, obj
     members = session_members(session)
     rows = []
     counts: Counter[str] = Counter()
-    versions: dict[tuple[int, date], ProgrammeVersion | None] = {}
-    for item in agenda(session):
+    items = agenda(session)
+    versions = versions_in_force(_version_key(item.dossier) for item in items)
+    reasons = masked_decision_reasons(items)
+    for item in items:
         dossier = item.dossier
-        key = (dossier.programme_id, dossier.application_date)
-        if key not in versions:
-            versions[key] = version_in_force(dossier.programme, dossier.application_date)
-        version = versions[key]
+        version = versions[_version_key(dossier)]
         purpose = (
             version.purpose_label(dossier.purpose_category) if version else dossier.purpose_category
         )
@@ -477,7 +583,7 @@ def minutes_context(session: CommissionSession, *, draft: bool) -> dict[str, obj
                 amount=dossier.requested_amount,
                 months=dossier.requested_months,
                 decision=item.get_decision_display() if item.decision else "",
-                reason=item.decision_reason,
+                reason=reasons.get(item.pk, ""),
             )
         )
         if item.decision:

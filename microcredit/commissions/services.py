@@ -27,6 +27,7 @@ from microcredit.commissions.selectors import (
     can_decide,
     can_manage,
     dossiers_ready,
+    dossiers_ready_to_lock,
     minutes_pdf,
     session_for_user_or_404,
 )
@@ -60,6 +61,13 @@ def _require_open(session: CommissionSession) -> None:
         raise TransitionRefused(CLOSED)
 
 
+def _require_held(session: CommissionSession, today: datetime.date, after: str) -> None:
+    if today < session.date:
+        raise TransitionRefused(
+            f"La séance n'a pas encore eu lieu ({session.date:%d/%m/%Y}) : {after}"
+        )
+
+
 def _clean_place(place: str) -> str:
     place = place.strip()
     if not place:
@@ -67,22 +75,28 @@ def _clean_place(place: str) -> str:
     return place
 
 
-def _check_members(organisation_id: int, member_ids: Iterable[int]) -> list[int]:
+def _check_members(
+    organisation_id: int, member_ids: Iterable[int], *, sitting: Iterable[int] = ()
+) -> list[int]:
+    """The members chosen, sorted. Who already sits on the session stays on it even if their
+    membership has ended since; anyone added must be an active member of the commission or
+    the active director of the CCAS."""
     ids = sorted(set(member_ids))
     if not ids:
         raise ValidationError(
             {"members": ValidationError("Choisissez au moins un membre.", code="required")}
         )
+    added = set(ids) - set(sitting)
     eligible = set(
         Membership.objects.filter(
             organisation_id=organisation_id,
             role__in=MEMBER_ROLES,
             active=True,
-            user_id__in=ids,
+            user_id__in=added,
             user__is_active=True,
         ).values_list("user_id", flat=True)
     )
-    if set(ids) - eligible:
+    if added - eligible:
         raise ValidationError(
             {
                 "members": ValidationError(
@@ -138,7 +152,8 @@ def session_update(
     _require_manager(membership, session)
     _require_open(session)
     place = _clean_place(place)
-    ids = _check_members(session.organisation_id, member_ids)
+    rows = list(SessionMember.objects.filter(session=session))
+    ids = _check_members(session.organisation_id, member_ids, sitting=[r.user_id for r in rows])
     present = sorted(set(present_ids))
     if set(present) - set(ids):
         raise ValidationError(
@@ -162,7 +177,6 @@ def session_update(
                 )
             },
         )
-    rows = list(SessionMember.objects.filter(session=session))
     old = {
         "date": session.date,
         "place": session.place,
@@ -205,8 +219,18 @@ def agenda_build(*, actor: User, membership: Membership, session_id: int) -> lis
     session = session_for_user_or_404(actor, membership, session_id, for_update=True)
     _require_manager(membership, session)
     _require_open(session)
+    # Lock the candidates first, then ask which are free in a second query: it sees the agenda
+    # items another build committed while this one waited for the locks (PostgreSQL evaluates a
+    # locking query's subqueries before it waits).
+    candidates = list(
+        dossiers_ready_to_lock(session.organisation_id)
+        .select_for_update(of=("self",))
+        .values_list("pk", flat=True)
+    )
     ready = list(
-        dossiers_ready(session.organisation_id).select_for_update().values_list("pk", "number")
+        dossiers_ready(session.organisation_id, session_id=session.pk)
+        .filter(pk__in=candidates)
+        .values_list("pk", "number")
     )
     position = _next_position(session)
     items = [
@@ -241,9 +265,18 @@ def agenda_item_add(
         raise ValidationError(
             f"Le dossier {dossier.number} n'est pas prêt pour la commission.", code="not_ready"
         )
-    if AgendaItem.objects.filter(dossier=dossier, session__closed_at__isnull=True).exists():
+    # The dossier's row is locked above: this sees what another agent committed meanwhile.
+    if AgendaItem.objects.filter(session=session, dossier=dossier).exists():
         raise ValidationError(
-            f"Le dossier {dossier.number} est déjà à l'ordre du jour d'une séance ouverte.",
+            f"Le dossier {dossier.number} est déjà à l'ordre du jour de cette séance.",
+            code="already_on_agenda",
+        )
+    if AgendaItem.objects.filter(
+        dossier=dossier, session__closed_at__isnull=True, decision=""
+    ).exists():
+        raise ValidationError(
+            f"Le dossier {dossier.number} attend déjà une décision à l'ordre du jour d'une "
+            "séance ouverte.",
             code="already_on_agenda",
         )
     item = AgendaItem.objects.create(
@@ -288,13 +321,15 @@ def agenda_item_decide(
     item_id: int,
     decision: CommitteeDecision | str,
     reason: str,
+    today: datetime.date,
     reorientation_scheme: str = "",
     expected_state: str | None = None,
 ) -> AgendaItem:
     """Record the commission's decision on a dossier of the agenda and move the dossier.
 
-    Only a member marked present, or the director of the CCAS, on an open session. Transmitting
-    to the bank needs the applicant's recorded consent (the workflow checks it).
+    Only someone sitting on the open session and marked present there (a commission member or
+    the director of the CCAS), from the session's day on (`today`). Transmitting to the bank
+    needs the applicant's recorded consent (the workflow checks it).
 
     Raises:
         Http404: the session is not visible to `actor`.
@@ -306,9 +341,9 @@ def agenda_item_decide(
     _require_open(session)
     if not can_decide(session, actor, membership):
         raise TransitionRefused(
-            "Seuls les membres présents à la séance et le directeur ou la directrice du CCAS "
-            "enregistrent les décisions."
+            "Seuls les membres présents à la séance enregistrent les décisions."
         )
+    _require_held(session, today, "les décisions s'enregistrent le jour de la séance ou après.")
     if item.decision:
         raise TransitionRefused(
             f"Une décision est déjà enregistrée pour le dossier {item.dossier.number}."
@@ -367,6 +402,7 @@ def session_close(
     session = session_for_user_or_404(actor, membership, session_id, for_update=True)
     _require_manager(membership, session)
     _require_open(session)
+    _require_held(session, today, "elle se clôture le jour de la séance ou après.")
     undecided = list(
         AgendaItem.objects.filter(session=session, decision="")
         .order_by("position", "id")

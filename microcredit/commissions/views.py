@@ -24,8 +24,9 @@ from microcredit.commissions.forms import (
     SessionUpdateForm,
 )
 from microcredit.commissions.models import CommissionSession
+from microcredit.core.errors import Refused
 from microcredit.core.forms import add_validation_errors
-from microcredit.core.refusals import attempt_with_messages
+from microcredit.core.refusals import add_refusal, attempt_with_messages
 from microcredit.core.services import access_log_create
 from microcredit.dossiers.services import TransitionRefused
 
@@ -88,56 +89,85 @@ def session_create(request: HttpRequest) -> HttpResponse:
 
 
 def _decision_rows(
-    session: CommissionSession, items: list[Any], can_decide: bool
+    items: list[Any], can_decide: bool, bound: DecisionForm | None, bound_item_id: int | None
 ) -> list[dict[str, Any]]:
-    return [
-        {
-            "item": item,
-            "form": DecisionForm(initial={"expected_state": item.dossier.state})
-            if can_decide and not item.decision
-            else None,
-        }
-        for item in items
-    ]
+    schemes = selectors.reorientation_schemes(items) if can_decide else {}
+    reasons = selectors.masked_decision_reasons(items)
+    rows = []
+    for item in items:
+        form = None
+        if can_decide and not item.decision:
+            form = (
+                bound
+                if bound is not None and item.pk == bound_item_id
+                else DecisionForm(initial={"expected_state": item.dossier.state})
+            )
+        rows.append(
+            {
+                "item": item,
+                "form": form,
+                "schemes": schemes.get(item.pk, []),
+                "reason": reasons.get(item.pk, ""),
+            }
+        )
+    return rows
 
 
 @roles_required(*SESSION_ROLES)
 def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
     membership = request.membership  # type: ignore[attr-defined]
+    session = selectors.session_for_user_or_404(_actor(request), membership, session_id)
+    return render(request, "commissions/session_detail.html", _session_context(request, session))
+
+
+def _session_context(
+    request: HttpRequest,
+    session: CommissionSession,
+    *,
+    bound: DecisionForm | None = None,
+    bound_item_id: int | None = None,
+) -> dict[str, Any]:
+    """What the session page shows; `bound`, the decision form of the item `bound_item_id` as
+    it was sent back with its errors."""
+    membership = request.membership  # type: ignore[attr-defined]
     actor = _actor(request)
-    session = selectors.session_for_user_or_404(actor, membership, session_id)
     members = selectors.session_members(session)
     items = selectors.agenda(session)
     is_open = session.closed_at is None
+    upcoming = session.date > timezone.localdate()
     can_manage = is_open and selectors.can_manage(session, membership)
     can_decide = is_open and selectors.can_decide(session, actor, membership)
     context: dict[str, Any] = {
         "session": session,
         "members": members,
-        "rows": _decision_rows(session, items, can_decide),
+        "rows": _decision_rows(items, can_decide and not upcoming, bound, bound_item_id),
         "is_open": is_open,
         "can_manage": can_manage,
         "can_decide": can_decide,
+        "can_read_summaries": selectors.can_read_summaries(session, membership),
         "undecided": sum(1 for item in items if not item.decision),
-        "upcoming": session.date > timezone.localdate(),
+        "upcoming": upcoming,
+        "waiting_day": can_decide and upcoming,
         "waiting_presence": is_open
         and not can_decide
         and any(m.user_id == actor.pk and not m.present for m in members),
-        "schemes": selectors.reorientation_schemes(session, session.date) if can_decide else [],
     }
     if can_manage:
         member_ids = {m.user_id for m in members}
         present_ids = {m.user_id for m in members if m.present}
         context["update_form"] = SessionUpdateForm(
             organisation_id=session.organisation_id,
+            session_id=session.pk,
             initial={"date": session.date, "place": session.place},
         )
         context["candidates"] = [
             {"user": user, "member": user.pk in member_ids, "present": user.pk in present_ids}
-            for user in selectors.member_choices(session.organisation_id)
+            for user in selectors.member_choices(session.organisation_id, session_id=session.pk)
         ]
-        context["add_form"] = AgendaAddForm(organisation_id=session.organisation_id)
-    return render(request, "commissions/session_detail.html", context)
+        context["add_form"] = AgendaAddForm(
+            organisation_id=session.organisation_id, session_id=session.pk
+        )
+    return context
 
 
 @roles_required(*MANAGERS)
@@ -145,7 +175,9 @@ def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
 def session_update(request: HttpRequest, session_id: int) -> HttpResponse:
     membership = request.membership  # type: ignore[attr-defined]
     session = selectors.session_for_user_or_404(_actor(request), membership, session_id)
-    form = SessionUpdateForm(request.POST, organisation_id=session.organisation_id)
+    form = SessionUpdateForm(
+        request.POST, organisation_id=session.organisation_id, session_id=session.pk
+    )
     if not form.is_valid():
         for errors in form.errors.values():
             for message in errors:
@@ -192,7 +224,9 @@ def agenda_build(request: HttpRequest, session_id: int) -> HttpResponse:
 def agenda_item_add(request: HttpRequest, session_id: int) -> HttpResponse:
     membership = request.membership  # type: ignore[attr-defined]
     session = selectors.session_for_user_or_404(_actor(request), membership, session_id)
-    form = AgendaAddForm(request.POST, organisation_id=session.organisation_id)
+    form = AgendaAddForm(
+        request.POST, organisation_id=session.organisation_id, session_id=session.pk
+    )
     if not form.is_valid():
         messages.error(request, "Choisissez un dossier prêt pour la commission.")
     else:
@@ -232,27 +266,38 @@ def agenda_item_decide(request: HttpRequest, item_id: int) -> HttpResponse:
     membership = request.membership  # type: ignore[attr-defined]
     item = selectors.agenda_item_for_user_or_404(_actor(request), membership, item_id)
     form = DecisionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Choisissez une décision : rechargez la page si besoin.")
-        return redirect(_session_url(item.session_id, f"point-{item.pk}"))
-    data = form.cleaned_data
-    decided = attempt_with_messages(
-        request,
-        lambda: services.agenda_item_decide(
-            actor=_actor(request),
-            membership=membership,
-            item_id=item.pk,
-            decision=data["decision"],
-            reason=data["reason"],
-            reorientation_scheme=data["reorientation_scheme"],
-            expected_state=data["expected_state"],
-        ),
-    )
-    if decided is not None:
-        messages.success(
-            request,
-            f"Dossier {item.dossier.number} : {decided.get_decision_display()}.",
-        )
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            decided = services.agenda_item_decide(
+                actor=_actor(request),
+                membership=membership,
+                item_id=item.pk,
+                decision=data["decision"],
+                reason=data["reason"],
+                reorientation_scheme=data["reorientation_scheme"],
+                expected_state=data["expected_state"],
+                today=timezone.localdate(),
+            )
+        except ValidationError as error:  # about a field: on the form, below
+            add_refusal(form, error)
+        except Refused as refusal:  # as a whole: the page says why
+            for message in refusal.messages:
+                messages.error(request, message)
+            return redirect(_session_url(item.session_id, f"point-{item.pk}"))
+        else:
+            messages.success(
+                request, f"Dossier {item.dossier.number} : {decided.get_decision_display()}."
+            )
+            return redirect(_session_url(item.session_id, f"point-{item.pk}"))
+    # The form again, with its errors and what was typed, if it is still on the page.
+    session = selectors.session_for_user_or_404(_actor(request), membership, item.session_id)
+    context = _session_context(request, session, bound=form, bound_item_id=item.pk)
+    if any(row["form"] is form for row in context["rows"]):
+        return render(request, "commissions/session_detail.html", context)
+    for errors in form.errors.values():  # decided meanwhile, session closed…: said on the page
+        for message in errors:
+            messages.error(request, message)
     return redirect(_session_url(item.session_id, f"point-{item.pk}"))
 
 
@@ -294,7 +339,7 @@ def minutes_download(request: HttpRequest, session_id: int) -> HttpResponse:
 @roles_required(*SESSION_ROLES)
 def summary_detail(request: HttpRequest, item_id: int) -> HttpResponse:
     membership = request.membership  # type: ignore[attr-defined]
-    item = selectors.agenda_item_for_user_or_404(_actor(request), membership, item_id)
+    item = selectors.summary_item_for_user_or_404(_actor(request), membership, item_id)
     summary = selectors.agenda_item_summary(item)
     access_log_create(user=_actor(request), action="commission_summary", obj=item.dossier)
     return render(
@@ -307,7 +352,7 @@ def summary_detail(request: HttpRequest, item_id: int) -> HttpResponse:
 @roles_required(*SESSION_ROLES)
 def summary_pdf(request: HttpRequest, item_id: int) -> HttpResponse:
     membership = request.membership  # type: ignore[attr-defined]
-    item = selectors.agenda_item_for_user_or_404(_actor(request), membership, item_id)
+    item = selectors.summary_item_for_user_or_404(_actor(request), membership, item_id)
     summary = selectors.agenda_item_summary(item)
     access_log_create(user=_actor(request), action="commission_summary_pdf", obj=item.dossier)
     return _pdf(selectors.summary_pdf(item, summary), f"fiche-{summary.number}.pdf")

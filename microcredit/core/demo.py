@@ -132,7 +132,8 @@ def _share() -> Step:
     return Step("share")
 
 
-# The commission's sessions in 2026 (the last one is still to come on 2026-11-25).
+# The commission's sessions in 2026. The last one, still to come when the demo was written, is
+# held on the day the demo is first loaded at the latest (see `_Demo._session`).
 S_FEB, S_MAR, S_MAY = date(2026, 2, 12), date(2026, 3, 12), date(2026, 5, 7)
 S_JUN, S_JUL, S_SEP = date(2026, 6, 11), date(2026, 7, 9), date(2026, 9, 10)
 S_OCT, S_NOV, S_DEC = date(2026, 10, 8), date(2026, 11, 12), date(2026, 12, 10)
@@ -614,16 +615,32 @@ class _Demo:
         return membership.user, membership
 
     def _session(self, day: date) -> CommissionSession:
-        session = CommissionSession.objects.filter(organisation=self.ccas, date=day).first()
+        """The demo's session of `day` (the demo creates its sessions without an author).
+
+        The last one (S_DEC) is dated the day the demo is first loaded if that comes earlier, so
+        that a visitor can note who is present and then decide (decisions wait for the session's
+        day); a later load finds it again as the demo's session after S_NOV, whatever its date.
+        Nobody is marked present on it: the agent does that."""
+        demo_sessions = CommissionSession.objects.filter(
+            organisation=self.ccas, created_by__isnull=True
+        )
+        if day == S_DEC:
+            held_on = max(min(S_DEC, self.today), S_NOV + timedelta(days=1))
+            session = demo_sessions.filter(date__gt=S_NOV).order_by("date", "pk").first()
+            present = False
+        else:
+            held_on = day
+            session = demo_sessions.filter(date=day).first()
+            present = day < self.today
         if session is None:  # open until its decisions are made (close_past_sessions)
             session = CommissionSession.objects.create(
-                organisation=self.ccas, date=day, place=SESSION_PLACE
+                organisation=self.ccas, date=held_on, place=SESSION_PLACE
             )
         for username in ("commission", "directeur"):
             SessionMember.objects.get_or_create(
                 session=session,
                 user=self.members[username].user,
-                defaults={"present": day < self.today},
+                defaults={"present": present},
             )
         return session
 
@@ -864,6 +881,7 @@ class _Demo:
             decision=decision,
             reason=step.reason,
             reorientation_scheme=step.scheme,
+            today=self.today,
         )
         AgendaItem.objects.filter(pk=item.pk).update(
             decided_at=_at(item.session.date, time(17, 30))
@@ -978,10 +996,11 @@ class _Demo:
             )
 
     def close_past_sessions(self) -> None:
-        """Close the sessions already held whose every dossier has a decision (minutes PDF)."""
+        """Close the sessions already held whose every dossier has a decision (minutes PDF);
+        the last one (S_DEC) is the visitor's to decide and close."""
         user, membership = self._as("agent")
         for day, session in self.sessions.items():
-            if day >= self.today or session.closed_at is not None:
+            if day == S_DEC or day >= self.today or session.closed_at is not None:
                 continue
             if AgendaItem.objects.filter(session=session, decision="").exists():
                 continue

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from microcredit.accounts.access import roles_required
-from microcredit.accounts.enums import DOSSIER_ROLES, DOSSIER_STAFF_ROLES
+from microcredit.accounts.enums import DOSSIER_ROLES, DOSSIER_STAFF_ROLES, Role
 from microcredit.core.services import access_log_create
 from microcredit.documents import selectors, services
 from microcredit.documents.rules import UploadRefused, check_name
@@ -50,7 +50,11 @@ def document_upload(request: HttpRequest, dossier_id: int) -> HttpResponse:
     return redirect(target)
 
 
-@roles_required(*DOSSIER_ROLES)
+# The commission never reads the pieces (identity, address, bank statements): only the summary.
+DOWNLOAD_ROLES = sorted(DOSSIER_ROLES - {Role.COMMITTEE_MEMBER})
+
+
+@roles_required(*DOWNLOAD_ROLES)
 @require_GET
 def document_download(request: HttpRequest, document_id: int) -> FileResponse:
     document = selectors.document_for_user_or_404(

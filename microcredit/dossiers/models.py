@@ -13,21 +13,21 @@ from microcredit.programmes.models import Programme, ProgrammeVersion
 
 
 class DossierSequence(models.Model):
-    """The last number given per organisation and year (MC-2026-00042), taken under a row lock."""
+    """The last number given in a year (MC-2026-00042), taken under a row lock.
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    One counter for the whole platform, not one per CCAS: a bank partner of several CCAS
+    identifies a dossier by its number alone (portal, API, repayment batches)."""
+
     year = models.PositiveSmallIntegerField("année")
     last_number = models.PositiveIntegerField("dernier numéro", default=0)
 
     class Meta:
         verbose_name = "compteur de dossiers"
         verbose_name_plural = "compteurs de dossiers"
-        constraints = [
-            models.UniqueConstraint(fields=["organisation", "year"], name="sequence_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["year"], name="sequence_year_unique")]
 
     def __str__(self) -> str:
-        return f"{self.organisation_id}/{self.year}: {self.last_number}"
+        return f"{self.year}: {self.last_number}"
 
 
 class Dossier(models.Model):
@@ -112,6 +112,16 @@ class Dossier(models.Model):
     reorientation_scheme = models.CharField("réorienté vers (code)", max_length=100, blank=True)
     reorientation_label = models.CharField("réorienté vers", max_length=200, blank=True)
     bank_transmitted_at = models.DateTimeField("transmis à la banque le", null=True, blank=True)
+    # The bank the dossier was transmitted to (the scheme's partner that day): what it sees
+    # does not change if the scheme later changes partner.
+    bank = models.ForeignKey(
+        Organisation,
+        verbose_name="banque destinataire",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
     # The eligibility check of the current data; cleared when the data it read change.
     eligibility = models.ForeignKey(
         "EligibilityCheck",
@@ -136,8 +146,10 @@ class Dossier(models.Model):
         verbose_name_plural = "dossiers"
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["organisation", "number"], name="dossier_number_unique"
+            models.UniqueConstraint(fields=["number"], name="dossier_number_unique_everywhere"),
+            models.CheckConstraint(
+                condition=models.Q(bank_transmitted_at__isnull=True) | models.Q(bank__isnull=False),
+                name="dossier_transmitted_has_bank",
             ),
             models.CheckConstraint(
                 condition=models.Q(state__in=DossierState.values), name="dossier_state_valid"

@@ -28,8 +28,10 @@ def access_dossiers_for_user(user: User, membership: Membership | None) -> Query
 
     - CCAS staff (référent, agent, directeur·rice): the dossiers of their organisation;
     - a partner social worker: the dossiers shared with them;
-    - a bank adviser: the dossiers transmitted to their bank;
-    - a commission member: the dossiers on the agenda of a session they sit on.
+    - a bank adviser: the dossiers transmitted to their bank (the one of the day of the
+      transmission, even if the scheme changed partner since);
+    - a commission member: the dossiers on the agenda of an open session they sit on (once the
+      session is closed, only its frozen minutes remain theirs to read).
     """
     dossiers = Dossier.objects.all()
     if membership is None or not membership.active or membership.user_id != user.pk:
@@ -41,12 +43,34 @@ def access_dossiers_for_user(user: User, membership: Membership | None) -> Query
         return dossiers.filter(pk__in=DossierShare.objects.filter(worker=user).values("dossier"))
     if role == Role.BANK_ADVISER:
         return dossiers.filter(
-            programme__bank_partner_id=membership.organisation_id, bank_transmitted_at__isnull=False
+            bank_id=membership.organisation_id, bank_transmitted_at__isnull=False
         )
     if role == Role.COMMITTEE_MEMBER:
-        on_agenda = AgendaItem.objects.filter(session__members=user).values("dossier")
+        on_agenda = AgendaItem.objects.filter(
+            session__members=user, session__closed_at__isnull=True
+        ).values("dossier")
         return dossiers.filter(organisation_id=membership.organisation_id, pk__in=on_agenda)
     return dossiers.none()
+
+
+def committee_item_for_dossier(
+    user: User, membership: Membership | None, dossier_id: int
+) -> int | None:
+    """For a commission member: the agenda item of the dossier on the latest open session they
+    sit on (its pseudonymised summary is their view of the dossier); None otherwise."""
+    if membership is None or membership.role != Role.COMMITTEE_MEMBER or not membership.active:
+        return None
+    return (
+        AgendaItem.objects.filter(
+            dossier_id=dossier_id,
+            dossier__organisation_id=membership.organisation_id,
+            session__members=user,
+            session__closed_at__isnull=True,
+        )
+        .order_by("-session__date", "-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
 
 
 def dossier_for_user_or_404(

@@ -34,11 +34,18 @@ from microcredit.dossiers.selectors import (
     missing_document_labels,
 )
 from microcredit.dossiers.tasks import notify_dossier_event
-from microcredit.dossiers.workflow import FLOW_PLACES, TRANSITIONS_BY_NAME, Facts, blockers
+from microcredit.dossiers.workflow import (
+    FLOW_PLACES,
+    TRANSITIONS_BY_NAME,
+    Facts,
+    Transition,
+    blockers,
+)
 from microcredit.letters.enums import LETTER_FOR_TRANSITION
 from microcredit.letters.tasks import write_letter
 from microcredit.loans.enums import LoanState
 from microcredit.loans.models import Loan
+from microcredit.loans.selectors import loan_position
 from microcredit.programmes.models import Programme
 from microcredit.programmes.selectors import version_in_force
 
@@ -105,8 +112,9 @@ def _check_values(dossier: Dossier, values: dict[str, Any]) -> None:
             raise ValidationError({"referent": "Cette personne n'est pas référente du CCAS."})
 
 
-def _next_number(organisation_id: int, year: int) -> str:
-    sequence, _ = DossierSequence.objects.get_or_create(organisation_id=organisation_id, year=year)
+def _next_number(year: int) -> str:
+    """The next number of the year, for the whole platform (unique everywhere)."""
+    sequence, _ = DossierSequence.objects.get_or_create(year=year)
     sequence = DossierSequence.objects.select_for_update().get(pk=sequence.pk)
     sequence.last_number += 1
     sequence.save(update_fields=["last_number"])
@@ -131,7 +139,7 @@ def dossier_create(
     programme: Programme,
     values: dict[str, Any],
 ) -> Dossier:
-    """Open a dossier at the reception step, numbered MC-<year>-<n> for its organisation."""
+    """Open a dossier at the reception step, numbered MC-<year>-<n> (unique on the platform)."""
     _require_staff(membership, applicant.organisation_id)
     if programme.organisation_id != membership.organisation_id:
         raise ValidationError({"programme": "Ce dispositif n'est pas celui de votre organisation."})
@@ -150,7 +158,7 @@ def dossier_create(
         values = {**values, "referent": actor}
     _check_values(dossier, values)
     dossier.full_clean(exclude=["number"])
-    dossier.number = _next_number(dossier.organisation_id, dossier.application_date.year)
+    dossier.number = _next_number(dossier.application_date.year)
     dossier.save()
     event = DossierEvent.objects.create(
         dossier=dossier, actor=actor, transition="open", from_state="", to_state=dossier.state
@@ -230,7 +238,15 @@ def dossier_check_eligibility(
     return check
 
 
-def _facts(dossier: Dossier) -> Facts:
+def _loan_fully_repaid(dossier: Dossier) -> bool:
+    """Every row of the loan's schedule paid, by the engine's allocation of the repayments."""
+    loan = Loan.objects.filter(dossier=dossier).first()
+    if loan is None:
+        return False
+    return loan_position(loan, timezone.localdate()).position.fully_repaid
+
+
+def _facts(dossier: Dossier, move: Transition) -> Facts:
     version = version_in_force(dossier.programme, dossier.application_date)
     eligibility = dossier.eligibility
     return Facts(
@@ -239,6 +255,7 @@ def _facts(dossier: Dossier) -> Facts:
         missing_documents=tuple(missing_document_labels(dossier, version)),
         consent_recorded=dossier.consent_date is not None and consent_document_exists(dossier),
         has_bank_partner=dossier.programme.bank_partner_id is not None,
+        loan_fully_repaid=move.needs_full_repayment and _loan_fully_repaid(dossier),
     )
 
 
@@ -295,7 +312,9 @@ def dossier_transition(
         if reorientation_scheme not in schemes:
             raise TransitionRefused("Ce dispositif de réorientation n'est pas dans les paramètres.")
         scheme_label = schemes[reorientation_scheme]
-    problems = blockers(move, _facts(dossier), reason=reason.strip(), scheme=reorientation_scheme)
+    problems = blockers(
+        move, _facts(dossier, move), reason=reason.strip(), scheme=reorientation_scheme
+    )
     if problems:
         raise TransitionRefused(*problems)
 
@@ -306,7 +325,8 @@ def dossier_transition(
     update = ["state", "state_changed_at", "updated_at"]
     if move.target == DossierState.TRANSMITTED_TO_BANK and dossier.bank_transmitted_at is None:
         dossier.bank_transmitted_at = now
-        update.append("bank_transmitted_at")
+        dossier.bank_id = dossier.programme.bank_partner_id
+        update += ["bank_transmitted_at", "bank"]
     if scheme_label:
         dossier.reorientation_scheme = reorientation_scheme
         dossier.reorientation_label = scheme_label

@@ -189,6 +189,12 @@ def _transition_forms(page: selectors.DossierPage) -> list[dict[str, Any]]:
 @roles_required(*DOSSIER_ROLES)
 def dossier_detail(request: HttpRequest, dossier_id: int) -> HttpResponse:
     membership = request.membership  # type: ignore[attr-defined]
+    if membership.role == Role.COMMITTEE_MEMBER:
+        # The commission reads the pseudonymised summary of its agenda, never the dossier itself.
+        item_id = selectors.committee_item_for_dossier(_actor(request), membership, dossier_id)
+        if item_id is None:
+            raise Http404("Dossier introuvable.")
+        return redirect("commissions:summary_detail", item_id)
     page = selectors.dossier_page(dossier_id, _actor(request), membership)
     access_log_create(user=_actor(request), action="dossier_detail", obj=page.dossier)
     staff = membership.role in DOSSIER_STAFF_ROLES
@@ -197,7 +203,6 @@ def dossier_detail(request: HttpRequest, dossier_id: int) -> HttpResponse:
         "dossier": page.dossier,
         "applicant": page.dossier.applicant,
         "staff": staff,
-        "minimised": membership.role == Role.COMMITTEE_MEMBER,
         "editable": staff and page.dossier.state in EDITABLE_STATES,
         "transition_forms": _transition_forms(page),
         "purpose_label": page.version.purpose_label(page.dossier.purpose_category)

@@ -28,6 +28,7 @@ class Transition:
     needs_documents: bool = False
     needs_consent: bool = False
     needs_reorientation_scheme: bool = False
+    needs_full_repayment: bool = False
     # "" for a move made from the dossier page; otherwise the one flow that records it with
     # what it needs beyond a reason: "commission" (a decision on a session's agenda) or
     # "bank" (the bank portal or API: terms, reason from the list, cheque).
@@ -90,7 +91,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t("disburse", "Enregistrer le décaissement", [S.GRANTED], S.DISBURSED, [R.BANK_ADVISER],
        "bank"),
     _t("record_repaid", "Constater le remboursement complet", [S.DISBURSED], S.REPAID,
-       [R.BANK_ADVISER]),
+       [R.BANK_ADVISER], needs_full_repayment=True),
     _t("call_guarantee", "Appeler la garantie", [S.DISBURSED], S.GUARANTEE_CALLED,
        [R.BANK_ADVISER], needs_reason=True),
     _t("close", "Clôturer le dossier", [S.REPAID, S.GUARANTEE_CALLED], S.CLOSED, CASEWORKERS),
@@ -124,6 +125,7 @@ class Facts:
     missing_documents: tuple[str, ...]
     consent_recorded: bool
     has_bank_partner: bool
+    loan_fully_repaid: bool = False  # every row of the schedule paid (read only when needed)
 
 
 def blockers(transition: Transition, facts: Facts, *, reason: str, scheme: str) -> list[str]:
@@ -154,6 +156,11 @@ def blockers(transition: Transition, facts: Facts, *, reason: str, scheme: str) 
             )
         if not facts.has_bank_partner:
             problems.append("Le dispositif n'a pas de partenaire bancaire.")
+    if transition.needs_full_repayment and not facts.loan_fully_repaid:
+        problems.append(
+            "Le prêt n'est pas entièrement remboursé d'après son échéancier et les "
+            "remboursements enregistrés."
+        )
     return problems
 
 

@@ -9,17 +9,55 @@ from django.http import Http404
 
 from microcredit.accounts.enums import DOSSIER_STAFF_ROLES
 from microcredit.accounts.models import Membership, User
-from microcredit.dossiers.models import Dossier
+from microcredit.dossiers.models import Dossier, DossierEvent
 from microcredit.dossiers.selectors import dossier_for_user_or_404
-from microcredit.letters.enums import LetterKind
+from microcredit.letters.enums import LETTER_FOR_TRANSITION, LetterKind
 from microcredit.letters.models import Letter, LetterTemplate
 
 
-def letters_for_dossier(dossier: Dossier) -> QuerySet[Letter]:
-    """The letters written to the applicant of `dossier`, newest first (one query).
+@dataclass(frozen=True)
+class LetterRow:
+    """A decision of the dossier that calls for a letter, and its letter (None: pending, not
+    written yet: the task has not run, or it failed and `microcredit letters_backfill` will
+    write it)."""
+
+    event: DossierEvent
+    letter: Letter | None
+
+    @property
+    def kind(self) -> str:
+        return LETTER_FOR_TRANSITION[self.event.transition]
+
+    @property
+    def kind_label(self) -> str:
+        return LetterKind(self.kind).label
+
+    @property
+    def pending(self) -> bool:
+        return self.letter is None
+
+
+def letters_for_dossier(dossier: Dossier) -> list[LetterRow]:
+    """Each decision of `dossier` that calls for a letter, newest first, with its letter or
+    none yet (one query, whatever the number of decisions).
 
     The caller has checked that the person may see the dossier; letters are for CCAS staff."""
-    return Letter.objects.filter(dossier=dossier).select_related("event").order_by("-created_at")
+    events = (
+        DossierEvent.objects.filter(dossier=dossier, transition__in=list(LETTER_FOR_TRANSITION))
+        .select_related("letter")
+        .order_by("-at", "-id")
+    )
+    return [LetterRow(event, getattr(event, "letter", None)) for event in events]
+
+
+def events_without_letter() -> QuerySet[DossierEvent]:
+    """The decisions that call for a letter and have none, oldest first, with their dossier
+    (one query): what `microcredit letters_backfill` writes."""
+    return (
+        DossierEvent.objects.filter(transition__in=list(LETTER_FOR_TRANSITION), letter__isnull=True)
+        .select_related("dossier")
+        .order_by("at", "id")
+    )
 
 
 def letter_for_user_or_404(user: User, membership: Membership | None, letter_id: int) -> Letter:

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import logging
+
 from django_tasks import task
 
 from microcredit.letters.writing import letter_write
+
+logger = logging.getLogger(__name__)
 
 
 @task()
 def write_letter(event_id: int) -> bool:
     """Write the letter reporting the dossier event, once (a second run changes nothing).
 
-    Enqueued after the commit of the decision (dossiers.services.dossier_transition)."""
-    return letter_write(event_id) is not None
+    Enqueued after the commit of the decision (dossiers.services.dossier_transition). True when
+    written; False when it was written already or the event calls for no letter. Any failure
+    (the decision's data missing, rendering, storage) is logged and raised, so that the tasks
+    backend marks the task FAILED; the dossier page then shows the letter as pending and
+    `microcredit letters_backfill` writes it."""
+    try:
+        return letter_write(event_id) is not None
+    except Exception as error:
+        # The tasks backend logs the traceback; this names the event.
+        logger.error("Letter of dossier event %s not written: %r", event_id, error)
+        raise

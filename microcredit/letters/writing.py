@@ -7,7 +7,6 @@ preview (sample data, nothing saved). Reads only: no permission here, the caller
 from __future__ import annotations
 
 import hashlib
-import logging
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -39,8 +38,6 @@ from microcredit.organisations.models import Organisation
 from microcredit.programmes.models import Programme, ProgrammeVersion
 from microcredit.programmes.selectors import version_in_force
 
-logger = logging.getLogger(__name__)
-
 TEMPLATE = "letters/pdf/letter.html"
 
 # The dossier's deferral kinds → the engine's.
@@ -52,7 +49,18 @@ ENGINE_DEFERRAL = {
 
 
 class LetterNotWritable(Exception):
-    """The data a letter needs are missing (e.g. a bank move without its decision)."""
+    """The event calls for no letter: its move is not a decision of LETTER_FOR_TRANSITION.
+
+    Not a failure: nothing is owed to the applicant, the task ends without writing anything."""
+
+
+class LetterDataMissing(RuntimeError):
+    """The event calls for a letter, but what the letter reports is missing or inconsistent
+    (a bank move without its decision, an acceptance without its terms).
+
+    A failure: raised up to the task, which the tasks backend marks FAILED; the dossier page
+    shows the letter as pending until `microcredit letters_backfill` writes it. The message is
+    in French: the backfill command prints it."""
 
 
 def texts_for(organisation_id: int, kind: str) -> rules.LetterTexts:
@@ -183,7 +191,10 @@ def _terms(decision: BankDecision) -> Terms:
         or decision.installment is None
         or decision.apr_percent is None
     ):
-        raise LetterNotWritable(f"the bank decision {decision.pk} has no terms")
+        raise LetterDataMissing(
+            "la décision de la banque n'a pas toutes ses conditions "
+            "(montant, durée, taux, mensualité, TAEG)"
+        )
     return Terms(
         amount=decision.amount,
         months=decision.months,
@@ -199,7 +210,9 @@ def event_context(event: DossierEvent) -> dict[str, Any]:
     """The context of the letter reporting `event` (a decision of LETTER_FOR_TRANSITION).
 
     Raises:
-        LetterNotWritable: not a decision with a letter, or a bank move without its decision.
+        LetterNotWritable: not a decision with a letter (not a failure).
+        LetterDataMissing: a bank move without its decision, or a decision that does not match
+            the move (a failure).
     """
     kind = LETTER_FOR_TRANSITION.get(event.transition)
     if kind is None:
@@ -213,11 +226,13 @@ def event_context(event: DossierEvent) -> dict[str, Any]:
     elif kind in (LetterKind.BANK_ACCEPTANCE, LetterKind.BANK_REFUSAL):
         decision = BankDecision.objects.filter(dossier=dossier, event=event).first()
         if decision is None:
-            raise LetterNotWritable(f"no bank decision for the event {event.pk}")
+            raise LetterDataMissing("la décision de la banque de cette étape est introuvable")
         decided_on = timezone.localdate(decision.decided_at)
         if kind == LetterKind.BANK_ACCEPTANCE:
             if decision.outcome != BankOutcome.ACCEPTED:
-                raise LetterNotWritable(f"the bank decision of event {event.pk} is no acceptance")
+                raise LetterDataMissing(
+                    "la décision de la banque de cette étape n'est pas un accord"
+                )
             version = version_in_force(dossier.programme, decided_on)
             values = {"accepted": acceptance(_terms(decision), decided_on, version)}
         else:
@@ -259,7 +274,13 @@ def letter_render(event: DossierEvent) -> bytes:
 
 
 def letter_write(event_id: int) -> Letter | None:
-    """Write the letter of the event once: None when it exists already or has no letter."""
+    """Write the letter of the event once: None when it exists already or the event calls for
+    no letter (unknown event, a move without a letter).
+
+    Raises:
+        LetterDataMissing: the event calls for a letter but its data are missing.
+        Exception: rendering or storing failed (e.g. OSError): nothing is written, no file left.
+    """
     if Letter.objects.filter(event_id=event_id).exists():
         return None
     event = _event(event_id)
@@ -268,7 +289,6 @@ def letter_write(event_id: int) -> Letter | None:
     try:
         content = letter_render(event)
     except LetterNotWritable:
-        logger.warning("Letter of dossier event %s not written: data missing", event_id)
         return None
     letter = Letter(
         dossier_id=event.dossier_id,
@@ -285,6 +305,9 @@ def letter_write(event_id: int) -> Letter | None:
         # Written meanwhile by another worker: keep theirs, drop our file.
         letter.file.delete(save=False)
         return None
+    except Exception:
+        letter.file.delete(save=False)
+        raise
     return letter
 
 

@@ -16,6 +16,13 @@ class ScheduleLineKind(models.TextChoices):
     PLAN = "plan", "plan de reprise"
 
 
+class EarlyRepaymentKeep(models.TextChoices):
+    """What a partial early repayment keeps (the borrower's choice)."""
+
+    INSTALLMENT = "installment", "garder la mensualité (durée réduite)"
+    END_DATE = "end_date", "garder la date de fin (mensualité réduite)"
+
+
 class IncidentKind(models.TextChoices):
     MISSED_INSTALLMENT = "missed_installment", "échéance impayée"
     REJECTED_PAYMENT = "rejected_payment", "prélèvement ou chèque rejeté"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from microcredit.core.forms import AmountField
-from microcredit.loans.enums import IncidentKind
+from microcredit.loans.enums import EarlyRepaymentKeep, IncidentKind
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -15,6 +15,21 @@ class RepaymentForm(forms.Form):
     date = forms.DateField(label="Date", widget=DATE_WIDGET)
     amount = AmountField(label="Montant (€)")
     early_repayment = forms.BooleanField(label="Remboursement anticipé demandé", required=False)
+    early_repayment_keep = forms.ChoiceField(
+        label="Choix de l'emprunteur pour le remboursement anticipé",
+        choices=[
+            (EarlyRepaymentKeep.INSTALLMENT, "Garder la mensualité (moins d'échéances)"),
+            (EarlyRepaymentKeep.END_DATE, "Garder la date de fin (mensualité plus faible)"),
+        ],
+        initial=EarlyRepaymentKeep.INSTALLMENT,
+        widget=forms.RadioSelect,
+        required=False,
+        help_text="Pris en compte si le remboursement est anticipé : un nouvel échéancier est "
+        "établi.",
+    )
+
+    def clean_early_repayment_keep(self) -> str:
+        return self.cleaned_data["early_repayment_keep"] or EarlyRepaymentKeep.INSTALLMENT
 
 
 class IncidentForm(forms.Form):

@@ -9,7 +9,13 @@ from django.db import models
 
 from microcredit.dossiers.enums import DeferralKind
 from microcredit.dossiers.models import Dossier
-from microcredit.loans.enums import IncidentKind, LoanState, RecordedVia, ScheduleLineKind
+from microcredit.loans.enums import (
+    EarlyRepaymentKeep,
+    IncidentKind,
+    LoanState,
+    RecordedVia,
+    ScheduleLineKind,
+)
 from microcredit.organisations.models import Organisation
 
 MONEY: dict[str, Any] = {"max_digits": 10, "decimal_places": 2}
@@ -64,6 +70,7 @@ class ScheduleVersion(models.Model):
     )
     number = models.PositiveSmallIntegerField("version")
     reason = models.CharField("motif", max_length=200)
+    installment = models.DecimalField("mensualité en vigueur (€)", **MONEY)
     created_at = models.DateTimeField("créée le", auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -122,6 +129,12 @@ class Repayment(models.Model):
     date = models.DateField("date")
     amount = models.DecimalField("montant (€)", **MONEY)
     early_repayment = models.BooleanField("remboursement anticipé demandé", default=False)
+    early_repayment_keep = models.CharField(
+        "choix de l'emprunteur (remboursement anticipé)",
+        max_length=20,
+        choices=EarlyRepaymentKeep.choices,
+        blank=True,
+    )
     recorded_at = models.DateTimeField("enregistré le", auto_now_add=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -140,6 +153,11 @@ class Repayment(models.Model):
                 fields=["bank", "reference"], name="repayment_reference_unique"
             ),
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="repayment_positive"),
+            models.CheckConstraint(
+                condition=models.Q(early_repayment=False, early_repayment_keep="")
+                | models.Q(early_repayment=True) & ~models.Q(early_repayment_keep=""),
+                name="repayment_keep_when_early",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from loan_engine import DeferralKind, LoanTerms, Schedule, ScheduleRow
+from loan_engine import DeferralKind, Keep, LoanTerms, Schedule, ScheduleRow
 
 # The dossier's deferral kinds (Django choices) → the engine's.
 ENGINE_DEFERRAL_KINDS = {
@@ -21,6 +21,16 @@ ENGINE_DEFERRAL_KINDS = {
 
 INITIAL_SCHEDULE_REASON = "Échéancier initial"
 MAX_REFERENCE_LENGTH = 64
+
+# The borrower's choice on a partial early repayment (Repayment.early_repayment_keep) → the
+# engine's.
+KEEP_INSTALLMENT = "installment"
+KEEP_END_DATE = "end_date"
+ENGINE_KEEP = {KEEP_INSTALLMENT: Keep.INSTALLMENT, KEEP_END_DATE: Keep.END_DATE}
+
+# The engine's arrears buckets (loan_engine.bucket_label: "current", "late", then "<n>+" for
+# each further bound, (1, 30, 60, 90) by default) in French.
+ARREARS_BUCKET_LABELS = {"current": "à jour", "late": "en retard"}
 
 
 def engine_deferral_kind(kind: str) -> DeferralKind:
@@ -89,6 +99,30 @@ def schedule_from_lines(
         total_due=total_due,
         version=version,
     )
+
+
+def engine_keep(keep: str) -> Keep:
+    """ "end_date" → Keep.END_DATE; KeyError for an unknown choice."""
+    return ENGINE_KEEP[keep]
+
+
+def early_repayment_reason(*, on_date: date, keep: str, total: bool) -> str:
+    """The reason of the schedule version an early repayment creates (≤ 200 characters)."""
+    day = f"{on_date:%d/%m/%Y}"
+    if total:
+        return f"Remboursement anticipé total du {day}"
+    effect = "durée réduite" if keep == KEEP_INSTALLMENT else "mensualité réduite"
+    return f"Remboursement anticipé partiel du {day} ({effect})"
+
+
+def arrears_bucket_label(bucket: str) -> str:
+    """The French label of an engine bucket: "late" → "en retard", "30+" → "30 jours et plus"."""
+    if bucket in ARREARS_BUCKET_LABELS:
+        return ARREARS_BUCKET_LABELS[bucket]
+    days = bucket.removesuffix("+")
+    if days.isdigit() and bucket.endswith("+"):
+        return f"{days} jours et plus"
+    return bucket
 
 
 def check_reference(reference: str) -> str | None:

@@ -110,9 +110,34 @@ def loan_schedule(
     return rules.schedule_from_lines(
         loan_terms(loan),
         [_stored(line) for line in lines],
-        installment=loan.installment,
+        installment=version.installment if version else loan.installment,
         version=version.number if version else 1,
     )
+
+
+def schedules_in_force(loans: list[Loan]) -> dict[int, tuple[ScheduleVersion, Schedule]]:
+    """loan id → (version in force, the engine's Schedule of it), in two queries."""
+    by_id = {loan.pk: loan for loan in loans}
+    latest: dict[int, ScheduleVersion] = {}
+    for version in ScheduleVersion.objects.filter(loan_id__in=by_id).order_by("loan_id", "number"):
+        latest[version.loan_id] = version
+    lines: dict[int, list[ScheduleLine]] = {}
+    for line in ScheduleLine.objects.filter(
+        version_id__in=[v.pk for v in latest.values()]
+    ).order_by("version_id", "number"):
+        lines.setdefault(line.version_id, []).append(line)
+    return {
+        loan_id: (version, loan_schedule(by_id[loan_id], lines.get(version.pk, []), version))
+        for loan_id, version in latest.items()
+    }
+
+
+def repayments_by_loan(loan_ids: list[int]) -> dict[int, list[Repayment]]:
+    """loan id → its repayments in date order, in one query."""
+    found: dict[int, list[Repayment]] = {}
+    for repayment in Repayment.objects.filter(loan_id__in=loan_ids).order_by("date", "id"):
+        found.setdefault(repayment.loan_id, []).append(repayment)
+    return found
 
 
 def loan_payments(repayments: list[Repayment]) -> list[Payment]:
@@ -126,6 +151,11 @@ class LoanStatus:
     as_of: date
     position: LoanPosition
     arrears: ArrearsState
+
+    @property
+    def bucket_label(self) -> str:
+        """The arrears bucket in French ("en retard", "30 jours et plus", ...)."""
+        return rules.arrears_bucket_label(self.arrears.bucket)
 
 
 def loan_position(
@@ -146,6 +176,14 @@ def loan_position(
 
 
 @dataclass(frozen=True)
+class VersionLines:
+    """A past version of the schedule with its lines (still readable on the loan page)."""
+
+    version: ScheduleVersion
+    lines: list[ScheduleLine]
+
+
+@dataclass(frozen=True)
 class LoanPage:
     loan: Loan
     version: ScheduleVersion | None
@@ -153,13 +191,19 @@ class LoanPage:
     repayments: list[Repayment]
     incidents: list[Incident]
     status: LoanStatus
+    past_versions: list[VersionLines]
 
 
 def loan_page(user: User, membership: Membership | None, loan_id: int, as_of: date) -> LoanPage:
-    """Everything the loan page shows, in a fixed number of queries."""
+    """Everything the loan page shows, in a fixed number of queries (whatever the number of
+    versions, repayments and incidents)."""
     loan = loan_for_user_or_404(user, membership, loan_id)
-    version = loan_schedule_version(loan)
-    lines = list(ScheduleLine.objects.filter(version=version).order_by("number")) if version else []
+    versions = list(ScheduleVersion.objects.filter(loan=loan).order_by("-number"))
+    lines_by_version: dict[int, list[ScheduleLine]] = {}
+    for line in ScheduleLine.objects.filter(version__loan=loan).order_by("version_id", "number"):
+        lines_by_version.setdefault(line.version_id, []).append(line)
+    version = versions[0] if versions else None
+    lines = lines_by_version.get(version.pk, []) if version else []
     repayments = list(
         Repayment.objects.filter(loan=loan).select_related("recorded_by").order_by("date", "id")
     )
@@ -172,6 +216,7 @@ def loan_page(user: User, membership: Membership | None, loan_id: int, as_of: da
         repayments=repayments,
         incidents=incidents,
         status=loan_position(loan, as_of, schedule=schedule, repayments=repayments),
+        past_versions=[VersionLines(v, lines_by_version.get(v.pk, [])) for v in versions[1:]],
     )
 
 

@@ -15,7 +15,16 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from loan_engine import annual_percentage_rate, build_schedule
+from loan_engine import (
+    KIND_EARLY_REPAYMENT,
+    KIND_INSTALLMENT,
+    LoanEngineError,
+    Payment,
+    Schedule,
+    annual_percentage_rate,
+    build_schedule,
+    partial_repayment,
+)
 from microcredit.accounts.enums import Role
 from microcredit.accounts.models import Membership, User
 from microcredit.banking.models import BankDecision, Disbursement
@@ -23,11 +32,13 @@ from microcredit.core.services import audit_event_create
 from microcredit.dossiers.models import Dossier
 from microcredit.dossiers.services import TransitionRefused
 from microcredit.loans import rules
-from microcredit.loans.enums import IncidentKind, RecordedVia
+from microcredit.loans.enums import IncidentKind, LoanState, RecordedVia
 from microcredit.loans.models import Incident, Loan, Repayment, ScheduleLine, ScheduleVersion
 from microcredit.loans.selectors import (
     loan_for_user_or_404,
     loans_by_dossier,
+    repayments_by_loan,
+    schedules_in_force,
     visible_dossiers_by_number,
 )
 from microcredit.organisations.models import Organisation
@@ -68,22 +79,8 @@ def loan_create(
         total_due=schedule.total_due,
         apr_percent=annual_percentage_rate(schedule),
     )
-    version = ScheduleVersion.objects.create(
-        loan=loan, number=schedule.version, reason=rules.INITIAL_SCHEDULE_REASON, created_by=actor
-    )
-    ScheduleLine.objects.bulk_create(
-        ScheduleLine(
-            version=version,
-            number=row.number,
-            due_date=row.due_date,
-            kind=row.kind,
-            payment=row.payment,
-            interest=row.interest,
-            principal=row.principal,
-            capitalised=row.capitalised,
-            balance=row.balance,
-        )
-        for row in schedule.rows
+    _schedule_version_store(
+        actor=actor, loan=loan, schedule=schedule, reason=rules.INITIAL_SCHEDULE_REASON
     )
     audit_event_create(
         actor=actor,
@@ -101,13 +98,46 @@ def loan_create(
     return loan
 
 
+def _schedule_version_store(
+    *, actor: User, loan: Loan, schedule: Schedule, reason: str
+) -> ScheduleVersion:
+    """Store a schedule version of the engine (its number is the engine's) with its lines."""
+    version = ScheduleVersion.objects.create(
+        loan=loan,
+        number=schedule.version,
+        reason=reason,
+        installment=schedule.installment,
+        created_by=actor,
+    )
+    ScheduleLine.objects.bulk_create(
+        ScheduleLine(
+            version=version,
+            number=row.number,
+            due_date=row.due_date,
+            kind=row.kind,
+            payment=row.payment,
+            interest=row.interest,
+            principal=row.principal,
+            capitalised=row.capitalised,
+            balance=row.balance,
+        )
+        for row in schedule.rows
+    )
+    return version
+
+
 @dataclass(frozen=True)
 class RepaymentLine:
+    """One repayment of the bank. `early_repayment`: the borrower asks for the surplus to repay
+    the loan early; `early_repayment_keep` is then their choice, "installment" (keep the
+    installment, fewer installments) or "end_date" (keep the end date, lower installment)."""
+
     reference: str
     dossier_number: str
     date: date
     amount: Decimal
     early_repayment: bool = False
+    early_repayment_keep: str = rules.KEEP_INSTALLMENT
 
 
 @dataclass(frozen=True)
@@ -135,17 +165,130 @@ def _check_money(amount: Decimal) -> bool:
     return amount > 0 and amount == amount.quantize(Decimal("0.01"))
 
 
+def _keep(line: RepaymentLine) -> str:
+    """The stored choice: only an early repayment has one."""
+    return line.early_repayment_keep if line.early_repayment else ""
+
+
 def _same_repayment(existing: Repayment, loan: Loan, line: RepaymentLine) -> bool:
     return (
         existing.loan_id == loan.pk
         and existing.date == line.date
         and existing.amount == line.amount
         and existing.early_repayment == line.early_repayment
+        and existing.early_repayment_keep == _keep(line)
     )
 
 
-def _content(line: RepaymentLine, loan: Loan) -> tuple[int, date, Decimal, bool]:
-    return loan.pk, line.date, line.amount, line.early_repayment
+def _content(line: RepaymentLine, loan: Loan) -> tuple[int, date, Decimal, bool, str]:
+    return loan.pk, line.date, line.amount, line.early_repayment, _keep(line)
+
+
+def _line_of(error: ValidationError) -> int:
+    params = error.params if isinstance(error.params, dict) else {}
+    return int(params.get("line", 0))
+
+
+def _loan_closed(label: str, loan: Loan, line: RepaymentLine, index: int) -> ValidationError:
+    return _error(
+        f"{label} : le prêt du dossier « {line.dossier_number} » est clos "
+        f"({LoanState(loan.state).label}) : aucun remboursement ne peut plus y être enregistré.",
+        "loan_closed",
+        line=index,
+        reference=line.reference,
+    )
+
+
+@dataclass(frozen=True)
+class EarlyVersion:
+    """The schedule an early repayment line creates, and the installment in force before it."""
+
+    loan: Loan
+    line: RepaymentLine
+    schedule: Schedule
+    previous_installment: Decimal
+
+
+def _early_repayment_schedules(
+    new: list[tuple[int, RepaymentLine, Loan]],
+) -> tuple[list[EarlyVersion], list[ValidationError]]:
+    """The schedule versions the new early repayments create (loan_engine.partial_repayment),
+    in date order per loan, each on the version the previous one made; nothing is written.
+
+    Each early repayment first settles what is due and unpaid on its date (from the payments
+    already recorded and those of the batch), then the interest accrued; the rest reduces the
+    principal. An amount equal to the payoff ends the schedule."""
+    early = [(index, line, loan) for index, line, loan in new if line.early_repayment]
+    if not early:
+        return [], []
+    loans = {loan.pk: loan for _, _, loan in early}
+    in_force = schedules_in_force(list(loans.values()))
+    stored = repayments_by_loan(list(loans))
+    results: list[EarlyVersion] = []
+    errors: list[ValidationError] = []
+    for loan_id, loan in loans.items():
+        if loan_id not in in_force:
+            raise RuntimeError(f"loan {loan_id} has no schedule")
+        schedule = in_force[loan_id][1]
+        paid = [Payment(r.date, r.amount, r.early_repayment) for r in stored.get(loan_id, [])]
+        paid += [
+            Payment(line.date, line.amount)
+            for _, line, other in new
+            if other.pk == loan_id and not line.early_repayment
+        ]
+        mine = sorted(
+            ((i, line) for i, line, other in early if other.pk == loan_id),
+            key=lambda item: (item[1].date, item[0]),
+        )
+        for index, line in mine:
+            previous = schedule.installment
+            try:
+                schedule = partial_repayment(
+                    schedule,
+                    line.date,
+                    line.amount,
+                    rules.engine_keep(line.early_repayment_keep),
+                    payments=paid,
+                )
+            except LoanEngineError as error:
+                errors.append(
+                    _error(
+                        f"{_line_label(index, line.reference)} : remboursement anticipé "
+                        f"impossible : {error.message[:1].lower()}{error.message[1:]}",
+                        error.code,
+                        line=index,
+                        reference=line.reference,
+                    )
+                )
+                break  # the next early repayments of this loan would rest on this one
+            paid.append(Payment(line.date, line.amount, True))
+            results.append(EarlyVersion(loan, line, schedule, previous))
+    return results, errors
+
+
+def _store_early_repayment_version(*, actor: User, early: EarlyVersion) -> ScheduleVersion:
+    loan, line, schedule = early.loan, early.line, early.schedule
+    total = schedule.rows[-1].balance == 0 and schedule.rows[-1].kind == KIND_EARLY_REPAYMENT
+    reason = rules.early_repayment_reason(
+        on_date=line.date, keep=line.early_repayment_keep, total=total
+    )
+    version = _schedule_version_store(actor=actor, loan=loan, schedule=schedule, reason=reason)
+    audit_event_create(
+        actor=actor,
+        action="schedule_version_created",
+        obj=loan,
+        reason=reason,
+        old_values={"version": schedule.version - 1, "installment": early.previous_installment},
+        new_values={
+            "version": schedule.version,
+            "reference": line.reference,
+            "installment": schedule.installment,
+            "installments": sum(1 for r in schedule.rows if r.kind == KIND_INSTALLMENT),
+            "end_date": schedule.end_date,
+            "total_due": schedule.total_due,
+        },
+    )
+    return version
 
 
 def _record_repayments(
@@ -154,12 +297,16 @@ def _record_repayments(
     bank: Organisation,
     resolved: list[tuple[int, RepaymentLine, Loan]],
     via: str,
+    errors: list[ValidationError] | None = None,
 ) -> BatchResult:
-    """Write the lines (already checked and resolved to their loan), skipping known ones."""
+    """Write the lines (already checked and resolved to their loan), skipping known ones; an
+    early repayment adds the next schedule version. `errors` (of the lines not resolved) are
+    raised with those found here, in line order, before anything is written."""
     references = {line.reference for _, line, _ in resolved}
     known = {r.reference: r for r in Repayment.objects.filter(bank=bank, reference__in=references)}
-    errors: list[ValidationError] = []
+    errors = list(errors or [])
     seen: dict[str, tuple[RepaymentLine, Loan]] = {}
+    new: list[tuple[int, RepaymentLine, Loan]] = []
     for index, line, loan in resolved:
         label = _line_label(index, line.reference)
         existing = known.get(line.reference)
@@ -184,9 +331,15 @@ def _record_repayments(
                     reference=line.reference,
                 )
             )
+        elif existing is None and earlier is None and loan.state != LoanState.ACTIVE:
+            errors.append(_loan_closed(label, loan, line, index))
+        elif existing is None and earlier is None:
+            new.append((index, line, loan))
         seen.setdefault(line.reference, (line, loan))
+    versions, early_errors = _early_repayment_schedules(new)
+    errors += early_errors
     if errors:
-        raise ValidationError(errors)
+        raise ValidationError(sorted(errors, key=_line_of))
     result = BatchResult()
     for reference, (line, loan) in seen.items():
         existing = known.get(reference)
@@ -200,6 +353,7 @@ def _record_repayments(
             date=line.date,
             amount=line.amount,
             early_repayment=line.early_repayment,
+            early_repayment_keep=_keep(line),
             recorded_by=actor,
             via=via,
         )
@@ -212,10 +366,13 @@ def _record_repayments(
                 "date": line.date,
                 "amount": line.amount,
                 "early_repayment": line.early_repayment,
+                "early_repayment_keep": _keep(line),
                 "via": via,
             },
         )
         result.recorded.append(repayment)
+    for early in versions:
+        _store_early_repayment_version(actor=actor, early=early)
     return result
 
 
@@ -232,6 +389,15 @@ def _check_line(
         errors.append(
             _error(
                 f"{label} : le montant doit être positif, au centime.", "invalid_amount", **params
+            )
+        )
+    if line.early_repayment and line.early_repayment_keep not in rules.ENGINE_KEEP:
+        errors.append(
+            _error(
+                f"{label} : choix du remboursement anticipé inconnu (« installment » : garder la "
+                "mensualité, « end_date » : garder la date de fin).",
+                "invalid_keep",
+                **params,
             )
         )
     if line.date > today:
@@ -261,9 +427,14 @@ def repayments_record_batch(
 
     Raises:
         TransitionRefused: the actor is not a bank adviser.
-        ValidationError: a list of errors, one per faulty line, each with a code
-            (unknown_dossier, no_loan, future_date, invalid_amount, reference_conflict, ...)
+        ValidationError: a list of errors, one per faulty line, in line order, each with a
+            code (unknown_dossier, no_loan, loan_closed, future_date, invalid_amount,
+            invalid_keep, reference_conflict; for an early repayment the engine's
+            amount_too_small, amount_exceeds_payoff, date_before_last_version, loan_repaid)
             and params {"line": n (from 1), "reference": ...}.
+
+    A line flagged `early_repayment` adds the next schedule version (loan_engine's
+    partial_repayment, the borrower's `early_repayment_keep`) in the same transaction.
     """
     bank = _bank_for_update(membership)
     if via not in RecordedVia.values:
@@ -307,11 +478,9 @@ def repayments_record_batch(
             )
         line_errors = _check_line(index, line, loan, today)
         errors += line_errors
-        if loan is not None and not line_errors:
+        if loan is not None and loan.bank_id == bank.pk and not line_errors:
             resolved.append((index, line, loan))
-    if errors:
-        raise ValidationError(errors)
-    return _record_repayments(actor=actor, bank=bank, resolved=resolved, via=via)
+    return _record_repayments(actor=actor, bank=bank, resolved=resolved, via=via, errors=errors)
 
 
 @transaction.atomic
@@ -324,13 +493,22 @@ def repayment_record_for_loan(
     date: date,
     amount: Decimal,
     early_repayment: bool = False,
+    early_repayment_keep: str = rules.KEEP_INSTALLMENT,
     today: date,
     via: str = RecordedVia.PORTAL,
 ) -> tuple[Repayment, bool]:
-    """One repayment typed on the loan's page; (repayment, created)."""
+    """One repayment typed on the loan's page; (repayment, created). An early repayment adds
+    the next schedule version (see repayments_record_batch); same errors, as line 1."""
     bank = _bank_for_update(membership)
     loan = loan_for_user_or_404(actor, membership, loan_id)
-    line = RepaymentLine(reference.strip(), loan.dossier.number, date, amount, early_repayment)
+    line = RepaymentLine(
+        reference.strip(),
+        loan.dossier.number,
+        date,
+        amount,
+        early_repayment,
+        early_repayment_keep,
+    )
     errors = _check_line(1, line, loan, today)
     if errors:
         raise ValidationError(errors)
@@ -381,6 +559,17 @@ def _record_incident(
     if errors:
         raise ValidationError(errors)
     existing = Incident.objects.filter(bank=bank, reference=reference).first()
+    if existing is None and loan.state != LoanState.ACTIVE:
+        raise ValidationError(
+            {
+                "dossier_number": ValidationError(
+                    f"Le prêt du dossier « {loan.dossier.number} » est clos "
+                    f"({LoanState(loan.state).label}) : aucun incident ne peut plus y être "
+                    "enregistré.",
+                    code="loan_closed",
+                )
+            }
+        )
     if existing is not None:
         same = existing.loan_id == loan.pk and _incident_values(
             existing.kind, existing.date, existing.amount, existing.note
@@ -440,8 +629,9 @@ def incident_record(
 
     Raises:
         TransitionRefused: the actor is not a bank adviser.
-        ValidationError: by field, codes unknown_dossier, no_loan, invalid_kind, future_date,
-            before_disbursement, invalid_amount, reference_conflict.
+        ValidationError: by field, codes unknown_dossier, no_loan, loan_closed (repaid or
+            guarantee called), invalid_kind, future_date, before_disbursement, invalid_amount,
+            reference_conflict.
     """
     bank = _bank_for_update(membership)
     number = dossier_number.strip()

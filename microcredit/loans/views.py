@@ -78,7 +78,7 @@ def repayment_create(request: HttpRequest, loan_id: int) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            _, created = services.repayment_record_for_loan(
+            repayment, created = services.repayment_record_for_loan(
                 actor=_actor(request),
                 membership=_membership(request),
                 loan_id=loan.pk,
@@ -86,12 +86,19 @@ def repayment_create(request: HttpRequest, loan_id: int) -> HttpResponse:
                 date=data["date"],
                 amount=data["amount"],
                 early_repayment=data["early_repayment"],
+                early_repayment_keep=data["early_repayment_keep"],
                 today=timezone.localdate(),
             )
         except (ValidationError, TransitionRefused) as error:
             add_refusal(form, error)
         else:
-            if created:
+            if created and repayment.early_repayment:
+                messages.success(
+                    request,
+                    "Le remboursement anticipé est enregistré : le nouvel échéancier est en "
+                    "vigueur.",
+                )
+            elif created:
                 messages.success(request, "Le remboursement est enregistré.")
             else:
                 messages.info(request, "Ce remboursement était déjà enregistré.")

@@ -7,7 +7,8 @@ from django.test import Client
 
 from microcredit.accounts.enums import Role
 from microcredit.accounts.models import User
-from tests.factories import make_api_token, make_second_bank
+from microcredit.loans.models import Loan
+from tests.factories import make_api_token, make_loan, make_second_bank
 
 
 class ApiClient:
@@ -53,3 +54,9 @@ def api(adviser) -> ApiClient:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def api_b(adviser_b) -> ApiClient:  # type: ignore[no-untyped-def]
     return ApiClient(make_api_token(adviser_b))
+
+
+@pytest.fixture
+def loan(referent, adviser) -> Loan:  # type: ignore[no-untyped-def]
+    """A loan of the adviser's bank, disbursed today."""
+    return make_loan(created_by=referent, adviser=adviser)  # type: ignore[no-any-return]

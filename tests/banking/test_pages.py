@@ -271,3 +271,43 @@ def test_an_adviser_gets_404_on_another_banks_loan(
     assert response.status_code == 404
     assert loan_b.dossier.number not in client.get(reverse("loans:list")).content.decode()
     assert snapshot() == before
+
+
+def test_the_disbursement_form_asks_for_the_new_payees_siret(
+    client, referent: User, adviser: User
+) -> None:  # type: ignore[no-untyped-def]
+    dossier = make_granted_dossier(
+        created_by=referent, adviser=adviser, payee_siret="73282932000074"
+    )
+    client.force_login(adviser)
+    page = client.get(reverse("banking:dossier", args=[dossier.pk])).content.decode()
+    assert 'name="disburse-payee_siret"' in page and 'value="73282932000074"' in page
+    url = reverse("banking:disburse", args=[dossier.pk])
+    values = {
+        "disburse-cheque_number": "77 002",
+        "disburse-date": timezone.localdate().isoformat(),
+        "disburse-amount": "1200",
+        "disburse-payee_name": "Garage du Pilat",
+        "disburse-payee_siret": "",
+        "disburse-payee_change_reason": "Le garage du devis a fermé.",
+    }
+    before = snapshot()
+    response = client.post(url, values)
+    assert response.status_code == 200
+    assert "indiquez le SIRET du nouveau bénéficiaire" in response.content.decode()
+    borrower = dossier.applicant
+    response = client.post(
+        url,
+        {**values, "disburse-payee_name": f"{borrower.last_name} {borrower.first_name}",
+         "disburse-payee_siret": "55210055400013"},
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert "l&#x27;ordre de l&#x27;emprunteur" in response.content.decode()
+    assert snapshot() == before
+    response = client.post(url, {**values, "disburse-payee_siret": "552 100 554 00013"})
+    assert response.status_code == 302
+    disbursement = Disbursement.objects.get(dossier=dossier)
+    assert (disbursement.payee_name, disbursement.payee_siret) == (
+        "Garage du Pilat",
+        "55210055400013",
+    )

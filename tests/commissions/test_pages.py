@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
 import pytest
 
 from microcredit.accounts.enums import Role
@@ -20,8 +23,8 @@ def people(make_user):  # type: ignore[no-untyped-def]
 
 
 def _session_with(people, n: int) -> tuple[CommissionSession, list[AgendaItem]]:  # type: ignore[no-untyped-def]
-    for _ in range(n):
-        ready_dossier(people.referent)
+    for k in range(n):  # each applied on its own day: the parameters are looked up per day
+        ready_dossier(people.referent, application_date=SESSION_DATE - timedelta(days=10 + k))
     session = open_session(people)
     items = services.agenda_build(
         actor=people.agent, membership=membership(people.agent), session_id=session.pk
@@ -72,9 +75,11 @@ def test_a_member_outside_the_session_cannot_open_its_dossiers(people, client) -
         f"/commission/{session.pk}/",
         f"/commission/point/{item.pk}/",
         f"/commission/point/{item.pk}/fiche.pdf",
-        f"/dossiers/{item.dossier_id}/",
     ):
         assert client.get(url).status_code == 200, url
+    # The dossier itself is read through its pseudonymised summary.
+    response = client.get(f"/dossiers/{item.dossier_id}/")
+    assert (response.status_code, response["Location"]) == (302, f"/commission/point/{item.pk}/")
 
 
 def test_the_list_shows_each_role_its_sessions(people, client, make_user) -> None:  # type: ignore[no-untyped-def]
@@ -105,7 +110,7 @@ def test_what_each_role_may_do_on_the_session_page(people, client) -> None:  # t
         # user: (decision form, manage forms)
         people.referent: (False, False),
         people.agent: (False, True),
-        people.director: (True, True),
+        people.director: (False, True),  # does not sit on this session
         people.member: (True, False),
         people.absent_member: (False, False),
     }
@@ -122,8 +127,6 @@ def test_what_each_role_may_do_on_the_session_page(people, client) -> None:  # t
 
 
 def test_a_member_not_yet_marked_present_is_told_why_they_cannot_decide(people, client) -> None:  # type: ignore[no-untyped-def]
-    from datetime import timedelta
-
     from django.utils import timezone
 
     ready_dossier(people.referent)
@@ -143,18 +146,35 @@ def test_a_member_not_yet_marked_present_is_told_why_they_cannot_decide(people, 
     assert "aura noté votre présence" in html
     assert f"/commission/point/{item.pk}/decision/" not in html
 
-    services.session_update(
-        actor=people.agent,
-        membership=membership(people.agent),
-        session_id=session.pk,
-        date=session.date,
-        place=session.place,
-        member_ids=[people.member.pk],
-        present_ids=[people.member.pk],
-    )
+    def note_presence(on):  # type: ignore[no-untyped-def]
+        services.session_update(
+            actor=people.agent,
+            membership=membership(people.agent),
+            session_id=session.pk,
+            date=on,
+            place=session.place,
+            member_ids=[people.member.pk],
+            present_ids=[people.member.pk],
+        )
+
+    # Present, but the session is still to come: the decisions wait for its day.
+    note_presence(session.date)
     html = client.get(f"/commission/{session.pk}/").content.decode()
     assert "aura noté votre présence" not in html
+    assert f"/commission/point/{item.pk}/decision/" not in html
+    assert f"La séance a lieu le {session.date:%d/%m/%Y}" in html
+    response = client.post(
+        f"/commission/point/{item.pk}/decision/",
+        {"decision": "transmit", "reason": "", "expected_state": DossierState.READY_FOR_COMMITTEE},
+        follow=True,
+    )
+    assert "La séance n&#x27;a pas encore eu lieu" in response.content.decode()
+    assert AgendaItem.objects.get(pk=item.pk).decision == ""
+    # On the day of the session, the member decides.
+    note_presence(timezone.localdate())
+    html = client.get(f"/commission/{session.pk}/").content.decode()
     assert f"/commission/point/{item.pk}/decision/" in html
+    assert "La séance a lieu le" not in html
 
 
 def test_the_session_page_makes_as_many_queries_whatever_the_agenda(
@@ -245,6 +265,7 @@ def test_closing_with_undecided_dossiers_names_them(people, client) -> None:  # 
         item_id=items[0].pk,
         decision=CommitteeDecision.TRANSMIT,
         reason="",
+        today=SESSION_DATE,
     )
     client.force_login(people.agent)
     html = client.post(f"/commission/{session.pk}/cloturer/", follow=True).content.decode()
@@ -252,3 +273,129 @@ def test_closing_with_undecided_dossiers_names_them(people, client) -> None:  # 
     assert items[0].dossier.number + "." not in html
     session.refresh_from_db()
     assert session.closed_at is None
+
+
+def _close_session(people, session, items) -> None:  # type: ignore[no-untyped-def]
+    for item in items:
+        services.agenda_item_decide(
+            actor=people.member,
+            membership=membership(people.member),
+            item_id=item.pk,
+            decision=CommitteeDecision.TRANSMIT,
+            reason="",
+            today=SESSION_DATE,
+        )
+    services.session_close(
+        actor=people.agent,
+        membership=membership(people.agent),
+        session_id=session.pk,
+        today=SESSION_DATE,
+    )
+
+
+def test_once_closed_the_members_keep_the_minutes_but_not_the_summaries(people, client) -> None:  # type: ignore[no-untyped-def]
+    session, (item,) = _session_with(people, 1)
+    _close_session(people, session, [item])
+    summaries = (f"/commission/point/{item.pk}/", f"/commission/point/{item.pk}/fiche.pdf")
+    client.force_login(people.member)
+    html = client.get(f"/commission/{session.pk}/").content.decode()
+    assert item.dossier.number in html
+    assert f"/commission/point/{item.pk}/" not in html  # no link to a page that would 404
+    assert client.get(f"/commission/{session.pk}/proces-verbal.pdf").status_code == 200
+    for url in summaries:
+        assert client.get(url).status_code == 404, url
+    # The CCAS staff still read them (rebuilt from the dossier's current data).
+    for user in (people.agent, people.director, people.referent):
+        client.force_login(user)
+        assert (
+            f"/commission/point/{item.pk}/"
+            in client.get(f"/commission/{session.pk}/").content.decode()
+        )
+        for url in summaries:
+            assert client.get(url).status_code == 200, (user, url)
+
+
+def _row(html: str, item: AgendaItem) -> str:
+    return html.split(f'id="point-{item.pk}"', 1)[1].split("</tr>", 1)[0]
+
+
+def test_each_dossier_is_offered_the_reorientations_of_its_own_parameters(people, client) -> None:  # type: ignore[no-untyped-def]
+    from microcredit.programmes.selectors import version_in_force
+
+    before = ready_dossier(people.referent, application_date=SESSION_DATE - timedelta(days=60))
+    version = version_in_force(before.programme, before.application_date)
+    assert version is not None and version.reorientation_schemes
+    old_code = version.reorientation_schemes[0]["code"]
+    version.pk = None
+    version.number += 1
+    version.valid_from = SESSION_DATE - timedelta(days=30)
+    version.reorientation_schemes = [{"code": "epicerie_test", "label": "Épicerie solidaire"}]
+    version.save()
+    after = ready_dossier(people.referent, application_date=SESSION_DATE - timedelta(days=10))
+    session = open_session(people)
+    items = {
+        i.dossier_id: i
+        for i in services.agenda_build(
+            actor=people.agent, membership=membership(people.agent), session_id=session.pk
+        )
+    }
+    client.force_login(people.member)
+    html = client.get(f"/commission/{session.pk}/").content.decode()
+    row = _row(html, items[before.pk])
+    assert f'value="{old_code}"' in row and "epicerie_test" not in row
+    row = _row(html, items[after.pk])
+    assert 'value="epicerie_test"' in row and f'value="{old_code}"' not in row
+
+
+def test_saving_the_session_keeps_a_member_whose_membership_ended(people, client) -> None:  # type: ignore[no-untyped-def]
+    from microcredit.accounts.models import Membership
+    from microcredit.commissions.models import SessionMember
+
+    session = open_session(people)
+    Membership.objects.filter(user=people.absent_member).update(active=False)
+    client.force_login(people.agent)
+    html = client.get(f"/commission/{session.pk}/").content.decode()
+    checkbox = html.split(f'id="member-{people.absent_member.pk}"', 1)
+    assert len(checkbox) == 2, "the former member is not offered"
+    assert checkbox[1].split(">", 1)[0].rstrip().endswith("checked")
+    response = client.post(
+        f"/commission/{session.pk}/modifier/",
+        {
+            "date": SESSION_DATE.isoformat(),
+            "place": "Salle du conseil",
+            "members": [people.member.pk, people.absent_member.pk],
+            "present": [people.member.pk, people.absent_member.pk],
+        },
+        follow=True,
+    )
+    assert "La séance est enregistrée." in response.content.decode()
+    assert set(SessionMember.objects.filter(session=session).values_list("user", "present")) == {
+        (people.member.pk, True),
+        (people.absent_member.pk, True),
+    }
+
+
+def test_a_refused_decision_form_says_why_and_keeps_what_was_typed(people, client) -> None:  # type: ignore[no-untyped-def]
+    _session, (item,) = _session_with(people, 1)
+    client.force_login(people.member)
+    url = f"/commission/point/{item.pk}/decision/"
+    ready = DossierState.READY_FOR_COMMITTEE
+    typed = "Le budget ne permet pas la mensualité. " * 60  # more than 2000 characters
+    response = client.post(url, {"decision": "refuse", "reason": typed, "expected_state": ready})
+    html = response.content.decode()
+    assert "au plus 2000 caractères" in html
+    assert "Choisissez une décision" not in html
+    row = _row(html, item)
+    assert re.search(r'value="refuse"\s+selected', row)
+    assert typed.strip().replace("'", "&#x27;") in row
+    # A decision forgotten: said so, the reason kept.
+    html = client.post(
+        url, {"decision": "", "reason": "Dossier bien préparé.", "expected_state": ready}
+    ).content.decode()
+    assert "Choisissez une décision." in html
+    assert "Dossier bien préparé." in _row(html, item)
+    # What the service refuses on a field is shown the same way.
+    html = client.post(url, {"decision": "refuse", "reason": " ", "expected_state": ready})
+    row = _row(html.content.decode(), item)
+    assert "Indiquez le motif du refus." in row and re.search(r'value="refuse"\s+selected', row)
+    assert AgendaItem.objects.get(pk=item.pk).decision == ""

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.http import Http404
 
 from microcredit.accounts.enums import Role
+from microcredit.accounts.models import Membership
 from microcredit.commissions import services
 from microcredit.commissions.enums import CommitteeDecision
 from microcredit.commissions.models import AgendaItem, CommissionSession, SessionMember
@@ -36,6 +38,7 @@ def _build(people, session):  # type: ignore[no-untyped-def]
 
 def _decide(people, item, decision, reason="", scheme="", who=None, **kwargs):  # type: ignore[no-untyped-def]
     who = who or people.member
+    kwargs.setdefault("today", SESSION_DATE)
     return services.agenda_item_decide(
         actor=who,
         membership=membership(who),
@@ -44,6 +47,18 @@ def _decide(people, item, decision, reason="", scheme="", who=None, **kwargs):  
         reason=reason,
         reorientation_scheme=scheme,
         **kwargs,
+    )
+
+
+def _update(people, session, *, member_ids, present_ids):  # type: ignore[no-untyped-def]
+    return services.session_update(
+        actor=people.agent,
+        membership=membership(people.agent),
+        session_id=session.pk,
+        date=session.date,
+        place=session.place,
+        member_ids=member_ids,
+        present_ids=present_ids,
     )
 
 
@@ -126,6 +141,37 @@ def test_presence_is_among_the_members(people) -> None:  # type: ignore[no-untyp
             present_ids=[people.absent_member.pk],
         )
     assert error.value.error_dict["present"][0].code == "not_a_member"
+    assert SessionMember.objects.filter(session=session).count() == 2
+
+
+def test_a_member_no_longer_active_stays_on_the_session_but_is_not_added_to_another(
+    people, make_user
+) -> None:  # type: ignore[no-untyped-def]
+    session = open_session(people)
+    Membership.objects.filter(user=people.absent_member).update(active=False)
+    sitting = [people.member.pk, people.absent_member.pk]
+    _update(people, session, member_ids=sitting, present_ids=[people.absent_member.pk])
+    assert set(SessionMember.objects.filter(session=session).values_list("user", "present")) == {
+        (people.member.pk, False),
+        (people.absent_member.pk, True),
+    }
+    # Newly added people must be active members of the commission.
+    gone = make_user(Role.COMMITTEE_MEMBER, "partie")
+    gone.is_active = False
+    gone.save(update_fields=["is_active"])
+    Membership.objects.filter(user=people.outsider).update(active=False)
+    for newcomer in (gone, people.outsider):
+        with pytest.raises(ValidationError) as error:
+            _update(people, session, member_ids=[*sitting, newcomer.pk], present_ids=[])
+        assert error.value.error_dict["members"][0].code == "invalid_member"
+    with pytest.raises(ValidationError):
+        services.session_create(
+            actor=people.agent,
+            membership=membership(people.agent),
+            date=SESSION_DATE,
+            place="Salle",
+            member_ids=[people.absent_member.pk],
+        )
     assert SessionMember.objects.filter(session=session).count() == 2
 
 
@@ -307,8 +353,19 @@ def test_who_may_decide(people) -> None:  # type: ignore[no-untyped-def]
             _decide(people, item, CommitteeDecision.TRANSMIT, who=who)
     with pytest.raises(Http404):
         _decide(people, item, CommitteeDecision.TRANSMIT, who=people.outsider)
+    # The director decides only when sitting on the session and marked present, as the
+    # members do: the minutes then name who decided among the present.
+    with pytest.raises(TransitionRefused) as refusal:
+        _decide(people, item, CommitteeDecision.TRANSMIT, who=people.director)
+    assert refusal.value.messages == [
+        "Seuls les membres présents à la séance enregistrent les décisions."
+    ]
+    sitting = [people.member.pk, people.absent_member.pk, people.director.pk]
+    _update(people, item.session, member_ids=sitting, present_ids=[people.member.pk])
+    with pytest.raises(TransitionRefused):
+        _decide(people, item, CommitteeDecision.TRANSMIT, who=people.director)
     _assert_nothing_changed(item, dossier)
-    # The director decides without sitting on the session.
+    _update(people, item.session, member_ids=sitting, present_ids=[people.director.pk])
     _decide(people, item, CommitteeDecision.TRANSMIT, who=people.director)
     item.refresh_from_db()
     assert item.decided_by == people.director
@@ -330,13 +387,40 @@ def test_a_second_decision_and_a_stale_state_are_refused(people) -> None:  # typ
 # --- Closing ------------------------------------------------------------------------------------
 
 
-def _close(people, session):  # type: ignore[no-untyped-def]
+def _close(people, session, today=SESSION_DATE):  # type: ignore[no-untyped-def]
     return services.session_close(
         actor=people.agent,
         membership=membership(people.agent),
         session_id=session.pk,
-        today=SESSION_DATE,
+        today=today,
     )
+
+
+def test_nothing_is_decided_nor_closed_before_the_session_day(people) -> None:  # type: ignore[no-untyped-def]
+    dossier = ready_dossier(people.referent)
+    session = open_session(people)
+    (item,) = _build(people, session)
+    eve = SESSION_DATE - timedelta(days=1)
+    with pytest.raises(TransitionRefused) as refusal:
+        _decide(people, item, CommitteeDecision.TRANSMIT, today=eve)
+    assert refusal.value.messages == [
+        "La séance n'a pas encore eu lieu (18/06/2026) : les décisions s'enregistrent le jour "
+        "de la séance ou après."
+    ]
+    _assert_nothing_changed(item, dossier)
+    _decide(people, item, CommitteeDecision.TRANSMIT, today=SESSION_DATE)  # on the day
+    with pytest.raises(TransitionRefused) as refusal:
+        _close(people, session, today=eve)
+    assert refusal.value.messages == [
+        "La séance n'a pas encore eu lieu (18/06/2026) : elle se clôture le jour de la séance "
+        "ou après."
+    ]
+    session.refresh_from_db()
+    assert session.closed_at is None and not session.minutes
+    assert not AuditEvent.objects.filter(action="commission_session_closed").exists()
+    _close(people, session, today=SESSION_DATE + timedelta(days=2))
+    session.refresh_from_db()
+    assert session.closed_at is not None
 
 
 def test_closing_needs_every_decision(people) -> None:  # type: ignore[no-untyped-def]
@@ -427,3 +511,36 @@ def test_a_dossier_adjourned_then_ready_again_goes_on_the_next_session(people) -
     Dossier.objects.filter(pk=dossier.pk).update(state=DossierState.READY_FOR_COMMITTEE)
     second = open_session(people)
     assert [i.dossier_id for i in _build(people, second)] == [dossier.pk]
+
+
+def test_a_decided_item_on_a_session_still_open_does_not_block_the_next_session(people) -> None:  # type: ignore[no-untyped-def]
+    built = ready_dossier(people.referent)
+    added = ready_dossier(people.referent)
+    first = open_session(people)
+    for item in _build(people, first):
+        _decide(people, item, CommitteeDecision.ADJOURN, "Le devis définitif.")
+    Dossier.objects.filter(pk__in=[built.pk, added.pk]).update(
+        state=DossierState.READY_FOR_COMMITTEE
+    )
+    # The first session is still open: the dossiers are ready again, for another session.
+    assert _build(people, first) == []  # each one is already on this agenda
+    agent = membership(people.agent)
+    with pytest.raises(ValidationError) as error:
+        services.agenda_item_add(
+            actor=people.agent, membership=agent, session_id=first.pk, dossier_id=added.pk
+        )
+    assert error.value.code == "already_on_agenda"
+    second = open_session(people)
+    item = services.agenda_item_add(
+        actor=people.agent, membership=agent, session_id=second.pk, dossier_id=added.pk
+    )
+    assert item.session_id == second.pk
+    assert [i.dossier_id for i in _build(people, second)] == [built.pk]
+    # An undecided item still blocks: neither goes on a third open session.
+    third = open_session(people)
+    assert _build(people, third) == []
+    with pytest.raises(ValidationError) as error:
+        services.agenda_item_add(
+            actor=people.agent, membership=agent, session_id=third.pk, dossier_id=added.pk
+        )
+    assert error.value.code == "already_on_agenda"

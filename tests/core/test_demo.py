@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import io
+from datetime import date, datetime
 from itertools import pairwise
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -14,8 +17,9 @@ from microcredit.accounts.enums import Role
 from microcredit.accounts.models import Membership, User
 from microcredit.applicants.models import Applicant, HouseholdMember
 from microcredit.banking.models import BankDecision, Disbursement
+from microcredit.commissions import services as commission_services
 from microcredit.commissions.models import AgendaItem, CommissionSession, SessionMember
-from microcredit.core.demo import DEMO_ACCOUNTS, DEMO_DOSSIERS, load_demo
+from microcredit.core.demo import DEMO_ACCOUNTS, DEMO_DOSSIERS, S_DEC, load_demo
 from microcredit.core.models import AuditEvent
 from microcredit.documents.models import Document
 from microcredit.dossiers.enums import DossierState
@@ -186,12 +190,15 @@ def test_each_role_sees_its_demo_dossiers_through_the_funnel() -> None:
         assert visible(username) == everything
 
     commission = _membership("commission").user
+    # The commission sees the dossiers of the open session it sits on, not those of past ones.
     on_agenda = set(
-        AgendaItem.objects.filter(session__members=commission).values_list("dossier", flat=True)
+        AgendaItem.objects.filter(
+            session__members=commission, session__closed_at__isnull=True
+        ).values_list("dossier", flat=True)
     )
-    assert visible("commission") == on_agenda
+    assert on_agenda and visible("commission") == on_agenda
     states = set(Dossier.objects.filter(pk__in=on_agenda).values_list("state", flat=True))
-    assert states == COMMITTEE_STATES | {S.REORIENTED}
+    assert states == {S.READY_FOR_COMMITTEE}
 
     transmitted = set(
         Dossier.objects.filter(bank_transmitted_at__isnull=False).values_list("pk", flat=True)
@@ -231,3 +238,51 @@ def test_demo_budgets_show_figures_and_rights_on_the_dossier_page(client) -> Non
     body = client.get(f"/dossiers/{vidal.pk}/").content.decode()
     assert "Prime d" in body  # a right to check, estimated by OpenFisca-France
     assert "openfisca-france" in body.lower()
+
+
+def _on(day: date):  # type: ignore[no-untyped-def]
+    return time_machine.travel(
+        datetime(day.year, day.month, day.day, 9, 0, tzinfo=ZoneInfo("Europe/Paris")), tick=False
+    )
+
+
+def test_the_session_to_come_is_held_on_the_day_of_the_demo_and_kept_on_later_loads() -> None:
+    """Decisions wait for the session's day: the last demo session (S_DEC) is dated the day
+    the demo is loaded, so that a visitor notes who is present and then decides."""
+    first_day = date(2026, 12, 1)
+    assert first_day < S_DEC
+    with _on(first_day):
+        load_demo()
+        session = CommissionSession.objects.get(closed_at__isnull=True)
+        assert session.date == first_day
+        assert session.agenda.count() == 2
+        assert not SessionMember.objects.filter(session=session, present=True).exists()
+        agent, commission = _membership("agent"), _membership("commission")
+        sitting = list(SessionMember.objects.filter(session=session).values_list("user", flat=True))
+        commission_services.session_update(
+            actor=agent.user,
+            membership=agent,
+            session_id=session.pk,
+            date=session.date,
+            place=session.place,
+            member_ids=sitting,
+            present_ids=[commission.user_id],
+        )
+        item = session.agenda.order_by("position").first()
+        assert item is not None
+        commission_services.agenda_item_decide(
+            actor=commission.user,
+            membership=commission,
+            item_id=item.pk,
+            decision="adjourn",
+            reason="Le devis définitif de l'opticien.",
+            today=timezone.localdate(),
+        )
+    sessions = list(CommissionSession.objects.order_by("pk").values_list("pk", "date", "closed_at"))
+    members = list(SessionMember.objects.order_by("pk").values_list("pk", "present"))
+    with _on(date(2026, 12, 4)):  # another day: the same sessions, nothing added
+        load_demo()
+    assert list(
+        CommissionSession.objects.order_by("pk").values_list("pk", "date", "closed_at")
+    ) == (sessions)
+    assert list(SessionMember.objects.order_by("pk").values_list("pk", "present")) == members

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from microcredit.accounts.enums import Role
 from microcredit.documents.models import Document
-from tests.factories import make_dossier, pdf_bytes
+from tests.factories import make_dossier, pdf_bytes, put_on_agenda
 
 BOUNDARY = "----essai-limite"
 
@@ -66,6 +66,11 @@ def test_an_executable_renamed_pdf_is_refused_and_a_pdf_is_kept(client_for, make
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == pdf_bytes("ok")
     assert response["Content-Disposition"].startswith("attachment")
-    for role in (Role.BANK_ADVISER, Role.PARTNER_WORKER, Role.COMMITTEE_MEMBER):
+    for role in (Role.BANK_ADVISER, Role.PARTNER_WORKER):
         client.force_login(make_user(role, username=f"autre-{role.value}"))
         assert client.get(download).status_code == 404, role
+    # The commission never downloads pieces, not even of a dossier on its agenda.
+    member = make_user(Role.COMMITTEE_MEMBER, username="membre-commission")
+    put_on_agenda(document.dossier, member)
+    client.force_login(member)
+    assert client.get(download).status_code == 403

@@ -4,7 +4,6 @@ The loan's stored schedule must be the loan engine's for the terms the bank acce
 
 from __future__ import annotations
 
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -80,8 +79,8 @@ def test_from_first_visit_to_disbursement_each_role_through_the_pages(
     dossier.refresh_from_db()
     assert dossier.state == DossierState.READY_FOR_COMMITTEE
 
-    # Agent: a session with the member present, its agenda built from the ready dossiers.
-    session_day = today + timedelta(days=1)
+    # Agent: today's session with the member present, its agenda built from the ready dossiers.
+    session_day = today
     response = agent.post(
         reverse("commissions:session_create"),
         {"date": session_day.isoformat(), "place": "Salle du conseil", "members": [member_user.pk]},

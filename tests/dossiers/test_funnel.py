@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django.http import Http404
 
@@ -132,6 +134,68 @@ def test_a_bank_adviser_sees_only_dossiers_transmitted_to_their_bank(
     assert_hidden(adviser_a, ready_a)
     assert_hidden(adviser_a, transmitted_b)
     assert_hidden(adviser_b, transmitted_a)
+
+
+@pytest.mark.django_db
+def test_the_bank_keeps_what_was_transmitted_to_it_when_the_scheme_changes_partner(
+    make_user, referent: User, bank: Organisation
+) -> None:  # type: ignore[no-untyped-def]
+    from microcredit.dossiers.services import dossier_transition
+
+    member = make_user(Role.COMMITTEE_MEMBER, username="member")
+    dossier = make_dossier(
+        created_by=referent,
+        state=DossierState.READY_FOR_COMMITTEE,
+        eligible=True,
+        with_documents=True,
+        with_consent=True,
+    )
+    put_on_agenda(dossier, member)
+    dossier_transition(
+        actor=member,
+        membership=membership_of(member),
+        dossier_id=dossier.pk,
+        transition="transmit_to_bank",
+        flow="commission",
+    )
+    dossier.refresh_from_db()
+    assert dossier.bank_id == bank.pk
+    adviser_a = make_user(Role.BANK_ADVISER, username="adviser-a")
+    bank_b = Organisation.objects.create(kind="bank", name="Banque B", slug="banque-b")
+    adviser_b = make_user(Role.BANK_ADVISER, username="adviser-b", organisation=bank_b)
+    Programme.objects.filter(pk=dossier.programme_id).update(bank_partner=bank_b)
+    assert_shown(adviser_a, dossier)
+    assert_hidden(adviser_b, dossier)
+
+
+@pytest.mark.django_db
+def test_dossier_numbers_are_unique_across_ccas(make_user, referent: User) -> None:  # type: ignore[no-untyped-def]
+    from microcredit.dossiers.services import dossier_create
+
+    roanne = Organisation.objects.create(kind="ccas", name="CCAS de Roanne", slug="roanne")
+    programme = Programme.objects.create(organisation=roanne, name="MC Roanne", slug="mc")
+    roanne_referent = make_user(Role.REFERENT, username="roanne", organisation=roanne)
+    numbers = []
+    for user, prog in ((referent, saint_etienne_programme()), (roanne_referent, programme)):
+        applicant = make_applicant(
+            organisation=Organisation.objects.get(pk=prog.organisation_id), created_by=user
+        )
+        dossier = dossier_create(
+            actor=user,
+            membership=membership_of(user),
+            applicant=applicant,
+            programme=prog,
+            values={
+                "application_date": applicant.created_at.date(),
+                "purpose_category": "mobilite",
+                "purpose_subcategory": "permis_de_conduire",
+                "project_description": "Permis B.",
+                "requested_amount": Decimal("1000"),
+                "requested_months": 12,
+            },
+        )
+        numbers.append(dossier.number)
+    assert len(set(numbers)) == 2 and all(n.startswith("MC-") for n in numbers)
 
 
 @pytest.mark.django_db

@@ -25,7 +25,7 @@ STAFF = {Role.REFERENT, Role.AGENT, Role.DIRECTOR}
 # The roles each page admits before the object-level check (403 for the others).
 PAGE_ROLES = {
     "dossiers:detail": STAFF | {Role.COMMITTEE_MEMBER, Role.BANK_ADVISER, Role.PARTNER_WORKER},
-    "download": STAFF | {Role.COMMITTEE_MEMBER, Role.BANK_ADVISER, Role.PARTNER_WORKER},
+    "download": STAFF | {Role.BANK_ADVISER, Role.PARTNER_WORKER},
     "dossiers:edit": STAFF,
     "applicants:detail": STAFF,
     "applicants:edit": STAFF,
@@ -133,6 +133,8 @@ def test_every_role_dossier_and_page_leaks_nothing_and_logs_each_read(client, wo
                 expected = 200
                 if page == "dossiers:edit" and world.dossiers[key].state not in EDITABLE_STATES:
                     expected = 302  # back to the dossier page: it no longer changes
+                if page == "dossiers:detail" and role == Role.COMMITTEE_MEMBER:
+                    expected = 302  # to the pseudonymised summary of the session's agenda
             else:
                 expected = 404
             assert response.status_code == expected, (role, key, page, response.status_code)
@@ -152,14 +154,36 @@ def test_every_role_dossier_and_page_leaks_nothing_and_logs_each_read(client, wo
 
 @pytest.mark.django_db
 def test_the_commission_sees_no_name_or_address(client, world) -> None:  # type: ignore[no-untyped-def]
+    from microcredit.commissions.models import AgendaItem
+
     client.force_login(world.users["committee_member"])
     dossier = world.dossiers["agenda"]
-    body = client.get(reverse("dossiers:detail", args=[dossier.pk])).content.decode()
+    response = client.get(reverse("dossiers:detail", args=[dossier.pk]), follow=True)
+    item = AgendaItem.objects.get(dossier=dossier)
+    assert response.redirect_chain == [(reverse("commissions:summary_detail", args=[item.pk]), 302)]
+    body = response.content.decode()
     assert dossier.number in body
+    assert "Référent" not in body and world.users["referent"].get_full_name() not in body
+    assert reverse("documents:download", args=[world.documents["agenda"].pk]) not in body
     for secret in (dossier.applicant.last_name, dossier.applicant.first_name, "rue"):
         assert secret not in body
     listing = client.get(reverse("dossiers:list")).content.decode()
     assert dossier.number in listing and dossier.applicant.last_name not in listing
+
+
+@pytest.mark.django_db
+def test_once_the_session_is_closed_the_commission_no_longer_sees_its_dossiers(
+    client, world
+) -> None:  # type: ignore[no-untyped-def]
+    from microcredit.commissions.models import CommissionSession
+
+    member = world.users["committee_member"]
+    dossier = world.dossiers["agenda"]
+    client.force_login(member)
+    assert client.get(reverse("dossiers:detail", args=[dossier.pk])).status_code == 302
+    CommissionSession.objects.filter(members=member).update(closed_at=timezone.now())
+    assert client.get(reverse("dossiers:detail", args=[dossier.pk])).status_code == 404
+    assert dossier.number not in client.get(reverse("dossiers:list")).content.decode()
 
 
 def _bulk_dossiers(referent, count: int) -> None:  # type: ignore[no-untyped-def]

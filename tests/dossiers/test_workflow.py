@@ -25,8 +25,16 @@ from microcredit.dossiers.models import Dossier, DossierEvent, EligibilityCheck
 from microcredit.dossiers.selectors import access_dossiers_for_user
 from microcredit.dossiers.services import TransitionRefused
 from microcredit.dossiers.workflow import TRANSITIONS, TRANSITIONS_BY_NAME
+from microcredit.loans.models import Loan
+from microcredit.loans.services import RepaymentLine, repayments_record_batch
 from microcredit.programmes.models import Programme
-from tests.factories import make_dossier, put_on_agenda, saint_etienne_programme, share_with
+from tests.factories import (
+    make_dossier,
+    make_loan,
+    put_on_agenda,
+    saint_etienne_programme,
+    share_with,
+)
 
 SCHEME = "aide_facultative_du_ccas"
 SCHEME_LABEL = "Aide facultative du CCAS"
@@ -36,18 +44,46 @@ def membership_of(user: User) -> Membership:
     return Membership.objects.get(user=user)
 
 
+def paid_off_loan(adviser: User, loan: Loan) -> Loan:
+    """The loan repaid in full on its disbursement day (a total early repayment)."""
+    repayments_record_batch(
+        actor=adviser,
+        membership=membership_of(adviser),
+        lines=[
+            RepaymentLine(
+                f"SOLDE-{loan.pk}",
+                loan.dossier.number,
+                loan.disbursement_date,
+                loan.principal,
+                early_repayment=True,
+            )
+        ],
+        today=loan.disbursement_date,
+        via="api",
+    )
+    return loan
+
+
 def visible_dossier(make_user, role: Role, state: str) -> tuple[User, Dossier]:  # type: ignore[no-untyped-def]
     """A dossier in `state` with every precondition met, visible to a new user holding `role`."""
     actor = make_user(role)
     referent = actor if role == Role.REFERENT else make_user(Role.REFERENT, username="ref")
-    dossier = make_dossier(
-        created_by=referent,
-        referent=referent,
-        state=state,
-        eligible=True,
-        with_documents=True,
-        with_consent=True,
-    )
+    if state == DossierState.DISBURSED:
+        # Disbursed through the bank's services, then paid off: « constater le remboursement
+        # complet » reads the loan's schedule and repayments.
+        adviser = actor if role == Role.BANK_ADVISER else make_user(Role.BANK_ADVISER, "conseil")
+        dossier = paid_off_loan(
+            adviser, make_loan(created_by=referent, adviser=adviser, referent=referent)
+        ).dossier
+    else:
+        dossier = make_dossier(
+            created_by=referent,
+            referent=referent,
+            state=state,
+            eligible=True,
+            with_documents=True,
+            with_consent=True,
+        )
     if role == Role.COMMITTEE_MEMBER:
         put_on_agenda(dossier, actor)
     elif role == Role.PARTNER_WORKER:
@@ -55,7 +91,9 @@ def visible_dossier(make_user, role: Role, state: str) -> tuple[User, Dossier]: 
     elif role == Role.BANK_ADVISER and dossier.bank_transmitted_at is None:
         # Seen by the bank only once transmitted: give every state a transmission date so that
         # the table, not the funnel, is what refuses the move.
-        Dossier.objects.filter(pk=dossier.pk).update(bank_transmitted_at=dossier.state_changed_at)
+        Dossier.objects.filter(pk=dossier.pk).update(
+            bank_transmitted_at=dossier.state_changed_at, bank_id=dossier.programme.bank_partner_id
+        )
         dossier.refresh_from_db()
     return actor, dossier
 
@@ -512,9 +550,10 @@ def test_no_email_when_the_move_is_refused(
 def test_bank_path_moves_are_logged_in_order(make_user, referent: User) -> None:  # type: ignore[no-untyped-def]
     """A dossier walked from transmission to closure keeps one event per move, in order."""
     adviser = make_user(Role.BANK_ADVISER)
-    dossier = make_dossier(created_by=referent, state=DossierState.TRANSMITTED_TO_BANK)
-    move(adviser, dossier, "bank_accept")
-    move(adviser, dossier, "disburse")
+    loan = make_loan(created_by=referent, adviser=adviser)  # accepted, then disbursed
+    dossier = loan.dossier
+    assert "pas entièrement remboursé" in refused(adviser, dossier, "record_repaid")
+    paid_off_loan(adviser, loan)
     move(adviser, dossier, "record_repaid")
     move(referent, dossier, "close")
     events = list(

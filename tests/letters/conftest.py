@@ -152,3 +152,14 @@ def bank_decision(
         return event
 
     return decide
+
+
+@pytest.fixture
+def broken_renderer(monkeypatch) -> Callable[[], None]:  # type: ignore[no-untyped-def]
+    """WeasyPrint failing (as when the disk is full) until the returned callable repairs it."""
+
+    def fail(template_name: str, context: dict[str, Any]) -> bytes:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("microcredit.letters.writing.render_pdf", fail)
+    return monkeypatch.undo

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from microcredit.accounts.enums import Role
 from microcredit.banking.enums import BankOutcome
@@ -14,7 +15,7 @@ from microcredit.letters.enums import LetterKind
 from microcredit.letters.models import Letter, LetterTemplate
 from microcredit.letters.selectors import letters_for_dossier
 from microcredit.organisations.models import Organisation
-from tests.factories import make_dossier, put_on_agenda, share_with
+from tests.factories import put_on_agenda, share_with
 from tests.letters.conftest import normalised
 from tests.pdfs import pdf_text
 
@@ -199,23 +200,74 @@ def test_no_letter_for_the_bank_the_commission_a_partner_or_another_ccas(
     assert not AccessLog.objects.filter(action="letter_download").exists()
 
 
-def test_letters_for_dossier_in_constant_queries(
+def add_decision(dossier, actor, *, written: bool):  # type: ignore[no-untyped-def]
+    """One more adjournment of `dossier`, with its letter or still without."""
+    event = dossier.events.create(actor=actor, transition="adjourn", to_state="adjourned")
+    if written:
+        Letter.objects.create(
+            dossier=dossier,
+            event=event,
+            kind=LetterKind.COMMITTEE_ADJOURNMENT,
+            file=f"letters/{event.pk}.pdf",
+            size=1,
+            sha256="0" * 64,
+        )
+    return event
+
+
+def test_letters_for_dossier_gives_each_decision_and_its_letter_in_one_query(
     committee_decision, referent, count_queries
 ) -> None:
-    event = committee_decision("adjourn", reason="Devis.")
-    other = committee_decision("refuse_by_committee", reason="Non.")
-    dossier = event.dossier
-    assert [x.event_id for x in letters_for_dossier(dossier)] == [event.pk]
-    one = count_queries(lambda: [x.event.transition for x in letters_for_dossier(dossier)])
-    Letter.objects.create(
-        dossier=dossier,
-        event=make_dossier(created_by=referent).events.create(
-            actor=referent, transition="adjourn", to_state="adjourned"
-        ),
-        kind=LetterKind.COMMITTEE_ADJOURNMENT,
-        file="letters/x.pdf",
-        size=1,
-        sha256="0" * 64,
-    )
-    assert count_queries(lambda: [x.event.transition for x in letters_for_dossier(dossier)]) == one
+    written = committee_decision("adjourn", reason="Devis.")
+    dossier = written.dossier
+    other = committee_decision("refuse_by_committee", reason="Non.")  # another dossier
+    dossier.events.create(actor=referent, transition="start_diagnosis", to_state="diagnosis")
+    pending = add_decision(dossier, referent, written=False)
+    rows = letters_for_dossier(dossier)
+    assert [(r.event.pk, r.pending) for r in rows] == [(pending.pk, True), (written.pk, False)]
+    assert rows[1].letter == Letter.objects.get(event=written)
+    assert rows[0].kind_label == "ajournement par la commission"
+
+    def read() -> list[object]:
+        return [(r.kind_label, r.letter and r.letter.size) for r in letters_for_dossier(dossier)]
+
+    one = count_queries(read)
+    for index in range(4):
+        add_decision(dossier, referent, written=index % 2 == 0)
+    assert count_queries(read) == one == 1
+    assert len(letters_for_dossier(dossier)) == 6
     assert other.dossier_id != dossier.pk
+
+
+def test_the_dossier_page_shows_the_letters_and_each_one_pending(
+    client, committee_decision, referent, count_queries
+) -> None:
+    written = committee_decision("adjourn", reason="Devis.")
+    dossier = written.dossier
+    letter = Letter.objects.get(event=written)
+    pending = add_decision(dossier, referent, written=False)
+    client.force_login(referent)
+    url = reverse("dossiers:detail", args=[dossier.pk])
+    page = client.get(url).content.decode()
+    assert "Courriers au demandeur, écrits après chaque décision" in page
+    assert page.count("courrier en attente") == 1
+    assert reverse("letters:download", args=[letter.pk]) in page
+    assert f"{pending.at.astimezone(timezone.get_current_timezone()):%d/%m/%Y}" in page
+    assert "INVALID_TEMPLATE_VARIABLE" not in page
+    # The number of queries of the page does not grow with the decisions and their letters.
+    one = count_queries(lambda: client.get(url))
+    for index in range(4):
+        add_decision(dossier, referent, written=index % 2 == 0)
+    assert count_queries(lambda: client.get(url)) == one
+    assert client.get(url).content.decode().count("courrier en attente") == 3
+
+
+def test_a_decision_without_letter_is_not_shown_to_the_bank(
+    client, bank_decision, broken_renderer, adviser
+) -> None:
+    event = bank_decision(BankOutcome.REFUSED, refusal_reason="other", refusal_text="Autre.")
+    assert not Letter.objects.exists()
+    client.force_login(adviser)
+    response = client.get(reverse("dossiers:detail", args=[event.dossier_id]))
+    assert response.status_code == 200
+    assert "courrier en attente" not in response.content.decode()

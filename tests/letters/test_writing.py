@@ -6,7 +6,9 @@ import hashlib
 from decimal import Decimal
 
 import pytest
+from django.core.files.storage import default_storage
 from django.utils import timezone
+from django_tasks import TaskResultStatus
 
 from loan_engine import format_eur, format_percent
 from microcredit.banking.enums import BankOutcome, BankRefusalReason
@@ -15,7 +17,7 @@ from microcredit.dossiers.services import dossier_transition
 from microcredit.letters.enums import LetterKind
 from microcredit.letters.models import Letter, LetterTemplate
 from microcredit.letters.tasks import write_letter
-from microcredit.letters.writing import letter_write
+from microcredit.letters.writing import LetterDataMissing, letter_write
 from microcredit.programmes.models import ProgrammeVersion
 from tests.factories import make_dossier
 from tests.letters.conftest import normalised, provisional_schedule
@@ -198,11 +200,13 @@ def test_no_letter_for_a_move_without_one(referent, django_capture_on_commit_cal
             transition="start_diagnosis",
         )
     assert letter_write(event.pk) is None
+    result = write_letter.enqueue(event.pk)
+    assert (result.status, result.return_value) == (TaskResultStatus.SUCCESSFUL, False)
     assert not Letter.objects.exists()
 
 
-def test_no_letter_for_a_bank_move_without_its_decision(
-    adviser, referent, django_capture_on_commit_callbacks
+def test_a_bank_move_without_its_decision_fails_the_task(
+    adviser, referent, django_capture_on_commit_callbacks, caplog
 ) -> None:
     dossier = make_dossier(
         created_by=referent, referent=referent, state=DossierState.TRANSMITTED_TO_BANK
@@ -215,8 +219,47 @@ def test_no_letter_for_a_bank_move_without_its_decision(
             transition="bank_accept",
             flow="bank",
         )
-    assert letter_write(event.pk) is None
+    result = write_letter.enqueue(event.pk)
+    assert result.status == TaskResultStatus.FAILED
+    assert result.errors[0].exception_class_path == "microcredit.letters.writing.LetterDataMissing"
+    assert f"Letter of dossier event {event.pk} not written" in caplog.text
+    with pytest.raises(LetterDataMissing, match="décision de la banque de cette étape"):
+        letter_write(event.pk)
     assert not Letter.objects.exists()
+
+
+def test_a_rendering_failure_fails_the_task_keeps_the_decision_and_can_be_retried(
+    committee_decision, broken_renderer
+) -> None:
+    event = committee_decision("refuse_by_committee", reason="Projet non finançable.")
+    event.dossier.refresh_from_db()
+    assert event.dossier.state == DossierState.REFUSED_BY_COMMITTEE  # the decision stands
+    assert not Letter.objects.exists()
+    result = write_letter.enqueue(event.pk)
+    assert result.status == TaskResultStatus.FAILED
+    assert result.errors[0].exception_class_path == "builtins.OSError"
+    with pytest.raises(OSError):
+        letter_write(event.pk)
+    broken_renderer()
+    result = write_letter.enqueue(event.pk)
+    assert (result.status, result.return_value) == (TaskResultStatus.SUCCESSFUL, True)
+    assert Letter.objects.get().event == event
+
+
+def test_a_storage_failure_leaves_neither_row_nor_file(committee_decision, monkeypatch) -> None:
+    files: list[str] = []
+    real_save = Letter.save
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        files.append(self.file.name)
+        raise OSError("base de données indisponible")
+
+    monkeypatch.setattr(Letter, "save", save)
+    event = committee_decision("adjourn", reason="Le devis.")
+    assert write_letter.enqueue(event.pk).status == TaskResultStatus.FAILED
+    monkeypatch.setattr(Letter, "save", real_save)
+    assert files and not Letter.objects.exists()
+    assert not any(default_storage.exists(name) for name in files)
 
 
 def test_the_organisation_texts_replace_the_defaults(saint_etienne, committee_decision) -> None:

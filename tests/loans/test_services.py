@@ -234,9 +234,29 @@ def test_a_repayment_typed_on_the_portal(loan: Loan, adviser: User) -> None:
 def test_the_loan_state_follows_the_dossier_to_the_end_of_repayment(
     loan: Loan, adviser: User, transition: str, reason: str, state: str
 ) -> None:
+    assert loan.state == "active"
+    close(loan, adviser, transition, reason)
+    assert loan.state == state
+
+
+def close(loan: Loan, adviser: User, transition: str, reason: str) -> None:
+    """Repaid (after a total early repayment on the disbursement day: the principal, nothing
+    accrued) or guarantee called."""
     from microcredit.dossiers.services import dossier_transition
 
-    assert loan.state == "active"
+    if transition == "record_repaid":
+        record(
+            adviser,
+            [
+                RepaymentLine(
+                    "SOLDE",
+                    loan.dossier.number,
+                    loan.disbursement_date,
+                    loan.principal,
+                    early_repayment=True,
+                )
+            ],
+        )
     dossier_transition(
         actor=adviser,
         membership=membership_of(adviser),
@@ -245,4 +265,76 @@ def test_the_loan_state_follows_the_dossier_to_the_end_of_repayment(
         reason=reason,
     )
     loan.refresh_from_db()
-    assert loan.state == state
+
+
+CLOSINGS = pytest.mark.parametrize(
+    ("transition", "reason"),
+    [
+        ("record_repaid", ""),
+        ("call_guarantee", "Impayés depuis trois mois malgré les relances."),
+    ],
+)
+
+
+@CLOSINGS
+def test_no_repayment_on_a_closed_loan_and_the_batch_names_the_line(
+    referent: User, adviser: User, loan: Loan, transition: str, reason: str
+) -> None:
+    close(loan, adviser, transition, reason)
+    active = make_loan(created_by=referent, adviser=adviser)
+    before = Repayment.objects.count()
+    with pytest.raises(ValidationError) as caught:
+        record(adviser, [line(active, "OK-1"), line(loan, "TARD-1")])
+    [error] = caught.value.error_list
+    assert (error.code, error.params) == ("loan_closed", {"line": 2, "reference": "TARD-1"})
+    assert error.message.startswith("Ligne 2 (référence « TARD-1 ») : le prêt du dossier")
+    assert "est clos" in error.message
+    assert Repayment.objects.count() == before  # all or nothing: OK-1 is not recorded either
+    with pytest.raises(ValidationError) as caught:
+        services.repayment_record_for_loan(
+            actor=adviser,
+            membership=membership_of(adviser),
+            loan_id=loan.pk,
+            reference="GUICHET-TARD",
+            date=loan.disbursement_date,
+            amount=Decimal("20.00"),
+            today=loan.disbursement_date,
+        )
+    assert [e.code for e in caught.value.error_list] == ["loan_closed"]
+    assert Repayment.objects.count() == before
+
+
+@CLOSINGS
+def test_no_incident_on_a_closed_loan(
+    loan: Loan, adviser: User, transition: str, reason: str
+) -> None:
+    close(loan, adviser, transition, reason)
+    with pytest.raises(ValidationError) as caught:
+        incident(adviser, loan)
+    [error] = caught.value.error_dict["dossier_number"]
+    assert error.code == "loan_closed" and "est clos" in error.message
+    with pytest.raises(ValidationError) as caught:
+        services.incident_record_for_loan(
+            actor=adviser,
+            membership=membership_of(adviser),
+            loan_id=loan.pk,
+            reference="INC-P",
+            kind="missed_installment",
+            date=loan.disbursement_date,
+            amount=None,
+            note="",
+            today=loan.disbursement_date,
+        )
+    assert caught.value.error_dict["dossier_number"][0].code == "loan_closed"
+    assert not Incident.objects.exists()
+
+
+def test_a_batch_already_recorded_before_the_guarantee_call_is_still_idempotent(
+    loan: Loan, adviser: User
+) -> None:
+    batch = [line(loan, "VIR-001")]
+    record(adviser, batch)
+    close(loan, adviser, "call_guarantee", "Impayés depuis trois mois malgré les relances.")
+    again = record(adviser, batch)
+    assert [r.reference for r in again.already_recorded] == ["VIR-001"]
+    assert again.recorded == []

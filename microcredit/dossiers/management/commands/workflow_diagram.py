@@ -29,6 +29,7 @@ _PRECONDITIONS = (
     ("needs_documents", "pièces obligatoires déposées"),
     ("needs_consent", "consentement enregistré (date et document signé), partenaire bancaire"),
     ("needs_reorientation_scheme", "dispositif de réorientation choisi dans les paramètres"),
+    ("needs_full_repayment", "prêt entièrement remboursé (échéancier et remboursements)"),
 )
 
 
@@ -53,6 +54,7 @@ def _preconditions(transition: Transition) -> str:
         missing_documents=(),
         consent_recorded=True,
         has_bank_partner=True,
+        loan_fully_repaid=True,
     )
     if not transition.needs_reason and blockers(transition, failed, reason="", scheme="code"):
         texts.append("motif si un critère d'éligibilité n'est pas rempli")

@@ -1,0 +1,72 @@
+"""Pure rules of the Commission Permanente (no Django): what the commission reads is
+pseudonymised, also in the free text written about the person."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+NAME_MASK = "[nom masqué]"
+
+# Words of a compound name that are not names on their own (« de La Fontaine », « N'Diaye »):
+# masking them would blank ordinary words of the text.
+_PARTICLES = frozenset(
+    {
+        "al", "bin", "ben", "d", "da", "das", "de", "del", "della", "den", "der", "des", "di",
+        "do", "dos", "du", "e", "el", "et", "l", "la", "le", "les", "mac", "mc", "saint",
+        "sainte", "st", "ste", "ter", "van", "von", "y",
+    }
+)  # fmt: skip
+_SEPARATORS = r"[\s'\-]+"
+# Typographic apostrophes and dashes, folded to the plain ones.
+_PUNCTUATION = str.maketrans({"’": "'", "ʼ": "'", "‘": "'", "‐": "-", "‑": "-", "–": "-", "—": "-"})
+
+
+def _fold_char(char: str) -> str:
+    """One character without its accents and case, still one character (so that positions in
+    the folded text are those of the original)."""
+    char = char.translate(_PUNCTUATION)
+    base = "".join(c for c in unicodedata.normalize("NFD", char) if not unicodedata.combining(c))
+    for candidate in (base.casefold(), char.casefold(), char.lower()):
+        if len(candidate) == 1:
+            return candidate
+    return char
+
+
+def _fold(text: str) -> str:
+    return "".join(_fold_char(char) for char in text)
+
+
+def _patterns(names: Iterable[str]) -> list[str]:
+    """Regular expressions on folded text: each whole name (whatever separates its words), then
+    each word of a compound name that is a name on its own."""
+    patterns: set[str] = set()
+    for name in names:
+        words = [w for w in re.split(_SEPARATORS, _fold(name)) if w]
+        if not words or sum(len(w) for w in words) < 2:
+            continue
+        patterns.add(_SEPARATORS.join(re.escape(w) for w in words))
+        if len(words) > 1:
+            patterns.update(re.escape(w) for w in words if len(w) >= 2 and w not in _PARTICLES)
+    return sorted(patterns, key=len, reverse=True)
+
+
+def mask_names(text: str, names: Iterable[str]) -> str:
+    """`text` with each of `names` replaced by « [nom masqué] », whole words only, whatever the
+    case and the accents (« ZEPHYRIN-QUELEN » for « Zéphyrin-Quelen »); the words of a
+    compound name are masked on their own too (« Mme Zéphyrin »)."""
+    patterns = _patterns(names)
+    if not text or not patterns:
+        return text
+    folded = _fold(text)
+    spans: list[tuple[int, int]] = []
+    for pattern in patterns:  # longest first: a whole name is masked once, not word by word
+        for match in re.finditer(rf"(?<!\w){pattern}(?!\w)", folded):
+            start, end = match.span()
+            if all(end <= s or start >= e for s, e in spans):
+                spans.append((start, end))
+    masked = text
+    for start, end in sorted(spans, reverse=True):
+        masked = masked[:start] + NAME_MASK + masked[end:]
+    return masked

@@ -1,0 +1,53 @@
+"""The data migration gives the disbursements recorded before it their bank and payee's SIRET."""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from microcredit.accounts.models import User
+from microcredit.banking.models import Disbursement
+from tests.factories import make_loan
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+BEFORE = ("banking", "0001_initial")
+AFTER = ("banking", "0002_disbursement_bank_payee_siret")
+
+
+@pytest.fixture(autouse=True)
+def seed_scheme(transactional_db: None) -> None:
+    """Transactional tests flush the database: put back the data migration's scheme."""
+    from django.apps import apps
+
+    import_module(
+        "microcredit.programmes.migrations.0002_saint_etienne_scheme"
+    ).create_saint_etienne(apps, None)
+    import_module("microcredit.programmes.migrations.0003_required_documents").fill_initial_version(
+        apps, None
+    )
+
+
+def migrate(target: tuple[str, str]) -> None:
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate([target])
+
+
+def test_existing_disbursements_get_the_bank_of_their_loan(referent: User, adviser: User) -> None:
+    loan = make_loan(created_by=referent, adviser=adviser, payee_siret="73282932000074")
+    migrate(BEFORE)
+    try:
+        with connection.cursor() as cursor:
+            columns = {c.name for c in connection.introspection.get_table_description(
+                cursor, Disbursement._meta.db_table
+            )}  # fmt: skip
+        assert "bank_id" not in columns and "payee_siret" not in columns
+    finally:
+        migrate(AFTER)
+    disbursement = Disbursement.objects.get(dossier=loan.dossier)
+    assert disbursement.bank_id == loan.bank_id
+    assert disbursement.payee_siret == "73282932000074"
