@@ -232,6 +232,21 @@ def make_dossier(
     return dossier
 
 
+def restore_saint_etienne_scheme() -> None:
+    """Put back what the data migrations create (the Saint-Étienne scheme, its first version and
+    its required documents): transactional tests flush the database."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    import_module(
+        "microcredit.programmes.migrations.0002_saint_etienne_scheme"
+    ).create_saint_etienne(apps, None)
+    import_module("microcredit.programmes.migrations.0003_required_documents").fill_initial_version(
+        apps, None
+    )
+
+
 def put_on_agenda(
     dossier: Dossier, member: User, *, session: CommissionSession | None = None
 ) -> CommissionSession:

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pytest
+from django.core.servers.basehttp import ThreadedWSGIServer
+from django.test.testcases import LiveServerThread
 
 # Playwright's sync API runs an event loop in this thread; the test's ORM calls are still
 # synchronous and safe here.
@@ -26,6 +29,28 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+class OneRequestAtATime(ThreadedWSGIServer):
+    """The live server, running the application for one request at a time.
+
+    With the in-memory SQLite database of the suite, every thread of the live server shares the
+    test's single connection: a page and its stylesheet requested together (each saving the
+    session) would collide on it ("cannot start a transaction within a transaction"). The lock
+    is per request, not per connection: a browser's idle keep-alive connection holds nothing.
+    """
+
+    _serving = threading.Lock()
+
+    def set_app(self, application):  # type: ignore[no-untyped-def]
+        def one_at_a_time(environ, start_response):  # type: ignore[no-untyped-def]
+            with self._serving:
+                return application(environ, start_response)
+
+        super().set_app(one_at_a_time)
+
+
+LiveServerThread.server_class = OneRequestAtATime
 
 
 @dataclass
@@ -57,16 +82,9 @@ def browser() -> Iterator[object]:
 @pytest.fixture(autouse=True)
 def seed_scheme(transactional_db: None) -> None:
     """Transactional tests flush the database: put back the data migration's scheme."""
-    from importlib import import_module
+    from tests.factories import restore_saint_etienne_scheme
 
-    from django.apps import apps
-
-    import_module(
-        "microcredit.programmes.migrations.0002_saint_etienne_scheme"
-    ).create_saint_etienne(apps, None)
-    import_module("microcredit.programmes.migrations.0003_required_documents").fill_initial_version(
-        apps, None
-    )
+    restore_saint_etienne_scheme()
 
 
 @pytest.fixture

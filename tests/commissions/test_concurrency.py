@@ -9,7 +9,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from importlib import import_module
 from typing import Any
 
 import pytest
@@ -20,6 +19,7 @@ from microcredit.accounts.models import User
 from microcredit.commissions import services
 from microcredit.commissions.models import AgendaItem
 from tests.commissions.helpers import cast, membership, open_session, ready_dossier
+from tests.factories import restore_saint_etienne_scheme
 
 pytestmark = [
     pytest.mark.postgres_only,
@@ -36,14 +36,7 @@ HOLD_SECONDS = 0.5
 @pytest.fixture(autouse=True)
 def seed_scheme(transactional_db: None) -> None:
     """Transactional tests flush the database: put back the data migration's scheme."""
-    from django.apps import apps
-
-    import_module(
-        "microcredit.programmes.migrations.0002_saint_etienne_scheme"
-    ).create_saint_etienne(apps, None)
-    import_module("microcredit.programmes.migrations.0003_required_documents").fill_initial_version(
-        apps, None
-    )
+    restore_saint_etienne_scheme()
 
 
 @pytest.fixture

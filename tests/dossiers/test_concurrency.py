@@ -9,7 +9,6 @@ import threading
 import time
 from collections.abc import Callable
 from decimal import Decimal
-from importlib import import_module
 from typing import Any
 
 import pytest
@@ -23,7 +22,7 @@ from microcredit.dossiers import services
 from microcredit.dossiers.enums import DossierState
 from microcredit.dossiers.models import Dossier, DossierEvent
 from microcredit.dossiers.services import TransitionRefused
-from tests.factories import make_applicant, saint_etienne_programme
+from tests.factories import make_applicant, restore_saint_etienne_scheme, saint_etienne_programme
 
 pytestmark = [
     pytest.mark.postgres_only,
@@ -40,14 +39,7 @@ HOLD_SECONDS = 0.3
 @pytest.fixture(autouse=True)
 def seed_scheme(transactional_db: None) -> None:
     """Transactional tests flush the database: put back the data migration's scheme."""
-    from django.apps import apps
-
-    import_module(
-        "microcredit.programmes.migrations.0002_saint_etienne_scheme"
-    ).create_saint_etienne(apps, None)
-    import_module("microcredit.programmes.migrations.0003_required_documents").fill_initial_version(
-        apps, None
-    )
+    restore_saint_etienne_scheme()
 
 
 @pytest.fixture
