@@ -39,6 +39,7 @@ from microcredit.api.selectors import ApiPrincipal, api_dossier_by_number, api_d
 from microcredit.api.services import api_access_log_dossiers
 from microcredit.banking import services as banking_services
 from microcredit.core.services import access_log_create
+from microcredit.documents.rules import UploadRefused, check_sent_names
 from microcredit.dossiers.enums import DossierState
 from microcredit.dossiers.models import Dossier
 from microcredit.loans import services as loan_services
@@ -406,6 +407,12 @@ def dossier_offer(
 ) -> dict[str, Any]:
     principal = _principal(request)
     dossier = _dossier_or_404(request, number)
+    try:  # the multipart parser kept only the last part of a name sent with a path
+        check_sent_names(getattr(request, "upload_names_with_path", []))
+    except UploadRefused as refusal:
+        raise ValidationError(
+            {"file": ValidationError(refusal.message, code="invalid_file")}
+        ) from refusal
     with api_fields(OFFER_FIELDS):
         banking_services.bank_offer_record(
             actor=principal.user,

@@ -19,7 +19,7 @@ from microcredit.banking import selectors, services
 from microcredit.banking.forms import AcceptForm, DisbursementForm, OfferForm, RefuseForm
 from microcredit.core.refusals import attempt_on_form
 from microcredit.core.services import access_log_create
-from microcredit.documents.rules import UploadRefused, check_name
+from microcredit.documents.rules import UploadRefused, check_sent_names
 from microcredit.programmes.selectors import version_in_force
 
 
@@ -115,12 +115,11 @@ def bank_dossier_detail(request: HttpRequest, dossier_id: int) -> HttpResponse:
 
 def _files_have_paths(request: HttpRequest, form: forms.Form) -> bool:
     """Refuse a file name sent with a folder (Django would keep only its last part)."""
-    for raw_name in getattr(request, "upload_names_with_path", []):
-        try:
-            check_name(raw_name)
-        except UploadRefused as refusal:
-            form.add_error(None, refusal.message)
-            return True
+    try:
+        check_sent_names(getattr(request, "upload_names_with_path", []))
+    except UploadRefused as refusal:
+        form.add_error(None, refusal.message)
+        return True
     return False
 
 

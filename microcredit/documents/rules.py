@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 # Signature (first bytes) → (content type, extension).
@@ -66,6 +67,13 @@ def check_name(name: str) -> None:
             "Le nom du fichier contient un chemin ou des caractères interdits : renommez-le "
             "(par exemple « justificatif.pdf »)."
         )
+
+
+def check_sent_names(raw_names: Iterable[str]) -> None:
+    """The file names as the browser or client sent them (before Django kept only their last
+    part: `request.upload_names_with_path`, core.middleware): any path is refused."""
+    for raw_name in raw_names:
+        check_name(raw_name)
 
 
 def check_upload(*, name: str, size: int, head: bytes, max_bytes: int) -> CheckedUpload:

@@ -13,7 +13,7 @@ from microcredit.accounts.access import roles_required
 from microcredit.accounts.enums import DOSSIER_ROLES, DOSSIER_STAFF_ROLES, Role
 from microcredit.core.services import access_log_create
 from microcredit.documents import selectors, services
-from microcredit.documents.rules import UploadRefused, check_name
+from microcredit.documents.rules import UploadRefused, check_sent_names
 
 
 @roles_required(*DOSSIER_STAFF_ROLES)
@@ -25,13 +25,11 @@ def document_upload(request: HttpRequest, dossier_id: int) -> HttpResponse:
     if upload is None:
         messages.error(request, "Choisissez un fichier à déposer.")
         return redirect(target)
-    for raw_name in getattr(request, "upload_names_with_path", []):
-        # Django would keep only the last part of the name: refuse, as the service does.
-        try:
-            check_name(raw_name)
-        except UploadRefused as refusal:
-            messages.error(request, refusal.message)
-            return redirect(target)
+    try:  # Django kept only the last part of a name sent with a path: refuse it
+        check_sent_names(getattr(request, "upload_names_with_path", []))
+    except UploadRefused as refusal:
+        messages.error(request, refusal.message)
+        return redirect(target)
     try:
         document = services.document_upload(
             actor=request.user,  # type: ignore[arg-type]

@@ -487,3 +487,36 @@ def test_a_change_of_payee_through_the_api_needs_its_siret_and_never_the_borrowe
         "73282932000074",
     )
     assert disbursement.payee_changed and Loan.objects.filter(dossier=dossier).exists()
+
+
+@pytest.mark.parametrize("filename", ["../../etc/offre.pdf", "C:\\Users\\x\\offre.pdf"])
+def test_an_offer_file_sent_with_a_path_is_refused_and_nothing_is_stored(
+    api, referent, adviser, filename
+) -> None:  # type: ignore[no-untyped-def]
+    from microcredit.documents.models import Document
+    from tests.factories import make_granted_dossier
+
+    dossier = make_granted_dossier(created_by=referent, adviser=adviser, offer=False)
+    documents = Document.objects.count()
+    boundary = "offre-limite"
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="signed_on"\r\n\r\n'
+            f"{timezone.localdate().isoformat()}\r\n"
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+            f'filename="{filename}"\r\n'
+            "Content-Type: application/pdf\r\n\r\n"
+        ).encode()
+        + pdf_bytes("offre")
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    response = api.client.post(
+        f"/api/v1/dossiers/{dossier.number}/offer",
+        data=body,
+        content_type=f"multipart/form-data; boundary={boundary}",
+        headers=api.headers,
+    )
+    body_json = assert_error(response, 422)
+    assert "file" in body_json["errors"] and "chemin" in body_json["errors"]["file"][0]
+    assert Document.objects.count() == documents
+    assert BankDecision.objects.get(dossier=dossier).offer_signed_on is None
