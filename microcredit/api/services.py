@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
 from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,9 +15,7 @@ from microcredit.accounts.enums import Role
 from microcredit.accounts.models import Membership, User
 from microcredit.api.models import ApiToken
 from microcredit.api.selectors import TOKEN_PREFIX, token_hash
-from microcredit.core.models import AccessLog
 from microcredit.core.services import audit_event_create
-from microcredit.dossiers.models import Dossier
 
 # At most this many tokens in use per adviser and bank (one per integration, plus a spare).
 MAX_ACTIVE_TOKENS = 10
@@ -126,23 +123,3 @@ def api_token_mark_used(*, token: ApiToken) -> None:
         Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_RESOLUTION)
     ).update(last_used_at=now)
     token.last_used_at = now
-
-
-def api_access_log_dossiers(
-    *, user: User, action: str, dossiers: Sequence[Dossier], detail: str = ""
-) -> None:
-    """One access-log row per dossier an answer shows, written together (bulk insert).
-
-    The rows are those of core.services.access_log_create, one per dossier; a page of any size
-    costs one INSERT on PostgreSQL (SQLite splits above 999 parameters, i.e. 166 rows).
-    """
-    AccessLog.objects.bulk_create(
-        AccessLog(
-            user=user,
-            action=action,
-            object_type=dossier._meta.label_lower,
-            object_id=str(dossier.pk),
-            detail=detail[:200],
-        )
-        for dossier in dossiers
-    )

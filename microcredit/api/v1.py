@@ -36,9 +36,8 @@ from microcredit.api.schemas import (
     ScheduleOut,
 )
 from microcredit.api.selectors import ApiPrincipal, api_dossier_by_number, api_dossiers
-from microcredit.api.services import api_access_log_dossiers
 from microcredit.banking import services as banking_services
-from microcredit.core.services import access_log_create
+from microcredit.core.services import access_log_create, access_logs_create
 from microcredit.documents.rules import UploadRefused, check_sent_names
 from microcredit.dossiers.enums import DossierState
 from microcredit.dossiers.models import Dossier
@@ -259,10 +258,10 @@ def dossier_list(
     count = dossiers.count()
     start = (page - 1) * page_size
     items = list(dossiers[start : start + page_size]) if start < count else []
-    api_access_log_dossiers(
+    access_logs_create(
         user=principal.user,
         action="api_dossier_list",
-        dossiers=items,
+        objs=items,
         detail=f"page {page}" + (f", état {state.value}" if state is not None else ""),
     )
     return {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -53,14 +54,28 @@ def audit_event_create(
     )
 
 
-def access_log_create(
-    *, user: User, action: str, obj: models.Model | None = None, detail: str = ""
-) -> AccessLog:
-    """Record that `user` read a person's data (a page, a download, a list or a search)."""
-    return AccessLog.objects.create(
+def _access_log(user: User, action: str, obj: models.Model | None, detail: str) -> AccessLog:
+    return AccessLog(
         user=user,
         action=action,
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",
         detail=detail[:200],
     )
+
+
+def access_log_create(
+    *, user: User, action: str, obj: models.Model | None = None, detail: str = ""
+) -> AccessLog:
+    """Record that `user` read a person's data (a page, a download, a list or a search)."""
+    log = _access_log(user, action, obj, detail)
+    log.save()
+    return log
+
+
+def access_logs_create(
+    *, user: User, action: str, objs: Iterable[models.Model], detail: str = ""
+) -> None:
+    """One access-log row per object an answer shows (a list of dossiers), written together:
+    one INSERT on PostgreSQL whatever their number (SQLite splits above 999 parameters)."""
+    AccessLog.objects.bulk_create(_access_log(user, action, obj, detail) for obj in objs)
