@@ -88,7 +88,6 @@ def api_dossiers(user: User, membership: Membership) -> QuerySet[Dossier]:
 
 
 def api_dossier_by_number(user: User, membership: Membership, number: str) -> Dossier | None:
-    """The dossier of that number among the bank's; None when not visible (or not unique: two
-    CCAS of the bank numbering alike)."""
-    found = list(api_dossiers(user, membership).filter(number=number)[:2])
-    return found[0] if len(found) == 1 else None
+    """The dossier of that number among the bank's (numbers are unique on the platform); None
+    when it is not visible."""
+    return api_dossiers(user, membership).filter(number=number).first()

@@ -60,16 +60,6 @@ def bank_dossier_for_user_or_404(
     return dossier
 
 
-def dossier_by_number_for_user_or_404(
-    user: User, membership: Membership | None, number: str
-) -> Dossier:
-    """The transmitted dossier numbered `number` (404 when not visible, or not unique)."""
-    found = list(bank_dossiers(user, membership).filter(number=number.strip())[:2])
-    if len(found) != 1:
-        raise Http404("Dossier introuvable.")
-    return found[0]
-
-
 @dataclass(frozen=True)
 class BankRow:
     dossier: Dossier

@@ -222,17 +222,14 @@ def loan_page(user: User, membership: Membership | None, loan_id: int, as_of: da
 
 def visible_dossiers_by_number(
     user: User, membership: Membership | None, numbers: set[str]
-) -> dict[str, list[int]]:
-    """number → ids of the dossiers of that number `user` may see (normally one)."""
-    found: dict[str, list[int]] = {}
-    rows = (
+) -> dict[str, int]:
+    """number → id of the dossier of that number `user` may see (numbers are unique on the
+    platform: a database constraint)."""
+    return dict(
         access_dossiers_for_user(user, membership)
         .filter(number__in=numbers)
         .values_list("number", "pk")
     )
-    for number, pk in rows:
-        found.setdefault(number, []).append(pk)
-    return found
 
 
 def loans_by_dossier(dossier_ids: list[int]) -> dict[int, Loan]:

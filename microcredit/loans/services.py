@@ -451,14 +451,14 @@ def repayments_record_batch(
     ]
     numbers = {line.dossier_number for line in lines}
     dossiers = visible_dossiers_by_number(actor, membership, numbers)
-    loans = loans_by_dossier([pk for pks in dossiers.values() for pk in pks])
+    loans = loans_by_dossier(list(dossiers.values()))
     errors: list[ValidationError] = []
     resolved: list[tuple[int, RepaymentLine, Loan]] = []
     for index, line in enumerate(lines, start=1):
         label = _line_label(index, line.reference)
-        ids = dossiers.get(line.dossier_number, [])
-        loan = loans.get(ids[0]) if len(ids) == 1 else None
-        if len(ids) != 1:
+        dossier_id = dossiers.get(line.dossier_number)
+        loan = loans.get(dossier_id) if dossier_id is not None else None
+        if dossier_id is None:
             errors.append(
                 _error(
                     f"{label} : le dossier « {line.dossier_number} » est inconnu de la banque.",
@@ -635,8 +635,8 @@ def incident_record(
     """
     bank = _bank_for_update(membership)
     number = dossier_number.strip()
-    ids = visible_dossiers_by_number(actor, membership, {number}).get(number, [])
-    if len(ids) != 1:
+    dossier_id = visible_dossiers_by_number(actor, membership, {number}).get(number)
+    if dossier_id is None:
         raise ValidationError(
             {
                 "dossier_number": ValidationError(
@@ -645,7 +645,7 @@ def incident_record(
                 )
             }
         )
-    loan = loans_by_dossier(ids).get(ids[0])
+    loan = loans_by_dossier([dossier_id]).get(dossier_id)
     if loan is None or loan.bank_id != bank.pk:
         raise ValidationError(
             {
