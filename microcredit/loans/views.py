@@ -49,6 +49,7 @@ def _render(
 ) -> HttpResponse:
     today = timezone.localdate()
     page = selectors.loan_page(_actor(request), _membership(request), loan_id, today)
+    access_log_create(user=_actor(request), action="loan_detail", obj=page.loan)
     is_bank = _membership(request).role == Role.BANK_ADVISER
     context: dict[str, Any] = {
         "page": page,
@@ -65,9 +66,7 @@ def _render(
 @roles_required(*LOAN_ROLES)
 @require_GET
 def loan_detail(request: HttpRequest, loan_id: int) -> HttpResponse:
-    response = _render(request, loan_id)
-    access_log_create(user=_actor(request), action="loan_detail", detail=f"prêt {loan_id}")
-    return response
+    return _render(request, loan_id)
 
 
 @roles_required(Role.BANK_ADVISER)

@@ -193,3 +193,21 @@ def test_a_payment_beyond_the_schedule_shows_as_an_overpayment(
     )
     section = _arrears(_page_on(client, adviser, loan, lines[-1].due_date + timedelta(days=1)))
     assert "Trop-perçu" in section and format_eur(Decimal("5.00")) in section
+
+
+def test_each_read_of_the_loan_page_is_logged_with_the_loan(
+    client, referent: User, adviser: User
+) -> None:  # type: ignore[no-untyped-def]
+    from microcredit.core.models import AccessLog
+
+    loan = make_loan(created_by=referent, adviser=adviser)
+    client.force_login(referent)
+    assert client.get(f"/prets/{loan.pk}/").status_code == 200
+    log = AccessLog.objects.get(action="loan_detail")
+    assert (log.user_id, log.object_type, log.object_id) == (
+        referent.pk,
+        "loans.loan",
+        str(loan.pk),
+    )
+    assert client.get(f"/prets/{loan.pk + 999}/").status_code == 404
+    assert AccessLog.objects.filter(action="loan_detail").count() == 1
