@@ -8,7 +8,7 @@ admin.site.site_header = "Micro-crédit — administration technique"
 admin.site.site_title = "Administration technique"
 
 urlpatterns = [
-    path("", include("microcredit.core.urls")),
+    path("", include("microcredit.shell.urls")),
     path("compte/", include("microcredit.accounts.urls")),
     path("parametres/", include("microcredit.programmes.urls")),
     path("simulateur/", include("microcredit.simulator.urls")),

@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "microcredit.loans",
     "microcredit.letters",
     "microcredit.api",
+    "microcredit.shell",
+    "microcredit.demo",
 ]
 
 MIDDLEWARE = [
@@ -78,7 +80,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "microcredit.core.context_processors.shell",
+                "microcredit.shell.context_processors.shell",
             ],
         },
     },
@@ -111,7 +113,7 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "shell:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 # Idle session expiry: every request pushes the expiry back; a session idle longer than this ends.

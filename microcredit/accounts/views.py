@@ -74,7 +74,7 @@ def _safe_next(request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         return target
-    return str(reverse_lazy("core:home"))
+    return str(reverse_lazy("shell:home"))
 
 
 @authenticated
@@ -82,7 +82,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
     """Second step of the login for users who enrolled a TOTP device."""
     device = confirmed_totp_device_for_user(request.user)  # type: ignore[arg-type]
     if device is None:
-        return redirect("core:home")
+        return redirect("shell:home")
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["token"]):
@@ -102,7 +102,7 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
         if services.totp_device_confirm(user=user, device=device, token=form.cleaned_data["token"]):  # type: ignore[arg-type]
             otp_login(request, device)
             messages.success(request, "La double authentification est activée sur votre compte.")
-            return redirect("core:home")
+            return redirect("shell:home")
         form.add_error("token", "Ce code ne correspond pas. Vérifiez l'heure de votre téléphone.")
     qr_svg = segno.make(device.config_url, error="m").svg_inline(scale=5, title="QR code")
     return render(

@@ -505,7 +505,7 @@ def summary_pdf(item: AgendaItem, summary: DossierSummary) -> bytes:
             "summary": summary,
             "session": session,
             "organisation": session.organisation,
-            "logo": logo_data_uri(session.organisation),
+            "logo": logo_data_uri(session.organisation.logo),
         },
     )
 
@@ -591,7 +591,7 @@ def minutes_context(session: CommissionSession, *, draft: bool) -> dict[str, obj
     return {
         "session": session,
         "organisation": session.organisation,
-        "logo": logo_data_uri(session.organisation),
+        "logo": logo_data_uri(session.organisation.logo),
         "present": [m.user for m in members if m.present],
         "absent": [m.user for m in members if not m.present],
         "rows": rows,

@@ -10,9 +10,8 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+from django.db.models.fields.files import FieldFile
 from django.template.loader import render_to_string
-
-from microcredit.organisations.models import Organisation
 
 LOGO_TYPES = {b"\x89PNG": "image/png", b"\xff\xd8\xff": "image/jpeg", b"<svg": "image/svg+xml"}
 
@@ -26,12 +25,12 @@ def render_pdf(template_name: str, context: dict[str, Any]) -> bytes:
     return weasyprint.HTML(string=html, url_fetcher=fetcher).write_pdf()  # type: ignore[no-any-return]
 
 
-def logo_data_uri(organisation: Organisation) -> str:
-    """The organisation's logo as a `data:` URI for a PDF letterhead; "" when it has none."""
-    if not organisation.logo:
+def logo_data_uri(logo: FieldFile | None) -> str:
+    """A stored logo (an organisation's) as a `data:` URI for a PDF letterhead; "" when none."""
+    if not logo:
         return ""
     try:
-        with organisation.logo.open("rb") as handle:
+        with logo.open("rb") as handle:
             content = handle.read(2_000_000)
     except OSError:
         return ""

@@ -12,7 +12,7 @@ from django.db import models
 from microcredit.core.models import AccessLog, AuditEvent
 
 if TYPE_CHECKING:
-    from microcredit.accounts.models import User
+    from django.contrib.auth.models import AbstractBaseUser as User
 
 
 def _json_value(value: Any) -> Any:

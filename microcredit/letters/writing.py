@@ -161,7 +161,7 @@ def letter_context(
         "kind": kind,
         "kind_label": LetterKind(kind).label,
         "organisation": organisation,
-        "logo": logo_data_uri(organisation),
+        "logo": logo_data_uri(organisation.logo),
         "colour": organisation.theme_colour,
         "texts": texts,
         "applicant": applicant,

@@ -54,16 +54,16 @@ def test_a_session_idle_past_the_limit_asks_to_log_in_again(client, make_user, s
     start = timezone.now()
     with time_machine.travel(start, tick=False):
         assert login(client, "sofiane", PASSWORD).status_code == 302
-        assert client.get(reverse("core:home")).status_code == 200
+        assert client.get(reverse("shell:home")).status_code == 200
     # Activity within the limit keeps the session alive...
     with time_machine.travel(
         start + timedelta(seconds=settings.SESSION_COOKIE_AGE - 60), tick=False
     ):
-        assert client.get(reverse("core:home")).status_code == 200
+        assert client.get(reverse("shell:home")).status_code == 200
     # ...idleness past the limit ends it.
     later = start + timedelta(seconds=2 * settings.SESSION_COOKIE_AGE)
     with time_machine.travel(later, tick=False):
-        response = client.get(reverse("core:home"))
+        response = client.get(reverse("shell:home"))
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("accounts:login"))
         page = client.get(response["Location"])
@@ -74,7 +74,7 @@ def test_logout_is_a_post_and_ends_the_session(client, make_user) -> None:  # ty
     user = make_user(Role.AGENT)
     client.force_login(user)
     assert client.post(reverse("accounts:logout")).status_code == 302
-    assert client.get(reverse("core:home")).status_code == 302
+    assert client.get(reverse("shell:home")).status_code == 302
 
 
 def test_password_change(client, make_user) -> None:  # type: ignore[no-untyped-def]

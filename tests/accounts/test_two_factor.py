@@ -82,7 +82,7 @@ def test_verify_ignores_an_outside_next_url(client, make_user) -> None:  # type:
             reverse("accounts:otp_verify"),
             {"token": current_code(secret), "next": "https://evil.example"},
         )
-    assert response["Location"] == reverse("core:home")
+    assert response["Location"] == reverse("shell:home")
 
 
 @pytest.mark.parametrize(
@@ -99,7 +99,7 @@ def test_production_setting_requires_two_factor_for_staff_and_bank(
     client_for, settings, role, must_enrol
 ) -> None:  # type: ignore[no-untyped-def]
     settings.OTP_REQUIRED_FOR_STAFF = True
-    response = client_for(role).get(reverse("core:home"))
+    response = client_for(role).get(reverse("shell:home"))
     if must_enrol:
         assert response.status_code == 302
         assert response["Location"] == reverse("accounts:otp_setup")
@@ -108,4 +108,4 @@ def test_production_setting_requires_two_factor_for_staff_and_bank(
 
 
 def test_without_the_setting_two_factor_is_optional(client_for) -> None:  # type: ignore[no-untyped-def]
-    assert client_for(Role.REFERENT).get(reverse("core:home")).status_code == 200
+    assert client_for(Role.REFERENT).get(reverse("shell:home")).status_code == 200

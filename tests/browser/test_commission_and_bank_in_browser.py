@@ -9,7 +9,7 @@ import re
 import pytest
 
 from microcredit.commissions.models import AgendaItem, CommissionSession
-from microcredit.core.demo import DEMO_PASSWORD
+from microcredit.demo.loading import DEMO_PASSWORD
 from microcredit.dossiers.enums import DossierState
 from microcredit.dossiers.models import Dossier
 from microcredit.loans.models import Loan

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from microcredit.core.demo import DEMO_PASSWORD
+from microcredit.demo.loading import DEMO_PASSWORD
 from microcredit.dossiers.enums import DossierState
 from microcredit.dossiers.models import Dossier
 from tests.browser.conftest import login

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from microcredit.core.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+from microcredit.demo.loading import DEMO_ACCOUNTS, DEMO_PASSWORD
 from microcredit.programmes.models import Programme
 from tests.browser.conftest import login
 

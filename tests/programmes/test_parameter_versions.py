@@ -205,7 +205,7 @@ def add_programme_with_versions(organisation: Organisation, slug: str, count: in
         )
 
 
-@pytest.mark.parametrize("url_name", ["core:home", "programmes:programme_list"])
+@pytest.mark.parametrize("url_name", ["shell:home", "programmes:programme_list"])
 def test_page_queries_do_not_grow_with_schemes_and_versions(
     client_for, saint_etienne, count_queries, url_name
 ) -> None:  # type: ignore[no-untyped-def]

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from microcredit.accounts.enums import Role
 from microcredit.accounts.models import Membership, User
-from microcredit.core.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+from microcredit.demo.loading import DEMO_ACCOUNTS, DEMO_PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,7 @@ def test_healthz_checks_the_database(client) -> None:  # type: ignore[no-untyped
 
 
 def test_healthz_answers_503_when_the_database_fails(client) -> None:  # type: ignore[no-untyped-def]
-    with mock.patch("microcredit.core.views.connection.cursor", side_effect=DatabaseError("down")):
+    with mock.patch("microcredit.shell.views.connection.cursor", side_effect=DatabaseError("down")):
         response = client.get("/healthz")
     assert response.status_code == 503
 
@@ -44,7 +44,7 @@ HOME_HEADINGS = {
 
 @pytest.mark.parametrize("role", list(Role))
 def test_each_role_has_its_home_page_with_a_next_step(client_for, role) -> None:  # type: ignore[no-untyped-def]
-    content = client_for(role).get(reverse("core:home")).content.decode()
+    content = client_for(role).get(reverse("shell:home")).content.decode()
     heading = HOME_HEADINGS[role].replace("&#x27;", "'")
     assert heading in content
     assert 'class="empty-state"' in content
@@ -52,7 +52,7 @@ def test_each_role_has_its_home_page_with_a_next_step(client_for, role) -> None:
 
 
 def test_a_user_without_role_is_told_what_to_do(client_for) -> None:  # type: ignore[no-untyped-def]
-    content = client_for(None).get(reverse("core:home")).content.decode()
+    content = client_for(None).get(reverse("shell:home")).content.decode()
     assert "aucun rôle" in content
 
 
@@ -64,7 +64,7 @@ def test_pages_carry_a_strict_content_security_policy(client) -> None:  # type: 
 
 
 def test_the_shell_shows_the_organisation_and_its_theme(client_for) -> None:  # type: ignore[no-untyped-def]
-    content = client_for(Role.REFERENT).get(reverse("core:home")).content.decode()
+    content = client_for(Role.REFERENT).get(reverse("shell:home")).content.decode()
     assert "CCAS de Saint-Étienne" in content
     css = client_for(Role.AGENT, username="a2").get("/theme/ccas-saint-etienne.css")
     assert css["Content-Type"].startswith("text/css")

@@ -22,13 +22,13 @@ from microcredit.organisations.models import Organisation
 from microcredit.programmes import selectors as programme_selectors
 
 HOME_TEMPLATES = {
-    Role.REFERENT: "core/home/referent.html",
-    Role.AGENT: "core/home/agent.html",
-    Role.DIRECTOR: "core/home/director.html",
-    Role.COMMITTEE_MEMBER: "core/home/committee_member.html",
-    Role.BANK_ADVISER: "core/home/bank_adviser.html",
-    Role.PARTNER_WORKER: "core/home/partner_worker.html",
-    Role.ADMIN: "core/home/admin.html",
+    Role.REFERENT: "shell/home/referent.html",
+    Role.AGENT: "shell/home/agent.html",
+    Role.DIRECTOR: "shell/home/director.html",
+    Role.COMMITTEE_MEMBER: "shell/home/committee_member.html",
+    Role.BANK_ADVISER: "shell/home/bank_adviser.html",
+    Role.PARTNER_WORKER: "shell/home/partner_worker.html",
+    Role.ADMIN: "shell/home/admin.html",
 }
 
 
@@ -36,7 +36,7 @@ HOME_TEMPLATES = {
 def home(request: HttpRequest) -> HttpResponse:
     membership = request.membership  # type: ignore[attr-defined]
     if membership is None:
-        return render(request, "core/home/no_membership.html")
+        return render(request, "shell/home/no_membership.html")
     context = {"membership": membership}
     if membership.role in DOSSIER_ROLES:
         context["todo"] = _todo(request, membership)

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from microcredit.core.demo import DEMO_DOSSIERS, DEMO_PASSWORD, load_demo
+from microcredit.demo.loading import DEMO_DOSSIERS, DEMO_PASSWORD, load_demo
 
 
 class Command(BaseCommand):

@@ -13,7 +13,7 @@ from microcredit.organisations.models import Organisation
 
 
 def _navigation(role: str | None) -> list[dict[str, str]]:
-    items = [{"label": "Accueil", "url": reverse("core:home")}]
+    items = [{"label": "Accueil", "url": reverse("shell:home")}]
     if role == Role.BANK_ADVISER:
         items.append({"label": "Dossiers transmis", "url": reverse("banking:list")})
     elif role in DOSSIER_ROLES:

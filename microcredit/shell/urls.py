@@ -1,8 +1,8 @@
 from django.urls import path
 
-from microcredit.core import views
+from microcredit.shell import views
 
-app_name = "core"
+app_name = "shell"
 
 urlpatterns = [
     path("", views.home, name="home"),

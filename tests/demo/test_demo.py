@@ -19,8 +19,8 @@ from microcredit.applicants.models import Applicant, HouseholdMember
 from microcredit.banking.models import BankDecision, Disbursement
 from microcredit.commissions import services as commission_services
 from microcredit.commissions.models import AgendaItem, CommissionSession, SessionMember
-from microcredit.core.demo import DEMO_ACCOUNTS, DEMO_DOSSIERS, S_DEC, load_demo
 from microcredit.core.models import AuditEvent
+from microcredit.demo.loading import DEMO_ACCOUNTS, DEMO_DOSSIERS, S_DEC, load_demo
 from microcredit.documents.models import Document
 from microcredit.dossiers.enums import DossierState
 from microcredit.dossiers.models import Dossier, DossierEvent, DossierShare, EligibilityCheck
@@ -226,7 +226,7 @@ def test_the_director_home_counts_reorientations_by_scheme(client) -> None:  # t
 
 @pytest.mark.django_db
 def test_demo_budgets_show_figures_and_rights_on_the_dossier_page(client) -> None:  # type: ignore[no-untyped-def]
-    from microcredit.core.demo import DEMO_BUDGETS
+    from microcredit.demo.loading import DEMO_BUDGETS
     from microcredit.rights.models import RightsAssessmentRecord
 
     call_command("load_demo", stdout=io.StringIO())
