@@ -11,7 +11,7 @@ from django.http import Http404
 
 from microcredit.accounts.enums import Role
 from microcredit.applicants.models import HouseholdMember
-from microcredit.budgets import enums, rules, selectors
+from microcredit.budgets import rules, selectors
 from microcredit.budgets.models import Budget, BudgetLine, BudgetPerson, ReferentOpinion
 from microcredit.budgets.services import (
     BudgetRefused,
@@ -40,14 +40,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def referent(make_user):  # type: ignore[no-untyped-def]
     return make_user(Role.REFERENT)
-
-
-def test_enums_match_the_rules() -> None:
-    assert set(enums.ResourceType.values) == {t.value for t in rules.ResourceType}
-    assert set(enums.ChargeType.values) == {t.value for t in rules.ChargeType}
-    assert set(enums.HousingStatus.values) == {t.value for t in rules.HousingStatus}
-    assert set(enums.PersonRole.values) == {t.value for t in rules.MemberRole}
-    assert set(enums.Verdict.values) == {t.value for t in rules.Verdict}
 
 
 def test_a_change_is_a_new_version_and_the_old_one_stays_as_it_was(referent) -> None:  # type: ignore[no-untyped-def]

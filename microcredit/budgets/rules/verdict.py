@@ -1,0 +1,195 @@
+"""The diagnostic's verdict and its reasons, in French: :func:`assess_budget`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+
+from loan_engine import DeferralKind
+from loan_engine.money import format_eur, format_percent
+from microcredit.budgets.rules.data import (
+    DAYS_PER_MONTH,
+    HUNDRED,
+    Budget,
+    BudgetAssessment,
+    BudgetError,
+    CapacityLimit,
+    LoanOption,
+    LoanRequest,
+    Scheme,
+    Thresholds,
+)
+from microcredit.budgets.rules.figures import (
+    consumption_units,
+    debt_ratio_percent,
+    remaining_income,
+    remaining_per_uc_per_day,
+    repayment_capacity,
+    rsa_floor,
+)
+from microcredit.budgets.rules.options import loan_options, recommend_option
+from microcredit.budgets.rules.validation import validate_budget, validate_request
+from microcredit.budgets.vocabulary import Verdict
+
+
+def _eur(value: Decimal) -> str:
+    return format_eur(value)
+
+
+def _units(value: Decimal) -> str:
+    return f"{value:f}".replace(".", ",")
+
+
+def _pct(value: Decimal) -> str:
+    return format_percent(value)
+
+
+def _describe(option: LoanOption) -> str:
+    text = f"{_eur(option.amount)} sur {option.months} mois"
+    if option.deferral_months:
+        kind = "partiel" if option.deferral_kind is DeferralKind.INTEREST_ONLY else "total"
+        text += f" avec un différé {kind} de {option.deferral_months} mois"
+    return text + f" (échéance de {_eur(option.max_payment)})"
+
+
+_LIMIT_SENTENCES: Mapping[CapacityLimit, str] = {
+    CapacityLimit.DEBT_RATIO: "le taux d'endettement maximal",
+    CapacityLimit.REMAINING_INCOME: "le reste à vivre minimal par unité de consommation",
+    CapacityLimit.RSA_FLOOR: "le plancher du RSA du foyer",
+}
+
+
+def assess_budget(
+    budget: Budget,
+    thresholds: Thresholds,
+    scheme: Scheme,
+    request: LoanRequest,
+) -> BudgetAssessment:
+    """The full diagnostic of ``budget`` for the requested loan.
+
+    Verdict (the reasons say which rule applies, in French):
+
+    * not suitable: the budget is already in deficit (reste à vivre < 0), or it carries no
+      installment at all (capacity 0), or the requested installment exceeds the capacity;
+    * fragile: the requested installment is carried but takes more than
+      ``fragile_share_percent`` of the capacity;
+    * suitable: otherwise.
+
+    The reasons always restate the reste à vivre per UC per day, the debt ratio and the floor
+    against their thresholds after the requested loan, and end with the recommendation.
+
+    Raises:
+        BudgetError: invalid budget or a request outside the scheme's bounds (French messages).
+    """
+    problems = validate_budget(budget) + validate_request(request, scheme)
+    if problems:
+        raise BudgetError(problems)
+    units = consumption_units(budget.members, budget.month)
+    resources = budget.total_resources
+    charges = budget.total_charges
+    remaining = remaining_income(budget)
+    floor = rsa_floor(budget.members, budget.month, thresholds.rsa_base_amount)
+    capacity = repayment_capacity(budget, thresholds)
+    options = loan_options(budget, thresholds, scheme, request)
+    requested = next(o for o in options if o.requested)
+    recommended = recommend_option(options, request)
+    existing = budget.credit_installments
+    ratio_before = debt_ratio_percent(existing, resources)
+    ratio_after = requested.debt_ratio_after_percent
+    per_day = remaining_per_uc_per_day(remaining, units)
+    per_day_after = requested.remaining_per_uc_per_day_after
+    left_after_credits = resources - existing - requested.max_payment
+
+    reasons: list[str] = []
+    if remaining < 0:
+        verdict = Verdict.NOT_SUITABLE
+        reasons.append(
+            f"Le budget est déjà déficitaire de {_eur(-remaining)} par mois avant tout nouveau "
+            "crédit : un prêt l'aggraverait."
+        )
+    elif capacity.amount <= 0:
+        verdict = Verdict.NOT_SUITABLE
+        reasons.append(
+            "Le budget ne dégage aucune capacité de remboursement : "
+            f"{_LIMIT_SENTENCES[capacity.limit]} serait dépassé dès le premier euro d'échéance."
+        )
+    elif not requested.carried:
+        verdict = Verdict.NOT_SUITABLE
+        reasons.append(
+            f"L'échéance demandée ({_eur(requested.max_payment)}) dépasse la capacité de "
+            f"remboursement du budget ({_eur(capacity.amount)} par mois, limitée par "
+            f"{_LIMIT_SENTENCES[capacity.limit]})."
+        )
+    elif not requested.comfortable:
+        verdict = Verdict.FRAGILE
+        share = requested.max_payment * HUNDRED / capacity.amount
+        reasons.append(
+            f"L'échéance demandée ({_eur(requested.max_payment)}) est supportable mais absorbe "
+            f"{format_percent(share, places=0)} de la capacité de remboursement "
+            f"({_eur(capacity.amount)} par mois) : la marge est faible face à un imprévu."
+        )
+    else:
+        verdict = Verdict.SUITABLE
+        reasons.append(
+            f"L'échéance demandée ({_eur(requested.max_payment)}) reste dans la capacité de "
+            f"remboursement du budget ({_eur(capacity.amount)} par mois)."
+        )
+    minimum = thresholds.min_remaining_income_per_uc_day
+    reasons.append(
+        f"Reste à vivre : {_eur(remaining)} par mois, soit {_eur(per_day)} par jour et par unité "
+        f"de consommation ({_units(units)} UC) ; {_eur(per_day_after)} après l'échéance demandée "
+        f"(minimum du dispositif : {_eur(minimum)})."
+    )
+    reasons.append(
+        f"Taux d'endettement : {_pct(ratio_before)} avant le prêt, {_pct(ratio_after)} après "
+        f"(maximum du dispositif : {_pct(thresholds.max_debt_ratio_percent)})."
+    )
+    floor_side = "au-dessus du" if left_after_credits >= floor else "en dessous du"
+    reasons.append(
+        f"Ressources après remboursement de tous les crédits : {_eur(left_after_credits)}, "
+        f"{floor_side} plancher du RSA pour la composition du foyer ({_eur(floor)})."
+    )
+    if recommended is None:
+        recommendation = (
+            "Aucune option du dispositif n'est supportable par ce budget : "
+            "le micro-crédit ne paraît pas adapté en l'état."
+        )
+    elif recommended.requested:
+        recommendation = f"Option recommandée : la demande telle quelle, {_describe(recommended)}."
+    else:
+        recommendation = f"Option recommandée : {_describe(recommended)}."
+        if not recommended.comfortable:
+            recommendation += " La marge resterait faible."
+    reasons.append(recommendation)
+    return BudgetAssessment(
+        month=budget.month,
+        consumption_units=units,
+        total_resources=resources,
+        total_charges=charges,
+        remaining_income=remaining,
+        remaining_per_uc_per_day=per_day,
+        rsa_floor=floor,
+        debt_ratio_before_percent=ratio_before,
+        capacity=capacity,
+        requested=requested,
+        debt_ratio_after_percent=ratio_after,
+        remaining_per_uc_per_day_after=per_day_after,
+        verdict=verdict,
+        reasons=tuple(reasons),
+        options=options,
+        recommended=recommended,
+        recommendation=recommendation,
+        notices=_notices(budget),
+    )
+
+
+def _notices(budget: Budget) -> tuple[str, ...]:
+    notices = [
+        f"Calculs sur un mois de {DAYS_PER_MONTH} jours ; âges au premier jour du mois du budget."
+    ]
+    if budget.housing_aid_paid_to_landlord:
+        notices.append(
+            "L'aide au logement versée au bailleur est comptée dans les ressources et le loyer "
+            "est compté en entier dans les charges."
+        )
+    return tuple(notices)
