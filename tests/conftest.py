@@ -6,17 +6,26 @@ from collections.abc import Callable
 
 import pytest
 from django.db import connection
+from pytest_django import DjangoDbBlocker
 
 from microcredit.accounts.enums import ROLE_ORGANISATION_KIND, Role
 from microcredit.accounts.models import Membership, User
 from microcredit.organisations.models import Organisation
+from microcredit.programmes.schemes import scheme_load
 
 PASSWORD = "un-mot-de-passe-de-test-solide"
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> None:
+    """The test database holds the Saint-Étienne scheme (`microcredit load_scheme`), once."""
+    with django_db_blocker.unblock():
+        scheme_load("saint-etienne")
+
+
 @pytest.fixture
 def saint_etienne(db: None) -> Organisation:
-    """The CCAS created by the data migration."""
+    """The CCAS of the scheme loaded by `django_db_setup`."""
     return Organisation.objects.get(slug="ccas-saint-etienne")
 
 

@@ -233,18 +233,11 @@ def make_dossier(
 
 
 def restore_saint_etienne_scheme() -> None:
-    """Put back what the data migrations create (the Saint-Étienne scheme, its first version and
-    its required documents): transactional tests flush the database."""
-    from importlib import import_module
+    """Put back the Saint-Étienne scheme (`microcredit load_scheme saint-etienne`): transactional
+    tests flush the database."""
+    from microcredit.programmes.schemes import scheme_load
 
-    from django.apps import apps
-
-    import_module(
-        "microcredit.programmes.migrations.0002_saint_etienne_scheme"
-    ).create_saint_etienne(apps, None)
-    import_module("microcredit.programmes.migrations.0003_required_documents").fill_initial_version(
-        apps, None
-    )
+    scheme_load("saint-etienne")
 
 
 def put_on_agenda(

@@ -55,6 +55,7 @@ from microcredit.loans.services import RepaymentLine, incident_record, repayment
 from microcredit.organisations.enums import OrganisationKind
 from microcredit.organisations.models import Organisation, Partnership
 from microcredit.programmes.models import Programme, ProgrammeVersion
+from microcredit.programmes.schemes import scheme_load
 from microcredit.programmes.selectors import version_in_force
 from microcredit.rights.services import rights_assessment_request
 from microcredit.rights.tasks import assess_dossier_rights
@@ -1040,6 +1041,7 @@ class _Demo:
 @transaction.atomic
 def load_demo() -> list[DemoAccount]:
     """Create what is missing; change nothing that exists (a second run is a no-op)."""
+    scheme_load("saint-etienne")
     ccas = Organisation.objects.get(slug="ccas-saint-etienne")  # created by a data migration
     if not ccas.logo:
         ccas.logo.save("ccas-saint-etienne.svg", ContentFile(_LOGO_SVG.encode()), save=True)

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from importlib import import_module
-
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from microcredit.accounts.models import User
 from microcredit.banking.models import Disbursement
-from tests.factories import make_loan
+from tests.factories import make_loan, restore_saint_etienne_scheme
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -20,15 +18,8 @@ AFTER = ("banking", "0002_disbursement_bank_payee_siret")
 
 @pytest.fixture(autouse=True)
 def seed_scheme(transactional_db: None) -> None:
-    """Transactional tests flush the database: put back the data migration's scheme."""
-    from django.apps import apps
-
-    import_module(
-        "microcredit.programmes.migrations.0002_saint_etienne_scheme"
-    ).create_saint_etienne(apps, None)
-    import_module("microcredit.programmes.migrations.0003_required_documents").fill_initial_version(
-        apps, None
-    )
+    """Transactional tests flush the database: put back the Saint-Étienne scheme."""
+    restore_saint_etienne_scheme()
 
 
 def migrate(target: tuple[str, str]) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -11,9 +10,8 @@ import pytest
 
 from microcredit.dossiers import rules
 from microcredit.dossiers.rules import EligibilityInput, SchemeBounds
+from microcredit.programmes.schemes import saint_etienne as _scheme
 from microcredit.simulator.rules import Outcome
-
-_scheme = importlib.import_module("microcredit.programmes.migrations.0002_saint_etienne_scheme")
 
 BOUNDS = SchemeBounds(
     territory=_scheme.TERRITORY,
