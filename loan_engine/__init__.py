@@ -40,7 +40,15 @@ from .schedule import (
     ScheduleRow,
     build_schedule,
 )
-from .terms import SAINT_ETIENNE_LIMITS, Bounds, DeferralKind, Limits, LoanTerms, validate_terms
+from .terms import (
+    SAINT_ETIENNE_LIMITS,
+    Bounds,
+    DeferralKind,
+    Limits,
+    LoanTerms,
+    loan_terms,
+    validate_terms,
+)
 from .usury import UsuryCheck, UsuryThreshold, check_usury
 
 __all__ = [
@@ -85,6 +93,7 @@ __all__ = [
     "format_eur",
     "format_percent",
     "guarantee_claim",
+    "loan_terms",
     "net_cost_after_bonification",
     "nominal_equivalent_percent",
     "par30",

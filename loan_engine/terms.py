@@ -23,15 +23,18 @@ __all__ = [
     "DeferralKind",
     "Limits",
     "LoanTerms",
+    "loan_terms",
     "validate_terms",
 ]
 
 
 class DeferralKind(enum.Enum):
-    """Kind of deferral (différé) before the amortising installments."""
+    """Kind of deferral (différé) before the amortising installments.
+
+    Its values are the ones stored (the Django choices take them from here)."""
 
     NONE = "none"
-    INTEREST_ONLY = "interest-only"  # différé partiel: each deferral month pays its interest
+    INTEREST_ONLY = "interest_only"  # différé partiel: each deferral month pays its interest
     CAPITALISED = "capitalised"  # différé total: each month's interest is added to the balance
 
 
@@ -51,7 +54,7 @@ class LoanTerms:
         months: number *n* of amortising installments (the deferral is in addition).
         disbursement_date: date of the drawdown.
         deferral_months: number *d* of deferral months before the installments.
-        deferral_kind: interest-only or capitalised (must not be ``NONE`` when *d* > 0).
+        deferral_kind: interest only or capitalised (must not be ``NONE`` when *d* > 0).
         anchor_day: optional day of month for due dates; the anchor is then that day in the
             disbursement month (clamped), otherwise the disbursement date itself.
 
@@ -147,6 +150,48 @@ class LoanTerms:
     def total_periods(self) -> int:
         """Deferral months plus amortising installments."""
         return self.deferral_months + self.months
+
+
+def loan_terms(
+    *,
+    principal: Decimal,
+    months: int,
+    disbursement_date: date,
+    rate_percent: Decimal | None = None,
+    annual_rate: Decimal | None = None,
+    deferral_months: int = 0,
+    deferral_kind: DeferralKind | str = DeferralKind.NONE,
+) -> LoanTerms:
+    """The one builder of terms from stored values (a dossier's request, a bank's decision, a
+    loan) or a form's: the rate in percent (``rate_percent=Decimal("1.750")`` → 0.0175) or as a
+    fraction (``annual_rate``), exactly one of them; the deferral kind as stored
+    (``"interest_only"``) or as a :class:`DeferralKind`.
+
+    A deferral of 0 months has no kind, and a deferral whose kind is ``NONE`` has no months:
+    both become "no deferral". An unknown kind raises ``InvalidDeferralError``.
+    """
+    if rate_percent is not None and annual_rate is None:
+        rate = rate_percent / Decimal(100)
+    elif annual_rate is not None and rate_percent is None:
+        rate = annual_rate
+    else:
+        raise TypeError("loan_terms takes either rate_percent or annual_rate")
+    try:
+        kind = DeferralKind(deferral_kind)
+    except ValueError:
+        raise InvalidDeferralError(
+            "invalid_deferral_kind", "Type de différé inconnu (partiel ou total)."
+        ) from None
+    if not deferral_months or kind is DeferralKind.NONE:
+        deferral_months, kind = 0, DeferralKind.NONE
+    return LoanTerms(
+        principal=principal,
+        annual_rate=rate,
+        months=months,
+        disbursement_date=disbursement_date,
+        deferral_months=deferral_months,
+        deferral_kind=kind,
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,14 @@ from typing import Any
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.fr import siret as stdnum_siret
 
-from loan_engine import UsuryCheck, UsuryThreshold, check_usury, format_eur, format_percent
+from loan_engine import (
+    DeferralKind,
+    UsuryCheck,
+    UsuryThreshold,
+    check_usury,
+    format_eur,
+    format_percent,
+)
 
 SIGNED_OFFER_KIND = "signed_offer"
 SIGNED_OFFER_LABEL = "Offre de prêt signée"
@@ -79,11 +86,11 @@ def check_terms(
                 f"{bounds.max_months} mois.",
             )
         )
-    allowed = {"none"}
+    allowed = {DeferralKind.NONE.value}
     if bounds.allow_interest_only_deferral:
-        allowed.add("interest_only")
+        allowed.add(DeferralKind.INTEREST_ONLY.value)
     if bounds.allow_capitalised_deferral:
-        allowed.add("capitalised")
+        allowed.add(DeferralKind.CAPITALISED.value)
     if deferral_months < 0 or deferral_months > bounds.max_deferral_months:
         problems.append(
             Problem(
@@ -92,11 +99,11 @@ def check_terms(
                 f"Le différé ne peut pas dépasser {bounds.max_deferral_months} mois.",
             )
         )
-    if deferral_kind not in {"none", "interest_only", "capitalised"}:
+    if deferral_kind not in {kind.value for kind in DeferralKind}:
         problems.append(
             Problem("deferral_kind", "invalid_deferral_kind", "Type de différé inconnu.")
         )
-    elif deferral_months > 0 and deferral_kind == "none":
+    elif deferral_months > 0 and deferral_kind == DeferralKind.NONE.value:
         problems.append(
             Problem(
                 "deferral_kind",

@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.db.models import QuerySet
 from django.http import Http404
 
-from loan_engine import LoanEngineError, Schedule, UsuryCheck, annual_percentage_rate
+from loan_engine import LoanEngineError, Schedule, UsuryCheck, annual_percentage_rate, loan_terms
 from loan_engine import build_schedule as engine_build_schedule
 from microcredit.accounts.enums import Role
 from microcredit.accounts.models import Membership, User
@@ -20,7 +20,6 @@ from microcredit.dossiers.enums import DossierState
 from microcredit.dossiers.models import Dossier, DossierEvent
 from microcredit.dossiers.selectors import access_dossiers_for_user
 from microcredit.loans.models import Loan
-from microcredit.loans.rules import loan_terms
 from microcredit.programmes.models import ProgrammeVersion
 
 # The list's three groups (and the states after a disbursement).

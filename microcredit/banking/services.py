@@ -440,8 +440,18 @@ def disbursement_record(
                 "via": via,
             },
         )
+        if decision.months is None or decision.nominal_rate_percent is None:
+            raise ValueError("the decision is not an acceptance with its terms")
         return loan_create(
-            actor=actor, dossier=dossier, decision=decision, disbursement=disbursement
+            actor=actor,
+            dossier=dossier,
+            bank_id=decision.bank_id,
+            principal=decision.amount,
+            nominal_rate_percent=decision.nominal_rate_percent,
+            months=decision.months,
+            deferral_months=decision.deferral_months,
+            deferral_kind=decision.deferral_kind,
+            disbursement_date=disbursement.date,
         )
     except Exception:
         _forget_files(stored)

@@ -36,13 +36,6 @@ CAPACITY_LIMIT_LABELS = {
     rules.CapacityLimit.RSA_FLOOR: "limitée par le plancher du RSA",
 }
 
-_DEFERRAL = {
-    "none": DeferralKind.NONE,
-    "interest_only": DeferralKind.INTEREST_ONLY,
-    "capitalised": DeferralKind.CAPITALISED,
-}
-
-
 def latest_budget(dossier: Dossier) -> Budget | None:
     """The dossier's latest budget version with its persons and lines (three queries)."""
     return (
@@ -136,7 +129,7 @@ def loan_request_for(dossier: Dossier) -> rules.LoanRequest | None:
         amount=dossier.requested_amount,
         months=dossier.requested_months,
         deferral_months=dossier.requested_deferral_months,
-        deferral_kind=_DEFERRAL.get(dossier.requested_deferral_kind, DeferralKind.NONE),
+        deferral_kind=DeferralKind(dossier.requested_deferral_kind),
     )
 
 

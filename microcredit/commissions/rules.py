@@ -6,6 +6,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
 
 NAME_MASK = "[nom masqué]"
 
@@ -70,3 +73,81 @@ def mask_names(text: str, names: Iterable[str]) -> str:
     for start, end in sorted(spans, reverse=True):
         masked = masked[:start] + NAME_MASK + masked[end:]
     return masked
+
+
+# --- The minimised summary: what the commission reads about one dossier -----------------------
+
+
+@dataclass(frozen=True)
+class AmountRow:
+    label: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class RightRow:
+    label: str
+    monthly_amount: Decimal | None
+    outcome: str  # what became of it, "" when nothing recorded
+
+
+@dataclass(frozen=True)
+class Opinion:
+    verdict: str
+    reason: str
+    at: date
+
+
+@dataclass(frozen=True)
+class DossierSummary:
+    """What the commission reads about one dossier: nothing that names or locates anyone."""
+
+    number: str
+    position: int | None
+    state_label: str
+    purpose_label: str
+    subcategory_label: str
+    project_description: str
+    project_cost: Decimal | None
+    requested_amount: Decimal | None
+    requested_months: int | None
+    deferral_months: int
+    deferral_label: str
+    nominal_rate_percent: Decimal | None
+    installment: Decimal | None
+    total_interest: Decimal | None
+    apr_percent: Decimal | None
+    family_situation: str
+    activity: str
+    housing: str
+    adults: int
+    children: int
+    ages: list[int]
+    budget_month: date | None = None
+    resources: list[AmountRow] = field(default_factory=list)
+    charges: list[AmountRow] = field(default_factory=list)
+    total_resources: Decimal | None = None
+    total_charges: Decimal | None = None
+    remaining_income: Decimal | None = None
+    remaining_per_uc_per_day: Decimal | None = None
+    remaining_income_after: Decimal | None = None
+    remaining_per_uc_per_day_after: Decimal | None = None
+    debt_ratio_before_percent: Decimal | None = None
+    debt_ratio_after_percent: Decimal | None = None
+    capacity: Decimal | None = None
+    diagnostic_verdict: str = ""
+    budget_problems: list[str] = field(default_factory=list)
+    rights: list[RightRow] = field(default_factory=list)
+    rights_month: date | None = None
+    opinion: Opinion | None = None
+    eligibility: str = ""
+    eligibility_criteria: list[tuple[str, str]] = field(default_factory=list)
+    no_ordinary_credit: bool = False
+
+
+def sum_rows(lines: list[tuple[str, Decimal]]) -> list[AmountRow]:
+    """Lines of the same type added up, without saying whose they are."""
+    totals: dict[str, Decimal] = {}
+    for label, amount in lines:
+        totals[label] = totals.get(label, Decimal("0.00")) + amount
+    return [AmountRow(label, amount) for label, amount in totals.items()]

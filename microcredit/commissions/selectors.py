@@ -1,5 +1,5 @@
 """Reads of the Commission Permanente: who sees which session, the agenda, the minimised summary
-of each dossier and the PDFs (summary, minutes).
+of each dossier (its PDF and the minutes' are rendered by `documents`).
 
 The summary is what a commission member reads about a person they must not be able to identify:
 no name, address, contact or birth date of anyone (not even the référent's name); ages and
@@ -11,32 +11,30 @@ decisions' reasons) is shown with the names of the person and of her household m
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from loan_engine import (
-    DeferralKind,
-    LoanEngineError,
-    LoanTerms,
-    annual_percentage_rate,
-    build_schedule,
-)
+from loan_engine import LoanEngineError, annual_percentage_rate, build_schedule, loan_terms
 from microcredit.accounts.enums import DOSSIER_STAFF_ROLES, Role
 from microcredit.accounts.models import Membership, User
 from microcredit.applicants.models import HouseholdMember
+from microcredit.applicants.rules import age_on
 from microcredit.budgets.enums import LineKind, PersonRole
 from microcredit.budgets.models import BudgetPerson
 from microcredit.budgets.selectors import budget_panel
-from microcredit.commissions.enums import CommitteeDecision
 from microcredit.commissions.models import AgendaItem, CommissionSession, SessionMember
-from microcredit.commissions.rules import mask_names
-from microcredit.core.pdf import logo_data_uri, render_pdf
+from microcredit.commissions.rules import (
+    DossierSummary,
+    Opinion,
+    RightRow,
+    mask_names,
+    sum_rows,
+)
 from microcredit.dossiers.enums import DossierState, EligibilityOutcome
 from microcredit.dossiers.models import Dossier
 from microcredit.programmes.models import ProgrammeVersion
@@ -53,11 +51,6 @@ _ELIGIBILITY_LABELS: dict[str, str] = {
     EligibilityOutcome.OK: "tous les critères sont remplis",
     EligibilityOutcome.KO: "un critère au moins n'est pas rempli",
     EligibilityOutcome.UNKNOWN: "des informations manquent pour conclure",
-}
-_ENGINE_DEFERRAL = {
-    "none": DeferralKind.NONE,
-    "interest_only": DeferralKind.INTEREST_ONLY,
-    "capitalised": DeferralKind.CAPITALISED,
 }
 
 
@@ -220,7 +213,7 @@ def dossiers_ready(organisation_id: int, *, session_id: int | None = None) -> Qu
     return dossiers_ready_to_lock(organisation_id).exclude(pk__in=awaiting.values("dossier"))
 
 
-def _version_key(dossier: Dossier) -> tuple[int, date]:
+def version_key(dossier: Dossier) -> tuple[int, date]:
     return (dossier.programme_id, dossier.application_date)
 
 
@@ -250,95 +243,16 @@ def reorientation_schemes(items: Iterable[AgendaItem]) -> dict[int, list[dict[st
     dossier's programme in force on its application date (what the dossier's move checks); one
     query whatever the agenda."""
     items = list(items)
-    versions = versions_in_force(_version_key(item.dossier) for item in items)
+    versions = versions_in_force(version_key(item.dossier) for item in items)
     return {
         item.pk: list(version.reorientation_schemes)
-        if (version := versions[_version_key(item.dossier)]) is not None
+        if (version := versions[version_key(item.dossier)]) is not None
         else []
         for item in items
     }
 
 
 # --- The minimised summary ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class AmountRow:
-    label: str
-    amount: Decimal
-
-
-@dataclass(frozen=True)
-class RightRow:
-    label: str
-    monthly_amount: Decimal | None
-    outcome: str  # what became of it, "" when nothing recorded
-
-
-@dataclass(frozen=True)
-class Opinion:
-    verdict: str
-    reason: str
-    at: date
-
-
-@dataclass(frozen=True)
-class DossierSummary:
-    """What the commission reads about one dossier: nothing that names or locates anyone."""
-
-    number: str
-    position: int | None
-    state_label: str
-    purpose_label: str
-    subcategory_label: str
-    project_description: str
-    project_cost: Decimal | None
-    requested_amount: Decimal | None
-    requested_months: int | None
-    deferral_months: int
-    deferral_label: str
-    nominal_rate_percent: Decimal | None
-    installment: Decimal | None
-    total_interest: Decimal | None
-    apr_percent: Decimal | None
-    family_situation: str
-    activity: str
-    housing: str
-    adults: int
-    children: int
-    ages: list[int]
-    budget_month: date | None = None
-    resources: list[AmountRow] = field(default_factory=list)
-    charges: list[AmountRow] = field(default_factory=list)
-    total_resources: Decimal | None = None
-    total_charges: Decimal | None = None
-    remaining_income: Decimal | None = None
-    remaining_per_uc_per_day: Decimal | None = None
-    remaining_income_after: Decimal | None = None
-    remaining_per_uc_per_day_after: Decimal | None = None
-    debt_ratio_before_percent: Decimal | None = None
-    debt_ratio_after_percent: Decimal | None = None
-    capacity: Decimal | None = None
-    diagnostic_verdict: str = ""
-    budget_problems: list[str] = field(default_factory=list)
-    rights: list[RightRow] = field(default_factory=list)
-    rights_month: date | None = None
-    opinion: Opinion | None = None
-    eligibility: str = ""
-    eligibility_criteria: list[tuple[str, str]] = field(default_factory=list)
-    no_ordinary_credit: bool = False
-
-
-def _age(birth: date, on: date) -> int:
-    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
-
-
-def _sum_rows(lines: list[tuple[str, Decimal]]) -> list[AmountRow]:
-    """Lines of the same type added up, without saying whose they are."""
-    totals: dict[str, Decimal] = {}
-    for label, amount in lines:
-        totals[label] = totals.get(label, Decimal("0.00")) + amount
-    return [AmountRow(label, amount) for label, amount in totals.items()]
 
 
 def _simulation(
@@ -348,13 +262,13 @@ def _simulation(
     if version is None or dossier.requested_amount is None or not dossier.requested_months:
         return None, None, None
     try:
-        terms = LoanTerms(
+        terms = loan_terms(
             principal=dossier.requested_amount,
-            annual_rate=version.nominal_rate,
+            rate_percent=version.nominal_rate_percent,
             months=dossier.requested_months,
             disbursement_date=on,
             deferral_months=dossier.requested_deferral_months,
-            deferral_kind=_ENGINE_DEFERRAL.get(dossier.requested_deferral_kind, DeferralKind.NONE),
+            deferral_kind=dossier.requested_deferral_kind,
         )
         schedule = build_schedule(terms)
         return schedule.installment, schedule.total_interest, annual_percentage_rate(schedule)
@@ -386,7 +300,7 @@ def dossier_summary(
             (m.relationship, m.birth_date) for m in members
         ]
         children = sum(1 for m in members if m.relationship == "child")
-    ages = sorted((_age(birth, on) for _, birth in persons), reverse=True)
+    ages = sorted((age_on(birth, on) for _, birth in persons), reverse=True)
     # The free text may name the person or her household: masked (rules.mask_names).
     names = [
         applicant.last_name,
@@ -406,8 +320,8 @@ def dossier_summary(
             )
         summary_values.update(
             budget_month=budget.month,
-            resources=_sum_rows(resources),
-            charges=_sum_rows(charges),
+            resources=sum_rows(resources),
+            charges=sum_rows(charges),
             budget_problems=[mask_names(problem, names) for problem in panel.problems],
         )
         if panel.figures is not None:
@@ -497,19 +411,6 @@ def agenda_item_summary(item: AgendaItem) -> DossierSummary:
     return dossier_summary(dossier, position=item.position, on=item.session.date)
 
 
-def summary_pdf(item: AgendaItem, summary: DossierSummary) -> bytes:
-    session = item.session
-    return render_pdf(
-        "commissions/pdf/summary.html",
-        {
-            "summary": summary,
-            "session": session,
-            "organisation": session.organisation,
-            "logo": logo_data_uri(session.organisation.logo),
-        },
-    )
-
-
 # --- The minutes -------------------------------------------------------------------------------
 
 
@@ -544,68 +445,6 @@ def masked_decision_reasons(items: Iterable[AgendaItem]) -> dict[int, str]:
     return {
         item.pk: mask_names(item.decision_reason, names[item.dossier_id]) for item in with_reason
     }
-
-
-@dataclass(frozen=True)
-class MinutesRow:
-    position: int
-    number: str
-    purpose_label: str
-    amount: Decimal | None
-    months: int | None
-    decision: str
-    reason: str
-
-
-def minutes_context(session: CommissionSession, *, draft: bool) -> dict[str, object]:
-    """What the procès-verbal says (members by name; dossiers by number only)."""
-    members = session_members(session)
-    rows = []
-    counts: Counter[str] = Counter()
-    items = agenda(session)
-    versions = versions_in_force(_version_key(item.dossier) for item in items)
-    reasons = masked_decision_reasons(items)
-    for item in items:
-        dossier = item.dossier
-        version = versions[_version_key(dossier)]
-        purpose = (
-            version.purpose_label(dossier.purpose_category) if version else dossier.purpose_category
-        )
-        if version and dossier.purpose_subcategory:
-            purpose += " — " + version.subcategory_label(
-                dossier.purpose_category, dossier.purpose_subcategory
-            )
-        rows.append(
-            MinutesRow(
-                position=item.position,
-                number=dossier.number,
-                purpose_label=purpose,
-                amount=dossier.requested_amount,
-                months=dossier.requested_months,
-                decision=item.get_decision_display() if item.decision else "",
-                reason=reasons.get(item.pk, ""),
-            )
-        )
-        if item.decision:
-            counts[item.decision] += 1
-    return {
-        "session": session,
-        "organisation": session.organisation,
-        "logo": logo_data_uri(session.organisation.logo),
-        "present": [m.user for m in members if m.present],
-        "absent": [m.user for m in members if not m.present],
-        "rows": rows,
-        "counts": [(label, counts.get(value, 0)) for value, label in CommitteeDecision.choices],
-        "draft": draft,
-    }
-
-
-def minutes_pdf(
-    session: CommissionSession, *, draft: bool, closed_on: date | None = None, closed_by: str = ""
-) -> bytes:
-    context = minutes_context(session, draft=draft)
-    context.update(closed_on=closed_on, closed_by=closed_by)
-    return render_pdf("commissions/pdf/minutes.html", context)
 
 
 def sessions_of_dossier(

@@ -21,6 +21,7 @@ from django.utils import timezone
 from microcredit.accounts.models import Membership, User
 from microcredit.commissions.enums import DECISION_TRANSITIONS, CommitteeDecision
 from microcredit.commissions.models import AgendaItem, CommissionSession, SessionMember
+from microcredit.commissions.pdfs import minutes_pdf
 from microcredit.commissions.selectors import (
     MEMBER_ROLES,
     agenda_item_for_user_or_404,
@@ -28,7 +29,6 @@ from microcredit.commissions.selectors import (
     can_manage,
     dossiers_ready,
     dossiers_ready_to_lock,
-    minutes_pdf,
     session_for_user_or_404,
 )
 from microcredit.core.services import audit_event_create

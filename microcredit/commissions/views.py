@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from microcredit.accounts.access import roles_required
 from microcredit.accounts.enums import DOSSIER_STAFF_ROLES, Role
 from microcredit.accounts.models import User
-from microcredit.commissions import selectors, services
+from microcredit.commissions import pdfs, selectors, services
 from microcredit.commissions.forms import (
     AgendaAddForm,
     DecisionForm,
@@ -324,7 +324,7 @@ def minutes_download(request: HttpRequest, session_id: int) -> HttpResponse:
     membership = request.membership  # type: ignore[attr-defined]
     session = selectors.session_for_user_or_404(_actor(request), membership, session_id)
     if session.closed_at is None:
-        content = selectors.minutes_pdf(session, draft=True)
+        content = pdfs.minutes_pdf(session, draft=True)
         name = f"projet-proces-verbal-{session.date:%Y-%m-%d}.pdf"
     else:
         if not session.minutes:
@@ -355,4 +355,4 @@ def summary_pdf(request: HttpRequest, item_id: int) -> HttpResponse:
     item = selectors.summary_item_for_user_or_404(_actor(request), membership, item_id)
     summary = selectors.agenda_item_summary(item)
     access_log_create(user=_actor(request), action="commission_summary_pdf", obj=item.dossier)
-    return _pdf(selectors.summary_pdf(item, summary), f"fiche-{summary.number}.pdf")
+    return _pdf(pdfs.summary_pdf(item, summary), f"fiche-{summary.number}.pdf")

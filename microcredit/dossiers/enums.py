@@ -1,5 +1,7 @@
 from django.db import models
 
+from loan_engine import DeferralKind as EngineDeferralKind
+
 
 class DossierState(models.TextChoices):
     RECEPTION = "reception", "accueil"
@@ -20,9 +22,11 @@ class DossierState(models.TextChoices):
 
 
 class DeferralKind(models.TextChoices):
-    NONE = "none", "sans différé"
-    INTEREST_ONLY = "interest_only", "différé partiel (intérêts payés)"
-    CAPITALISED = "capitalised", "différé total (intérêts capitalisés)"
+    """The loan engine's deferral kinds, their values stored as they are, French labels."""
+
+    NONE = EngineDeferralKind.NONE.value, "sans différé"
+    INTEREST_ONLY = EngineDeferralKind.INTEREST_ONLY.value, "différé partiel (intérêts payés)"
+    CAPITALISED = EngineDeferralKind.CAPITALISED.value, "différé total (intérêts capitalisés)"
 
 
 class EligibilityOutcome(models.TextChoices):

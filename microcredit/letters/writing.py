@@ -17,13 +17,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 
 from loan_engine import (
-    DeferralKind,
-    LoanTerms,
     Payment,
     ScheduleRow,
     annual_percentage_rate,
     bonification_amount,
     build_schedule,
+    loan_terms,
 )
 from microcredit.accounts.models import User
 from microcredit.applicants.models import Applicant
@@ -39,13 +38,6 @@ from microcredit.programmes.models import Programme, ProgrammeVersion
 from microcredit.programmes.selectors import version_in_force
 
 TEMPLATE = "letters/pdf/letter.html"
-
-# The dossier's deferral kinds → the engine's.
-ENGINE_DEFERRAL = {
-    "none": DeferralKind.NONE,
-    "interest_only": DeferralKind.INTEREST_ONLY,
-    "capitalised": DeferralKind.CAPITALISED,
-}
 
 
 class LetterNotWritable(Exception):
@@ -101,15 +93,14 @@ def acceptance(
 ) -> Acceptance:
     """The provisional schedule of `terms`, paid out on `disbursement_date` (the decision's
     date: the dates become final when the cheque is handed over)."""
-    kind = ENGINE_DEFERRAL[terms.deferral_kind] if terms.deferral_months else DeferralKind.NONE
     schedule = build_schedule(
-        LoanTerms(
+        loan_terms(
             principal=terms.amount,
-            annual_rate=terms.nominal_rate_percent / Decimal(100),
+            rate_percent=terms.nominal_rate_percent,
             months=terms.months,
             disbursement_date=disbursement_date,
-            deferral_months=terms.deferral_months if kind != DeferralKind.NONE else 0,
-            deferral_kind=kind,
+            deferral_months=terms.deferral_months,
+            deferral_kind=terms.deferral_kind,
         )
     )
     enabled = bool(version and version.bonification_enabled)
@@ -345,7 +336,12 @@ def sample_context(
     else:
         rate = version.nominal_rate_percent if version else SAMPLE_RATE_PERCENT
         schedule = build_schedule(
-            LoanTerms(SAMPLE_AMOUNT, rate / Decimal(100), SAMPLE_MONTHS, today)
+            loan_terms(
+                principal=SAMPLE_AMOUNT,
+                rate_percent=rate,
+                months=SAMPLE_MONTHS,
+                disbursement_date=today,
+            )
         )
         terms = Terms(
             amount=SAMPLE_AMOUNT,

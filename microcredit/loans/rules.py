@@ -1,26 +1,30 @@
-"""Pure rules of loans: the engine's terms from the stored ones, a schedule from stored lines.
+"""Pure rules of loans: a schedule from stored lines, the checks of the bank's repayment and
+incident lines, the schedules early repayments create.
 
-No Django here: the loan engine and plain values only.
+No Django here: the loan engine and plain values only. The engine's terms of a loan come from
+``loan_engine.loan_terms`` (the one builder).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from loan_engine import DeferralKind, Keep, LoanTerms, Schedule, ScheduleRow
-
-# The dossier's deferral kinds (Django choices) → the engine's.
-ENGINE_DEFERRAL_KINDS = {
-    "none": DeferralKind.NONE,
-    "interest_only": DeferralKind.INTEREST_ONLY,
-    "capitalised": DeferralKind.CAPITALISED,
-}
+from loan_engine import (
+    Keep,
+    LoanEngineError,
+    LoanTerms,
+    Payment,
+    Schedule,
+    ScheduleRow,
+    partial_repayment,
+)
 
 INITIAL_SCHEDULE_REASON = "Échéancier initial"
 MAX_REFERENCE_LENGTH = 64
+MAX_BATCH = 500
 
 # The borrower's choice on a partial early repayment (Repayment.early_repayment_keep) → the
 # engine's.
@@ -31,31 +35,6 @@ ENGINE_KEEP = {KEEP_INSTALLMENT: Keep.INSTALLMENT, KEEP_END_DATE: Keep.END_DATE}
 # The engine's arrears buckets (loan_engine.bucket_label: "current", "late", then "<n>+" for
 # each further bound, (1, 30, 60, 90) by default) in French.
 ARREARS_BUCKET_LABELS = {"current": "à jour", "late": "en retard"}
-
-
-def engine_deferral_kind(kind: str) -> DeferralKind:
-    """ "interest_only" → DeferralKind.INTEREST_ONLY; KeyError for an unknown kind."""
-    return ENGINE_DEFERRAL_KINDS[kind]
-
-
-def loan_terms(
-    *,
-    principal: Decimal,
-    rate_percent: Decimal,
-    months: int,
-    deferral_months: int,
-    deferral_kind: str,
-    disbursement_date: date,
-) -> LoanTerms:
-    """The engine's terms for a rate in percent (1.750 → 0.0175) and a dossier deferral kind."""
-    return LoanTerms(
-        principal=principal,
-        annual_rate=rate_percent / Decimal(100),
-        months=months,
-        disbursement_date=disbursement_date,
-        deferral_months=deferral_months if deferral_kind != "none" else 0,
-        deferral_kind=engine_deferral_kind(deferral_kind if deferral_months else "none"),
-    )
 
 
 @dataclass(frozen=True)
@@ -132,3 +111,167 @@ def check_reference(reference: str) -> str | None:
     if len(reference) > MAX_REFERENCE_LENGTH:
         return f"La référence de la banque dépasse {MAX_REFERENCE_LENGTH} caractères."
     return None
+
+
+# --- The bank's lines ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RepaymentLine:
+    """One repayment of the bank. `early_repayment`: the borrower asks for the surplus to repay
+    the loan early; `early_repayment_keep` is then their choice, "installment" (keep the
+    installment, fewer installments) or "end_date" (keep the end date, lower installment)."""
+
+    reference: str
+    dossier_number: str
+    date: date
+    amount: Decimal
+    early_repayment: bool = False
+    early_repayment_keep: str = KEEP_INSTALLMENT
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What is wrong with a line (or one of its fields): a code and a French sentence."""
+
+    code: str
+    message: str
+
+
+def line_label(index: int, reference: str) -> str:
+    return f"Ligne {index} (référence « {reference} »)"
+
+
+def check_money(amount: Decimal) -> bool:
+    """A positive amount, to the cent."""
+    return amount > 0 and amount == amount.quantize(Decimal("0.01"))
+
+
+def stored_keep(line: RepaymentLine) -> str:
+    """The stored choice: only an early repayment has one."""
+    return line.early_repayment_keep if line.early_repayment else ""
+
+
+def repayment_content(line: RepaymentLine, loan_id: int) -> tuple[int, date, Decimal, bool, str]:
+    """What two repayments with the same reference must share to be the same one."""
+    return loan_id, line.date, line.amount, line.early_repayment, stored_keep(line)
+
+
+def check_line(
+    index: int, line: RepaymentLine, *, disbursement_date: date | None, today: date
+) -> list[Problem]:
+    """What is wrong with a repayment line (its loan disbursed on `disbursement_date`, when
+    known), in the order the bank reads it."""
+    label = line_label(index, line.reference)
+    problems: list[Problem] = []
+    problem = check_reference(line.reference)
+    if problem:
+        problems.append(Problem("invalid_reference", f"Ligne {index} : {problem}"))
+    if not check_money(line.amount):
+        problems.append(
+            Problem("invalid_amount", f"{label} : le montant doit être positif, au centime.")
+        )
+    if line.early_repayment and line.early_repayment_keep not in ENGINE_KEEP:
+        problems.append(
+            Problem(
+                "invalid_keep",
+                f"{label} : choix du remboursement anticipé inconnu (« installment » : garder "
+                "la mensualité, « end_date » : garder la date de fin).",
+            )
+        )
+    if line.date > today:
+        problems.append(Problem("future_date", f"{label} : la date est dans le futur."))
+    elif disbursement_date is not None and line.date < disbursement_date:
+        problems.append(
+            Problem(
+                "before_disbursement",
+                f"{label} : la date précède le décaissement du prêt "
+                f"({disbursement_date:%d/%m/%Y}).",
+            )
+        )
+    return problems
+
+
+def incident_content(
+    kind: str, day: date, amount: Decimal | None, note: str
+) -> tuple[str, date, Decimal | None, str]:
+    """What two incidents with the same reference must share to be the same one."""
+    return kind, day, amount, note.strip()
+
+
+def check_incident(
+    *,
+    reference: str,
+    kind: str,
+    kinds: Collection[str],
+    day: date,
+    amount: Decimal | None,
+    disbursement_date: date,
+    today: date,
+) -> dict[str, Problem]:
+    """What is wrong with an incident, by field (`kinds`: the known natures)."""
+    problems: dict[str, Problem] = {}
+    problem = check_reference(reference)
+    if problem:
+        problems["reference"] = Problem("invalid_reference", problem)
+    if kind not in kinds:
+        problems["kind"] = Problem("invalid_kind", "Nature d'incident inconnue.")
+    if amount is not None and not check_money(amount):
+        problems["amount"] = Problem("invalid_amount", "Le montant doit être positif, au centime.")
+    if day > today:
+        problems["date"] = Problem("future_date", "La date est dans le futur.")
+    elif day < disbursement_date:
+        problems["date"] = Problem(
+            "before_disbursement",
+            f"La date précède le décaissement du prêt ({disbursement_date:%d/%m/%Y}).",
+        )
+    return problems
+
+
+# --- Early repayments ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EarlySchedule:
+    """The schedule an early repayment line creates, and the installment in force before it."""
+
+    index: int
+    line: RepaymentLine
+    schedule: Schedule
+    previous_installment: Decimal
+
+
+def early_repayment_schedules(
+    schedule: Schedule,
+    paid: Iterable[Payment],
+    early: Iterable[tuple[int, RepaymentLine]],
+) -> tuple[list[EarlySchedule], tuple[int, RepaymentLine, Problem] | None]:
+    """The schedule versions one loan's early repayments create (loan_engine.partial_repayment),
+    in date order, each on the version the previous one made, from `schedule` (the version in
+    force) and `paid` (the payments recorded and the batch's other ones).
+
+    Returns the schedules, and the first early repayment the engine refuses (its line number,
+    the line and the problem), or None: the next ones would rest on it, they are not computed."""
+    payments = list(paid)
+    results: list[EarlySchedule] = []
+    for index, line in sorted(early, key=lambda item: (item[1].date, item[0])):
+        previous = schedule.installment
+        try:
+            schedule = partial_repayment(
+                schedule,
+                line.date,
+                line.amount,
+                engine_keep(line.early_repayment_keep),
+                payments=payments,
+            )
+        except LoanEngineError as error:
+            message = error.message
+            problem = Problem(
+                error.code,
+                f"{line_label(index, line.reference)} : remboursement anticipé impossible : "
+                f"{message[:1].lower()}{message[1:]}",
+            )
+            return results, (index, line, problem)
+        payments.append(Payment(line.date, line.amount, True))
+        results.append(EarlySchedule(index, line, schedule, previous))
+    return results, None

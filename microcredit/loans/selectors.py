@@ -17,6 +17,7 @@ from loan_engine import (
     allocate_payments,
     arrears_state,
 )
+from loan_engine import loan_terms as engine_loan_terms
 from microcredit.accounts.enums import DOSSIER_STAFF_ROLES, Role
 from microcredit.accounts.models import Membership, User
 from microcredit.dossiers.selectors import access_dossiers_for_user
@@ -72,7 +73,7 @@ def loan_schedule_lines(loan: Loan) -> list[ScheduleLine]:
 
 def loan_terms(loan: Loan) -> LoanTerms:
     """The loan's terms as the engine takes them."""
-    return rules.loan_terms(
+    return engine_loan_terms(
         principal=loan.principal,
         rate_percent=loan.nominal_rate_percent,
         months=loan.months,

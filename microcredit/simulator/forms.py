@@ -24,6 +24,14 @@ from microcredit.simulator import rules
 from microcredit.simulator.models import MESSAGE_MAX_LENGTH
 from microcredit.simulator.selectors import PublicScheme
 
+# The public page's radio values, as the page has always published them ("interest-only"): a
+# form's wire values, not stored; the engine's kinds are read back from them.
+DEFERRAL_KIND_FIELD_VALUES = {
+    DeferralKind.INTEREST_ONLY: "interest-only",
+    DeferralKind.CAPITALISED: "capitalised",
+}
+DEFERRAL_KIND_OF_FIELD_VALUE = {value: kind for kind, value in DEFERRAL_KIND_FIELD_VALUES.items()}
+
 DEFERRAL_KIND_LABELS = {
     DeferralKind.INTEREST_ONLY: (
         "Je rembourse seulement les intérêts pendant le différé (différé partiel)"
@@ -108,9 +116,9 @@ class SimulationForm(forms.Form):
                 "dès le premier mois."
             )
             cast(forms.ChoiceField, self.fields["deferral_kind"]).choices = [
-                (kind.value, DEFERRAL_KIND_LABELS[kind]) for kind in kinds
+                (DEFERRAL_KIND_FIELD_VALUES[kind], DEFERRAL_KIND_LABELS[kind]) for kind in kinds
             ]
-            self.fields["deferral_kind"].initial = kinds[0].value
+            self.fields["deferral_kind"].initial = DEFERRAL_KIND_FIELD_VALUES[kinds[0]]
         else:
             del self.fields["deferral_months"]
             del self.fields["deferral_kind"]
@@ -178,7 +186,11 @@ class SimulationForm(forms.Form):
     def loan_parameters(self) -> dict[str, Any]:
         data = self.cleaned_data
         deferral_months = data.get("deferral_months", 0) or 0
-        kind = DeferralKind(data["deferral_kind"]) if deferral_months else DeferralKind.NONE
+        kind = (
+            DEFERRAL_KIND_OF_FIELD_VALUE[data["deferral_kind"]]
+            if deferral_months
+            else DeferralKind.NONE
+        )
         return {
             "amount": data["amount"],
             "months": data["months"],

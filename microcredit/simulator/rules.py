@@ -17,7 +17,6 @@ from typing import Any
 from loan_engine import (
     DeferralKind,
     Limits,
-    LoanTerms,
     Payment,
     Schedule,
     UsuryCheck,
@@ -26,6 +25,7 @@ from loan_engine import (
     bonification_amount,
     build_schedule,
     check_usury,
+    loan_terms,
     net_cost_after_bonification,
     validate_terms,
 )
@@ -114,13 +114,13 @@ def simulate(
     Raises:
         LoanEngineError: invalid terms, or terms outside the scheme's `limits`.
     """
-    terms = LoanTerms(
+    terms = loan_terms(
         principal=amount,
         annual_rate=annual_rate,
         months=months,
         disbursement_date=disbursement_date,
         deferral_months=deferral_months,
-        deferral_kind=deferral_kind if deferral_months else DeferralKind.NONE,
+        deferral_kind=deferral_kind,
     )
     validate_terms(terms, limits)
     schedule = build_schedule(terms)

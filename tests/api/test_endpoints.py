@@ -12,12 +12,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 import loan_engine
+from loan_engine import loan_terms
 from microcredit.banking.models import BankDecision, Disbursement
 from microcredit.core.models import AccessLog
 from microcredit.dossiers.enums import DossierState
 from microcredit.dossiers.models import Dossier
 from microcredit.loans.models import Incident, Loan, Repayment
-from microcredit.loans.rules import loan_terms
 from microcredit.loans.services import MAX_BATCH
 from tests.factories import (
     make_dossier,

@@ -20,12 +20,6 @@ from microcredit.dossiers.models import Dossier, DossierEvent
 from microcredit.dossiers.services import dossier_transition
 from tests.factories import make_dossier
 
-ENGINE_DEFERRAL = {
-    "none": DeferralKind.NONE,
-    "interest_only": DeferralKind.INTEREST_ONLY,
-    "capitalised": DeferralKind.CAPITALISED,
-}
-
 
 def normalised(text: str) -> str:
     """Whitespace folded (pypdf renders the narrow no-break spaces of amounts in its own way)."""
@@ -35,7 +29,7 @@ def normalised(text: str) -> str:
 def provisional_schedule(
     amount: Decimal, months: int, deferral_months: int, deferral_kind: str, on: date
 ) -> Any:
-    kind = ENGINE_DEFERRAL[deferral_kind] if deferral_months else DeferralKind.NONE
+    kind = DeferralKind(deferral_kind) if deferral_months else DeferralKind.NONE
     return build_schedule(
         LoanTerms(
             principal=amount,

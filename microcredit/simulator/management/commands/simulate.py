@@ -26,15 +26,15 @@ from loan_engine import (
     build_schedule,
     format_eur,
     format_percent,
+    loan_terms,
 )
 from microcredit.programmes.selectors import public_programme, version_in_force
 
 EXIT_INVALID = 2
 DEFAULT_RATE_PERCENT = Decimal("1.75")
-_DEFERRAL_KINDS = {
-    DeferralKind.INTEREST_ONLY.value: DeferralKind.INTEREST_ONLY,
-    DeferralKind.CAPITALISED.value: DeferralKind.CAPITALISED,
-}
+# --deferral-kind takes the stored values ("interest_only", "capitalised"); "interest-only",
+# the spelling this command has always documented, stays accepted as an alias.
+_DEFERRAL_KIND_ALIASES = {"interest-only": DeferralKind.INTEREST_ONLY.value}
 
 # argparse's own (English) messages, in French.
 _ARGPARSE_MESSAGES = (
@@ -236,10 +236,11 @@ class Command(BaseCommand):
         if deferral_months < 0:
             raise _fail("Le différé ne peut pas être négatif.")
         kind_text = options["deferral_kind"]
+        value = _DEFERRAL_KIND_ALIASES.get(kind_text, kind_text)
         if kind_text is None:
             kind = DeferralKind.NONE
-        elif kind_text in _DEFERRAL_KINDS:
-            kind = _DEFERRAL_KINDS[kind_text]
+        elif value in {DeferralKind.INTEREST_ONLY.value, DeferralKind.CAPITALISED.value}:
+            kind = DeferralKind(value)
         else:
             raise _fail(
                 f"Type de différé inconnu : « {kind_text} ». "
@@ -254,9 +255,9 @@ class Command(BaseCommand):
             raise _fail("Un type de différé est indiqué sans durée : précisez --deferral-months.")
         start = self._start(options["start"])
         try:
-            return LoanTerms(
+            return loan_terms(
                 principal=amount,
-                annual_rate=rate_percent / 100,
+                rate_percent=rate_percent,
                 months=months,
                 disbursement_date=start,
                 deferral_months=deferral_months,
