@@ -3,6 +3,8 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from microcredit.accounts.access import public
+from microcredit.dossiers.urls import urlpatterns as dossier_urlpatterns
+from microcredit.shell.urls import dossier_urlpatterns as dossier_page_urlpatterns
 
 admin.site.site_header = "Micro-crédit — administration technique"
 admin.site.site_title = "Administration technique"
@@ -13,7 +15,7 @@ urlpatterns = [
     path("parametres/", include("microcredit.programmes.urls")),
     path("simulateur/", include("microcredit.simulator.urls")),
     path("demandeurs/", include("microcredit.applicants.urls")),
-    path("dossiers/", include("microcredit.dossiers.urls")),
+    path("dossiers/", include((dossier_urlpatterns + dossier_page_urlpatterns, "dossiers"))),
     path("dossiers/", include("microcredit.budgets.urls")),
     path("dossiers/", include("microcredit.rights.urls")),
     path("pieces/", include("microcredit.documents.urls")),

@@ -26,8 +26,8 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from microcredit.core.errors import TransitionRefused
 from microcredit.documents.rules import UploadRefused
-from microcredit.dossiers.services import TransitionRefused
 
 logger = logging.getLogger(__name__)
 

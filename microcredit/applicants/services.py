@@ -10,10 +10,10 @@ from django.db import transaction
 from django.forms.models import model_to_dict
 
 from microcredit.accounts.models import Membership, User
+from microcredit.applicants import hooks
 from microcredit.applicants.models import Applicant, HouseholdMember
 from microcredit.applicants.rules import search_name
 from microcredit.core.services import audit_event_create
-from microcredit.dossiers.workflow import EDITABLE_STATES
 from microcredit.programmes.communes import communes
 
 APPLICANT_FIELDS = (
@@ -80,14 +80,7 @@ def applicant_update(*, actor: User, applicant: Applicant, values: dict[str, Any
         old_values={k: old[k] for k in changed},
         new_values={k: new[k] for k in changed},
     )
-    # The eligibility read the birth date and the address: the dossiers still being built must
-    # check it again (later ones keep the check their decision was based on).
-    if changed & {"birth_date", "postcode", "commune_code"}:
-        for dossier in locked.dossiers.filter(
-            state__in=EDITABLE_STATES, eligibility__isnull=False
-        ).select_for_update():
-            dossier.eligibility = None
-            dossier.save(update_fields=["eligibility", "updated_at"])
+    hooks.applicant_changed.send(actor, locked, frozenset(changed))
     return locked
 
 

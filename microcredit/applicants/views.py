@@ -14,9 +14,9 @@ from microcredit.accounts.enums import DOSSIER_STAFF_ROLES
 from microcredit.applicants import selectors, services
 from microcredit.applicants.forms import ApplicantForm, HouseholdMemberForm
 from microcredit.applicants.models import HouseholdMember
+from microcredit.applicants.selectors import possible_duplicates
 from microcredit.core.forms import add_validation_errors
 from microcredit.core.services import access_log_create
-from microcredit.dossiers.selectors import possible_duplicates
 
 
 @roles_required(*DOSSIER_STAFF_ROLES)

@@ -21,13 +21,14 @@ from microcredit.banking import rules
 from microcredit.banking.enums import BankOutcome, BankRefusalReason
 from microcredit.banking.models import BankDecision, Disbursement
 from microcredit.banking.selectors import bank_dossier_for_user_or_404, offer_quote
+from microcredit.core.errors import TransitionRefused
 from microcredit.core.services import audit_event_create
 from microcredit.documents.models import Document
 from microcredit.documents.rules import UploadRefused
 from microcredit.documents.services import document_store
 from microcredit.dossiers.enums import DossierState
 from microcredit.dossiers.models import Dossier
-from microcredit.dossiers.services import TransitionRefused, dossier_transition
+from microcredit.dossiers.services import dossier_transition
 from microcredit.loans.enums import RecordedVia
 from microcredit.loans.models import Loan
 from microcredit.loans.services import loan_create

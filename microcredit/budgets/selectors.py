@@ -2,10 +2,11 @@
 from it, and the diagnostic the dossier page shows.
 
 The diagnostic reads its thresholds from the parameter version in force on the dossier's
-application date, and the RSA base amount from the ``RsaBaseAmount`` cache (filled by the rights
-task and the ``rsa_base_amounts`` command): the web process never loads OpenFisca-France. When no
-amount is known for the budget's month or before, the figures that need it (floor, capacity,
-verdict, options) are not computed, and the page says why.
+application date, and the RSA base amount from the rights app's ``RsaBaseAmount`` cache (filled
+by the rights task and the ``rsa_base_amounts`` command, asked through ``budgets.hooks``): the
+web process never loads OpenFisca-France. When no amount is known for the budget's month or
+before, the figures that need it (floor, capacity, verdict, options) are not computed, and the
+page says why.
 """
 
 from __future__ import annotations
@@ -17,12 +18,12 @@ from decimal import Decimal
 from django.db.models import Prefetch
 
 from loan_engine import DeferralKind
-from microcredit.budgets import rules
+from microcredit.budgets import hooks, rules
 from microcredit.budgets.enums import PERSONAL_RESOURCES, LineKind, PersonRole
+from microcredit.budgets.hooks import RsaBase
 from microcredit.budgets.models import Budget, BudgetLine, BudgetPerson, ReferentOpinion
 from microcredit.dossiers.models import Dossier
 from microcredit.programmes.models import ProgrammeVersion
-from microcredit.rights.models import RsaBaseAmount
 
 NO_RSA_BASE = (
     "Le montant forfaitaire du RSA de ce mois n'est pas encore connu : le plancher, la capacité "
@@ -35,6 +36,7 @@ CAPACITY_LIMIT_LABELS = {
     rules.CapacityLimit.REMAINING_INCOME: "limitée par le reste à vivre minimal par UC",
     rules.CapacityLimit.RSA_FLOOR: "limitée par le plancher du RSA",
 }
+
 
 def latest_budget(dossier: Dossier) -> Budget | None:
     """The dossier's latest budget version with its persons and lines (three queries)."""
@@ -90,9 +92,9 @@ def budget_data(budget: Budget) -> BudgetData:
     )
 
 
-def rsa_base_amount_for(month: date) -> RsaBaseAmount | None:
+def rsa_base_amount_for(month: date) -> RsaBase | None:
     """The cached RSA base amount of ``month``, or of the latest month before it."""
-    return RsaBaseAmount.objects.filter(month__lte=month).order_by("-month").first()
+    return hooks.rsa_base_amount_for(month)
 
 
 def thresholds_for(version: ProgrammeVersion, rsa_base_amount: Decimal) -> rules.Thresholds:
@@ -163,7 +165,7 @@ class BudgetPanel:
     figures: Figures | None = None
     assessment: rules.BudgetAssessment | None = None
     problems: list[str] = field(default_factory=list)
-    rsa_base: RsaBaseAmount | None = None
+    rsa_base: RsaBase | None = None
     rsa_base_is_older: bool = False
     opinions: list[ReferentOpinion] = field(default_factory=list)
 

@@ -458,3 +458,23 @@ def sessions_of_dossier(
         .select_related("session")
         .order_by("session__date", "session_id")
     )
+
+
+def committee_item_for_dossier(
+    user: User, membership: Membership | None, dossier_id: int
+) -> int | None:
+    """For a commission member: the agenda item of the dossier on the latest open session they
+    sit on (its pseudonymised summary is their view of the dossier); None otherwise."""
+    if membership is None or membership.role != Role.COMMITTEE_MEMBER or not membership.active:
+        return None
+    return (
+        AgendaItem.objects.filter(
+            dossier_id=dossier_id,
+            dossier__organisation_id=membership.organisation_id,
+            session__members=user,
+            session__closed_at__isnull=True,
+        )
+        .order_by("-session__date", "-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )

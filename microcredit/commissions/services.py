@@ -31,10 +31,11 @@ from microcredit.commissions.selectors import (
     dossiers_ready_to_lock,
     session_for_user_or_404,
 )
+from microcredit.core.errors import TransitionRefused
 from microcredit.core.services import audit_event_create
 from microcredit.dossiers.enums import DossierState
 from microcredit.dossiers.selectors import dossier_for_user_or_404
-from microcredit.dossiers.services import TransitionRefused, dossier_transition
+from microcredit.dossiers.services import dossier_transition
 
 CLOSED = (
     "La séance est clôturée : son ordre du jour, ses décisions et son procès-verbal ne "

@@ -24,11 +24,10 @@ from microcredit.commissions.forms import (
     SessionUpdateForm,
 )
 from microcredit.commissions.models import CommissionSession
-from microcredit.core.errors import Refused
+from microcredit.core.errors import Refused, TransitionRefused
 from microcredit.core.forms import add_validation_errors
 from microcredit.core.refusals import add_refusal, attempt_with_messages
 from microcredit.core.services import access_log_create
-from microcredit.dossiers.services import TransitionRefused
 
 # Who sees sessions: the CCAS staff and the commission members (each through the funnel).
 SESSION_ROLES = (*sorted(DOSSIER_STAFF_ROLES), Role.COMMITTEE_MEMBER)

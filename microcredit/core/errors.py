@@ -13,3 +13,7 @@ class Refused(Exception):
     def __init__(self, *messages: str) -> None:
         super().__init__(" ".join(messages))
         self.messages = list(messages)
+
+
+class TransitionRefused(Refused):
+    """A dossier move the workflow table or its preconditions do not allow."""

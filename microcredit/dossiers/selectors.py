@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
@@ -10,16 +9,11 @@ from django.http import Http404
 
 from microcredit.accounts.enums import DOSSIER_STAFF_ROLES, Role
 from microcredit.accounts.models import Membership, User
-from microcredit.applicants.models import Applicant
-from microcredit.applicants.rules import fold, search_name
-from microcredit.commissions.models import AgendaItem
-from microcredit.documents.models import CONSENT_KIND, Document
+from microcredit.applicants.rules import fold
 from microcredit.dossiers import rules
 from microcredit.dossiers.enums import DossierState
-from microcredit.dossiers.models import Dossier, DossierEvent, DossierShare, EligibilityCheck
-from microcredit.dossiers.workflow import Transition, transitions_for
+from microcredit.dossiers.models import Dossier, DossierShare
 from microcredit.programmes.models import ProgrammeVersion
-from microcredit.programmes.selectors import version_in_force
 from microcredit.simulator.rules import Criterion, Outcome
 
 
@@ -46,31 +40,12 @@ def access_dossiers_for_user(user: User, membership: Membership | None) -> Query
             bank_id=membership.organisation_id, bank_transmitted_at__isnull=False
         )
     if role == Role.COMMITTEE_MEMBER:
-        on_agenda = AgendaItem.objects.filter(
-            session__members=user, session__closed_at__isnull=True
-        ).values("dossier")
+        # `agenda_items` is the commissions app's relation to the dossier (it sits above).
+        on_agenda = Dossier.objects.filter(
+            agenda_items__session__members=user, agenda_items__session__closed_at__isnull=True
+        ).values("pk")
         return dossiers.filter(organisation_id=membership.organisation_id, pk__in=on_agenda)
     return dossiers.none()
-
-
-def committee_item_for_dossier(
-    user: User, membership: Membership | None, dossier_id: int
-) -> int | None:
-    """For a commission member: the agenda item of the dossier on the latest open session they
-    sit on (its pseudonymised summary is their view of the dossier); None otherwise."""
-    if membership is None or membership.role != Role.COMMITTEE_MEMBER or not membership.active:
-        return None
-    return (
-        AgendaItem.objects.filter(
-            dossier_id=dossier_id,
-            dossier__organisation_id=membership.organisation_id,
-            session__members=user,
-            session__closed_at__isnull=True,
-        )
-        .order_by("-session__date", "-pk")
-        .values_list("pk", flat=True)
-        .first()
-    )
 
 
 def dossier_for_user_or_404(
@@ -177,103 +152,3 @@ def reorientation_counts(user: User, membership: Membership | None) -> list[dict
         .order_by("-n", "reorientation_label")
     )
     return [{"label": row["reorientation_label"] or "—", "count": row["n"]} for row in rows]
-
-
-def possible_duplicates(
-    *, organisation_id: int, last_name: str, first_name: str, birth_date: Any
-) -> QuerySet[Applicant]:
-    """Applicants of the organisation with the same name and birth date."""
-    return Applicant.objects.filter(
-        organisation_id=organisation_id,
-        search_name=search_name(last_name, first_name),
-        birth_date=birth_date,
-    )
-
-
-@dataclass(frozen=True)
-class RequiredDocument:
-    code: str
-    label: str
-    documents: list[Document]
-
-    @property
-    def present(self) -> bool:
-        return bool(self.documents)
-
-
-def required_documents_status(
-    dossier: Dossier, version: ProgrammeVersion | None, documents: list[Document]
-) -> list[RequiredDocument]:
-    """The checklist of the dossier's purpose, each item with the documents filed for it."""
-    if version is None:
-        return []
-    return [
-        RequiredDocument(
-            spec["code"], spec["label"], [d for d in documents if d.kind == spec["code"]]
-        )
-        for spec in version.required_documents_for(dossier.purpose_category)
-    ]
-
-
-def missing_document_labels(dossier: Dossier, version: ProgrammeVersion | None) -> list[str]:
-    kinds = set(Document.objects.filter(dossier=dossier).values_list("kind", flat=True))
-    if version is None:
-        return []
-    return [
-        spec["label"]
-        for spec in version.required_documents_for(dossier.purpose_category)
-        if spec["code"] not in kinds
-    ]
-
-
-def consent_document_exists(dossier: Dossier) -> bool:
-    return Document.objects.filter(dossier=dossier, kind=CONSENT_KIND).exists()
-
-
-@dataclass(frozen=True)
-class DossierPage:
-    dossier: Dossier
-    version: ProgrammeVersion | None
-    events: list[DossierEvent]
-    documents: list[Document]
-    checklist: list[RequiredDocument]
-    eligibility: EligibilityCheck | None
-    transitions: list[Transition]
-    shares: list[DossierShare]
-
-
-def dossier_page(dossier_id: int, user: User, membership: Membership | None) -> DossierPage:
-    """Everything the dossier page shows, in a fixed number of queries."""
-    dossier = (
-        access_dossiers_for_user(user, membership)
-        .select_related(
-            "applicant",
-            "referent",
-            "programme",
-            "programme__bank_partner",
-            "oriented_by_structure",
-            "eligibility",
-            "eligibility__programme_version",
-        )
-        .prefetch_related("applicant__members")
-        .filter(pk=dossier_id)
-        .first()
-    )
-    if dossier is None:
-        raise Http404("Dossier introuvable.")
-    version = version_in_force(dossier.programme, dossier.application_date)
-    events = list(DossierEvent.objects.filter(dossier=dossier).select_related("actor"))
-    documents = list(
-        Document.objects.filter(dossier=dossier).select_related("uploaded_by").order_by("-id")
-    )
-    shares = list(DossierShare.objects.filter(dossier=dossier).select_related("worker"))
-    return DossierPage(
-        dossier=dossier,
-        version=version,
-        events=events,
-        documents=documents,
-        checklist=required_documents_status(dossier, version, documents),
-        eligibility=dossier.eligibility,
-        transitions=transitions_for(dossier.state, membership.role if membership else None),
-        shares=shares,
-    )

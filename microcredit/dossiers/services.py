@@ -16,9 +16,9 @@ from django.utils import timezone
 from microcredit.accounts.enums import DOSSIER_STAFF_ROLES, Role
 from microcredit.accounts.models import Membership, User
 from microcredit.applicants.models import Applicant
-from microcredit.core.errors import Refused
+from microcredit.core.errors import TransitionRefused
 from microcredit.core.services import audit_event_create
-from microcredit.dossiers import rules
+from microcredit.dossiers import hooks, rules
 from microcredit.dossiers.enums import DossierState
 from microcredit.dossiers.models import (
     Dossier,
@@ -27,25 +27,16 @@ from microcredit.dossiers.models import (
     DossierShare,
     EligibilityCheck,
 )
-from microcredit.dossiers.selectors import (
-    consent_document_exists,
-    dossier_for_user_or_404,
-    evaluate_eligibility,
-    missing_document_labels,
-)
+from microcredit.dossiers.selectors import dossier_for_user_or_404, evaluate_eligibility
 from microcredit.dossiers.tasks import notify_dossier_event
 from microcredit.dossiers.workflow import (
+    EDITABLE_STATES,
     FLOW_PLACES,
     TRANSITIONS_BY_NAME,
     Facts,
     Transition,
     blockers,
 )
-from microcredit.letters.enums import LETTER_FOR_TRANSITION
-from microcredit.letters.tasks import write_letter
-from microcredit.loans.enums import LoanState
-from microcredit.loans.models import Loan
-from microcredit.loans.selectors import loan_position
 from microcredit.programmes.models import Programme
 from microcredit.programmes.selectors import version_in_force
 
@@ -73,16 +64,6 @@ DOSSIER_FIELDS = (
     "no_ordinary_credit",
     "no_ordinary_credit_evidence",
 )
-
-# The loan's state once the dossier reaches the end of repayment.
-LOAN_STATE_AFTER = {
-    DossierState.REPAID: LoanState.REPAID,
-    DossierState.GUARANTEE_CALLED: LoanState.GUARANTEE_CALLED,
-}
-
-
-class TransitionRefused(Refused):
-    """A move the table or its preconditions do not allow; `messages` are French sentences."""
 
 
 def _snapshot(dossier: Dossier) -> dict[str, Any]:
@@ -238,24 +219,17 @@ def dossier_check_eligibility(
     return check
 
 
-def _loan_fully_repaid(dossier: Dossier) -> bool:
-    """Every row of the loan's schedule paid, by the engine's allocation of the repayments."""
-    loan = Loan.objects.filter(dossier=dossier).first()
-    if loan is None:
-        return False
-    return loan_position(loan, timezone.localdate()).position.fully_repaid
-
-
 def _facts(dossier: Dossier, move: Transition) -> Facts:
     version = version_in_force(dossier.programme, dossier.application_date)
     eligibility = dossier.eligibility
     return Facts(
         eligibility_done=eligibility is not None,
         eligibility_ko=eligibility is not None and eligibility.outcome == "ko",
-        missing_documents=tuple(missing_document_labels(dossier, version)),
-        consent_recorded=dossier.consent_date is not None and consent_document_exists(dossier),
+        missing_documents=tuple(hooks.missing_document_labels(dossier, version)),
+        consent_recorded=dossier.consent_date is not None
+        and hooks.consent_document_exists(dossier),
         has_bank_partner=dossier.programme.bank_partner_id is not None,
-        loan_fully_repaid=move.needs_full_repayment and _loan_fully_repaid(dossier),
+        loan_fully_repaid=move.needs_full_repayment and hooks.loan_fully_repaid(dossier),
     )
 
 
@@ -332,8 +306,6 @@ def dossier_transition(
         dossier.reorientation_label = scheme_label
         update += ["reorientation_scheme", "reorientation_label"]
     dossier.save(update_fields=update)
-    if move.target in LOAN_STATE_AFTER:  # the loan's state follows the dossier's end
-        Loan.objects.filter(dossier=dossier).update(state=LOAN_STATE_AFTER[move.target])
     full_reason = reason.strip()
     if scheme_label:
         full_reason = f"Réorienté vers : {scheme_label}." + (
@@ -356,8 +328,7 @@ def dossier_transition(
         new_values={"state": str(move.target)},
     )
     transaction.on_commit(lambda: notify_dossier_event.enqueue(event.pk))
-    if move.name in LETTER_FOR_TRANSITION:
-        transaction.on_commit(lambda: write_letter.enqueue(event.pk))
+    hooks.transitioned.send(event)  # the loan's state, the letter (apps above)
     return event
 
 
@@ -415,7 +386,7 @@ def dossier_consent_record(
     _require_staff(membership, dossier.organisation_id)
     if consent_date > today:
         raise ValidationError({"consent_date": "La date du consentement est dans le futur."})
-    if not consent_document_exists(dossier):
+    if not hooks.consent_document_exists(dossier):
         raise ValidationError(
             {"consent_date": "Déposez d'abord le consentement signé (pièce « consentement »)."}
         )
@@ -430,3 +401,32 @@ def dossier_consent_record(
         new_values={"consent_date": consent_date},
     )
     return dossier
+
+
+# The applicant's fields the eligibility check reads.
+ELIGIBILITY_INPUTS = frozenset({"birth_date", "postcode", "commune_code"})
+
+
+def dossier_eligibility_reset_for_applicant(
+    actor: User, applicant: Applicant, changed: frozenset[str]
+) -> None:
+    """The eligibility read the birth date and the address: when they change, the applicant's
+    dossiers still being built must check it again (later ones keep the check their decision
+    was based on). Runs inside the applicant's update (plugged into `applicants.hooks`)."""
+    if not changed & ELIGIBILITY_INPUTS:
+        return
+    dossiers = Dossier.objects.filter(
+        applicant=applicant, state__in=EDITABLE_STATES, eligibility__isnull=False
+    ).select_for_update()
+    for dossier in dossiers:
+        old = dossier.eligibility_id
+        dossier.eligibility = None
+        dossier.save(update_fields=["eligibility", "updated_at"])
+        audit_event_create(
+            actor=actor,
+            action="dossier_eligibility_reset",
+            obj=dossier,
+            reason="Date de naissance ou adresse du demandeur modifiée.",
+            old_values={"eligibility": old},
+            new_values={"eligibility": None},
+        )

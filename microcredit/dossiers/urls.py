@@ -7,7 +7,6 @@ app_name = "dossiers"
 urlpatterns = [
     path("", views.dossier_list, name="list"),
     path("nouveau/", views.dossier_create, name="create"),
-    path("<int:dossier_id>/", views.dossier_detail, name="detail"),
     path("<int:dossier_id>/modifier/", views.dossier_edit, name="edit"),
     path("<int:dossier_id>/action/", views.dossier_transition, name="transition"),
     path("<int:dossier_id>/eligibilite/", views.dossier_check_eligibility, name="eligibility"),

@@ -17,22 +17,15 @@ from microcredit.accounts.access import roles_required
 from microcredit.accounts.enums import DOSSIER_ROLES, DOSSIER_STAFF_ROLES, Role
 from microcredit.accounts.models import User
 from microcredit.applicants.selectors import applicant_for_membership_or_404
-from microcredit.banking.selectors import decision_for_dossier
-from microcredit.budgets.views import budget_section
-from microcredit.commissions.selectors import sessions_of_dossier
+from microcredit.core.errors import TransitionRefused
 from microcredit.core.forms import add_validation_errors
 from microcredit.core.refusals import attempt_with_messages
 from microcredit.core.services import access_log_create
-from microcredit.documents.forms import UploadForm
-from microcredit.documents.services import document_kinds
 from microcredit.dossiers import selectors, services
 from microcredit.dossiers.enums import DossierState
 from microcredit.dossiers.forms import ConsentForm, DossierForm, ShareForm, TransitionForm
 from microcredit.dossiers.workflow import EDITABLE_STATES, TRANSITIONS_BY_NAME
-from microcredit.letters.selectors import letters_for_dossier
-from microcredit.loans.selectors import loan_for_dossier
 from microcredit.programmes.selectors import access_programmes_for_membership, version_in_force
-from microcredit.rights.views import rights_section
 
 
 def _actor(request: HttpRequest) -> User:
@@ -116,7 +109,7 @@ def dossier_create(request: HttpRequest) -> HttpResponse:
             )
         except ValidationError as error:
             add_validation_errors(form, error)
-        except services.TransitionRefused as refusal:
+        except TransitionRefused as refusal:
             form.add_error(None, refusal.messages)
         else:
             messages.success(request, f"Dossier {dossier.number} ouvert.")
@@ -156,7 +149,7 @@ def dossier_edit(request: HttpRequest, dossier_id: int) -> HttpResponse:
             )
         except ValidationError as error:
             add_validation_errors(form, error)
-        except services.TransitionRefused as refusal:
+        except TransitionRefused as refusal:
             form.add_error(None, refusal.messages)
         else:
             messages.success(request, "Le dossier est enregistré.")
@@ -168,69 +161,6 @@ def dossier_edit(request: HttpRequest, dossier_id: int) -> HttpResponse:
         "dossiers/dossier_form.html",
         {"form": form, "applicant": dossier.applicant, "dossier": dossier, "version": version},
     )
-
-
-def _transition_forms(page: selectors.DossierPage) -> list[dict[str, Any]]:
-    version = page.version
-    schemes = version.reorientation_schemes if version is not None else []
-    return [
-        {
-            "transition": t,
-            "form": TransitionForm(
-                initial={"transition": t.name, "expected_state": page.dossier.state},
-                prefix=t.name,
-            ),
-            "schemes": schemes if t.needs_reorientation_scheme else [],
-        }
-        for t in page.transitions
-    ]
-
-
-@roles_required(*DOSSIER_ROLES)
-def dossier_detail(request: HttpRequest, dossier_id: int) -> HttpResponse:
-    membership = request.membership  # type: ignore[attr-defined]
-    if membership.role == Role.COMMITTEE_MEMBER:
-        # The commission reads the pseudonymised summary of its agenda, never the dossier itself.
-        item_id = selectors.committee_item_for_dossier(_actor(request), membership, dossier_id)
-        if item_id is None:
-            raise Http404("Dossier introuvable.")
-        return redirect("commissions:summary_detail", item_id)
-    page = selectors.dossier_page(dossier_id, _actor(request), membership)
-    access_log_create(user=_actor(request), action="dossier_detail", obj=page.dossier)
-    staff = membership.role in DOSSIER_STAFF_ROLES
-    context: dict[str, Any] = {
-        "page": page,
-        "dossier": page.dossier,
-        "applicant": page.dossier.applicant,
-        "staff": staff,
-        "editable": staff and page.dossier.state in EDITABLE_STATES,
-        "transition_forms": _transition_forms(page),
-        "purpose_label": page.version.purpose_label(page.dossier.purpose_category)
-        if page.version
-        else page.dossier.purpose_category,
-        "subcategory_label": page.version.subcategory_label(
-            page.dossier.purpose_category, page.dossier.purpose_subcategory
-        )
-        if page.version and page.dossier.purpose_subcategory
-        else "",
-        "agenda_items": sessions_of_dossier(_actor(request), membership, page.dossier.pk),
-        "bank_decision": decision_for_dossier(page.dossier.pk),
-        "loan": loan_for_dossier(page.dossier.pk),
-        "letters": letters_for_dossier(page.dossier) if staff else [],
-        "bank_adviser": membership.role == Role.BANK_ADVISER,
-    }
-    if staff:
-        required = (
-            page.version.required_documents_for(page.dossier.purpose_category)
-            if page.version
-            else []
-        )
-        context["upload_form"] = UploadForm(kinds=document_kinds(required))
-        context["share_form"] = ShareForm(organisation_id=page.dossier.organisation_id)
-        context["consent_form"] = ConsentForm(initial={"consent_date": page.dossier.consent_date})
-        context.update(budget_section(page.dossier, page.version, membership))
-        context.update(rights_section(page.dossier, context["budget_panel"].budget))
-    return render(request, "dossiers/dossier_detail.html", context)
 
 
 @roles_required(*DOSSIER_ROLES)
@@ -253,7 +183,7 @@ def dossier_transition(request: HttpRequest, dossier_id: int) -> HttpResponse:
             reason=data["reason"],
             reorientation_scheme=data["reorientation_scheme"],
         )
-    except services.TransitionRefused as refusal:
+    except TransitionRefused as refusal:
         for message in refusal.messages:
             messages.error(request, message)
     else:

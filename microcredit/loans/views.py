@@ -16,9 +16,9 @@ from django.views.decorators.http import require_GET, require_POST
 from microcredit.accounts.access import roles_required
 from microcredit.accounts.enums import Role
 from microcredit.accounts.models import User
+from microcredit.core.errors import TransitionRefused
 from microcredit.core.refusals import add_refusal
 from microcredit.core.services import access_log_create
-from microcredit.dossiers.services import TransitionRefused
 from microcredit.loans import selectors, services
 from microcredit.loans.forms import IncidentForm, RepaymentForm
 from microcredit.loans.selectors import LOAN_ROLES

@@ -4,12 +4,13 @@ households the periodic scan reassesses."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 
+from microcredit.budgets.hooks import RsaBase
 from microcredit.budgets.models import Budget, BudgetLine, BudgetPerson
 from microcredit.budgets.rules import ChargeType, ResourceType
 from microcredit.budgets.selectors import budget_data
@@ -17,7 +18,18 @@ from microcredit.dossiers.models import Dossier
 from microcredit.dossiers.workflow import FINAL_STATES
 from microcredit.rights import rules
 from microcredit.rights.enums import AssessmentStatus
-from microcredit.rights.models import RightOutcomeRecord, RightsAssessmentRecord
+from microcredit.rights.models import RightOutcomeRecord, RightsAssessmentRecord, RsaBaseAmount
+
+
+def rsa_base_amount_for(month: date) -> RsaBase | None:
+    """The cached RSA base amount of `month`, or of the latest month before it (for budgets)."""
+    row = RsaBaseAmount.objects.filter(month__lte=month).order_by("-month").first()
+    if row is None:
+        return None
+    return RsaBase(
+        month=row.month, amount=row.amount, openfisca_france_version=row.openfisca_france_version
+    )
+
 
 # A computation not finished after this long is taken as lost (worker stopped): the page stops
 # polling and offers to run it again.

@@ -10,3 +10,9 @@ urlpatterns = [
     path("theme/<slug:slug>.css", views.theme_css, name="theme_css"),
     path("organisations/<slug:slug>/logo", views.organisation_logo, name="organisation_logo"),
 ]
+
+# The dossier page composes every app that hangs off a dossier: it is served here, under the
+# `dossiers` namespace (config/urls.py adds it to the dossiers app's own pages).
+dossier_urlpatterns = [
+    path("<int:dossier_id>/", views.dossier_detail, name="detail"),
+]

@@ -1,25 +1,38 @@
-"""The application shell: home page per role, health check, organisation theme and logo."""
+"""The application shell: home page per role, the dossier page (composed from the apps that
+hang off a dossier), health check, organisation theme and logo."""
 
 from __future__ import annotations
 
 import mimetypes
+from typing import Any
 
 from django.db import DatabaseError, connection
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
-from microcredit.accounts.access import authenticated, public
-from microcredit.accounts.enums import DOSSIER_ROLES, Role
-from microcredit.accounts.models import Membership
+from microcredit.accounts.access import authenticated, public, roles_required
+from microcredit.accounts.enums import DOSSIER_ROLES, DOSSIER_STAFF_ROLES, Role
+from microcredit.accounts.models import Membership, User
+from microcredit.banking.selectors import decision_for_dossier
+from microcredit.budgets.views import budget_section
+from microcredit.commissions.selectors import committee_item_for_dossier, sessions_of_dossier
+from microcredit.core.services import access_log_create
+from microcredit.documents.forms import UploadForm
+from microcredit.documents.services import document_kinds
 from microcredit.dossiers import selectors as dossier_selectors
 from microcredit.dossiers.enums import DossierState
-from microcredit.dossiers.workflow import FINAL_STATES
+from microcredit.dossiers.forms import ConsentForm, ShareForm, TransitionForm
+from microcredit.dossiers.workflow import EDITABLE_STATES, FINAL_STATES
+from microcredit.letters.selectors import letters_for_dossier
+from microcredit.loans.selectors import loan_for_dossier
 from microcredit.organisations.models import Organisation
 from microcredit.programmes import selectors as programme_selectors
+from microcredit.rights.views import rights_section
+from microcredit.shell.selectors import DossierPage, dossier_page
 
 HOME_TEMPLATES = {
     Role.REFERENT: "shell/home/referent.html",
@@ -133,3 +146,70 @@ def organisation_logo(request: HttpRequest, slug: str) -> FileResponse:
     # An SVG shown as <img> cannot run scripts; opened directly it must not either.
     response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
     return response
+
+
+def _actor(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _transition_forms(page: DossierPage) -> list[dict[str, Any]]:
+    version = page.version
+    schemes = version.reorientation_schemes if version is not None else []
+    return [
+        {
+            "transition": t,
+            "form": TransitionForm(
+                initial={"transition": t.name, "expected_state": page.dossier.state},
+                prefix=t.name,
+            ),
+            "schemes": schemes if t.needs_reorientation_scheme else [],
+        }
+        for t in page.transitions
+    ]
+
+
+@roles_required(*DOSSIER_ROLES)
+def dossier_detail(request: HttpRequest, dossier_id: int) -> HttpResponse:
+    membership = request.membership  # type: ignore[attr-defined]
+    if membership.role == Role.COMMITTEE_MEMBER:
+        # The commission reads the pseudonymised summary of its agenda, never the dossier itself.
+        item_id = committee_item_for_dossier(_actor(request), membership, dossier_id)
+        if item_id is None:
+            raise Http404("Dossier introuvable.")
+        return redirect("commissions:summary_detail", item_id)
+    page = dossier_page(dossier_id, _actor(request), membership)
+    access_log_create(user=_actor(request), action="dossier_detail", obj=page.dossier)
+    staff = membership.role in DOSSIER_STAFF_ROLES
+    context: dict[str, Any] = {
+        "page": page,
+        "dossier": page.dossier,
+        "applicant": page.dossier.applicant,
+        "staff": staff,
+        "editable": staff and page.dossier.state in EDITABLE_STATES,
+        "transition_forms": _transition_forms(page),
+        "purpose_label": page.version.purpose_label(page.dossier.purpose_category)
+        if page.version
+        else page.dossier.purpose_category,
+        "subcategory_label": page.version.subcategory_label(
+            page.dossier.purpose_category, page.dossier.purpose_subcategory
+        )
+        if page.version and page.dossier.purpose_subcategory
+        else "",
+        "agenda_items": sessions_of_dossier(_actor(request), membership, page.dossier.pk),
+        "bank_decision": decision_for_dossier(page.dossier.pk),
+        "loan": loan_for_dossier(page.dossier.pk),
+        "letters": letters_for_dossier(page.dossier) if staff else [],
+        "bank_adviser": membership.role == Role.BANK_ADVISER,
+    }
+    if staff:
+        required = (
+            page.version.required_documents_for(page.dossier.purpose_category)
+            if page.version
+            else []
+        )
+        context["upload_form"] = UploadForm(kinds=document_kinds(required))
+        context["share_form"] = ShareForm(organisation_id=page.dossier.organisation_id)
+        context["consent_form"] = ConsentForm(initial={"consent_date": page.dossier.consent_date})
+        context.update(budget_section(page.dossier, page.version, membership))
+        context.update(rights_section(page.dossier, context["budget_panel"].budget))
+    return render(request, "shell/dossier_detail.html", context)

@@ -11,10 +11,10 @@ from django.core.exceptions import ValidationError
 from microcredit.accounts.enums import Role
 from microcredit.accounts.models import Membership, User
 from microcredit.applicants.models import Applicant
+from microcredit.applicants.selectors import possible_duplicates
 from microcredit.applicants.services import applicant_create, applicant_update
 from microcredit.core.models import AuditEvent
 from microcredit.dossiers.enums import DossierState
-from microcredit.dossiers.selectors import possible_duplicates
 from microcredit.organisations.models import Organisation
 from tests.factories import make_applicant, make_dossier
 

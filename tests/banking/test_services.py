@@ -20,6 +20,7 @@ from microcredit.applicants.models import Applicant
 from microcredit.banking import services
 from microcredit.banking.enums import BankOutcome
 from microcredit.banking.models import BankDecision, Disbursement
+from microcredit.core.errors import TransitionRefused
 from microcredit.core.models import AuditEvent
 from microcredit.documents.models import Document
 from microcredit.documents.services import document_upload
@@ -346,7 +347,7 @@ def test_a_deferral_kind_the_version_forbids_is_refused(referent: User, adviser:
 
 def test_a_stale_expected_state_is_refused(referent: User, adviser: User) -> None:
     dossier = make_transmitted_dossier(created_by=referent)
-    with pytest.raises(dossier_services.TransitionRefused):
+    with pytest.raises(TransitionRefused):
         services.bank_accept(
             actor=adviser,
             membership=membership_of(adviser),
@@ -510,7 +511,7 @@ def test_a_dossier_cannot_be_disbursed_twice(referent: User, adviser: User) -> N
     dossier = make_granted_dossier(created_by=referent, adviser=adviser)
     disburse(adviser, dossier)
     before = counts()
-    with pytest.raises(dossier_services.TransitionRefused):
+    with pytest.raises(TransitionRefused):
         disburse(adviser, dossier, cheque_number="999")
     assert counts() == before
 

@@ -14,10 +14,10 @@ from microcredit.accounts.models import Membership
 from microcredit.commissions import services
 from microcredit.commissions.enums import CommitteeDecision
 from microcredit.commissions.models import AgendaItem, CommissionSession, SessionMember
+from microcredit.core.errors import TransitionRefused
 from microcredit.core.models import AuditEvent
 from microcredit.dossiers.enums import DossierState
 from microcredit.dossiers.models import Dossier, DossierEvent
-from microcredit.dossiers.services import TransitionRefused
 from microcredit.programmes.selectors import version_in_force
 from tests.commissions.helpers import SESSION_DATE, cast, membership, open_session, ready_dossier
 from tests.factories import make_dossier

@@ -22,9 +22,10 @@ from microcredit.commissions.models import AgendaItem, CommissionSession, Sessio
 from microcredit.core.models import AuditEvent
 from microcredit.demo.loading import DEMO_ACCOUNTS, DEMO_DOSSIERS, S_DEC, load_demo
 from microcredit.documents.models import Document
+from microcredit.documents.selectors import missing_document_labels
 from microcredit.dossiers.enums import DossierState
 from microcredit.dossiers.models import Dossier, DossierEvent, DossierShare, EligibilityCheck
-from microcredit.dossiers.selectors import access_dossiers_for_user, missing_document_labels
+from microcredit.dossiers.selectors import access_dossiers_for_user
 from microcredit.letters.models import Letter
 from microcredit.loans.models import Incident, Loan, Repayment, ScheduleLine
 from microcredit.loans.selectors import loan_schedule_lines, loan_terms

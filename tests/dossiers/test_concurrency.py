@@ -17,11 +17,11 @@ from django.utils import timezone
 
 from microcredit.accounts.enums import Role
 from microcredit.accounts.models import Membership, User
+from microcredit.core.errors import TransitionRefused
 from microcredit.core.models import AuditEvent
 from microcredit.dossiers import services
 from microcredit.dossiers.enums import DossierState
 from microcredit.dossiers.models import Dossier, DossierEvent
-from microcredit.dossiers.services import TransitionRefused
 from tests.factories import make_applicant, restore_saint_etienne_scheme, saint_etienne_programme
 
 pytestmark = [

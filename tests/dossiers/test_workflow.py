@@ -17,13 +17,13 @@ from django.urls import reverse
 
 from microcredit.accounts.enums import Role
 from microcredit.accounts.models import Membership, User
+from microcredit.core.errors import TransitionRefused
 from microcredit.core.models import AuditEvent
 from microcredit.documents.models import Document
 from microcredit.dossiers import services
 from microcredit.dossiers.enums import DossierState
 from microcredit.dossiers.models import Dossier, DossierEvent, EligibilityCheck
 from microcredit.dossiers.selectors import access_dossiers_for_user
-from microcredit.dossiers.services import TransitionRefused
 from microcredit.dossiers.workflow import TRANSITIONS, TRANSITIONS_BY_NAME
 from microcredit.loans.models import Loan
 from microcredit.loans.services import RepaymentLine, repayments_record_batch

@@ -12,8 +12,8 @@ from django.utils import timezone
 from loan_engine import Payment, allocate_payments, arrears_state, build_schedule
 from microcredit.accounts.enums import Role
 from microcredit.accounts.models import User
+from microcredit.core.errors import TransitionRefused
 from microcredit.core.models import AuditEvent
-from microcredit.dossiers.services import TransitionRefused
 from microcredit.loans import selectors, services
 from microcredit.loans.models import Incident, Loan, Repayment
 from microcredit.loans.services import RepaymentLine

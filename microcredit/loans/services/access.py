@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from microcredit.accounts.enums import Role
 from microcredit.accounts.models import Membership
-from microcredit.dossiers.services import TransitionRefused
+from microcredit.core.errors import TransitionRefused
 from microcredit.organisations.models import Organisation
 
 
