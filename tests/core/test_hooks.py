@@ -1,0 +1,66 @@
+"""The extension points between layers: every hook a lower app declares is plugged in."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+import microcredit
+from microcredit.core import hooks
+from microcredit.core.hooks import Listeners, Provider
+
+
+def _import_every_hooks_module() -> list[str]:
+    names = []
+    for app in pkgutil.iter_modules(microcredit.__path__):
+        try:
+            importlib.import_module(f"microcredit.{app.name}.hooks")
+        except ModuleNotFoundError as error:
+            if error.name != f"microcredit.{app.name}.hooks":
+                raise
+            continue
+        names.append(app.name)
+    return names
+
+
+def test_every_declared_hook_is_provided_by_an_installed_app() -> None:
+    apps = _import_every_hooks_module()
+    assert {"applicants", "budgets", "dossiers"} <= set(apps)
+    unplugged = [hook.name for hook in hooks.DECLARED if not hook.provided]
+    assert unplugged == []
+
+
+def test_an_unprovided_hook_is_a_configuration_error_in_french() -> None:
+    hook: Provider[[int], int] = Provider("essai.sans_fournisseur")
+    try:
+        with pytest.raises(ImproperlyConfigured, match="n'est fourni par aucune application"):
+            hook(1)
+        hook.provide(lambda n: n + 1)
+        assert hook(1) == 2
+        with pytest.raises(ImproperlyConfigured, match="déjà fourni"):
+            hook.provide(lambda n: n)
+    finally:
+        hooks.DECLARED.remove(hook)
+
+
+def test_listeners_are_called_in_order_and_connected_once() -> None:
+    heard: list[str] = []
+    event: Listeners[[str]] = Listeners("essai.evenement")
+    try:
+
+        def first(value: str) -> None:
+            heard.append(f"1:{value}")
+
+        def second(value: str) -> None:
+            heard.append(f"2:{value}")
+
+        event.connect(first)
+        event.connect(second)
+        event.connect(first)  # a second ready() does not call it twice
+        event.send("x")
+        assert heard == ["1:x", "2:x"]
+    finally:
+        hooks.DECLARED.remove(event)
