@@ -18,14 +18,23 @@ the project is provided or listened to by an installed app.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Generic, ParamSpec, TypeVar
+from typing import Generic, ParamSpec, Protocol, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
-DECLARED: list[Provider[..., object] | Listeners[...]] = []
+
+class _Declared(Protocol):
+    name: str
+
+    @property
+    def provided(self) -> bool: ...
+
+
+# Every hook declared by an app, for the test that checks each one is plugged in.
+DECLARED: list[_Declared] = []
 
 
 class Provider(Generic[P, R]):

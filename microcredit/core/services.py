@@ -12,6 +12,7 @@ from django.db import models
 from microcredit.core.models import AccessLog, AuditEvent
 
 if TYPE_CHECKING:
+    # Any user model (the accounts app sits above core): the rows keep its key.
     from django.contrib.auth.models import AbstractBaseUser as User
 
 
@@ -44,7 +45,7 @@ def audit_event_create(
     `old_values` / `new_values` may hold dates, Decimals and model instances: they are stored as
     JSON here, once for every service."""
     return AuditEvent.objects.create(
-        actor=actor,
+        actor_id=actor.pk if actor is not None else None,
         action=action,
         object_type=obj._meta.label_lower,
         object_id=str(obj.pk),
@@ -56,7 +57,7 @@ def audit_event_create(
 
 def _access_log(user: User, action: str, obj: models.Model | None, detail: str) -> AccessLog:
     return AccessLog(
-        user=user,
+        user_id=user.pk,
         action=action,
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",
