@@ -1,5 +1,9 @@
 from django.db import models
 
+from microcredit.applicants.vocabulary import HousingStatus
+
+__all__ = ["Activity", "FamilySituation", "HousingStatus", "Relationship"]
+
 
 class FamilySituation(models.TextChoices):
     SINGLE = "single", "célibataire"
@@ -22,15 +26,6 @@ class Activity(models.TextChoices):
     DISABILITY = "disability", "en invalidité ou bénéficiaire de l'AAH"
     INACTIVE = "inactive", "sans activité"
     OTHER = "other", "autre"
-
-
-class HousingStatus(models.TextChoices):
-    TENANT_PRIVATE = "tenant_private", "locataire (parc privé)"
-    TENANT_SOCIAL = "tenant_social", "locataire (logement social)"
-    OWNER = "owner", "propriétaire"
-    HOSTED_FREE = "hosted_free", "hébergé·e à titre gratuit"
-    FURNISHED_OR_HOSTEL = "furnished_or_hostel", "meublé, foyer ou résidence sociale"
-    HOMELESS = "homeless", "sans logement"
 
 
 class Relationship(models.TextChoices):

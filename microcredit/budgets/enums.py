@@ -1,14 +1,15 @@
 """Choices of the budget models.
 
-The budget's vocabulary (household roles, resource and charge types, housing statuses,
-verdicts) is declared once, in pure Python, in ``budgets.vocabulary``: the rules and the models
-share the same enums, and their ``choices`` are the models'. Only the line kind, which the rules
-do not need, is a Django ``TextChoices``.
+The budget's vocabulary (household roles, resource and charge types, verdicts) is declared
+once, in pure Python, in ``budgets.vocabulary``, and the housing status in
+``applicants.vocabulary``: the rules and the models share the same enums, and their ``choices``
+are the models'. Only the line kind, which the rules do not need, is a Django ``TextChoices``.
 """
 
 from django.db import models
 
-from microcredit.budgets.vocabulary import ChargeType, HousingStatus, ResourceType, Verdict
+from microcredit.applicants.vocabulary import HousingStatus
+from microcredit.budgets.vocabulary import ChargeType, ResourceType, Verdict
 from microcredit.budgets.vocabulary import MemberRole as PersonRole
 
 __all__ = [

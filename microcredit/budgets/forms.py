@@ -27,15 +27,6 @@ from microcredit.budgets.models import Budget
 from microcredit.budgets.services import LineInput
 from microcredit.core.forms import AmountField
 
-# The applicant's housing (applicants.enums.HousingStatus) as the budget's first guess.
-HOUSING_FROM_APPLICANT = {
-    "tenant_private": HousingStatus.TENANT_PRIVATE,
-    "tenant_social": HousingStatus.TENANT_SOCIAL,
-    "owner": HousingStatus.OWNER,
-    "hosted_free": HousingStatus.HOSTED_FREE,
-    "furnished_or_hostel": HousingStatus.TENANT_FURNISHED,
-    "homeless": HousingStatus.HOMELESS,
-}
 # From this age a child of the household gets fields for their own resources (apprentices).
 PERSONAL_FIELDS_FROM_AGE = 16
 APPLICANT_KEY = "demandeur"
@@ -175,7 +166,7 @@ class BudgetForm(forms.Form):
         if budget is None:
             return {
                 "month": date(today.year, today.month, 1),
-                "housing_status": HOUSING_FROM_APPLICANT.get(applicant.housing_status, ""),
+                "housing_status": applicant.housing_status,  # the same HousingStatus
             }
         initial: dict[str, Any] = {
             "month": budget.month,

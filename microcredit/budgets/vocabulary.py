@@ -1,5 +1,6 @@
-"""The budget's vocabulary, declared once: household roles, resource and charge types, housing
-statuses and the diagnostic's verdicts, with their French labels.
+"""The budget's vocabulary, declared once: household roles, resource and charge types and the
+diagnostic's verdicts, with their French labels (the housing status is the applicant's,
+``applicants.vocabulary.HousingStatus``, re-exported here).
 
 Pure Python (no Django): the rules (``budgets.rules``) work on these enums and the models and
 forms take their ``choices`` (``budgets.enums`` re-exports them), so the values the engine reads
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from microcredit.applicants.vocabulary import HousingStatus
 from microcredit.core.choices import LabelledChoices, sentence_labels
 
 __all__ = [
@@ -61,31 +63,6 @@ class ChargeType(LabelledChoices):
     ALIMONY_PAID = "alimony_paid", "pension alimentaire versée"
     CREDIT_INSTALLMENTS = "credit_installments", "mensualités de crédits en cours"
     OTHER = "other", "autres charges"
-
-
-class HousingStatus(LabelledChoices):
-    TENANT_PRIVATE = "tenant_private", "locataire (parc privé)"
-    TENANT_SOCIAL = "tenant_social", "locataire (logement social HLM)"
-    TENANT_FURNISHED = "tenant_furnished", "locataire d'un meublé ou d'une chambre"
-    TENANT_RESIDENCE = "tenant_residence", "résident d'un foyer ou d'une résidence sociale"
-    OWNER = "owner", "propriétaire"
-    OWNER_REPAYING = "owner_repaying", "propriétaire accédant (prêt immobilier en cours)"
-    HOSTED_FREE = "hosted_free", "hébergé gratuitement"
-    HOMELESS = "homeless", "sans domicile stable"
-
-    @property
-    def is_tenant(self) -> bool:
-        return self in _TENANT_STATUSES
-
-
-_TENANT_STATUSES = frozenset(
-    {
-        HousingStatus.TENANT_PRIVATE,
-        HousingStatus.TENANT_SOCIAL,
-        HousingStatus.TENANT_FURNISHED,
-        HousingStatus.TENANT_RESIDENCE,
-    }
-)
 
 
 class Verdict(LabelledChoices):

@@ -422,7 +422,7 @@ DEMO_DOSSIERS: tuple[DemoDossier, ...] = (
     DemoDossier(
         ST.ADJOURNED,
         DemoPerson("Royer", "Sébastien", date(1984, 7, 19), "2 rue des Forges", "42000",
-                   F.SINGLE, A.PRECARIOUS, H.FURNISHED_OR_HOSTEL, phone="06 39 98 00 22"),
+                   F.SINGLE, A.PRECARIOUS, H.TENANT_RESIDENCE, phone="06 39 98 00 22"),
         date(2026, 9, 29), "logement", "depot_de_garantie",
         "Dépôt de garantie et premier équipement pour quitter la résidence sociale.",
         "900", "800", 20, "Agence immobilière du Jardin des Plantes (démo)", "97574911000014",

@@ -19,13 +19,15 @@ Conventions (a référent can read them on the page):
 The rules are split by job: ``data`` (the dataclasses and constants), ``validation``,
 ``figures`` (units, floor, reste à vivre, debt ratio, capacity), ``options`` (the options table
 and the recommendation) and ``verdict`` (the assessment and its French reasons); the vocabulary
-(roles, resource and charge types, housing statuses, verdicts) is ``budgets.vocabulary``, shared
-with the models. Import from here: ``from microcredit.budgets.rules import assess_budget``.
+(roles, resource and charge types, verdicts) is ``budgets.vocabulary`` and the housing status
+``applicants.vocabulary``, shared with the models. Import from here:
+``from microcredit.budgets.rules import assess_budget``.
 """
 
 from __future__ import annotations
 
 from microcredit.applicants.rules import age_on
+from microcredit.applicants.vocabulary import HousingStatus
 from microcredit.budgets.rules.data import (
     ADULT_AGE,
     DAYS_PER_MONTH,
@@ -62,7 +64,6 @@ from microcredit.budgets.vocabulary import (
     RESOURCE_LABELS,
     VERDICT_LABELS,
     ChargeType,
-    HousingStatus,
     MemberRole,
     ResourceType,
     Verdict,

@@ -14,10 +14,10 @@ from datetime import date
 from decimal import Decimal
 
 from loan_engine import DeferralKind
+from microcredit.applicants.vocabulary import HousingStatus
 from microcredit.budgets.vocabulary import (
     VERDICT_LABELS,
     ChargeType,
-    HousingStatus,
     MemberRole,
     ResourceType,
     Verdict,
