@@ -16,7 +16,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from microcredit.accounts.models import User
+from microcredit.accounts.models import Membership, User
 from microcredit.applicants.models import Applicant
 from microcredit.applicants.rules import search_name
 from microcredit.commissions.models import AgendaItem, CommissionSession, SessionMember
@@ -266,10 +266,8 @@ def share_with(dossier: Dossier, worker: User, *, shared_by: User) -> DossierSha
 # --- Bank portal and loans (issue #6) -------------------------------------------------------
 
 
-def membership_of(user: User) -> Any:
-    """The user's (single) active membership."""
-    from microcredit.accounts.models import Membership
-
+def membership_of(user: User) -> Membership:
+    """The user's (single) active membership: the one the services are called with."""
     return Membership.objects.get(user=user, active=True)
 
 

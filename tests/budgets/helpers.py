@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from microcredit.accounts.models import Membership, User
+from microcredit.accounts.models import User
 from microcredit.applicants.models import HouseholdMember
 from microcredit.budgets.models import Budget
 from microcredit.budgets.services import budget_create_version, budget_lines
@@ -18,6 +18,7 @@ from microcredit.dossiers.models import Dossier
 from microcredit.organisations.models import Organisation
 from microcredit.rights.rules import COVERAGE_CAVEATS, RightsAssessment
 from tests.factories import make_applicant, make_dossier
+from tests.factories import membership_of as membership
 
 D = Decimal
 MONTH = date(2026, 4, 1)
@@ -31,10 +32,6 @@ LONE_PARENT_CHARGES = {
     "transport": D("35"),
     "health_cover": D("25"),
 }
-
-
-def membership(user: User) -> Membership:
-    return Membership.objects.get(user=user)
 
 
 def lone_parent_dossier(referent: User, **overrides: Any) -> Dossier:

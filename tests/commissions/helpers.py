@@ -9,18 +9,15 @@ from datetime import date
 from typing import Any
 
 from microcredit.accounts.enums import Role
-from microcredit.accounts.models import Membership, User
+from microcredit.accounts.models import User
 from microcredit.commissions import services
 from microcredit.commissions.models import CommissionSession
 from microcredit.dossiers.enums import DossierState
 from microcredit.dossiers.models import Dossier
 from tests.factories import make_dossier
+from tests.factories import membership_of as membership
 
 SESSION_DATE = date(2026, 6, 18)
-
-
-def membership(user: User) -> Membership:
-    return Membership.objects.get(user=user, active=True)
 
 
 @dataclass
