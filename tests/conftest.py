@@ -16,6 +16,18 @@ from microcredit.programmes.schemes import scheme_load
 PASSWORD = "un-mot-de-passe-de-test-solide"
 
 
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
+    """pytest-randomly shuffles the tests; its seed is in the header, which `-q` hides: say it
+    at the end too, so that a failure that depends on the order can be replayed."""
+    seed = getattr(config.option, "randomly_seed", None)
+    if seed is not None:
+        terminalreporter.write_line(
+            f"Tests run in random order: replay with --randomly-seed={seed}"
+        )
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> None:
     """The test database holds the Saint-Étienne scheme (`microcredit load_scheme`), once."""
