@@ -16,7 +16,7 @@ from django.http import Http404
 from django.urls import reverse
 
 from microcredit.accounts.enums import Role
-from microcredit.accounts.models import Membership, User
+from microcredit.accounts.models import User
 from microcredit.core.errors import TransitionRefused
 from microcredit.core.models import AuditEvent
 from microcredit.documents.models import Document
@@ -31,6 +31,7 @@ from microcredit.programmes.models import Programme
 from tests.factories import (
     make_dossier,
     make_loan,
+    membership_of,
     put_on_agenda,
     saint_etienne_programme,
     share_with,
@@ -38,10 +39,6 @@ from tests.factories import (
 
 SCHEME = "aide_facultative_du_ccas"
 SCHEME_LABEL = "Aide facultative du CCAS"
-
-
-def membership_of(user: User) -> Membership:
-    return Membership.objects.get(user=user)
 
 
 def paid_off_loan(adviser: User, loan: Loan) -> Loan:
