@@ -17,6 +17,7 @@ from django_otp import login as otp_login
 from microcredit.accounts import services
 from microcredit.accounts.access import authenticated, public
 from microcredit.accounts.forms import TokenForm
+from microcredit.accounts.http import AuthenticatedRequest
 from microcredit.accounts.selectors import confirmed_totp_device_for_user
 
 login = public(
@@ -78,9 +79,9 @@ def _safe_next(request: HttpRequest) -> str:
 
 
 @authenticated
-def otp_verify(request: HttpRequest) -> HttpResponse:
+def otp_verify(request: AuthenticatedRequest) -> HttpResponse:
     """Second step of the login for users who enrolled a TOTP device."""
-    device = confirmed_totp_device_for_user(request.user)  # type: ignore[arg-type]
+    device = confirmed_totp_device_for_user(request.user)
     if device is None:
         return redirect("shell:home")
     form = TokenForm(request.POST or None)
@@ -93,13 +94,13 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
 
 
 @authenticated
-def otp_setup(request: HttpRequest) -> HttpResponse:
+def otp_setup(request: AuthenticatedRequest) -> HttpResponse:
     """Enrol an authenticator application (TOTP): QR code, then a code to confirm."""
     user = request.user
-    device = services.totp_device_get_or_create_pending(user=user)  # type: ignore[arg-type]
+    device = services.totp_device_get_or_create_pending(user=user)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if services.totp_device_confirm(user=user, device=device, token=form.cleaned_data["token"]):  # type: ignore[arg-type]
+        if services.totp_device_confirm(user=user, device=device, token=form.cleaned_data["token"]):
             otp_login(request, device)
             messages.success(request, "La double authentification est activée sur votre compte.")
             return redirect("shell:home")
@@ -112,6 +113,6 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
             "form": form,
             "qr_svg": qr_svg,
             "secret": base64.b32encode(device.bin_key).decode(),
-            "has_confirmed": confirmed_totp_device_for_user(user) is not None,  # type: ignore[arg-type]
+            "has_confirmed": confirmed_totp_device_for_user(user) is not None,
         },
     )

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from microcredit.accounts.access import roles_required
 from microcredit.accounts.enums import DOSSIER_STAFF_ROLES
+from microcredit.accounts.http import MemberRequest
 from microcredit.applicants import selectors, services
 from microcredit.applicants.forms import ApplicantForm, HouseholdMemberForm
 from microcredit.applicants.models import HouseholdMember
@@ -20,8 +21,8 @@ from microcredit.core.services import access_log_create
 
 
 @roles_required(*DOSSIER_STAFF_ROLES)
-def applicant_create(request: HttpRequest) -> HttpResponse:
-    membership = request.membership  # type: ignore[attr-defined]
+def applicant_create(request: MemberRequest) -> HttpResponse:
+    membership = request.membership
     form = ApplicantForm(request.POST or None)
     duplicates = []
     if request.method == "POST" and form.is_valid():
@@ -43,7 +44,7 @@ def applicant_create(request: HttpRequest) -> HttpResponse:
         else:
             try:
                 applicant = services.applicant_create(
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=request.user,
                     membership=membership,
                     values=form.values(),
                 )
@@ -60,9 +61,9 @@ def applicant_create(request: HttpRequest) -> HttpResponse:
 
 
 @roles_required(*DOSSIER_STAFF_ROLES)
-def applicant_detail(request: HttpRequest, applicant_id: int) -> HttpResponse:
-    applicant = selectors.applicant_for_membership_or_404(request.membership, applicant_id)  # type: ignore[attr-defined]
-    access_log_create(user=request.user, action="applicant_detail", obj=applicant)  # type: ignore[arg-type]
+def applicant_detail(request: MemberRequest, applicant_id: int) -> HttpResponse:
+    applicant = selectors.applicant_for_membership_or_404(request.membership, applicant_id)
+    access_log_create(user=request.user, action="applicant_detail", obj=applicant)
     dossiers = applicant.dossiers.select_related("referent").order_by("-created_at")
     return render(
         request,
@@ -72,13 +73,13 @@ def applicant_detail(request: HttpRequest, applicant_id: int) -> HttpResponse:
 
 
 @roles_required(*DOSSIER_STAFF_ROLES)
-def applicant_edit(request: HttpRequest, applicant_id: int) -> HttpResponse:
-    applicant = selectors.applicant_for_membership_or_404(request.membership, applicant_id)  # type: ignore[attr-defined]
+def applicant_edit(request: MemberRequest, applicant_id: int) -> HttpResponse:
+    applicant = selectors.applicant_for_membership_or_404(request.membership, applicant_id)
     form = ApplicantForm(request.POST or None, instance=applicant)
     if request.method == "POST" and form.is_valid():
         try:
             services.applicant_update(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 applicant=applicant,
                 values=form.values(),
             )
@@ -88,7 +89,7 @@ def applicant_edit(request: HttpRequest, applicant_id: int) -> HttpResponse:
             messages.success(request, "Les informations sont enregistrées.")
             return redirect("applicants:detail", applicant.pk)
     else:
-        access_log_create(user=request.user, action="applicant_edit", obj=applicant)  # type: ignore[arg-type]
+        access_log_create(user=request.user, action="applicant_edit", obj=applicant)
     return render(
         request,
         "applicants/applicant_form.html",
@@ -98,13 +99,13 @@ def applicant_edit(request: HttpRequest, applicant_id: int) -> HttpResponse:
 
 @roles_required(*DOSSIER_STAFF_ROLES)
 @require_POST
-def member_add(request: HttpRequest, applicant_id: int) -> HttpResponse:
-    applicant = selectors.applicant_for_membership_or_404(request.membership, applicant_id)  # type: ignore[attr-defined]
+def member_add(request: MemberRequest, applicant_id: int) -> HttpResponse:
+    applicant = selectors.applicant_for_membership_or_404(request.membership, applicant_id)
     form = HouseholdMemberForm(request.POST)
     if form.is_valid():
         try:
             services.household_member_add(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 applicant=applicant,
                 **form.cleaned_data,
             )
@@ -124,10 +125,10 @@ def member_add(request: HttpRequest, applicant_id: int) -> HttpResponse:
 
 @roles_required(*DOSSIER_STAFF_ROLES)
 @require_POST
-def member_remove(request: HttpRequest, applicant_id: int, member_id: int) -> HttpResponse:
-    applicant = selectors.applicant_for_membership_or_404(request.membership, applicant_id)  # type: ignore[attr-defined]
+def member_remove(request: MemberRequest, applicant_id: int, member_id: int) -> HttpResponse:
+    applicant = selectors.applicant_for_membership_or_404(request.membership, applicant_id)
     member = HouseholdMember.objects.filter(applicant=applicant, pk=member_id).first()
     if member is not None:
-        services.household_member_remove(actor=request.user, member=member)  # type: ignore[arg-type]
+        services.household_member_remove(actor=request.user, member=member)
         messages.success(request, "Membre du ménage retiré.")
     return redirect("applicants:detail", applicant.pk)

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from microcredit.accounts.access import roles_required
 from microcredit.accounts.enums import Role
-from microcredit.accounts.models import User
+from microcredit.accounts.http import MemberRequest
 from microcredit.banking import selectors, services
 from microcredit.banking.forms import AcceptForm, DisbursementForm, OfferForm, RefuseForm
 from microcredit.core.refusals import attempt_on_form
@@ -23,19 +23,11 @@ from microcredit.documents.rules import UploadRefused, check_sent_names
 from microcredit.programmes.selectors import version_in_force
 
 
-def _actor(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
-def _membership(request: HttpRequest) -> Any:
-    return request.membership  # type: ignore[attr-defined]
-
-
 @roles_required(Role.BANK_ADVISER)
 @require_GET
-def bank_dossier_list(request: HttpRequest) -> HttpResponse:
-    groups = selectors.bank_dossier_list(_actor(request), _membership(request))
-    access_log_create(user=_actor(request), action="bank_dossier_list")
+def bank_dossier_list(request: MemberRequest) -> HttpResponse:
+    groups = selectors.bank_dossier_list(request.user, request.membership)
+    access_log_create(user=request.user, action="bank_dossier_list")
     sections = [
         (selectors.TO_DECIDE, "À décider", groups[selectors.TO_DECIDE]),
         (
@@ -61,7 +53,7 @@ def _accept_initial(page: selectors.BankDossierPage) -> dict[str, Any]:
 
 
 def _render(
-    request: HttpRequest,
+    request: MemberRequest,
     page: selectors.BankDossierPage,
     *,
     status: int = 200,
@@ -101,15 +93,15 @@ def _render(
     return render(request, "banking/dossier_detail.html", context, status=status)
 
 
-def _page(request: HttpRequest, dossier_id: int) -> selectors.BankDossierPage:
-    return selectors.bank_dossier_page(_actor(request), _membership(request), dossier_id)
+def _page(request: MemberRequest, dossier_id: int) -> selectors.BankDossierPage:
+    return selectors.bank_dossier_page(request.user, request.membership, dossier_id)
 
 
 @roles_required(Role.BANK_ADVISER)
 @require_GET
-def bank_dossier_detail(request: HttpRequest, dossier_id: int) -> HttpResponse:
+def bank_dossier_detail(request: MemberRequest, dossier_id: int) -> HttpResponse:
     page = _page(request, dossier_id)
-    access_log_create(user=_actor(request), action="bank_dossier_detail", obj=page.dossier)
+    access_log_create(user=request.user, action="bank_dossier_detail", obj=page.dossier)
     return _render(request, page)
 
 
@@ -125,7 +117,7 @@ def _files_have_paths(request: HttpRequest, form: forms.Form) -> bool:
 
 @roles_required(Role.BANK_ADVISER)
 @require_POST
-def bank_accept(request: HttpRequest, dossier_id: int) -> HttpResponse:
+def bank_accept(request: MemberRequest, dossier_id: int) -> HttpResponse:
     page = _page(request, dossier_id)
     form = AcceptForm(request.POST, prefix="accept")
     if not form.is_valid():
@@ -148,8 +140,8 @@ def bank_accept(request: HttpRequest, dossier_id: int) -> HttpResponse:
     decision = attempt_on_form(
         form,
         lambda: services.bank_accept(
-            actor=_actor(request),
-            membership=_membership(request),
+            actor=request.user,
+            membership=request.membership,
             dossier_id=page.dossier.pk,
             today=timezone.localdate(),
             expected_state=data["expected_state"] or None,
@@ -164,7 +156,7 @@ def bank_accept(request: HttpRequest, dossier_id: int) -> HttpResponse:
 
 @roles_required(Role.BANK_ADVISER)
 @require_POST
-def bank_refuse(request: HttpRequest, dossier_id: int) -> HttpResponse:
+def bank_refuse(request: MemberRequest, dossier_id: int) -> HttpResponse:
     page = _page(request, dossier_id)
     form = RefuseForm(request.POST, prefix="refuse")
     if form.is_valid():
@@ -172,8 +164,8 @@ def bank_refuse(request: HttpRequest, dossier_id: int) -> HttpResponse:
         decision = attempt_on_form(
             form,
             lambda: services.bank_refuse(
-                actor=_actor(request),
-                membership=_membership(request),
+                actor=request.user,
+                membership=request.membership,
                 dossier_id=page.dossier.pk,
                 reason=data["reason"],
                 text=data["text"],
@@ -188,7 +180,7 @@ def bank_refuse(request: HttpRequest, dossier_id: int) -> HttpResponse:
 
 @roles_required(Role.BANK_ADVISER)
 @require_POST
-def bank_offer(request: HttpRequest, dossier_id: int) -> HttpResponse:
+def bank_offer(request: MemberRequest, dossier_id: int) -> HttpResponse:
     page = _page(request, dossier_id)
     form = OfferForm(request.POST, request.FILES, prefix="offer")
     if form.is_valid() and not _files_have_paths(request, form):
@@ -196,8 +188,8 @@ def bank_offer(request: HttpRequest, dossier_id: int) -> HttpResponse:
         decision = attempt_on_form(
             form,
             lambda: services.bank_offer_record(
-                actor=_actor(request),
-                membership=_membership(request),
+                actor=request.user,
+                membership=request.membership,
                 dossier_id=page.dossier.pk,
                 signed_on=data["signed_on"],
                 upload=data["upload"],
@@ -212,7 +204,7 @@ def bank_offer(request: HttpRequest, dossier_id: int) -> HttpResponse:
 
 @roles_required(Role.BANK_ADVISER)
 @require_POST
-def bank_disburse(request: HttpRequest, dossier_id: int) -> HttpResponse:
+def bank_disburse(request: MemberRequest, dossier_id: int) -> HttpResponse:
     page = _page(request, dossier_id)
     form = DisbursementForm(request.POST, request.FILES, prefix="disburse")
     if form.is_valid() and not _files_have_paths(request, form):
@@ -220,8 +212,8 @@ def bank_disburse(request: HttpRequest, dossier_id: int) -> HttpResponse:
         loan = attempt_on_form(
             form,
             lambda: services.disbursement_record(
-                actor=_actor(request),
-                membership=_membership(request),
+                actor=request.user,
+                membership=request.membership,
                 dossier_id=page.dossier.pk,
                 cheque_number=data["cheque_number"],
                 date=data["date"],

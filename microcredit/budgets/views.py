@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,7 +14,8 @@ from django.views.decorators.http import require_POST
 
 from microcredit.accounts.access import roles_required
 from microcredit.accounts.enums import DOSSIER_STAFF_ROLES
-from microcredit.accounts.models import Membership, User
+from microcredit.accounts.http import MemberRequest
+from microcredit.accounts.models import Membership
 from microcredit.applicants.models import HouseholdMember
 from microcredit.budgets import selectors, services
 from microcredit.budgets.forms import BudgetForm, OpinionForm, form_persons
@@ -23,10 +24,6 @@ from microcredit.dossiers.models import Dossier
 from microcredit.dossiers.selectors import dossier_for_user_or_404
 from microcredit.dossiers.workflow import FINAL_STATES
 from microcredit.programmes.models import ProgrammeVersion
-
-
-def _actor(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 def budget_section(
@@ -50,10 +47,10 @@ def _to_budget(dossier_id: int) -> str:
 
 
 @roles_required(*DOSSIER_STAFF_ROLES)
-def budget_edit(request: HttpRequest, dossier_id: int) -> HttpResponse:
+def budget_edit(request: MemberRequest, dossier_id: int) -> HttpResponse:
     """The budget form, filled with the latest version; saving writes a new version."""
-    membership = request.membership  # type: ignore[attr-defined]
-    dossier = dossier_for_user_or_404(_actor(request), membership, dossier_id)
+    membership = request.membership
+    dossier = dossier_for_user_or_404(request.user, membership, dossier_id)
     if dossier.state in FINAL_STATES:
         messages.error(
             request,
@@ -74,7 +71,7 @@ def budget_edit(request: HttpRequest, dossier_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             budget = services.budget_create_version(
-                actor=_actor(request),
+                actor=request.user,
                 membership=membership,
                 dossier_id=dossier.pk,
                 month=form.cleaned_data["month"],
@@ -88,7 +85,7 @@ def budget_edit(request: HttpRequest, dossier_id: int) -> HttpResponse:
             messages.success(request, f"Budget enregistré (version {budget.version}).")
             return redirect(_to_budget(dossier.pk))
     elif request.method != "POST":
-        access_log_create(user=_actor(request), action="budget_edit", obj=dossier)
+        access_log_create(user=request.user, action="budget_edit", obj=dossier)
     return render(
         request,
         "budgets/budget_form.html",
@@ -98,15 +95,15 @@ def budget_edit(request: HttpRequest, dossier_id: int) -> HttpResponse:
 
 @roles_required(*services.OPINION_ROLES)
 @require_POST
-def budget_opinion(request: HttpRequest, dossier_id: int) -> HttpResponse:
+def budget_opinion(request: MemberRequest, dossier_id: int) -> HttpResponse:
     form = OpinionForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choisissez votre avis et indiquez son motif.")
         return redirect(_to_budget(dossier_id))
     try:
         services.referent_opinion_record(
-            actor=_actor(request),
-            membership=request.membership,  # type: ignore[attr-defined]
+            actor=request.user,
+            membership=request.membership,
             dossier_id=dossier_id,
             budget_id=form.cleaned_data["budget_id"],
             verdict=form.cleaned_data["verdict"],

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from microcredit.accounts.access import roles_required
 from microcredit.accounts.enums import DOSSIER_STAFF_ROLES, Role
-from microcredit.accounts.models import User
+from microcredit.accounts.http import MemberRequest
 from microcredit.commissions import pdfs, selectors, services
 from microcredit.commissions.forms import (
     AgendaAddForm,
@@ -35,10 +35,6 @@ MANAGERS = (Role.AGENT, Role.DIRECTOR)
 DECIDERS = (Role.COMMITTEE_MEMBER, Role.DIRECTOR)
 
 
-def _actor(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 def _session_url(session_id: int, anchor: str = "") -> str:
     return reverse("commissions:session_detail", args=[session_id]) + (
         f"#{anchor}" if anchor else ""
@@ -53,9 +49,9 @@ def _pdf(content: bytes, filename: str) -> HttpResponse:
 
 
 @roles_required(*SESSION_ROLES)
-def session_list(request: HttpRequest) -> HttpResponse:
-    membership = request.membership  # type: ignore[attr-defined]
-    lists = selectors.session_lists(_actor(request), membership, timezone.localdate())
+def session_list(request: MemberRequest) -> HttpResponse:
+    membership = request.membership
+    lists = selectors.session_lists(request.user, membership, timezone.localdate())
     return render(
         request,
         "commissions/session_list.html",
@@ -64,14 +60,14 @@ def session_list(request: HttpRequest) -> HttpResponse:
 
 
 @roles_required(*MANAGERS)
-def session_create(request: HttpRequest) -> HttpResponse:
-    membership = request.membership  # type: ignore[attr-defined]
+def session_create(request: MemberRequest) -> HttpResponse:
+    membership = request.membership
     form = SessionForm(request.POST or None, organisation_id=membership.organisation_id)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             session = services.session_create(
-                actor=_actor(request),
+                actor=request.user,
                 membership=membership,
                 date=data["date"],
                 place=data["place"],
@@ -113,14 +109,14 @@ def _decision_rows(
 
 
 @roles_required(*SESSION_ROLES)
-def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
-    membership = request.membership  # type: ignore[attr-defined]
-    session = selectors.session_for_user_or_404(_actor(request), membership, session_id)
+def session_detail(request: MemberRequest, session_id: int) -> HttpResponse:
+    membership = request.membership
+    session = selectors.session_for_user_or_404(request.user, membership, session_id)
     return render(request, "commissions/session_detail.html", _session_context(request, session))
 
 
 def _session_context(
-    request: HttpRequest,
+    request: MemberRequest,
     session: CommissionSession,
     *,
     bound: DecisionForm | None = None,
@@ -128,8 +124,8 @@ def _session_context(
 ) -> dict[str, Any]:
     """What the session page shows; `bound`, the decision form of the item `bound_item_id` as
     it was sent back with its errors."""
-    membership = request.membership  # type: ignore[attr-defined]
-    actor = _actor(request)
+    membership = request.membership
+    actor = request.user
     members = selectors.session_members(session)
     items = selectors.agenda(session)
     is_open = session.closed_at is None
@@ -171,22 +167,22 @@ def _session_context(
 
 @roles_required(*MANAGERS)
 @require_POST
-def session_update(request: HttpRequest, session_id: int) -> HttpResponse:
-    membership = request.membership  # type: ignore[attr-defined]
-    session = selectors.session_for_user_or_404(_actor(request), membership, session_id)
+def session_update(request: MemberRequest, session_id: int) -> HttpResponse:
+    membership = request.membership
+    session = selectors.session_for_user_or_404(request.user, membership, session_id)
     form = SessionUpdateForm(
         request.POST, organisation_id=session.organisation_id, session_id=session.pk
     )
     if not form.is_valid():
         for errors in form.errors.values():
             for message in errors:
-                messages.error(request, message)
+                messages.error(request, str(message))
     else:
         data = form.cleaned_data
         done = attempt_with_messages(
             request,
             lambda: services.session_update(
-                actor=_actor(request),
+                actor=request.user,
                 membership=membership,
                 session_id=session.pk,
                 date=data["date"],
@@ -202,12 +198,12 @@ def session_update(request: HttpRequest, session_id: int) -> HttpResponse:
 
 @roles_required(*MANAGERS)
 @require_POST
-def agenda_build(request: HttpRequest, session_id: int) -> HttpResponse:
+def agenda_build(request: MemberRequest, session_id: int) -> HttpResponse:
     items = attempt_with_messages(
         request,
         lambda: services.agenda_build(
-            actor=_actor(request),
-            membership=request.membership,  # type: ignore[attr-defined]
+            actor=request.user,
+            membership=request.membership,
             session_id=session_id,
         ),
     )
@@ -220,9 +216,9 @@ def agenda_build(request: HttpRequest, session_id: int) -> HttpResponse:
 
 @roles_required(*MANAGERS)
 @require_POST
-def agenda_item_add(request: HttpRequest, session_id: int) -> HttpResponse:
-    membership = request.membership  # type: ignore[attr-defined]
-    session = selectors.session_for_user_or_404(_actor(request), membership, session_id)
+def agenda_item_add(request: MemberRequest, session_id: int) -> HttpResponse:
+    membership = request.membership
+    session = selectors.session_for_user_or_404(request.user, membership, session_id)
     form = AgendaAddForm(
         request.POST, organisation_id=session.organisation_id, session_id=session.pk
     )
@@ -232,7 +228,7 @@ def agenda_item_add(request: HttpRequest, session_id: int) -> HttpResponse:
         item = attempt_with_messages(
             request,
             lambda: services.agenda_item_add(
-                actor=_actor(request),
+                actor=request.user,
                 membership=membership,
                 session_id=session.pk,
                 dossier_id=form.cleaned_data["dossier"].pk,
@@ -245,13 +241,13 @@ def agenda_item_add(request: HttpRequest, session_id: int) -> HttpResponse:
 
 @roles_required(*MANAGERS)
 @require_POST
-def agenda_item_remove(request: HttpRequest, item_id: int) -> HttpResponse:
-    membership = request.membership  # type: ignore[attr-defined]
-    item = selectors.agenda_item_for_user_or_404(_actor(request), membership, item_id)
+def agenda_item_remove(request: MemberRequest, item_id: int) -> HttpResponse:
+    membership = request.membership
+    item = selectors.agenda_item_for_user_or_404(request.user, membership, item_id)
     number = attempt_with_messages(
         request,
         lambda: services.agenda_item_remove(
-            actor=_actor(request), membership=membership, item_id=item.pk
+            actor=request.user, membership=membership, item_id=item.pk
         ),
     )
     if number is not None:
@@ -261,15 +257,15 @@ def agenda_item_remove(request: HttpRequest, item_id: int) -> HttpResponse:
 
 @roles_required(*DECIDERS)
 @require_POST
-def agenda_item_decide(request: HttpRequest, item_id: int) -> HttpResponse:
-    membership = request.membership  # type: ignore[attr-defined]
-    item = selectors.agenda_item_for_user_or_404(_actor(request), membership, item_id)
+def agenda_item_decide(request: MemberRequest, item_id: int) -> HttpResponse:
+    membership = request.membership
+    item = selectors.agenda_item_for_user_or_404(request.user, membership, item_id)
     form = DecisionForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
         try:
             decided = services.agenda_item_decide(
-                actor=_actor(request),
+                actor=request.user,
                 membership=membership,
                 item_id=item.pk,
                 decision=data["decision"],
@@ -290,24 +286,24 @@ def agenda_item_decide(request: HttpRequest, item_id: int) -> HttpResponse:
             )
             return redirect(_session_url(item.session_id, f"point-{item.pk}"))
     # The form again, with its errors and what was typed, if it is still on the page.
-    session = selectors.session_for_user_or_404(_actor(request), membership, item.session_id)
+    session = selectors.session_for_user_or_404(request.user, membership, item.session_id)
     context = _session_context(request, session, bound=form, bound_item_id=item.pk)
     if any(row["form"] is form for row in context["rows"]):
         return render(request, "commissions/session_detail.html", context)
     for errors in form.errors.values():  # decided meanwhile, session closed…: said on the page
-        for message in errors:
-            messages.error(request, message)
+        for text in errors:
+            messages.error(request, str(text))
     return redirect(_session_url(item.session_id, f"point-{item.pk}"))
 
 
 @roles_required(*MANAGERS)
 @require_POST
-def session_close(request: HttpRequest, session_id: int) -> HttpResponse:
+def session_close(request: MemberRequest, session_id: int) -> HttpResponse:
     session = attempt_with_messages(
         request,
         lambda: services.session_close(
-            actor=_actor(request),
-            membership=request.membership,  # type: ignore[attr-defined]
+            actor=request.user,
+            membership=request.membership,
             session_id=session_id,
             today=timezone.localdate(),
         ),
@@ -318,10 +314,10 @@ def session_close(request: HttpRequest, session_id: int) -> HttpResponse:
 
 
 @roles_required(*SESSION_ROLES)
-def minutes_download(request: HttpRequest, session_id: int) -> HttpResponse:
+def minutes_download(request: MemberRequest, session_id: int) -> HttpResponse:
     """The frozen minutes of a closed session; a draft (« projet ») while it is open."""
-    membership = request.membership  # type: ignore[attr-defined]
-    session = selectors.session_for_user_or_404(_actor(request), membership, session_id)
+    membership = request.membership
+    session = selectors.session_for_user_or_404(request.user, membership, session_id)
     if session.closed_at is None:
         content = pdfs.minutes_pdf(session, draft=True)
         name = f"projet-proces-verbal-{session.date:%Y-%m-%d}.pdf"
@@ -331,16 +327,16 @@ def minutes_download(request: HttpRequest, session_id: int) -> HttpResponse:
         with session.minutes.open("rb") as handle:
             content = handle.read()
         name = f"proces-verbal-{session.date:%Y-%m-%d}.pdf"
-    access_log_create(user=_actor(request), action="commission_minutes", obj=session)
+    access_log_create(user=request.user, action="commission_minutes", obj=session)
     return _pdf(content, name)
 
 
 @roles_required(*SESSION_ROLES)
-def summary_detail(request: HttpRequest, item_id: int) -> HttpResponse:
-    membership = request.membership  # type: ignore[attr-defined]
-    item = selectors.summary_item_for_user_or_404(_actor(request), membership, item_id)
+def summary_detail(request: MemberRequest, item_id: int) -> HttpResponse:
+    membership = request.membership
+    item = selectors.summary_item_for_user_or_404(request.user, membership, item_id)
     summary = selectors.agenda_item_summary(item)
-    access_log_create(user=_actor(request), action="commission_summary", obj=item.dossier)
+    access_log_create(user=request.user, action="commission_summary", obj=item.dossier)
     return render(
         request,
         "commissions/summary_detail.html",
@@ -349,9 +345,9 @@ def summary_detail(request: HttpRequest, item_id: int) -> HttpResponse:
 
 
 @roles_required(*SESSION_ROLES)
-def summary_pdf(request: HttpRequest, item_id: int) -> HttpResponse:
-    membership = request.membership  # type: ignore[attr-defined]
-    item = selectors.summary_item_for_user_or_404(_actor(request), membership, item_id)
+def summary_pdf(request: MemberRequest, item_id: int) -> HttpResponse:
+    membership = request.membership
+    item = selectors.summary_item_for_user_or_404(request.user, membership, item_id)
     summary = selectors.agenda_item_summary(item)
-    access_log_create(user=_actor(request), action="commission_summary_pdf", obj=item.dossier)
+    access_log_create(user=request.user, action="commission_summary_pdf", obj=item.dossier)
     return _pdf(pdfs.summary_pdf(item, summary), f"fiche-{summary.number}.pdf")

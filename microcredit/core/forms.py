@@ -29,7 +29,7 @@ class AmountField(forms.DecimalField):
         return super().to_python(value)
 
 
-def add_validation_errors(form: forms.Form, error: ValidationError) -> None:
+def add_validation_errors(form: forms.BaseForm, error: ValidationError) -> None:
     """Show a service's ValidationError on the form: on its field when the form has it."""
     for field, messages in error.message_dict.items():
         form.add_error(field if field in form.fields else None, messages)

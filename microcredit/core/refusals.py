@@ -31,7 +31,7 @@ def attempt_with_messages(request: HttpRequest, write: Callable[[], T]) -> T | N
     return None
 
 
-def add_refusal(form: forms.Form, refusal: ValidationError | Refused) -> None:
+def add_refusal(form: forms.BaseForm, refusal: ValidationError | Refused) -> None:
     """Put a refusal on the form: a ValidationError's fields on those fields, the rest on top."""
     if isinstance(refusal, ValidationError) and hasattr(refusal, "error_dict"):
         add_validation_errors(form, refusal)
@@ -39,7 +39,7 @@ def add_refusal(form: forms.Form, refusal: ValidationError | Refused) -> None:
         form.add_error(None, refusal.messages)
 
 
-def attempt_on_form(form: forms.Form, write: Callable[[], T]) -> T | None:
+def attempt_on_form(form: forms.BaseForm, write: Callable[[], T]) -> T | None:
     """Call a service; put its refusal on the form, and return None."""
     try:
         return write()

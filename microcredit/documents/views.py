@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from microcredit.accounts.access import roles_required
 from microcredit.accounts.enums import DOSSIER_ROLES, DOSSIER_STAFF_ROLES, Role
+from microcredit.accounts.http import MemberRequest
 from microcredit.core.services import access_log_create
 from microcredit.documents import selectors, services
 from microcredit.documents.rules import UploadRefused, check_sent_names
@@ -18,7 +19,7 @@ from microcredit.documents.rules import UploadRefused, check_sent_names
 
 @roles_required(*DOSSIER_STAFF_ROLES)
 @require_POST
-def document_upload(request: HttpRequest, dossier_id: int) -> HttpResponse:
+def document_upload(request: MemberRequest, dossier_id: int) -> HttpResponse:
     upload = request.FILES.get("file")
     kind = request.POST.get("kind", "")
     target = reverse("dossiers:detail", args=[dossier_id]) + "#pieces"
@@ -32,8 +33,8 @@ def document_upload(request: HttpRequest, dossier_id: int) -> HttpResponse:
         return redirect(target)
     try:
         document = services.document_upload(
-            actor=request.user,  # type: ignore[arg-type]
-            membership=request.membership,  # type: ignore[attr-defined]
+            actor=request.user,
+            membership=request.membership,
             dossier_id=dossier_id,
             kind=kind,
             upload=upload,
@@ -54,13 +55,13 @@ DOWNLOAD_ROLES = sorted(DOSSIER_ROLES - {Role.COMMITTEE_MEMBER})
 
 @roles_required(*DOWNLOAD_ROLES)
 @require_GET
-def document_download(request: HttpRequest, document_id: int) -> FileResponse:
+def document_download(request: MemberRequest, document_id: int) -> FileResponse:
     document = selectors.document_for_user_or_404(
-        request.user,  # type: ignore[arg-type]
-        request.membership,  # type: ignore[attr-defined]
+        request.user,
+        request.membership,
         document_id,
     )
-    access_log_create(user=request.user, action="document_download", obj=document)  # type: ignore[arg-type]
+    access_log_create(user=request.user, action="document_download", obj=document)
     response = FileResponse(
         document.file.open("rb"),
         content_type=document.content_type,

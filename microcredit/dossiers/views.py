@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from microcredit.accounts.access import roles_required
 from microcredit.accounts.enums import DOSSIER_ROLES, DOSSIER_STAFF_ROLES, Role
-from microcredit.accounts.models import User
+from microcredit.accounts.http import MemberRequest
 from microcredit.applicants.selectors import applicant_for_membership_or_404
 from microcredit.core.errors import TransitionRefused
 from microcredit.core.forms import add_validation_errors
@@ -28,28 +28,22 @@ from microcredit.dossiers.workflow import EDITABLE_STATES, TRANSITIONS_BY_NAME
 from microcredit.programmes.selectors import access_programmes_for_membership, version_in_force
 
 
-def _actor(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 @roles_required(*DOSSIER_ROLES)
-def dossier_list(request: HttpRequest) -> HttpResponse:
-    membership = request.membership  # type: ignore[attr-defined]
+def dossier_list(request: MemberRequest) -> HttpResponse:
+    membership = request.membership
     state = request.GET.get("etat", "")
     if state not in DossierState.values:
         state = ""
     query = request.GET.get("q", "").strip()[:100]
     mine = request.GET.get("mes") == "1" and membership.role == Role.REFERENT
-    dossiers = selectors.dossier_list(
-        _actor(request), membership, state=state, query=query, mine=mine
-    )
+    dossiers = selectors.dossier_list(request.user, membership, state=state, query=query, mine=mine)
     page = Paginator(dossiers, selectors.PAGE_SIZE).get_page(request.GET.get("page"))
     access_log_create(
-        user=_actor(request),
+        user=request.user,
         action="dossier_list",
         detail=f"état={state} recherche={query} page={page.number}",
     )
-    counts = selectors.state_counts(_actor(request), membership)
+    counts = selectors.state_counts(request.user, membership)
     states = [(s, label, counts.get(s, 0)) for s, label in DossierState.choices]
     params = request.GET.copy()
     params.pop("page", None)
@@ -78,8 +72,8 @@ def _version_or_error(request: HttpRequest, programme: Any) -> Any:
 
 
 @roles_required(*DOSSIER_STAFF_ROLES)
-def dossier_create(request: HttpRequest) -> HttpResponse:
-    membership = request.membership  # type: ignore[attr-defined]
+def dossier_create(request: MemberRequest) -> HttpResponse:
+    membership = request.membership
     try:
         applicant_id = int(request.GET.get("demandeur", ""))
     except ValueError:
@@ -89,7 +83,7 @@ def dossier_create(request: HttpRequest) -> HttpResponse:
     if programme is None:
         raise Http404("Aucun dispositif n'est paramétré.")
     version = _version_or_error(request, programme)
-    initial = {"application_date": timezone.localdate()}
+    initial: dict[str, Any] = {"application_date": timezone.localdate()}
     if membership.role == Role.REFERENT:
         initial["referent"] = request.user.pk
     form = DossierForm(
@@ -101,7 +95,7 @@ def dossier_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             dossier = services.dossier_create(
-                actor=_actor(request),
+                actor=request.user,
                 membership=membership,
                 applicant=applicant,
                 programme=programme,
@@ -122,9 +116,9 @@ def dossier_create(request: HttpRequest) -> HttpResponse:
 
 
 @roles_required(*DOSSIER_STAFF_ROLES)
-def dossier_edit(request: HttpRequest, dossier_id: int) -> HttpResponse:
-    membership = request.membership  # type: ignore[attr-defined]
-    dossier = selectors.dossier_for_user_or_404(_actor(request), membership, dossier_id)
+def dossier_edit(request: MemberRequest, dossier_id: int) -> HttpResponse:
+    membership = request.membership
+    dossier = selectors.dossier_for_user_or_404(request.user, membership, dossier_id)
     if dossier.state not in EDITABLE_STATES:
         messages.error(
             request, f"Le dossier est « {dossier.get_state_display()} » : il ne se modifie plus."
@@ -142,7 +136,7 @@ def dossier_edit(request: HttpRequest, dossier_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.dossier_update(
-                actor=_actor(request),
+                actor=request.user,
                 membership=membership,
                 dossier_id=dossier.pk,
                 values=form.values(),
@@ -155,7 +149,7 @@ def dossier_edit(request: HttpRequest, dossier_id: int) -> HttpResponse:
             messages.success(request, "Le dossier est enregistré.")
             return redirect("dossiers:detail", dossier.pk)
     else:
-        access_log_create(user=_actor(request), action="dossier_edit", obj=dossier)
+        access_log_create(user=request.user, action="dossier_edit", obj=dossier)
     return render(
         request,
         "dossiers/dossier_form.html",
@@ -165,7 +159,7 @@ def dossier_edit(request: HttpRequest, dossier_id: int) -> HttpResponse:
 
 @roles_required(*DOSSIER_ROLES)
 @require_POST
-def dossier_transition(request: HttpRequest, dossier_id: int) -> HttpResponse:
+def dossier_transition(request: MemberRequest, dossier_id: int) -> HttpResponse:
     name = request.POST.get("transition", "")
     prefix = name if name in TRANSITIONS_BY_NAME else None
     form = TransitionForm(request.POST, prefix=prefix)
@@ -175,8 +169,8 @@ def dossier_transition(request: HttpRequest, dossier_id: int) -> HttpResponse:
     data = form.cleaned_data
     try:
         event = services.dossier_transition(
-            actor=_actor(request),
-            membership=request.membership,  # type: ignore[attr-defined]
+            actor=request.user,
+            membership=request.membership,
             dossier_id=dossier_id,
             transition=data["transition"],
             expected_state=data["expected_state"],
@@ -192,8 +186,8 @@ def dossier_transition(request: HttpRequest, dossier_id: int) -> HttpResponse:
         # to the list when the page would answer 404.
         if (
             not selectors.access_dossiers_for_user(
-                _actor(request),
-                request.membership,  # type: ignore[attr-defined]
+                request.user,
+                request.membership,
             )
             .filter(pk=dossier_id)
             .exists()
@@ -204,12 +198,12 @@ def dossier_transition(request: HttpRequest, dossier_id: int) -> HttpResponse:
 
 @roles_required(*DOSSIER_STAFF_ROLES)
 @require_POST
-def dossier_check_eligibility(request: HttpRequest, dossier_id: int) -> HttpResponse:
+def dossier_check_eligibility(request: MemberRequest, dossier_id: int) -> HttpResponse:
     check = attempt_with_messages(
         request,
         lambda: services.dossier_check_eligibility(
-            actor=_actor(request),
-            membership=request.membership,  # type: ignore[attr-defined]
+            actor=request.user,
+            membership=request.membership,
             dossier_id=dossier_id,
         ),
     )
@@ -220,16 +214,16 @@ def dossier_check_eligibility(request: HttpRequest, dossier_id: int) -> HttpResp
 
 @roles_required(*DOSSIER_STAFF_ROLES)
 @require_POST
-def dossier_share(request: HttpRequest, dossier_id: int) -> HttpResponse:
-    membership = request.membership  # type: ignore[attr-defined]
-    dossier = selectors.dossier_for_user_or_404(_actor(request), membership, dossier_id)
+def dossier_share(request: MemberRequest, dossier_id: int) -> HttpResponse:
+    membership = request.membership
+    dossier = selectors.dossier_for_user_or_404(request.user, membership, dossier_id)
     form = ShareForm(request.POST, organisation_id=dossier.organisation_id)
     if not form.is_valid():
         messages.error(request, "Choisissez un travailleur social d'une structure partenaire.")
     elif attempt_with_messages(
         request,
         lambda: services.dossier_share(
-            actor=_actor(request),
+            actor=request.user,
             membership=membership,
             dossier_id=dossier.pk,
             worker=form.cleaned_data["worker"],
@@ -241,12 +235,12 @@ def dossier_share(request: HttpRequest, dossier_id: int) -> HttpResponse:
 
 @roles_required(*DOSSIER_STAFF_ROLES)
 @require_POST
-def dossier_unshare(request: HttpRequest, dossier_id: int, worker_id: int) -> HttpResponse:
+def dossier_unshare(request: MemberRequest, dossier_id: int, worker_id: int) -> HttpResponse:
     done = attempt_with_messages(
         request,
         lambda: services.dossier_unshare(
-            actor=_actor(request),
-            membership=request.membership,  # type: ignore[attr-defined]
+            actor=request.user,
+            membership=request.membership,
             dossier_id=dossier_id,
             worker_id=worker_id,
         ),
@@ -260,15 +254,15 @@ def dossier_unshare(request: HttpRequest, dossier_id: int, worker_id: int) -> Ht
 
 @roles_required(*DOSSIER_STAFF_ROLES)
 @require_POST
-def dossier_consent(request: HttpRequest, dossier_id: int) -> HttpResponse:
+def dossier_consent(request: MemberRequest, dossier_id: int) -> HttpResponse:
     form = ConsentForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Indiquez la date de signature du consentement.")
     elif attempt_with_messages(
         request,
         lambda: services.dossier_consent_record(
-            actor=_actor(request),
-            membership=request.membership,  # type: ignore[attr-defined]
+            actor=request.user,
+            membership=request.membership,
             dossier_id=dossier_id,
             consent_date=form.cleaned_data["consent_date"],
             today=timezone.localdate(),

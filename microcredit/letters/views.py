@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 
 from microcredit.accounts.access import roles_required
 from microcredit.accounts.enums import DOSSIER_ROLES, Role
+from microcredit.accounts.http import MemberRequest
 from microcredit.core.forms import add_validation_errors
 from microcredit.core.services import access_log_create
 from microcredit.letters import rules, selectors, services, writing
@@ -32,8 +33,8 @@ def _page(kind: str) -> str:
 
 
 @roles_required(Role.DIRECTOR)
-def letter_templates(request: HttpRequest) -> HttpResponse:
-    membership = request.membership  # type: ignore[attr-defined]
+def letter_templates(request: MemberRequest) -> HttpResponse:
+    membership = request.membership
     kind = _kind(request)
     rows = selectors.letter_templates(membership.organisation_id)
     current = next(row for row in rows if row.kind == kind)
@@ -48,7 +49,7 @@ def letter_templates(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if request.POST.get("action") == "reset":
             if services.letter_template_reset(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 membership=membership,
                 kind=kind,
             ):
@@ -59,7 +60,7 @@ def letter_templates(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 services.letter_template_save(
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=request.user,
                     membership=membership,
                     kind=kind,
                     **form.cleaned_data,
@@ -81,10 +82,10 @@ def letter_templates(request: HttpRequest) -> HttpResponse:
 
 
 @roles_required(Role.DIRECTOR)
-def letter_template_preview(request: HttpRequest) -> HttpResponse:
+def letter_template_preview(request: MemberRequest) -> HttpResponse:
     """The letter of a kind to a fictitious applicant: saved texts (GET), or the texts being
     typed (POST from the form, nothing saved)."""
-    membership = request.membership  # type: ignore[attr-defined]
+    membership = request.membership
     kind = _kind(request)
     texts = writing.texts_for(membership.organisation_id, kind)
     if request.method == "POST":
@@ -104,13 +105,13 @@ def letter_template_preview(request: HttpRequest) -> HttpResponse:
 
 @roles_required(*DOSSIER_ROLES)
 @require_GET
-def letter_download(request: HttpRequest, letter_id: int) -> FileResponse:
+def letter_download(request: MemberRequest, letter_id: int) -> FileResponse:
     letter = selectors.letter_for_user_or_404(
-        request.user,  # type: ignore[arg-type]
-        request.membership,  # type: ignore[attr-defined]
+        request.user,
+        request.membership,
         letter_id,
     )
-    access_log_create(user=request.user, action="letter_download", obj=letter)  # type: ignore[arg-type]
+    access_log_create(user=request.user, action="letter_download", obj=letter)
     response = FileResponse(
         letter.file.open("rb"),
         content_type="application/pdf",

@@ -8,14 +8,14 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from microcredit.accounts.access import roles_required
 from microcredit.accounts.enums import Role
-from microcredit.accounts.models import User
+from microcredit.accounts.http import MemberRequest
 from microcredit.core.errors import TransitionRefused
 from microcredit.core.refusals import add_refusal
 from microcredit.core.services import access_log_create
@@ -24,33 +24,25 @@ from microcredit.loans.forms import IncidentForm, RepaymentForm
 from microcredit.loans.selectors import LOAN_ROLES
 
 
-def _actor(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
-def _membership(request: HttpRequest) -> Any:
-    return request.membership  # type: ignore[attr-defined]
-
-
 @roles_required(*LOAN_ROLES)
 @require_GET
-def loan_list(request: HttpRequest) -> HttpResponse:
-    loans = list(selectors.loan_list(_actor(request), _membership(request))[:200])
-    access_log_create(user=_actor(request), action="loan_list")
+def loan_list(request: MemberRequest) -> HttpResponse:
+    loans = list(selectors.loan_list(request.user, request.membership)[:200])
+    access_log_create(user=request.user, action="loan_list")
     return render(request, "loans/loan_list.html", {"loans": loans})
 
 
 def _render(
-    request: HttpRequest,
+    request: MemberRequest,
     loan_id: int,
     *,
     repayment_form: forms.Form | None = None,
     incident_form: forms.Form | None = None,
 ) -> HttpResponse:
     today = timezone.localdate()
-    page = selectors.loan_page(_actor(request), _membership(request), loan_id, today)
-    access_log_create(user=_actor(request), action="loan_detail", obj=page.loan)
-    is_bank = _membership(request).role == Role.BANK_ADVISER
+    page = selectors.loan_page(request.user, request.membership, loan_id, today)
+    access_log_create(user=request.user, action="loan_detail", obj=page.loan)
+    is_bank = request.membership.role == Role.BANK_ADVISER
     context: dict[str, Any] = {
         "page": page,
         "loan": page.loan,
@@ -65,21 +57,21 @@ def _render(
 
 @roles_required(*LOAN_ROLES)
 @require_GET
-def loan_detail(request: HttpRequest, loan_id: int) -> HttpResponse:
+def loan_detail(request: MemberRequest, loan_id: int) -> HttpResponse:
     return _render(request, loan_id)
 
 
 @roles_required(Role.BANK_ADVISER)
 @require_POST
-def repayment_create(request: HttpRequest, loan_id: int) -> HttpResponse:
-    loan = selectors.loan_for_user_or_404(_actor(request), _membership(request), loan_id)
+def repayment_create(request: MemberRequest, loan_id: int) -> HttpResponse:
+    loan = selectors.loan_for_user_or_404(request.user, request.membership, loan_id)
     form = RepaymentForm(request.POST, prefix="rep")
     if form.is_valid():
         data = form.cleaned_data
         try:
             repayment, created = services.repayment_record_for_loan(
-                actor=_actor(request),
-                membership=_membership(request),
+                actor=request.user,
+                membership=request.membership,
                 loan_id=loan.pk,
                 reference=data["reference"],
                 date=data["date"],
@@ -107,15 +99,15 @@ def repayment_create(request: HttpRequest, loan_id: int) -> HttpResponse:
 
 @roles_required(Role.BANK_ADVISER)
 @require_POST
-def incident_create(request: HttpRequest, loan_id: int) -> HttpResponse:
-    loan = selectors.loan_for_user_or_404(_actor(request), _membership(request), loan_id)
+def incident_create(request: MemberRequest, loan_id: int) -> HttpResponse:
+    loan = selectors.loan_for_user_or_404(request.user, request.membership, loan_id)
     form = IncidentForm(request.POST, prefix="inc")
     if form.is_valid():
         data = form.cleaned_data
         try:
             _, created = services.incident_record_for_loan(
-                actor=_actor(request),
-                membership=_membership(request),
+                actor=request.user,
+                membership=request.membership,
                 loan_id=loan.pk,
                 reference=data["reference"],
                 kind=data["kind"],

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from microcredit.accounts.access import roles_required
 from microcredit.accounts.enums import CCAS_STAFF_ROLES, Role
+from microcredit.accounts.http import MemberRequest
 from microcredit.core.forms import add_validation_errors
 from microcredit.programmes import selectors, services
 from microcredit.programmes.forms import ProgrammeVersionForm
@@ -17,15 +18,15 @@ from microcredit.programmes.models import ProgrammeVersion
 
 
 @roles_required(*CCAS_STAFF_ROLES)
-def programme_list(request: HttpRequest) -> HttpResponse:
+def programme_list(request: MemberRequest) -> HttpResponse:
     today = timezone.localdate()
-    rows = selectors.programme_overviews_for_membership(request.membership, today)  # type: ignore[attr-defined]
+    rows = selectors.programme_overviews_for_membership(request.membership, today)
     return render(request, "programmes/programme_list.html", {"rows": rows, "today": today})
 
 
 @roles_required(*CCAS_STAFF_ROLES)
-def version_detail(request: HttpRequest, programme_id: int, number: int) -> HttpResponse:
-    programme = selectors.programme_for_membership_or_404(request.membership, programme_id)  # type: ignore[attr-defined]
+def version_detail(request: MemberRequest, programme_id: int, number: int) -> HttpResponse:
+    programme = selectors.programme_for_membership_or_404(request.membership, programme_id)
     version = ProgrammeVersion.objects.filter(programme=programme, number=number).first()
     if version is None:
         raise Http404("Version introuvable.")
@@ -38,14 +39,14 @@ def version_detail(request: HttpRequest, programme_id: int, number: int) -> Http
 
 
 @roles_required(Role.DIRECTOR)
-def version_create(request: HttpRequest, programme_id: int) -> HttpResponse:
-    programme = selectors.programme_for_membership_or_404(request.membership, programme_id)  # type: ignore[attr-defined]
+def version_create(request: MemberRequest, programme_id: int) -> HttpResponse:
+    programme = selectors.programme_for_membership_or_404(request.membership, programme_id)
     base = selectors.latest_version(programme)
     form = ProgrammeVersionForm(request.POST or None, base=base)
     if request.method == "POST" and form.is_valid():
         try:
             version = services.programme_version_create(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request.user,
                 programme=programme,
                 valid_from=form.cleaned_data["valid_from"],
                 reason=form.cleaned_data["reason"],

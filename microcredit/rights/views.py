@@ -6,14 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from microcredit.accounts.access import roles_required
 from microcredit.accounts.enums import DOSSIER_STAFF_ROLES
-from microcredit.accounts.models import User
+from microcredit.accounts.http import MemberRequest
 from microcredit.budgets.models import Budget
 from microcredit.budgets.selectors import latest_budget
 from microcredit.core.services import access_log_create
@@ -23,10 +23,6 @@ from microcredit.rights import selectors, services
 from microcredit.rights.enums import RightOutcome
 
 SECTION_TEMPLATE = "rights/_rights_section.html"
-
-
-def _actor(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 def rights_section(
@@ -47,29 +43,29 @@ def _to_rights(dossier_id: int) -> str:
 
 @roles_required(*DOSSIER_STAFF_ROLES)
 @require_GET
-def rights_section_view(request: HttpRequest, dossier_id: int) -> HttpResponse:
+def rights_section_view(request: MemberRequest, dossier_id: int) -> HttpResponse:
     """The section alone: htmx polls it every 2 s while the estimate runs."""
-    dossier = dossier_for_user_or_404(_actor(request), request.membership, dossier_id)  # type: ignore[attr-defined]
+    dossier = dossier_for_user_or_404(request.user, request.membership, dossier_id)
     context = rights_section(dossier, latest_budget(dossier))
     if not context["rights_panel"].running:
-        access_log_create(user=_actor(request), action="rights_section", obj=dossier)
+        access_log_create(user=request.user, action="rights_section", obj=dossier)
     return render(request, SECTION_TEMPLATE, context)
 
 
 @roles_required(*DOSSIER_STAFF_ROLES)
 @require_POST
-def rights_request(request: HttpRequest, dossier_id: int) -> HttpResponse:
+def rights_request(request: MemberRequest, dossier_id: int) -> HttpResponse:
     errors: list[str] = []
     try:
         services.rights_assessment_request(
-            actor=_actor(request),
-            membership=request.membership,  # type: ignore[attr-defined]
+            actor=request.user,
+            membership=request.membership,
             dossier_id=dossier_id,
         )
     except services.RightsRefused as refusal:
         errors = refusal.messages
     if request.htmx:  # type: ignore[attr-defined]
-        dossier = dossier_for_user_or_404(_actor(request), request.membership, dossier_id)  # type: ignore[attr-defined]
+        dossier = dossier_for_user_or_404(request.user, request.membership, dossier_id)
         return render(
             request, SECTION_TEMPLATE, rights_section(dossier, latest_budget(dossier), errors)
         )
@@ -82,7 +78,7 @@ def rights_request(request: HttpRequest, dossier_id: int) -> HttpResponse:
 
 @roles_required(*DOSSIER_STAFF_ROLES)
 @require_POST
-def right_outcome(request: HttpRequest, dossier_id: int) -> HttpResponse:
+def right_outcome(request: MemberRequest, dossier_id: int) -> HttpResponse:
     try:
         assessment_id = int(request.POST.get("assessment_id", ""))
     except ValueError:
@@ -90,8 +86,8 @@ def right_outcome(request: HttpRequest, dossier_id: int) -> HttpResponse:
         return redirect(_to_rights(dossier_id))
     try:
         services.right_outcome_record(
-            actor=_actor(request),
-            membership=request.membership,  # type: ignore[attr-defined]
+            actor=request.user,
+            membership=request.membership,
             dossier_id=dossier_id,
             assessment_id=assessment_id,
             right=request.POST.get("right", ""),

@@ -16,7 +16,8 @@ from django.views.decorators.http import require_GET
 
 from microcredit.accounts.access import authenticated, public, roles_required
 from microcredit.accounts.enums import DOSSIER_ROLES, DOSSIER_STAFF_ROLES, Role
-from microcredit.accounts.models import Membership, User
+from microcredit.accounts.http import AuthenticatedRequest, MemberRequest
+from microcredit.accounts.models import Membership
 from microcredit.banking.selectors import decision_for_dossier
 from microcredit.budgets.views import budget_section
 from microcredit.commissions.selectors import committee_item_for_dossier, sessions_of_dossier
@@ -34,7 +35,7 @@ from microcredit.programmes import selectors as programme_selectors
 from microcredit.rights.views import rights_section
 from microcredit.shell.selectors import DossierPage, dossier_page
 
-HOME_TEMPLATES = {
+HOME_TEMPLATES: dict[str, str] = {
     Role.REFERENT: "shell/home/referent.html",
     Role.AGENT: "shell/home/agent.html",
     Role.DIRECTOR: "shell/home/director.html",
@@ -46,16 +47,16 @@ HOME_TEMPLATES = {
 
 
 @authenticated
-def home(request: HttpRequest) -> HttpResponse:
-    membership = request.membership  # type: ignore[attr-defined]
+def home(request: AuthenticatedRequest) -> HttpResponse:
+    membership = request.membership
     if membership is None:
         return render(request, "shell/home/no_membership.html")
-    context = {"membership": membership}
+    context: dict[str, Any] = {"membership": membership}
     if membership.role in DOSSIER_ROLES:
         context["todo"] = _todo(request, membership)
     if membership.role == Role.DIRECTOR:
         context["reorientations"] = dossier_selectors.reorientation_counts(
-            request.user,  # type: ignore[arg-type]
+            request.user,
             membership,
         )
     if membership.role in (Role.DIRECTOR, Role.REFERENT, Role.AGENT, Role.ADMIN):
@@ -90,8 +91,8 @@ TODO_STATES: dict[str, tuple[DossierState, ...]] = {
 }
 
 
-def _todo(request: HttpRequest, membership: Membership) -> list[dict[str, object]]:
-    counts = dossier_selectors.state_counts(request.user, membership)  # type: ignore[arg-type]
+def _todo(request: AuthenticatedRequest, membership: Membership) -> list[dict[str, object]]:
+    counts = dossier_selectors.state_counts(request.user, membership)
     base = reverse("dossiers:list")
     mine = "&mes=1" if membership.role == Role.REFERENT else ""
     return [
@@ -139,17 +140,13 @@ def organisation_logo(request: HttpRequest, slug: str) -> FileResponse:
     organisation = get_object_or_404(Organisation, slug=slug)
     if not organisation.logo:
         raise Http404("Pas de logo.")
-    content_type = mimetypes.guess_type(organisation.logo.name)[0]
+    content_type = mimetypes.guess_type(organisation.logo.name or "")[0]
     if content_type not in {"image/png", "image/jpeg", "image/svg+xml"}:
         raise Http404("Format de logo non pris en charge.")
     response = FileResponse(organisation.logo.open("rb"), content_type=content_type)
     # An SVG shown as <img> cannot run scripts; opened directly it must not either.
     response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
     return response
-
-
-def _actor(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 def _transition_forms(page: DossierPage) -> list[dict[str, Any]]:
@@ -169,16 +166,16 @@ def _transition_forms(page: DossierPage) -> list[dict[str, Any]]:
 
 
 @roles_required(*DOSSIER_ROLES)
-def dossier_detail(request: HttpRequest, dossier_id: int) -> HttpResponse:
-    membership = request.membership  # type: ignore[attr-defined]
+def dossier_detail(request: MemberRequest, dossier_id: int) -> HttpResponse:
+    membership = request.membership
     if membership.role == Role.COMMITTEE_MEMBER:
         # The commission reads the pseudonymised summary of its agenda, never the dossier itself.
-        item_id = committee_item_for_dossier(_actor(request), membership, dossier_id)
+        item_id = committee_item_for_dossier(request.user, membership, dossier_id)
         if item_id is None:
             raise Http404("Dossier introuvable.")
         return redirect("commissions:summary_detail", item_id)
-    page = dossier_page(dossier_id, _actor(request), membership)
-    access_log_create(user=_actor(request), action="dossier_detail", obj=page.dossier)
+    page = dossier_page(dossier_id, request.user, membership)
+    access_log_create(user=request.user, action="dossier_detail", obj=page.dossier)
     staff = membership.role in DOSSIER_STAFF_ROLES
     context: dict[str, Any] = {
         "page": page,
@@ -195,7 +192,7 @@ def dossier_detail(request: HttpRequest, dossier_id: int) -> HttpResponse:
         )
         if page.version and page.dossier.purpose_subcategory
         else "",
-        "agenda_items": sessions_of_dossier(_actor(request), membership, page.dossier.pk),
+        "agenda_items": sessions_of_dossier(request.user, membership, page.dossier.pk),
         "bank_decision": decision_for_dossier(page.dossier.pk),
         "loan": loan_for_dossier(page.dossier.pk),
         "letters": letters_for_dossier(page.dossier) if staff else [],
