@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -14,4 +14,4 @@ class UploadForm(forms.Form):
 
     def __init__(self, *args: Any, kinds: dict[str, str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = list(kinds.items())
+        cast(forms.ChoiceField, self.fields["kind"]).choices = list(kinds.items())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from stdnum.exceptions import ValidationError as StdnumError
@@ -33,9 +33,25 @@ def purpose_choices(version: ProgrammeVersion) -> list[tuple[str, Any]]:
     return groups
 
 
+if TYPE_CHECKING:  # Django's form fields are generic in the stubs only (no django_stubs_ext).
+    _UserChoiceField = forms.ModelChoiceField[User]
+else:
+    _UserChoiceField = forms.ModelChoiceField
+
+
+class ReferentChoiceField(_UserChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return obj.get_full_name() or str(obj)
+
+
+class PartnerWorkerChoiceField(_UserChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return f"{obj.get_full_name() or obj} ({obj.memberships.all()[0].organisation})"
+
+
 class DossierForm(forms.Form):
     application_date = forms.DateField(label="Date de la demande", widget=DATE_WIDGET)
-    referent = forms.ModelChoiceField(
+    referent = ReferentChoiceField(
         label="Référent", queryset=User.objects.none(), required=False, empty_label="— aucun —"
     )
     oriented_by_structure = forms.ModelChoiceField(
@@ -88,18 +104,21 @@ class DossierForm(forms.Form):
         self, *args: Any, version: ProgrammeVersion, organisation_id: int, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["purpose"].choices = purpose_choices(version)
-        self.fields["referent"].queryset = User.objects.filter(
+        cast(forms.ChoiceField, self.fields["purpose"]).choices = purpose_choices(version)
+        referent = cast("forms.ModelChoiceField[User]", self.fields["referent"])
+        referent.queryset = User.objects.filter(
             memberships__organisation_id=organisation_id,
             memberships__role__in=[Role.REFERENT, Role.DIRECTOR],
             memberships__active=True,
         ).distinct()
-        self.fields["oriented_by_structure"].queryset = Organisation.objects.filter(
+        structure = cast(
+            "forms.ModelChoiceField[Organisation]", self.fields["oriented_by_structure"]
+        )
+        structure.queryset = Organisation.objects.filter(
             kind=OrganisationKind.SOCIAL_STRUCTURE,
             partner_of__ccas_id=organisation_id,
             partner_of__active=True,
         ).distinct()
-        self.fields["referent"].label_from_instance = lambda user: user.get_full_name() or str(user)
 
     def clean_payee_siret(self) -> str:
         value = self.cleaned_data["payee_siret"]
@@ -146,18 +165,16 @@ class TransitionForm(forms.Form):
 
 
 class ShareForm(forms.Form):
-    worker = forms.ModelChoiceField(label="Travailleur social", queryset=User.objects.none())
+    worker = PartnerWorkerChoiceField(label="Travailleur social", queryset=User.objects.none())
 
     def __init__(self, *args: Any, organisation_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["worker"].queryset = User.objects.filter(
+        worker = cast("forms.ModelChoiceField[User]", self.fields["worker"])
+        worker.queryset = User.objects.filter(
             memberships__role=Role.PARTNER_WORKER,
             memberships__active=True,
             memberships__organisation__partner_of__ccas_id=organisation_id,
         ).distinct()
-        self.fields["worker"].label_from_instance = lambda user: (
-            f"{user.get_full_name() or user} ({user.memberships.all()[0].organisation})"
-        )
 
 
 class ConsentForm(forms.Form):

@@ -110,7 +110,8 @@ class ProgrammeVersionForm(forms.ModelForm):  # type: ignore[type-arg]
                 "required_documents_text",
                 rules.format_required_documents(base.required_documents, base.purposes),
             )
-        super().__init__(*args, initial=initial, **kwargs)
+        kwargs["initial"] = initial
+        super().__init__(*args, **kwargs)
         self.fields["reason"].required = True
         self.fields["reason"].error_messages["required"] = "Indiquez le motif du changement."
         for form_name, _model, _parse, _fmt, label, help_text in LIST_FIELDS:

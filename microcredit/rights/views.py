@@ -64,7 +64,7 @@ def rights_request(request: MemberRequest, dossier_id: int) -> HttpResponse:
         )
     except services.RightsRefused as refusal:
         errors = refusal.messages
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         dossier = dossier_for_user_or_404(request.user, request.membership, dossier_id)
         return render(
             request, SECTION_TEMPLATE, rights_section(dossier, latest_budget(dossier), errors)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +21,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from loan_engine import LoanEngineError
 from microcredit.accounts.access import public
+from microcredit.accounts.http import HtmxRequest
 from microcredit.programmes.communes import communes
 from microcredit.simulator import selectors, services
 from microcredit.simulator.forms import ContactRequestForm, EligibilityForm, SimulationForm
@@ -39,7 +40,7 @@ CONTACT_SENT_FLAG = "demande"
 @never_cache
 @vary_on_headers("HX-Request")
 @require_http_methods(["GET", "POST"])
-def simulator(request: HttpRequest) -> HttpResponse:
+def simulator(request: HtmxRequest) -> HttpResponse:
     today = timezone.localdate()
     scheme = selectors.public_scheme(today)
     if scheme is None:
@@ -55,7 +56,7 @@ def simulator(request: HttpRequest) -> HttpResponse:
         redirect = _contact(request, scheme, context)
         if redirect is not None:
             return redirect
-    if step in SECTIONS and request.htmx:  # type: ignore[attr-defined]
+    if step in SECTIONS and request.htmx:
         return render(request, SECTIONS[step], context)
     return render(request, PAGE, context)
 
@@ -76,7 +77,7 @@ def _blank_context(scheme: PublicScheme, today: date) -> dict[str, Any]:
 
 
 def _simulate(
-    request: HttpRequest, scheme: PublicScheme, today: date, context: dict[str, Any]
+    request: HtmxRequest, scheme: PublicScheme, today: date, context: dict[str, Any]
 ) -> None:
     form = SimulationForm(request.POST, scheme=scheme)
     context["simulation_form"] = form
@@ -88,12 +89,12 @@ def _simulate(
         except LoanEngineError as error:
             form.add_engine_error(error)
     # A field changed (htmx, no button pressed): do not scold about fields not filled in yet.
-    if request.htmx and "calculate" not in request.POST:  # type: ignore[attr-defined]
+    if request.htmx and "calculate" not in request.POST:
         form.hide_required_errors()
 
 
 def _check_eligibility(
-    request: HttpRequest, scheme: PublicScheme, today: date, context: dict[str, Any]
+    request: HtmxRequest, scheme: PublicScheme, today: date, context: dict[str, Any]
 ) -> None:
     form = EligibilityForm(request.POST, scheme=scheme, today=today)
     context["eligibility_form"] = form
@@ -102,7 +103,7 @@ def _check_eligibility(
 
 
 def _contact(
-    request: HttpRequest, scheme: PublicScheme, context: dict[str, Any]
+    request: HtmxRequest, scheme: PublicScheme, context: dict[str, Any]
 ) -> HttpResponse | None:
     form = ContactRequestForm(request.POST, scheme=scheme)
     context["contact_form"] = form
@@ -132,9 +133,9 @@ def _contact(
 
 
 def _contact_sent(
-    request: HttpRequest, scheme: PublicScheme, context: dict[str, Any]
+    request: HtmxRequest, scheme: PublicScheme, context: dict[str, Any]
 ) -> HttpResponse | None:
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         context["contact_form"] = ContactRequestForm(scheme=scheme)
         context["contact_sent"] = True
         return None
