@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from datetime import date
 
-
-def fold(text: str) -> str:
-    """Lower-case ASCII words: « Élodie  Fayolle-Roux » → "elodie fayolle roux"."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", " ", ascii_text.lower()).strip()
+from microcredit.core.text import fold
 
 
 def search_name(last_name: str, first_name: str) -> str:

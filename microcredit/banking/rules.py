@@ -7,15 +7,11 @@ service turns into one ValidationError.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
-
-from stdnum.exceptions import ValidationError as StdnumError
-from stdnum.fr import siret as stdnum_siret
 
 from loan_engine import (
     DeferralKind,
@@ -25,6 +21,7 @@ from loan_engine import (
     format_eur,
     format_percent,
 )
+from microcredit.core.text import INVALID_SIRET, fold, normalise_siret
 
 SIGNED_OFFER_KIND = "signed_offer"
 SIGNED_OFFER_LABEL = "Offre de prêt signée"
@@ -181,9 +178,7 @@ CIVILITIES = frozenset({"m", "mr", "mme", "mlle", "monsieur", "madame", "mademoi
 def person_words(value: str) -> list[str]:
     """The words of a name without accents, case, punctuation or civility:
     "M. Jean-Pierre  DUPONT" → ["jean", "pierre", "dupont"]."""
-    plain = unicodedata.normalize("NFKD", value)
-    plain = "".join(ch for ch in plain if not unicodedata.combining(ch)).casefold()
-    words = "".join(ch if ch.isalnum() else " " for ch in plain).split()
+    words = fold(value, ascii_only=False).split()
     while words and words[0] in CIVILITIES:
         words = words[1:]
     return words
@@ -194,17 +189,6 @@ def is_borrower(payee: str, *, first_name: str, last_name: str) -> bool:
     words = person_words(payee)
     first, last = person_words(first_name), person_words(last_name)
     return bool(words) and bool(first) and bool(last) and words in (first + last, last + first)
-
-
-def normalise_siret(value: str) -> str | None:
-    """The SIRET's 14 digits (spaces removed) when it is valid (python-stdnum), else None."""
-    try:
-        return str(stdnum_siret.validate(value))
-    except StdnumError:
-        return None
-
-
-INVALID_SIRET = "Ce numéro SIRET n'est pas valide (14 chiffres, clé de contrôle)."
 
 
 @dataclass(frozen=True)

@@ -4,11 +4,12 @@ pseudonymised, also in the free text written about the person."""
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+
+from microcredit.core.text import fold_in_place
 
 NAME_MASK = "[nom masqué]"
 
@@ -22,23 +23,6 @@ _PARTICLES = frozenset(
     }
 )  # fmt: skip
 _SEPARATORS = r"[\s'\-]+"
-# Typographic apostrophes and dashes, folded to the plain ones.
-_PUNCTUATION = str.maketrans({"’": "'", "ʼ": "'", "‘": "'", "‐": "-", "‑": "-", "–": "-", "—": "-"})
-
-
-def _fold_char(char: str) -> str:
-    """One character without its accents and case, still one character (so that positions in
-    the folded text are those of the original)."""
-    char = char.translate(_PUNCTUATION)
-    base = "".join(c for c in unicodedata.normalize("NFD", char) if not unicodedata.combining(c))
-    for candidate in (base.casefold(), char.casefold(), char.lower()):
-        if len(candidate) == 1:
-            return candidate
-    return char
-
-
-def _fold(text: str) -> str:
-    return "".join(_fold_char(char) for char in text)
 
 
 def _patterns(names: Iterable[str]) -> list[str]:
@@ -46,7 +30,7 @@ def _patterns(names: Iterable[str]) -> list[str]:
     each word of a compound name that is a name on its own."""
     patterns: set[str] = set()
     for name in names:
-        words = [w for w in re.split(_SEPARATORS, _fold(name)) if w]
+        words = [w for w in re.split(_SEPARATORS, fold_in_place(name)) if w]
         if not words or sum(len(w) for w in words) < 2:
             continue
         patterns.add(_SEPARATORS.join(re.escape(w) for w in words))
@@ -62,7 +46,7 @@ def mask_names(text: str, names: Iterable[str]) -> str:
     patterns = _patterns(names)
     if not text or not patterns:
         return text
-    folded = _fold(text)
+    folded = fold_in_place(text)
     spans: list[tuple[int, int]] = []
     for pattern in patterns:  # longest first: a whole name is masked once, not word by word
         for match in re.finditer(rf"(?<!\w){pattern}(?!\w)", folded):

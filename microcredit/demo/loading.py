@@ -7,7 +7,6 @@ one carries a true timeline (events) and audit trail, as if the team had worked 
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -36,6 +35,7 @@ from microcredit.budgets.services import budget_create_version, budget_lines
 from microcredit.commissions.enums import DECISION_TRANSITIONS
 from microcredit.commissions.models import AgendaItem, CommissionSession, SessionMember
 from microcredit.commissions.services import agenda_item_decide, session_close
+from microcredit.core.text import strip_accents
 from microcredit.documents.models import CONSENT_KIND, Document
 from microcredit.documents.services import document_kinds, document_upload
 from microcredit.dossiers.enums import DeferralKind, DossierState
@@ -537,7 +537,7 @@ DEMO_DOSSIERS: tuple[DemoDossier, ...] = (
 
 def _pdf(text: str) -> bytes:
     """A one-page PDF showing `text` (ASCII only), with a correct cross-reference table."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    ascii_text = strip_accents(text, ascii_only=True)
     escaped = ascii_text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
     stream = f"BT /F1 12 Tf 60 780 Td ({escaped}) Tj ET".encode()
     objects = (

@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
-from stdnum.exceptions import ValidationError as StdnumError
-from stdnum.fr import siret
 
 from microcredit.accounts.enums import Role
 from microcredit.accounts.models import User
 from microcredit.core.forms import AmountField
+from microcredit.core.text import INVALID_SIRET, normalise_siret
 from microcredit.dossiers.enums import DeferralKind, DossierState
 from microcredit.organisations.enums import OrganisationKind
 from microcredit.organisations.models import Organisation
@@ -124,12 +123,10 @@ class DossierForm(forms.Form):
         value = self.cleaned_data["payee_siret"]
         if not value:
             return ""
-        try:
-            return str(siret.validate(value))
-        except StdnumError as error:
-            raise forms.ValidationError(
-                "Ce numéro SIRET n'est pas valide (14 chiffres, clé de contrôle)."
-            ) from error
+        siret = normalise_siret(value)
+        if siret is None:
+            raise forms.ValidationError(INVALID_SIRET)
+        return siret
 
     def values(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)

@@ -9,7 +9,7 @@ from django.http import Http404
 
 from microcredit.accounts.enums import DOSSIER_STAFF_ROLES, Role
 from microcredit.accounts.models import Membership, User
-from microcredit.applicants.rules import fold
+from microcredit.core.text import fold
 from microcredit.dossiers import rules
 from microcredit.dossiers.enums import DossierState
 from microcredit.dossiers.models import Dossier, DossierShare

@@ -6,12 +6,13 @@ No Django here: the form passes text in, gets structured values or French error 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
+
+from microcredit.core.text import fold, parse_decimal
 
 _POSTCODE = re.compile(r"^\d{5}$")
 _INSEE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
@@ -28,20 +29,7 @@ class ParameterError(ValueError):
 
 def slug_code(label: str) -> str:
     """A stable ASCII code from a French label: « Mobilité » → "mobilite"."""
-    text = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
-
-
-def parse_decimal(text: str) -> Decimal:
-    """French or dotted decimal: "22,17" or "22.17" (spaces allowed as thousands separators)."""
-    cleaned = text.replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace(",", ".")
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation as exc:
-        raise ValueError(f"« {text} » n'est pas un nombre.") from exc
-    if not value.is_finite():
-        raise ValueError(f"« {text} » n'est pas un nombre.")
-    return value
+    return fold(label, separator="_")
 
 
 def _lines(text: str) -> list[tuple[int, str]]:

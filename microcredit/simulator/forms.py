@@ -6,7 +6,7 @@ Bounds come from the scheme's version in force; every message is plain French, n
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, cast
 
 from django import forms
@@ -20,6 +20,7 @@ from loan_engine import (
     LoanEngineError,
     format_eur,
 )
+from microcredit.core.text import parse_decimal
 from microcredit.simulator import rules
 from microcredit.simulator.models import MESSAGE_MAX_LENGTH
 from microcredit.simulator.selectors import PublicScheme
@@ -71,14 +72,10 @@ class EuroAmountField(forms.CharField):
             return None
         if len(text) > 20:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        for space in ("\u202f", "\u00a0", " ", "€"):
-            text = text.replace(space, "")
         try:
-            amount = Decimal(text.replace(",", "."))
-        except InvalidOperation:
+            amount = parse_decimal(text.replace("€", ""))
+        except ValueError:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
-        if not amount.is_finite():
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         if amount != amount.quantize(Decimal("0.01")):
             raise forms.ValidationError(self.error_messages["cents"], code="cents")
         return amount

@@ -29,7 +29,8 @@ from loan_engine import (
     net_cost_after_bonification,
     validate_terms,
 )
-from microcredit.applicants.rules import age_on, fold
+from microcredit.applicants.rules import age_on
+from microcredit.core.text import fold
 
 ADULT_AGE = 18
 

@@ -10,7 +10,7 @@ import json
 import re
 import sys
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, NoReturn
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -28,6 +28,7 @@ from loan_engine import (
     format_percent,
     loan_terms,
 )
+from microcredit.core.text import parse_decimal as parse_number
 from microcredit.programmes.selectors import public_programme, version_in_force
 
 EXIT_INVALID = 2
@@ -75,14 +76,10 @@ def _table_amount(value: Decimal) -> str:
 
 
 def parse_decimal(text: str, what: str) -> Decimal:
-    cleaned = text.strip().replace("\u202f", "").replace("\u00a0", "").replace(" ", "")
     try:
-        value = Decimal(cleaned.replace(",", "."))
-    except InvalidOperation:
+        return parse_number(text)
+    except ValueError:
         raise _fail(f"{what} invalide : « {text} » n'est pas un nombre.") from None
-    if not value.is_finite():
-        raise _fail(f"{what} invalide : « {text} » n'est pas un nombre.")
-    return value
 
 
 def parse_int(text: str, what: str) -> int:

@@ -1,0 +1,91 @@
+"""Text typed by people, read the same way everywhere (pure Python, no Django).
+
+Accents and case folded for search and comparison, French decimal numbers, SIRET numbers.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from decimal import Decimal, InvalidOperation
+
+from stdnum.exceptions import ValidationError as StdnumError
+from stdnum.fr import siret as stdnum_siret
+
+__all__ = [
+    "INVALID_SIRET",
+    "fold",
+    "fold_in_place",
+    "normalise_siret",
+    "parse_decimal",
+    "strip_accents",
+]
+
+# Typographic apostrophes and dashes, folded to the plain ones by `fold_in_place`.
+_PUNCTUATION = str.maketrans({"’": "'", "ʼ": "'", "‘": "'", "‐": "-", "‑": "-", "–": "-", "—": "-"})
+
+
+def strip_accents(text: str, *, ascii_only: bool = False, compatibility: bool = True) -> str:
+    """`text` without its accents, case and punctuation kept: « Élodie » → "Elodie".
+
+    Characters are decomposed (NFKD, or NFD when `compatibility` is False: « ² » and « ﬁ » then
+    stay as they are) and the combining marks dropped. With `ascii_only`, every character still
+    outside ASCII is dropped too (« Œ », « ß », « € »): for a PDF's built-in font.
+    """
+    plain = unicodedata.normalize("NFKD" if compatibility else "NFD", text)
+    if ascii_only:
+        return plain.encode("ascii", "ignore").decode()
+    return "".join(char for char in plain if not unicodedata.combining(char))
+
+
+def fold(text: str, *, ascii_only: bool = True, separator: str = " ") -> str:
+    """The words of `text` without accents, case or punctuation, joined by `separator`:
+    « Élodie  Fayolle-Roux » → "elodie fayolle roux"; with `separator="_"`, « Mobilité
+    solidaire » → "mobilite_solidaire".
+
+    With `ascii_only` (the default) a word keeps only its ASCII letters and digits (« Œuvre » →
+    "uvre"), as the stored search names and scheme codes do; without it, other letters are kept
+    and case-folded (« Straße » → "strasse").
+    """
+    plain = strip_accents(text, ascii_only=ascii_only).casefold()
+    return separator.join("".join(c if c.isalnum() else " " for c in plain).split())
+
+
+def fold_in_place(text: str) -> str:
+    """`text` without accents and case, each character still one character, so that a position
+    in the folded text is the same position in `text` (to find words in the folded text and
+    replace them in the original). Typographic apostrophes and dashes become plain ones."""
+    return "".join(_fold_char(char) for char in text)
+
+
+def _fold_char(char: str) -> str:
+    char = char.translate(_PUNCTUATION)
+    base = strip_accents(char, compatibility=False)
+    for candidate in (base.casefold(), char.casefold(), char.lower()):
+        if len(candidate) == 1:
+            return candidate
+    return char
+
+
+def parse_decimal(text: str) -> Decimal:
+    """A number written the French or the dotted way: "1 234,56", "22.17" (ordinary, no-break
+    and narrow no-break spaces allowed as thousands separators). ValueError when it is not a
+    finite number, with a French message."""
+    cleaned = text.replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace(",", ".")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation as exc:
+        raise ValueError(f"« {text} » n'est pas un nombre.") from exc
+    if not value.is_finite():
+        raise ValueError(f"« {text} » n'est pas un nombre.")
+    return value
+
+
+INVALID_SIRET = "Ce numéro SIRET n'est pas valide (14 chiffres, clé de contrôle)."
+
+
+def normalise_siret(value: str) -> str | None:
+    """The SIRET's 14 digits (spaces removed) when it is valid (python-stdnum), else None."""
+    try:
+        return str(stdnum_siret.validate(value))
+    except StdnumError:
+        return None
