@@ -18,7 +18,7 @@ from .errors import (
     InvalidRateError,
     LoanEngineError,
 )
-from .money import format_eur, format_percent, round_cents, to_money
+from .money import round_cents, to_money
 from .payments import (
     DEFAULT_BUCKETS,
     ArrearsState,
@@ -90,8 +90,6 @@ __all__ = [
     "bucket_label",
     "build_schedule",
     "check_usury",
-    "format_eur",
-    "format_percent",
     "guarantee_claim",
     "loan_terms",
     "net_cost_after_bonification",

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ._versions import Accrual, amortise, c, finish, m
+from ._wording import eur
 from .dates import check_date
 from .errors import InvalidDateError, InvalidParameterError, InvalidPaymentError
-from .money import ZERO, format_eur, to_money
+from .money import ZERO, to_money
 from .payments import Payment, allocate_payments
 from .schedule import KIND_DEFERRAL, KIND_EARLY_REPAYMENT, KIND_INSTALLMENT, Schedule, ScheduleRow
 
@@ -142,13 +143,12 @@ def partial_repayment(
     if reduce <= 0:
         raise InvalidPaymentError(
             "amount_too_small",
-            "Le montant doit dépasser les impayés et les intérêts courus "
-            f"({format_eur(m(settle))}).",
+            f"Le montant doit dépasser les impayés et les intérêts courus ({eur(m(settle))}).",
         )
     if reduce > acc.balance:
         raise InvalidPaymentError(
             "amount_exceeds_payoff",
-            f"Le montant dépasse le solde à rembourser ({format_eur(m(settle + acc.balance))}).",
+            f"Le montant dépasse le solde à rembourser ({eur(m(settle + acc.balance))}).",
         )
     bal = acc.balance - reduce
     lump = ScheduleRow(

@@ -1,4 +1,7 @@
-"""Money helpers: exact conversion, half-up rounding to the cent and French formatting."""
+"""Money helpers: exact conversion and half-up rounding to the cent.
+
+Displaying an amount is not the engine's job: ``microcredit.core.formatting`` writes it in French.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +13,6 @@ __all__ = [
     "CENT",
     "ZERO",
     "cents_to_money",
-    "format_eur",
-    "format_percent",
     "money_to_cents",
     "round_cents",
     "to_decimal",
@@ -20,8 +21,7 @@ __all__ = [
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
-_NNBSP = "\u202f"  # narrow no-break space: thousands separator
-_NBSP = "\u00a0"  # no-break space: before the currency / percent sign
+_NNBSP = "\u202f"  # narrow no-break space: a thousands separator accepted in input
 
 
 def to_decimal(value: object, *, what: str = "montant") -> Decimal:
@@ -89,34 +89,3 @@ def money_to_cents(value: Decimal) -> int:
 def cents_to_money(cents: int) -> Decimal:
     """``Decimal`` with exactly two decimals from an integer number of cents."""
     return Decimal(cents).scaleb(-2)
-
-
-def _group(digits: str) -> str:
-    parts = []
-    while len(digits) > 3:
-        parts.append(digits[-3:])
-        digits = digits[:-3]
-    parts.append(digits)
-    return _NNBSP.join(reversed(parts))
-
-
-def format_eur(value: Decimal) -> str:
-    """French euro formatting: ``Decimal("3000")`` → ``"3 000,00 €"``.
-
-    The thousands separator is a narrow no-break space (U+202F); a no-break space (U+00A0)
-    separates the amount from ``€``. The value is rounded half-up to the cent for display.
-    """
-    cents = money_to_cents(round_cents(value))
-    sign = "-" if cents < 0 else ""
-    units, rest = divmod(abs(cents), 100)
-    return f"{sign}{_group(str(units))},{rest:02d}{_NBSP}€"
-
-
-def format_percent(value: Decimal, places: int = 2) -> str:
-    """French percent formatting of a value in percent: ``Decimal("1.76")`` → ``"1,76 %"``."""
-    q = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    text = f"{abs(q):f}"
-    units, _, frac = text.partition(".")
-    sign = "-" if q < 0 else ""
-    body = _group(units) + ("," + frac if frac else "")
-    return f"{sign}{body}{_NBSP}%"

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from ._wording import eur, percent
 from .dates import check_date, days_in_month
 from .errors import (
     InvalidAmountError,
@@ -15,7 +16,7 @@ from .errors import (
     InvalidDurationError,
     InvalidRateError,
 )
-from .money import format_eur, format_percent, to_decimal, to_money
+from .money import to_decimal, to_money
 
 __all__ = [
     "SAINT_ETIENNE_LIMITS",
@@ -233,11 +234,11 @@ def validate_terms(terms: LoanTerms, limits: Limits | None = None) -> LoanTerms:
     lo, hi = limits.min_amount, limits.max_amount
     if (lo is not None and terms.principal < lo) or (hi is not None and terms.principal > hi):
         if lo is not None and hi is not None:
-            msg = f"Le montant doit être compris entre {format_eur(lo)} et {format_eur(hi)}."
+            msg = f"Le montant doit être compris entre {eur(lo)} et {eur(hi)}."
         elif lo is not None:
-            msg = f"Le montant doit être d'au moins {format_eur(lo)}."
+            msg = f"Le montant doit être d'au moins {eur(lo)}."
         else:
-            msg = f"Le montant ne peut pas dépasser {format_eur(hi or Decimal(0))}."
+            msg = f"Le montant ne peut pas dépasser {eur(hi or Decimal(0))}."
         raise InvalidAmountError("amount_out_of_range", msg)
     mlo, mhi = limits.min_months, limits.max_months
     if (mlo is not None and terms.months < mlo) or (mhi is not None and terms.months > mhi):
@@ -261,6 +262,6 @@ def validate_terms(terms: LoanTerms, limits: Limits | None = None) -> LoanTerms:
     if limits.max_rate is not None and terms.annual_rate > limits.max_rate:
         raise InvalidRateError(
             "rate_out_of_range",
-            f"Le taux annuel ne peut pas dépasser {format_percent(limits.max_rate * 100)}.",
+            f"Le taux annuel ne peut pas dépasser {percent(limits.max_rate * 100)}.",
         )
     return terms

@@ -7,8 +7,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from ._wording import eur, percent
 from .dates import check_date
-from .money import format_eur, format_percent, to_decimal, to_money
+from .money import to_decimal, to_money
 
 __all__ = ["UsuryCheck", "UsuryThreshold", "check_usury"]
 
@@ -61,7 +62,7 @@ def check_usury(
         return UsuryCheck(
             False,
             None,
-            f"Aucun seuil d'usure applicable au {day} pour un montant de {format_eur(amount)}.",
+            f"Aucun seuil d'usure applicable au {day} pour un montant de {eur(amount)}.",
         )
     row = fitting[0]
     threshold = row.rate_percent
@@ -70,6 +71,6 @@ def check_usury(
     return UsuryCheck(
         ok,
         threshold,
-        f"TAEG de {format_percent(apr)} {verdict} seuil d'usure de {format_percent(threshold)} "
-        f"applicable au {day} pour un montant de {format_eur(amount)}.",
+        f"TAEG de {percent(apr)} {verdict} seuil d'usure de {percent(threshold)} "
+        f"applicable au {day} pour un montant de {eur(amount)}.",
     )

@@ -18,9 +18,8 @@ from loan_engine import (
     UsuryCheck,
     UsuryThreshold,
     check_usury,
-    format_eur,
-    format_percent,
 )
+from microcredit.core.formatting import format_eur, format_percent
 from microcredit.core.text import INVALID_SIRET, fold, normalise_siret
 
 SIGNED_OFFER_KIND = "signed_offer"

@@ -15,13 +15,13 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from loan_engine import format_eur, format_percent
 from microcredit.accounts.models import Membership, User
 from microcredit.banking import rules
 from microcredit.banking.enums import BankOutcome, BankRefusalReason
 from microcredit.banking.models import BankDecision, Disbursement
 from microcredit.banking.selectors import bank_dossier_for_user_or_404, offer_quote
 from microcredit.core.errors import TransitionRefused
+from microcredit.core.formatting import format_eur, format_percent
 from microcredit.core.services import audit_event_create
 from microcredit.documents.models import Document
 from microcredit.documents.rules import UploadRefused

@@ -12,8 +12,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from loan_engine.money import format_eur
 from microcredit.applicants.rules import age_on
+from microcredit.core.formatting import format_eur
 from microcredit.simulator.rules import ADULT_AGE, Criterion, Outcome
 
 

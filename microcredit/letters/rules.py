@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from loan_engine import format_eur
+from microcredit.core.formatting import format_eur
 
 # The kinds (the values of letters.enums.LetterKind, which imports Django).
 COMMITTEE_ADJOURNMENT = "committee_adjournment"

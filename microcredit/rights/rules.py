@@ -15,8 +15,8 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from loan_engine.money import format_eur
 from microcredit.budgets.rules import HousingStatus, MemberRole, ResourceType, age_on
+from microcredit.core.formatting import format_eur
 
 __all__ = [
     "COVERAGE_CAVEATS",

@@ -18,8 +18,8 @@ from loan_engine import (
     InvalidDeferralError,
     InvalidDurationError,
     LoanEngineError,
-    format_eur,
 )
+from microcredit.core.formatting import format_eur
 from microcredit.core.text import parse_decimal
 from microcredit.simulator import rules
 from microcredit.simulator.models import MESSAGE_MAX_LENGTH

@@ -14,12 +14,11 @@ from loan_engine import (
     LoanTerms,
     annual_percentage_rate,
     build_schedule,
-    format_eur,
-    format_percent,
 )
 from microcredit.accounts.enums import Role
 from microcredit.accounts.models import User
 from microcredit.banking.models import BankDecision, Disbursement
+from microcredit.core.formatting import format_eur, format_percent
 from microcredit.core.models import AuditEvent
 from microcredit.documents.models import Document
 from microcredit.dossiers.enums import DossierState

@@ -10,8 +10,8 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 from django_tasks import TaskResultStatus
 
-from loan_engine import format_eur, format_percent
 from microcredit.banking.enums import BankOutcome, BankRefusalReason
+from microcredit.core.formatting import format_eur, format_percent
 from microcredit.dossiers.enums import DossierState
 from microcredit.dossiers.services import dossier_transition
 from microcredit.letters.enums import LetterKind

@@ -20,8 +20,8 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
-from loan_engine import format_eur
 from microcredit.accounts.models import User
+from microcredit.core.formatting import format_eur
 from microcredit.core.models import AuditEvent
 from microcredit.loans import selectors, services
 from microcredit.loans.models import Loan, Repayment, ScheduleLine, ScheduleVersion

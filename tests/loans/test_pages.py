@@ -11,8 +11,8 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from loan_engine import format_eur
 from microcredit.accounts.models import User
+from microcredit.core.formatting import format_eur
 from microcredit.loans import rules, services
 from microcredit.loans.models import Loan, ScheduleLine, ScheduleVersion
 from microcredit.loans.services import RepaymentLine

@@ -6,7 +6,6 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from loan_engine import DeferralKind
-from loan_engine.money import format_eur
 from microcredit.applicants.rules import age_on
 from microcredit.budgets.rules.data import (
     ADULT_AGE,
@@ -17,6 +16,7 @@ from microcredit.budgets.rules.data import (
     Scheme,
 )
 from microcredit.budgets.vocabulary import CHARGE_LABELS, RESOURCE_LABELS, ChargeType, MemberRole
+from microcredit.core.formatting import format_eur
 
 
 def _amount_problem(value: object, what: str) -> str | None:

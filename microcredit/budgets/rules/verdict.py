@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 from loan_engine import DeferralKind
-from loan_engine.money import format_eur, format_percent
 from microcredit.budgets.rules.data import (
     DAYS_PER_MONTH,
     HUNDRED,
@@ -30,6 +29,7 @@ from microcredit.budgets.rules.figures import (
 from microcredit.budgets.rules.options import loan_options, recommend_option
 from microcredit.budgets.rules.validation import validate_budget, validate_request
 from microcredit.budgets.vocabulary import Verdict
+from microcredit.core.formatting import format_eur, format_percent
 
 
 def _eur(value: Decimal) -> str:

@@ -24,10 +24,9 @@ from loan_engine import (
     Schedule,
     annual_percentage_rate,
     build_schedule,
-    format_eur,
-    format_percent,
     loan_terms,
 )
+from microcredit.core.formatting import format_eur, format_percent
 from microcredit.core.text import parse_decimal as parse_number
 from microcredit.programmes.selectors import public_programme, version_in_force
 
