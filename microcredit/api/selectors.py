@@ -12,6 +12,7 @@ from microcredit.accounts.models import Membership, User
 from microcredit.api.models import ApiToken
 from microcredit.commissions.enums import CommitteeDecision
 from microcredit.commissions.models import AgendaItem
+from microcredit.core.errors import Refused
 from microcredit.dossiers.models import Dossier
 from microcredit.dossiers.selectors import access_dossiers_for_user
 from microcredit.organisations.models import Organisation
@@ -39,7 +40,7 @@ class ApiPrincipal:
     membership: Membership
 
 
-class TokenForbidden(Exception):
+class TokenForbidden(Refused):
     """A valid token whose holder is no longer a bank adviser of the token's bank (403)."""
 
 

@@ -31,6 +31,7 @@ from microcredit.budgets.enums import (
     Verdict,
 )
 from microcredit.budgets.models import Budget, BudgetLine, BudgetPerson, ReferentOpinion
+from microcredit.core.errors import Refused
 from microcredit.core.services import audit_event_create
 from microcredit.dossiers.models import Dossier
 from microcredit.dossiers.selectors import dossier_for_user_or_404
@@ -43,12 +44,11 @@ CENT = Decimal("0.01")
 _RELATIONSHIP_ROLES = {"spouse": PersonRole.SPOUSE, "child": PersonRole.CHILD}
 
 
-class BudgetRefused(Exception):
+class BudgetRefused(Refused):
     """The budget or the opinion is refused; ``messages`` are French sentences for the page."""
 
     def __init__(self, messages: Iterable[str]) -> None:
-        self.messages = list(messages)
-        super().__init__(" ".join(self.messages))
+        super().__init__(*messages)
 
 
 @dataclass(frozen=True)

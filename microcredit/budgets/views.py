@@ -19,6 +19,7 @@ from microcredit.accounts.models import Membership
 from microcredit.applicants.models import HouseholdMember
 from microcredit.budgets import selectors, services
 from microcredit.budgets.forms import BudgetForm, OpinionForm, form_persons
+from microcredit.core.refusals import attempt_on_form, attempt_with_messages
 from microcredit.core.services import access_log_create
 from microcredit.dossiers.models import Dossier
 from microcredit.dossiers.selectors import dossier_for_user_or_404
@@ -69,8 +70,9 @@ def budget_edit(request: MemberRequest, dossier_id: int) -> HttpResponse:
         initial=BudgetForm.initial_from(latest, applicant, persons, today),
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            budget = services.budget_create_version(
+        budget = attempt_on_form(
+            form,
+            lambda: services.budget_create_version(
                 actor=request.user,
                 membership=membership,
                 dossier_id=dossier.pk,
@@ -78,10 +80,9 @@ def budget_edit(request: MemberRequest, dossier_id: int) -> HttpResponse:
                 housing_status=form.cleaned_data["housing_status"],
                 separation_recent=form.cleaned_data["separation_recent"],
                 lines=form.lines(),
-            )
-        except services.BudgetRefused as refusal:
-            form.add_error(None, refusal.messages)
-        else:
+            ),
+        )
+        if budget is not None:
             messages.success(request, f"Budget enregistré (version {budget.version}).")
             return redirect(_to_budget(dossier.pk))
     elif request.method != "POST":
@@ -100,18 +101,17 @@ def budget_opinion(request: MemberRequest, dossier_id: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "Choisissez votre avis et indiquez son motif.")
         return redirect(_to_budget(dossier_id))
-    try:
-        services.referent_opinion_record(
+    opinion = attempt_with_messages(
+        request,
+        lambda: services.referent_opinion_record(
             actor=request.user,
             membership=request.membership,
             dossier_id=dossier_id,
             budget_id=form.cleaned_data["budget_id"],
             verdict=form.cleaned_data["verdict"],
             reason=form.cleaned_data["reason"],
-        )
-    except services.BudgetRefused as refusal:
-        for message in refusal.messages:
-            messages.error(request, message)
-    else:
+        ),
+    )
+    if opinion is not None:
         messages.success(request, "Votre avis sur le budget est enregistré.")
     return redirect(_to_budget(dossier_id))

@@ -24,9 +24,8 @@ from microcredit.commissions.forms import (
     SessionUpdateForm,
 )
 from microcredit.commissions.models import CommissionSession
-from microcredit.core.errors import Refused, TransitionRefused
-from microcredit.core.forms import add_validation_errors
-from microcredit.core.refusals import add_refusal, attempt_with_messages
+from microcredit.core.errors import Refused
+from microcredit.core.refusals import add_refusal, attempt_on_form, attempt_with_messages
 from microcredit.core.services import access_log_create
 
 # Who sees sessions: the CCAS staff and the commission members (each through the funnel).
@@ -65,19 +64,17 @@ def session_create(request: MemberRequest) -> HttpResponse:
     form = SessionForm(request.POST or None, organisation_id=membership.organisation_id)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            session = services.session_create(
+        session = attempt_on_form(
+            form,
+            lambda: services.session_create(
                 actor=request.user,
                 membership=membership,
                 date=data["date"],
                 place=data["place"],
                 member_ids=[u.pk for u in data["members"]],
-            )
-        except ValidationError as error:
-            add_validation_errors(form, error)
-        except TransitionRefused as refusal:
-            form.add_error(None, refusal.messages)
-        else:
+            ),
+        )
+        if session is not None:
             messages.success(request, "La séance est créée.")
             return redirect("commissions:session_detail", session.pk)
     return render(request, "commissions/session_form.html", {"form": form})

@@ -11,6 +11,8 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from microcredit.core.errors import Refused
+
 # Signature (first bytes) → (content type, extension).
 _SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
     (b"%PDF-", "application/pdf", "pdf"),
@@ -25,7 +27,7 @@ _EXTENSIONS = {
 MAX_NAME_LENGTH = 120
 
 
-class UploadRefused(ValueError):
+class UploadRefused(Refused):
     """The file is refused; `message` says why in French."""
 
     def __init__(self, message: str) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -12,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from microcredit.accounts.access import roles_required
 from microcredit.accounts.enums import DOSSIER_ROLES, DOSSIER_STAFF_ROLES, Role
 from microcredit.accounts.http import MemberRequest
+from microcredit.core.refusals import attempt_with_messages
 from microcredit.core.services import access_log_create
 from microcredit.documents import selectors, services
 from microcredit.documents.rules import UploadRefused, check_sent_names
@@ -31,20 +31,17 @@ def document_upload(request: MemberRequest, dossier_id: int) -> HttpResponse:
     except UploadRefused as refusal:
         messages.error(request, refusal.message)
         return redirect(target)
-    try:
-        document = services.document_upload(
+    document = attempt_with_messages(
+        request,
+        lambda: services.document_upload(
             actor=request.user,
             membership=request.membership,
             dossier_id=dossier_id,
             kind=kind,
             upload=upload,
-        )
-    except UploadRefused as refusal:
-        messages.error(request, refusal.message)
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-    else:
+        ),
+    )
+    if document is not None:
         messages.success(request, f"« {document.original_name} » est déposé.")
     return redirect(target)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,9 +16,7 @@ from microcredit.accounts.access import roles_required
 from microcredit.accounts.enums import DOSSIER_ROLES, DOSSIER_STAFF_ROLES, Role
 from microcredit.accounts.http import MemberRequest
 from microcredit.applicants.selectors import applicant_for_membership_or_404
-from microcredit.core.errors import TransitionRefused
-from microcredit.core.forms import add_validation_errors
-from microcredit.core.refusals import attempt_with_messages
+from microcredit.core.refusals import attempt_on_form, attempt_with_messages
 from microcredit.core.services import access_log_create
 from microcredit.dossiers import selectors, services
 from microcredit.dossiers.enums import DossierState
@@ -93,19 +90,17 @@ def dossier_create(request: MemberRequest) -> HttpResponse:
         initial=initial,
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            dossier = services.dossier_create(
+        dossier = attempt_on_form(
+            form,
+            lambda: services.dossier_create(
                 actor=request.user,
                 membership=membership,
                 applicant=applicant,
                 programme=programme,
                 values=form.values(),
-            )
-        except ValidationError as error:
-            add_validation_errors(form, error)
-        except TransitionRefused as refusal:
-            form.add_error(None, refusal.messages)
-        else:
+            ),
+        )
+        if dossier is not None:
             messages.success(request, f"Dossier {dossier.number} ouvert.")
             return redirect("dossiers:detail", dossier.pk)
     return render(
@@ -134,18 +129,16 @@ def dossier_edit(request: MemberRequest, dossier_id: int) -> HttpResponse:
         initial=DossierForm.initial_from(dossier),
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            services.dossier_update(
+        updated = attempt_on_form(
+            form,
+            lambda: services.dossier_update(
                 actor=request.user,
                 membership=membership,
                 dossier_id=dossier.pk,
                 values=form.values(),
-            )
-        except ValidationError as error:
-            add_validation_errors(form, error)
-        except TransitionRefused as refusal:
-            form.add_error(None, refusal.messages)
-        else:
+            ),
+        )
+        if updated is not None:
             messages.success(request, "Le dossier est enregistré.")
             return redirect("dossiers:detail", dossier.pk)
     else:
@@ -167,8 +160,9 @@ def dossier_transition(request: MemberRequest, dossier_id: int) -> HttpResponse:
         messages.error(request, "Action inconnue : rechargez la page.")
         return redirect("dossiers:detail", dossier_id)
     data = form.cleaned_data
-    try:
-        event = services.dossier_transition(
+    event = attempt_with_messages(
+        request,
+        lambda: services.dossier_transition(
             actor=request.user,
             membership=request.membership,
             dossier_id=dossier_id,
@@ -176,11 +170,9 @@ def dossier_transition(request: MemberRequest, dossier_id: int) -> HttpResponse:
             expected_state=data["expected_state"],
             reason=data["reason"],
             reorientation_scheme=data["reorientation_scheme"],
-        )
-    except TransitionRefused as refusal:
-        for message in refusal.messages:
-            messages.error(request, message)
-    else:
+        ),
+    )
+    if event is not None:
         messages.success(request, f"Le dossier est maintenant « {event.get_to_state_display()} ».")
         # A bank adviser or a commission member may no longer see it after the move: go back
         # to the list when the page would answer 404.

@@ -7,7 +7,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -16,8 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from microcredit.accounts.access import roles_required
 from microcredit.accounts.enums import Role
 from microcredit.accounts.http import MemberRequest
-from microcredit.core.errors import TransitionRefused
-from microcredit.core.refusals import add_refusal
+from microcredit.core.refusals import attempt_on_form
 from microcredit.core.services import access_log_create
 from microcredit.loans import selectors, services
 from microcredit.loans.forms import IncidentForm, RepaymentForm
@@ -68,8 +66,9 @@ def repayment_create(request: MemberRequest, loan_id: int) -> HttpResponse:
     form = RepaymentForm(request.POST, prefix="rep")
     if form.is_valid():
         data = form.cleaned_data
-        try:
-            repayment, created = services.repayment_record_for_loan(
+        recorded = attempt_on_form(
+            form,
+            lambda: services.repayment_record_for_loan(
                 actor=request.user,
                 membership=request.membership,
                 loan_id=loan.pk,
@@ -79,10 +78,10 @@ def repayment_create(request: MemberRequest, loan_id: int) -> HttpResponse:
                 early_repayment=data["early_repayment"],
                 early_repayment_keep=data["early_repayment_keep"],
                 today=timezone.localdate(),
-            )
-        except (ValidationError, TransitionRefused) as error:
-            add_refusal(form, error)
-        else:
+            ),
+        )
+        if recorded is not None:
+            repayment, created = recorded
             if created and repayment.early_repayment:
                 messages.success(
                     request,
@@ -104,8 +103,9 @@ def incident_create(request: MemberRequest, loan_id: int) -> HttpResponse:
     form = IncidentForm(request.POST, prefix="inc")
     if form.is_valid():
         data = form.cleaned_data
-        try:
-            _, created = services.incident_record_for_loan(
+        recorded = attempt_on_form(
+            form,
+            lambda: services.incident_record_for_loan(
                 actor=request.user,
                 membership=request.membership,
                 loan_id=loan.pk,
@@ -115,10 +115,10 @@ def incident_create(request: MemberRequest, loan_id: int) -> HttpResponse:
                 amount=data["amount"],
                 note=data["note"],
                 today=timezone.localdate(),
-            )
-        except (ValidationError, TransitionRefused) as error:
-            add_refusal(form, error)
-        else:
+            ),
+        )
+        if recorded is not None:
+            _, created = recorded
             if created:
                 messages.success(request, "L'incident est enregistré.")
             else:

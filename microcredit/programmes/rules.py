@@ -12,13 +12,14 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from microcredit.core.errors import Refused
 from microcredit.core.text import fold, parse_decimal
 
 _POSTCODE = re.compile(r"^\d{5}$")
 _INSEE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
 
 
-class ParameterError(ValueError):
+class ParameterError(Refused):
     """A French message about one field."""
 
     def __init__(self, field: str, message: str) -> None:

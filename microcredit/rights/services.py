@@ -14,6 +14,7 @@ from django.utils import timezone
 from microcredit.accounts.enums import DOSSIER_STAFF_ROLES
 from microcredit.accounts.models import Membership, User
 from microcredit.budgets.models import Budget
+from microcredit.core.errors import Refused
 from microcredit.core.services import audit_event_create
 from microcredit.dossiers.models import Dossier
 from microcredit.dossiers.selectors import dossier_for_user_or_404
@@ -33,12 +34,8 @@ from microcredit.rights.tasks import UNEXPECTED_FAILURE, assess_dossier_rights, 
 SCAN_CHUNK = 500
 
 
-class RightsRefused(Exception):
+class RightsRefused(Refused):
     """The request is refused; ``messages`` are French sentences for the page."""
-
-    def __init__(self, *messages: str) -> None:
-        self.messages = list(messages)
-        super().__init__(" ".join(messages))
 
 
 def _require_staff(membership: Membership | None, dossier: Dossier) -> None:

@@ -16,6 +16,8 @@ from microcredit.accounts.enums import DOSSIER_STAFF_ROLES
 from microcredit.accounts.http import MemberRequest
 from microcredit.budgets.models import Budget
 from microcredit.budgets.selectors import latest_budget
+from microcredit.core.errors import Refused
+from microcredit.core.refusals import attempt_with_messages
 from microcredit.core.services import access_log_create
 from microcredit.dossiers.models import Dossier
 from microcredit.dossiers.selectors import dossier_for_user_or_404
@@ -62,7 +64,7 @@ def rights_request(request: MemberRequest, dossier_id: int) -> HttpResponse:
             membership=request.membership,
             dossier_id=dossier_id,
         )
-    except services.RightsRefused as refusal:
+    except Refused as refusal:  # shown in the section (htmx) or as messages
         errors = refusal.messages
     if request.htmx:
         dossier = dossier_for_user_or_404(request.user, request.membership, dossier_id)
@@ -84,18 +86,17 @@ def right_outcome(request: MemberRequest, dossier_id: int) -> HttpResponse:
     except ValueError:
         messages.error(request, "Estimation inconnue : rechargez la page.")
         return redirect(_to_rights(dossier_id))
-    try:
-        services.right_outcome_record(
+    outcome = attempt_with_messages(
+        request,
+        lambda: services.right_outcome_record(
             actor=request.user,
             membership=request.membership,
             dossier_id=dossier_id,
             assessment_id=assessment_id,
             right=request.POST.get("right", ""),
             outcome=request.POST.get("outcome", ""),
-        )
-    except services.RightsRefused as refusal:
-        for message in refusal.messages:
-            messages.error(request, message)
-    else:
+        ),
+    )
+    if outcome is not None:
         messages.success(request, "La suite donnée à ce droit est enregistrée.")
     return redirect(_to_rights(dossier_id))

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.crypto import salted_hmac
 
+from microcredit.core.errors import Refused
 from microcredit.core.services import audit_event_create
 from microcredit.organisations.models import Organisation
 from microcredit.simulator import rules
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 _FINGERPRINT_SALT = "microcredit.simulator.contact_request.client"
 
 
-class ContactRequestRefusedError(Exception):
+class ContactRequestRefusedError(Refused):
     """The request cannot be recorded (anti-spam limit); `message` is French, for the person."""
 
     def __init__(self, message: str) -> None:

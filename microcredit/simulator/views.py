@@ -22,6 +22,7 @@ from django.views.decorators.vary import vary_on_headers
 from loan_engine import LoanEngineError
 from microcredit.accounts.access import public
 from microcredit.accounts.http import HtmxRequest
+from microcredit.core.refusals import attempt_on_form
 from microcredit.programmes.communes import communes
 from microcredit.simulator import selectors, services
 from microcredit.simulator.forms import ContactRequestForm, EligibilityForm, SimulationForm
@@ -112,8 +113,9 @@ def _contact(
     if not form.is_valid():
         return None
     data = form.cleaned_data
-    try:
-        services.contact_request_create(
+    contact_request = attempt_on_form(
+        form,
+        lambda: services.contact_request_create(
             organisation=scheme.programme.organisation,
             first_name=data["first_name"],
             last_name=data["last_name"],
@@ -125,9 +127,9 @@ def _contact(
             consent=data["consent"],
             client_ip=request.META.get("REMOTE_ADDR", ""),
             now=timezone.now(),
-        )
-    except services.ContactRequestRefusedError as error:
-        form.add_error(None, error.message)
+        ),
+    )
+    if contact_request is None:
         return None
     return _contact_sent(request, scheme, context)
 
