@@ -81,7 +81,7 @@ def test_an_unexpected_exception_is_a_json_500_logged_with_its_traceback(  # typ
     def broken(dossier):  # type: ignore[no-untyped-def]
         raise RuntimeError("détail interne à ne pas montrer")
 
-    monkeypatch.setattr("microcredit.api.v1.dossier_out", broken)
+    monkeypatch.setattr("microcredit.api.reads.dossier_out", broken)
     with caplog.at_level(logging.ERROR, logger="microcredit.api"):
         response = api.get("/api/v1/dossiers")
     body = assert_error(response, 500, "internal_error")

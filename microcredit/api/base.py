@@ -1,0 +1,122 @@
+"""The bank partner's API object (django-ninja) and what its operations share: the token
+authentication, the refusal of undeclared query parameters, the answers each operation
+declares, the dossier number in the path and the permission funnel (404 for a dossier of another
+bank, not transmitted or unknown)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI, Path
+from ninja.operation import Operation
+
+from microcredit.api.auth import BankAdviserToken
+from microcredit.api.errors import error_response, install_handlers
+from microcredit.api.schemas import Error
+from microcredit.api.selectors import ApiPrincipal, api_dossier_by_number
+from microcredit.dossiers.models import Dossier
+
+DESCRIPTION = (
+    "API du partenaire bancaire du micro-crédit personnel. Authentification par jeton : "
+    "en-tête « Authorization: Bearer <jeton> » (jeton créé par le conseiller sur la page "
+    "« Jetons d'API »). Montants en euros (chaînes ou nombres, deux décimales), dates au format "
+    "AAAA-MM-JJ. Les erreurs sont en JSON : {code, message, errors}."
+)
+
+
+class BankApi(NinjaAPI):
+    def get_openapi_operation_id(self, operation: Any) -> str:
+        return str(operation.view_func.__name__)
+
+
+api = BankApi(
+    title="Micro-crédit — API du partenaire bancaire",
+    version="1",
+    description=DESCRIPTION,
+    auth=BankAdviserToken(),
+    openapi_url=None,
+    docs_url=None,
+    urls_namespace="api:v1",
+)
+install_handlers(api)
+
+
+def _only_declared_query_parameters(
+    run: Callable[..., HttpResponse],
+) -> Callable[..., HttpResponse]:
+    """An operation answers 422 to a query parameter it does not declare (`?pgae=2`, `?=x`).
+
+    Applied by ninja to each operation's run ("view" decorator): like an unknown address (404)
+    or method (405), it is refused before the token is read. The declared names are those of the
+    operation's query model, the ones the OpenAPI schema lists.
+    """
+    operation = getattr(run, "__self__", None)
+    if not isinstance(operation, Operation):
+        raise TypeError("expected the bound run() of a ninja Operation")
+    declared = frozenset(
+        name
+        for model in operation.models
+        if model.__ninja_param_source__ == "query"
+        for name in model.__ninja_flatten_map__
+    )
+
+    @wraps(run)
+    def wrapper(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        unknown = sorted(set(request.GET) - declared)
+        if unknown:
+            return error_response(
+                422,
+                "unknown_parameter",
+                "Paramètre de requête inconnu : "
+                + ", ".join(f"« {name} »" for name in unknown)
+                + ".",
+                {name or "__all__": ["Paramètre inconnu."] for name in unknown},
+            )
+        return run(request, **kwargs)
+
+    return wrapper
+
+
+api.add_decorator(_only_declared_query_parameters, mode="view")
+
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+MAX_PAGE = 100_000
+
+READ = {200: ..., 401: Error, 403: Error, 404: Error, 422: Error}
+# A body over DATA_UPLOAD_MAX_MEMORY_SIZE (files aside) is 413 (errors.py).
+WRITE = {200: ..., 401: Error, 403: Error, 404: Error, 409: Error, 413: Error, 422: Error}
+NUMBER: Any = Path(  # type: ignore[type-arg]
+    ...,
+    min_length=1,
+    max_length=20,
+    pattern=r"^[A-Za-z0-9-]+$",
+    description="Numéro du dossier, par exemple MC-2026-00042.",
+)
+
+
+def responses(base: dict[int, Any], ok: Any) -> dict[int, Any]:
+    return {**base, 200: ok}
+
+
+def principal_of(request: HttpRequest) -> ApiPrincipal:
+    return request.auth  # type: ignore[attr-defined,no-any-return]
+
+
+def dossier_or_404(request: HttpRequest, number: str) -> Dossier:
+    principal = principal_of(request)
+    dossier = api_dossier_by_number(principal.user, principal.membership, number)
+    if dossier is None:
+        raise Http404("Dossier introuvable.")
+    return dossier
+
+
+def related(obj: Any, name: str) -> Any:
+    try:
+        return getattr(obj, name)
+    except ObjectDoesNotExist:
+        return None

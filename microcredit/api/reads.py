@@ -1,0 +1,208 @@
+"""The API's reads: the dossiers transmitted to the bank, one dossier, its loan's schedule.
+
+Each read of personal data writes an access log line, as the pages do. `dossier_out` is the
+dossier as every answer shows it (the writes answer with it too)."""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from ninja import Query
+
+from microcredit.api import schemas
+from microcredit.api.base import (
+    MAX_PAGE,
+    MAX_PAGE_SIZE,
+    NUMBER,
+    PAGE_SIZE,
+    READ,
+    api,
+    dossier_or_404,
+    principal_of,
+    related,
+    responses,
+)
+from microcredit.api.schemas import DossierOut, DossierPage, Error, ScheduleOut
+from microcredit.api.selectors import api_dossiers
+from microcredit.core.services import access_log_create, access_logs_create
+from microcredit.dossiers.enums import DossierState
+from microcredit.dossiers.models import Dossier
+from microcredit.loans.selectors import loan_schedule_lines, loan_schedule_version
+
+
+def dossier_out(dossier: Dossier) -> dict[str, Any]:
+    applicant = dossier.applicant
+    decision = related(dossier, "bank_decision")
+    loan = related(dossier, "loan")
+    disbursement = related(dossier, "disbursement")
+    return {
+        "number": dossier.number,
+        "state": dossier.state,
+        "state_label": DossierState(dossier.state).label,
+        "transmitted_at": dossier.bank_transmitted_at,
+        "commission_decision_date": getattr(dossier, "commission_decision_date", None),
+        "applicant": {
+            "last_name": applicant.last_name,
+            "first_name": applicant.first_name,
+            "birth_date": applicant.birth_date,
+            "address": applicant.address,
+            "postcode": applicant.postcode,
+            "commune": applicant.commune_name,
+        },
+        "purpose_category": dossier.purpose_category,
+        "purpose_subcategory": dossier.purpose_subcategory,
+        "project_description": dossier.project_description,
+        "project_cost": dossier.project_cost,
+        "payee": {
+            "name": dossier.payee_name,
+            "siret": dossier.payee_siret,
+            "address": dossier.payee_address,
+        },
+        "requested": {
+            "amount": dossier.requested_amount,
+            "months": dossier.requested_months,
+            "deferral_months": dossier.requested_deferral_months,
+            "deferral_kind": dossier.requested_deferral_kind,
+        },
+        "decision": None
+        if decision is None
+        else {
+            "outcome": decision.outcome,
+            "decided_at": decision.decided_at,
+            "amount": decision.amount,
+            "months": decision.months,
+            "deferral_months": decision.deferral_months,
+            "deferral_kind": decision.deferral_kind,
+            "nominal_rate_percent": decision.nominal_rate_percent,
+            "installment": decision.installment,
+            "apr_percent": decision.apr_percent,
+            "refusal_reason": decision.refusal_reason or None,
+            "refusal_text": decision.refusal_text,
+            "offer_signed_on": decision.offer_signed_on,
+        },
+        "loan": None
+        if loan is None
+        else {
+            "loan_id": loan.pk,
+            "state": loan.state,
+            "disbursement_date": loan.disbursement_date,
+            "cheque_number": disbursement.cheque_number if disbursement else "",
+            "payee_name": disbursement.payee_name if disbursement else "",
+            "principal": loan.principal,
+            "months": loan.months,
+            "installment": loan.installment,
+            "total_interest": loan.total_interest,
+            "total_due": loan.total_due,
+            "apr_percent": loan.apr_percent,
+        },
+    }
+
+
+def fresh(request: HttpRequest, dossier: Dossier, action: str) -> dict[str, Any]:
+    """The dossier as the write left it, for the answer: a read of personal data (logged)."""
+    principal = principal_of(request)
+    fresh = api_dossiers(principal.user, principal.membership).get(pk=dossier.pk)
+    access_log_create(user=principal.user, action=action, obj=fresh)
+    return dossier_out(fresh)
+
+
+@api.get(
+    "/dossiers",
+    response=responses(READ, DossierPage),
+    summary="Lister les dossiers transmis à la banque",
+    description=(
+        "Les dossiers que la Commission Permanente a transmis à votre banque, les plus récents "
+        "d'abord, par pages. Filtre facultatif sur l'état (par exemple transmitted_to_bank pour "
+        "les dossiers qui attendent votre décision)."
+    ),
+    tags=["Dossiers"],
+)
+def dossier_list(
+    request: HttpRequest,
+    state: Annotated[
+        schemas.State | None,
+        Query(description="Ne garder que cet état."),
+    ] = None,
+    page: Annotated[
+        int, Query(ge=1, le=MAX_PAGE, description="Numéro de page, à partir de 1.")
+    ] = 1,
+    page_size: Annotated[
+        int, Query(ge=1, le=MAX_PAGE_SIZE, description="Dossiers par page.")
+    ] = PAGE_SIZE,
+) -> dict[str, Any]:
+    principal = principal_of(request)
+    dossiers = api_dossiers(principal.user, principal.membership)
+    if state is not None:
+        dossiers = dossiers.filter(state=state.value)
+    count = dossiers.count()
+    start = (page - 1) * page_size
+    items = list(dossiers[start : start + page_size]) if start < count else []
+    access_logs_create(
+        user=principal.user,
+        action="api_dossier_list",
+        objs=items,
+        detail=f"page {page}" + (f", état {state.value}" if state is not None else ""),
+    )
+    return {
+        "count": count,
+        "page": page,
+        "pages": max(1, math.ceil(count / page_size)),
+        "page_size": page_size,
+        "items": [dossier_out(d) for d in items],
+    }
+
+
+@api.get(
+    "/dossiers/{number}",
+    response=responses(READ, DossierOut),
+    summary="Lire un dossier",
+    description=(
+        "Le dossier transmis à votre banque : demandeur, projet, demande, décision et prêt. "
+        "404 pour un dossier d'une autre banque, non transmis ou inconnu."
+    ),
+    tags=["Dossiers"],
+)
+def dossier_detail(request: HttpRequest, number: str = NUMBER) -> dict[str, Any]:
+    dossier = dossier_or_404(request, number)
+    access_log_create(user=principal_of(request).user, action="api_dossier_detail", obj=dossier)
+    return dossier_out(dossier)
+
+
+@api.get(
+    "/dossiers/{number}/schedule",
+    response=responses({**READ, 409: Error}, ScheduleOut),
+    summary="Lire l'échéancier du prêt",
+    description=(
+        "Les lignes de l'échéancier en vigueur du prêt décaissé (409 code no_loan tant que le "
+        "dossier n'est pas décaissé)."
+    ),
+    tags=["Prêts"],
+)
+def dossier_schedule(request: HttpRequest, number: str = NUMBER) -> dict[str, Any]:
+    dossier = dossier_or_404(request, number)
+    loan = related(dossier, "loan")
+    if loan is None:
+        raise ValidationError("Ce dossier n'a pas encore de prêt décaissé.", code="no_loan")
+    access_log_create(user=principal_of(request).user, action="api_dossier_schedule", obj=dossier)
+    version = loan_schedule_version(loan)
+    return {
+        "number": dossier.number,
+        "loan_id": loan.pk,
+        "version": version.number if version else 0,
+        "lines": [
+            {
+                "number": line.number,
+                "due_date": line.due_date,
+                "kind": line.kind,
+                "payment": line.payment,
+                "interest": line.interest,
+                "principal": line.principal,
+                "capitalised": line.capitalised,
+                "balance": line.balance,
+            }
+            for line in loan_schedule_lines(loan)
+        ],
+    }

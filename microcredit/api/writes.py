@@ -1,0 +1,254 @@
+"""The API's writes: the bank's decision, the signed offer, the disbursement (dossiers), the
+repayments and incidents (loans). Only through the services (atomic: nothing half-applied)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import File, Form
+from ninja.files import UploadedFile
+
+from microcredit.api import schemas
+from microcredit.api.base import NUMBER, WRITE, api, dossier_or_404, principal_of, responses
+from microcredit.api.errors import api_fields
+from microcredit.api.reads import fresh
+from microcredit.api.schemas import (
+    DecisionIn,
+    DisbursementIn,
+    DossierOut,
+    IncidentIn,
+    IncidentOut,
+    RepaymentBatchIn,
+    RepaymentBatchOut,
+)
+from microcredit.banking import services as banking_services
+from microcredit.documents.rules import UploadRefused, check_sent_names
+from microcredit.loans import services as loan_services
+from microcredit.loans.enums import RecordedVia
+
+# The services name some fields after their own arguments; the error body uses the API's names.
+REFUSAL_FIELDS = {"reason": "refusal_reason", "text": "refusal_text"}
+OFFER_FIELDS = {"upload": "file"}
+
+
+@api.post(
+    "/dossiers/{number}/decision",
+    response=responses(WRITE, DossierOut),
+    summary="Enregistrer la décision de la banque",
+    description=(
+        "Accord (outcome « accepted » : amount, months, deferral_months, deferral_kind, dans les "
+        "paramètres du dispositif ; refusé si le TAEG dépasse le seuil de l'usure) ou refus "
+        "(outcome « refused » : refusal_reason dans la liste, refusal_text). Le dossier doit "
+        "être « transmis à la banque » (sinon 409)."
+    ),
+    tags=["Décisions"],
+)
+def dossier_decision(
+    request: HttpRequest, payload: DecisionIn, number: str = NUMBER
+) -> dict[str, Any]:
+    principal = principal_of(request)
+    dossier = dossier_or_404(request, number)
+    if payload.outcome == "accepted":
+        missing = [name for name in ("amount", "months") if getattr(payload, name) is None]
+        if missing:
+            raise ValidationError(
+                {
+                    name: ValidationError(
+                        "Ce champ est obligatoire pour un accord.", code="required"
+                    )
+                    for name in missing
+                }
+            )
+        banking_services.bank_accept(
+            actor=principal.user,
+            membership=principal.membership,
+            dossier_id=dossier.pk,
+            amount=payload.amount,  # type: ignore[arg-type]
+            months=payload.months,  # type: ignore[arg-type]
+            deferral_months=payload.deferral_months,
+            deferral_kind=payload.deferral_kind.value,
+            today=timezone.localdate(),
+        )
+    else:
+        if payload.refusal_reason is None:
+            raise ValidationError(
+                {
+                    "refusal_reason": ValidationError(
+                        "Choisissez le motif du refus dans la liste.", code="required"
+                    )
+                }
+            )
+        with api_fields(REFUSAL_FIELDS):
+            banking_services.bank_refuse(
+                actor=principal.user,
+                membership=principal.membership,
+                dossier_id=dossier.pk,
+                reason=payload.refusal_reason.value,
+                text=payload.refusal_text,
+            )
+    return fresh(request, dossier, "api_dossier_decision")
+
+
+@api.post(
+    "/dossiers/{number}/offer",
+    response=responses(WRITE, DossierOut),
+    summary="Déposer l'offre de prêt signée",
+    description=(
+        "Formulaire multipart : signed_on (date de signature, AAAA-MM-JJ) et file (l'offre "
+        "signée, PDF, JPEG ou PNG). Le dossier doit être « accordé »."
+    ),
+    tags=["Décisions"],
+)
+def dossier_offer(
+    request: HttpRequest,
+    signed_on: Annotated[
+        schemas.ApiDate,
+        Form(description="Date de signature (AAAA-MM-JJ)."),
+    ],
+    file: Annotated[UploadedFile, File(description="L'offre signée (PDF, JPEG ou PNG).")],
+    number: str = NUMBER,
+) -> dict[str, Any]:
+    principal = principal_of(request)
+    dossier = dossier_or_404(request, number)
+    try:  # the multipart parser kept only the last part of a name sent with a path
+        check_sent_names(getattr(request, "upload_names_with_path", []))
+    except UploadRefused as refusal:
+        raise ValidationError(
+            {"file": ValidationError(refusal.message, code="invalid_file")}
+        ) from refusal
+    with api_fields(OFFER_FIELDS):
+        banking_services.bank_offer_record(
+            actor=principal.user,
+            membership=principal.membership,
+            dossier_id=dossier.pk,
+            signed_on=signed_on,
+            upload=file,
+            today=timezone.localdate(),
+        )
+    return fresh(request, dossier, "api_dossier_offer")
+
+
+@api.post(
+    "/dossiers/{number}/disbursement",
+    response=responses(WRITE, DossierOut),
+    summary="Enregistrer le décaissement",
+    description=(
+        "Le chèque de banque remis au bénéficiaire : numéro, date, montant (le montant accordé). "
+        "Le bénéficiaire est celui du dossier ; s'il diffère, indiquez payee_name, payee_siret "
+        "et payee_change_reason (jamais l'emprunteur). Exige l'offre signée. Crée le prêt et "
+        "son échéancier."
+    ),
+    tags=["Décisions"],
+)
+def dossier_disbursement(
+    request: HttpRequest, payload: DisbursementIn, number: str = NUMBER
+) -> dict[str, Any]:
+    principal = principal_of(request)
+    dossier = dossier_or_404(request, number)
+    banking_services.disbursement_record(
+        actor=principal.user,
+        membership=principal.membership,
+        dossier_id=dossier.pk,
+        cheque_number=payload.cheque_number.strip(),
+        date=payload.date,
+        amount=payload.amount,
+        payee_name=payload.payee_name.strip(),
+        payee_change_reason=payload.payee_change_reason.strip(),
+        payee_siret=payload.payee_siret.strip(),
+        today=timezone.localdate(),
+        via=RecordedVia.API,
+    )
+    return fresh(request, dossier, "api_dossier_disbursement")
+
+
+@api.post(
+    "/repayments",
+    response=responses(WRITE, RepaymentBatchOut),
+    summary="Envoyer un lot de remboursements",
+    description=(
+        f"Au plus {loan_services.MAX_BATCH} remboursements par lot, tout ou rien. Idempotent : "
+        "une référence déjà reçue avec le même contenu est ignorée (already_recorded), de même "
+        "qu'une ligne qui répète une ligne précédente du lot (duplicate_in_batch) ; la même "
+        "référence avec un autre contenu est refusée (409 reference_conflict) et rien n'est "
+        "enregistré. Un dossier inconnu de la banque donne 404 (unknown_dossier)."
+    ),
+    tags=["Prêts"],
+)
+def repayments_post(request: HttpRequest, payload: RepaymentBatchIn) -> dict[str, Any]:
+    principal = principal_of(request)
+    lines = [
+        loan_services.RepaymentLine(
+            reference=line.reference,
+            dossier_number=line.dossier_number,
+            date=line.date,
+            amount=line.amount,
+            early_repayment=line.early_repayment,
+            early_repayment_keep=line.early_repayment_keep,
+        )
+        for line in payload.repayments
+    ]
+    result = loan_services.repayments_record_batch(
+        actor=principal.user,
+        membership=principal.membership,
+        lines=lines,
+        today=timezone.localdate(),
+        via=RecordedVia.API,
+    )
+    # The service records a reference once: a later line with the same reference (same content,
+    # else it refuses the batch) is a duplicate, so that the items add up to the counts.
+    already = {r.reference for r in result.already_recorded}
+    seen: set[str] = set()
+    items = []
+    for line in payload.repayments:
+        if line.reference in seen:
+            status = "duplicate_in_batch"
+        else:
+            status = "already_recorded" if line.reference in already else "recorded"
+            seen.add(line.reference)
+        items.append(
+            {"reference": line.reference, "dossier_number": line.dossier_number, "status": status}
+        )
+    return {
+        "recorded": len(result.recorded),
+        "already_recorded": len(result.already_recorded),
+        "duplicate_in_batch": len(items) - len(seen),
+        "items": items,
+    }
+
+
+@api.post(
+    "/incidents",
+    response=responses(WRITE, IncidentOut),
+    summary="Signaler un incident",
+    description=(
+        "Une échéance impayée, un rejet ou un autre incident sur un prêt décaissé. Idempotent "
+        "par référence, comme les remboursements."
+    ),
+    tags=["Prêts"],
+)
+def incident_post(request: HttpRequest, payload: IncidentIn) -> dict[str, Any]:
+    principal = principal_of(request)
+    incident, created = loan_services.incident_record(
+        actor=principal.user,
+        membership=principal.membership,
+        reference=payload.reference,
+        dossier_number=payload.dossier_number,
+        kind=payload.kind.value,
+        date=payload.date,
+        amount=payload.amount,
+        note=payload.note,
+        today=timezone.localdate(),
+        via=RecordedVia.API,
+    )
+    return {
+        "reference": incident.reference,
+        "dossier_number": payload.dossier_number,
+        "kind": incident.kind,
+        "date": incident.date,
+        "amount": incident.amount,
+        "note": incident.note,
+        "status": "recorded" if created else "already_recorded",
+    }
