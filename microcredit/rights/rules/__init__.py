@@ -1,0 +1,59 @@
+"""Pure rules of the unclaimed-rights check (non-recours): the household situation given to
+OpenFisca-France, the estimate it returns, and the comparison with what the budget declares.
+
+No Django and no OpenFisca import here (both are forbidden so that these modules stay cheap to
+import); ``microcredit.rights.engine`` runs OpenFisca-France and fills :class:`RightsAssessment`.
+Every amount is an *estimate*: the sentences say so and never state a right as certain.
+
+The rules are split by job: ``household`` (the situation and its checks), ``estimate`` (the
+result and its coverage caveats) and ``comparison`` (the rights to check). Import from here:
+``from microcredit.rights.rules import rights_to_check``.
+"""
+
+from __future__ import annotations
+
+from microcredit.rights.rules.comparison import (
+    DEFAULT_TOLERANCE,
+    HOUSING_FORFAIT_NOTE,
+    HOW_TO_CLAIM,
+    RIGHT_LABELS,
+    RIGHT_OUTCOME_LABELS,
+    RightCode,
+    RightOutcome,
+    RightToCheck,
+    rights_to_check,
+)
+from microcredit.rights.rules.estimate import (
+    COVERAGE_CAVEATS,
+    COVERAGE_VERSION,
+    RightsAssessment,
+    coverage_caveats,
+)
+from microcredit.rights.rules.household import (
+    Activity,
+    CoupleKind,
+    HouseholdSituation,
+    PersonSituation,
+    validate_situation,
+)
+
+__all__ = [
+    "COVERAGE_CAVEATS",
+    "COVERAGE_VERSION",
+    "DEFAULT_TOLERANCE",
+    "HOUSING_FORFAIT_NOTE",
+    "HOW_TO_CLAIM",
+    "RIGHT_LABELS",
+    "RIGHT_OUTCOME_LABELS",
+    "Activity",
+    "CoupleKind",
+    "HouseholdSituation",
+    "PersonSituation",
+    "RightCode",
+    "RightOutcome",
+    "RightToCheck",
+    "RightsAssessment",
+    "coverage_caveats",
+    "rights_to_check",
+    "validate_situation",
+]
