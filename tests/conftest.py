@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from django.db import connection
@@ -10,6 +10,8 @@ from pytest_django import DjangoDbBlocker
 
 from microcredit.accounts.enums import ROLE_ORGANISATION_KIND, Role
 from microcredit.accounts.models import Membership, User
+from microcredit.core.enums import AccessAction, AuditAction
+from microcredit.core.models import AccessLog, AuditEvent
 from microcredit.organisations.models import Organisation
 from microcredit.programmes.schemes import scheme_load
 
@@ -111,3 +113,20 @@ def count_queries() -> Callable[[Callable[[], object]], int]:
         return counter.count
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def actions_are_members(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every audit and access-log row a test writes names a member of core.enums: the registers'
+    vocabulary stays one list, whatever path (dynamic or not) wrote the row."""
+    yield
+    if "_django_db_helper" not in request.fixturenames:
+        return  # a test without the database
+    audit = set(AuditEvent.objects.values_list("action", flat=True).distinct())
+    access = set(AccessLog.objects.values_list("action", flat=True).distinct())
+    assert audit <= set(AuditAction), (
+        f"audit actions outside AuditAction: {audit - set(AuditAction)}"
+    )
+    assert access <= set(AccessAction), (
+        f"access actions outside AccessAction: {access - set(AccessAction)}"
+    )

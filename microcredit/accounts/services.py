@@ -6,6 +6,7 @@ from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from microcredit.accounts.models import User
+from microcredit.core.enums import AuditAction
 from microcredit.core.services import audit_event_create
 
 
@@ -25,5 +26,5 @@ def totp_device_confirm(*, user: User, device: TOTPDevice, token: str) -> bool:
     TOTPDevice.objects.filter(user=user, confirmed=True).exclude(pk=device.pk).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
-    audit_event_create(actor=user, action="totp_enrolled", obj=user)
+    audit_event_create(actor=user, action=AuditAction.TOTP_ENROLLED, obj=user)
     return True

@@ -27,6 +27,7 @@ from microcredit.api.base import (
 )
 from microcredit.api.schemas import DossierOut, DossierPage, Error, ScheduleOut
 from microcredit.api.selectors import api_dossiers
+from microcredit.core.enums import AccessAction
 from microcredit.core.services import access_log_create, access_logs_create
 from microcredit.dossiers.enums import DossierState
 from microcredit.dossiers.models import Dossier
@@ -101,7 +102,7 @@ def dossier_out(dossier: Dossier) -> dict[str, Any]:
     }
 
 
-def fresh(request: HttpRequest, dossier: Dossier, action: str) -> dict[str, Any]:
+def fresh(request: HttpRequest, dossier: Dossier, action: AccessAction) -> dict[str, Any]:
     """The dossier as the write left it, for the answer: a read of personal data (logged)."""
     principal = principal_of(request)
     fresh = api_dossiers(principal.user, principal.membership).get(pk=dossier.pk)
@@ -142,7 +143,7 @@ def dossier_list(
     items = list(dossiers[start : start + page_size]) if start < count else []
     access_logs_create(
         user=principal.user,
-        action="api_dossier_list",
+        action=AccessAction.API_DOSSIER_LIST,
         objs=items,
         detail=f"page {page}" + (f", état {state.value}" if state is not None else ""),
     )
@@ -167,7 +168,9 @@ def dossier_list(
 )
 def dossier_detail(request: HttpRequest, number: str = NUMBER) -> dict[str, Any]:
     dossier = dossier_or_404(request, number)
-    access_log_create(user=principal_of(request).user, action="api_dossier_detail", obj=dossier)
+    access_log_create(
+        user=principal_of(request).user, action=AccessAction.API_DOSSIER_DETAIL, obj=dossier
+    )
     return dossier_out(dossier)
 
 
@@ -186,7 +189,9 @@ def dossier_schedule(request: HttpRequest, number: str = NUMBER) -> dict[str, An
     loan = related(dossier, "loan")
     if loan is None:
         raise ValidationError("Ce dossier n'a pas encore de prêt décaissé.", code="no_loan")
-    access_log_create(user=principal_of(request).user, action="api_dossier_schedule", obj=dossier)
+    access_log_create(
+        user=principal_of(request).user, action=AccessAction.API_DOSSIER_SCHEDULE, obj=dossier
+    )
     version = loan_schedule_version(loan)
     return {
         "number": dossier.number,

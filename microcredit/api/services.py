@@ -15,6 +15,7 @@ from microcredit.accounts.enums import Role
 from microcredit.accounts.models import Membership, User
 from microcredit.api.models import ApiToken
 from microcredit.api.selectors import TOKEN_PREFIX, token_hash
+from microcredit.core.enums import AuditAction
 from microcredit.core.services import audit_event_create
 
 # At most this many tokens in use per adviser and bank (one per integration, plus a spare).
@@ -77,7 +78,7 @@ def api_token_create(
     )
     audit_event_create(
         actor=actor,
-        action="api_token_create",
+        action=AuditAction.API_TOKEN_CREATE,
         obj=token,
         new_values={"label": label, "prefix": token.prefix, "bank": adviser.organisation_id},
     )
@@ -107,7 +108,7 @@ def api_token_revoke(*, actor: User, membership: Membership | None, token_id: in
         token.save(update_fields=["revoked_at"])
         audit_event_create(
             actor=actor,
-            action="api_token_revoke",
+            action=AuditAction.API_TOKEN_REVOKE,
             obj=token,
             new_values={"revoked_at": token.revoked_at},
         )

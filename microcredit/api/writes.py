@@ -25,6 +25,7 @@ from microcredit.api.schemas import (
     RepaymentBatchOut,
 )
 from microcredit.banking import services as banking_services
+from microcredit.core.enums import AccessAction
 from microcredit.documents.rules import UploadRefused, check_sent_names
 from microcredit.loans import services as loan_services
 from microcredit.loans.enums import RecordedVia
@@ -89,7 +90,7 @@ def dossier_decision(
                 reason=payload.refusal_reason.value,
                 text=payload.refusal_text,
             )
-    return fresh(request, dossier, "api_dossier_decision")
+    return fresh(request, dossier, AccessAction.API_DOSSIER_DECISION)
 
 
 @api.post(
@@ -128,7 +129,7 @@ def dossier_offer(
             upload=file,
             today=timezone.localdate(),
         )
-    return fresh(request, dossier, "api_dossier_offer")
+    return fresh(request, dossier, AccessAction.API_DOSSIER_OFFER)
 
 
 @api.post(
@@ -161,7 +162,7 @@ def dossier_disbursement(
         today=timezone.localdate(),
         via=RecordedVia.API,
     )
-    return fresh(request, dossier, "api_dossier_disbursement")
+    return fresh(request, dossier, AccessAction.API_DOSSIER_DISBURSEMENT)
 
 
 @api.post(

@@ -13,6 +13,7 @@ from microcredit.accounts.models import Membership, User
 from microcredit.applicants import hooks
 from microcredit.applicants.models import Applicant, HouseholdMember
 from microcredit.applicants.rules import search_name
+from microcredit.core.enums import AuditAction
 from microcredit.core.services import audit_event_create
 from microcredit.programmes.communes import communes
 
@@ -55,7 +56,7 @@ def applicant_create(*, actor: User, membership: Membership, values: dict[str, A
     applicant.save()
     audit_event_create(
         actor=actor,
-        action="applicant_created",
+        action=AuditAction.APPLICANT_CREATED,
         obj=applicant,
         new_values=model_to_dict(applicant, fields=APPLICANT_FIELDS),
     )
@@ -75,7 +76,7 @@ def applicant_update(*, actor: User, applicant: Applicant, values: dict[str, Any
         return locked
     audit_event_create(
         actor=actor,
-        action="applicant_updated",
+        action=AuditAction.APPLICANT_UPDATED,
         obj=locked,
         old_values={k: old[k] for k in changed},
         new_values={k: new[k] for k in changed},
@@ -98,7 +99,7 @@ def household_member_add(
     member.save()
     audit_event_create(
         actor=actor,
-        action="household_member_added",
+        action=AuditAction.HOUSEHOLD_MEMBER_ADDED,
         obj=applicant,
         new_values={
             "member": member.pk,
@@ -115,7 +116,7 @@ def household_member_remove(*, actor: User, member: HouseholdMember) -> None:
     applicant = member.applicant
     audit_event_create(
         actor=actor,
-        action="household_member_removed",
+        action=AuditAction.HOUSEHOLD_MEMBER_REMOVED,
         obj=applicant,
         old_values={
             "member": member.pk,

@@ -16,6 +16,7 @@ from microcredit.applicants import selectors, services
 from microcredit.applicants.forms import ApplicantForm, HouseholdMemberForm
 from microcredit.applicants.models import HouseholdMember
 from microcredit.applicants.selectors import possible_duplicates
+from microcredit.core.enums import AccessAction
 from microcredit.core.forms import add_validation_errors
 from microcredit.core.services import access_log_create
 
@@ -63,7 +64,7 @@ def applicant_create(request: MemberRequest) -> HttpResponse:
 @roles_required(*DOSSIER_STAFF_ROLES)
 def applicant_detail(request: MemberRequest, applicant_id: int) -> HttpResponse:
     applicant = selectors.applicant_for_membership_or_404(request.membership, applicant_id)
-    access_log_create(user=request.user, action="applicant_detail", obj=applicant)
+    access_log_create(user=request.user, action=AccessAction.APPLICANT_DETAIL, obj=applicant)
     dossiers = applicant.dossiers.select_related("referent").order_by("-created_at")
     return render(
         request,
@@ -89,7 +90,7 @@ def applicant_edit(request: MemberRequest, applicant_id: int) -> HttpResponse:
             messages.success(request, "Les informations sont enregistrées.")
             return redirect("applicants:detail", applicant.pk)
     else:
-        access_log_create(user=request.user, action="applicant_edit", obj=applicant)
+        access_log_create(user=request.user, action=AccessAction.APPLICANT_EDIT, obj=applicant)
     return render(
         request,
         "applicants/applicant_form.html",

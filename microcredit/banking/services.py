@@ -20,6 +20,7 @@ from microcredit.banking import rules
 from microcredit.banking.enums import BankOutcome, BankRefusalReason
 from microcredit.banking.models import BankDecision, Disbursement
 from microcredit.banking.selectors import bank_dossier_for_user_or_404, offer_quote
+from microcredit.core.enums import AuditAction
 from microcredit.core.errors import TransitionRefused
 from microcredit.core.formatting import format_eur, format_percent
 from microcredit.core.services import audit_event_create
@@ -164,7 +165,7 @@ def bank_accept(
     )
     audit_event_create(
         actor=actor,
-        action="bank_decision_accepted",
+        action=AuditAction.BANK_DECISION_ACCEPTED,
         obj=decision,
         new_values={
             "dossier": dossier.number,
@@ -233,7 +234,7 @@ def bank_refuse(
     )
     audit_event_create(
         actor=actor,
-        action="bank_decision_refused",
+        action=AuditAction.BANK_DECISION_REFUSED,
         obj=decision,
         reason=full_reason,
         new_values={"dossier": dossier.number, "refusal_reason": reason},
@@ -288,7 +289,7 @@ def bank_offer_record(
         decision.save(update_fields=["offer_signed_on", "offer_document", "offer_recorded_at"])
         audit_event_create(
             actor=actor,
-            action="bank_offer_recorded",
+            action=AuditAction.BANK_OFFER_RECORDED,
             obj=decision,
             old_values=old,
             new_values={"offer_signed_on": signed_on, "offer_document": document.pk},
@@ -427,7 +428,7 @@ def disbursement_record(
             ) from error
         audit_event_create(
             actor=actor,
-            action="disbursement_recorded",
+            action=AuditAction.DISBURSEMENT_RECORDED,
             obj=disbursement,
             new_values={
                 "dossier": dossier.number,

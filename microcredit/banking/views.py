@@ -17,6 +17,7 @@ from microcredit.accounts.enums import Role
 from microcredit.accounts.http import MemberRequest
 from microcredit.banking import selectors, services
 from microcredit.banking.forms import AcceptForm, DisbursementForm, OfferForm, RefuseForm
+from microcredit.core.enums import AccessAction
 from microcredit.core.refusals import attempt_on_form
 from microcredit.core.services import access_log_create
 from microcredit.documents.rules import UploadRefused, check_sent_names
@@ -27,7 +28,7 @@ from microcredit.programmes.selectors import version_in_force
 @require_GET
 def bank_dossier_list(request: MemberRequest) -> HttpResponse:
     groups = selectors.bank_dossier_list(request.user, request.membership)
-    access_log_create(user=request.user, action="bank_dossier_list")
+    access_log_create(user=request.user, action=AccessAction.BANK_DOSSIER_LIST)
     sections = [
         (selectors.TO_DECIDE, "À décider", groups[selectors.TO_DECIDE]),
         (
@@ -101,7 +102,7 @@ def _page(request: MemberRequest, dossier_id: int) -> selectors.BankDossierPage:
 @require_GET
 def bank_dossier_detail(request: MemberRequest, dossier_id: int) -> HttpResponse:
     page = _page(request, dossier_id)
-    access_log_create(user=request.user, action="bank_dossier_detail", obj=page.dossier)
+    access_log_create(user=request.user, action=AccessAction.BANK_DOSSIER_DETAIL, obj=page.dossier)
     return _render(request, page)
 
 

@@ -31,6 +31,7 @@ from microcredit.budgets.enums import (
     Verdict,
 )
 from microcredit.budgets.models import Budget, BudgetLine, BudgetPerson, ReferentOpinion
+from microcredit.core.enums import AuditAction
 from microcredit.core.errors import Refused
 from microcredit.core.services import audit_event_create
 from microcredit.dossiers.models import Dossier
@@ -272,7 +273,7 @@ def budget_create_version(
     BudgetLine.objects.bulk_create(rows)
     audit_event_create(
         actor=actor,
-        action="budget_version_created",
+        action=AuditAction.BUDGET_VERSION_CREATED,
         obj=budget,
         new_values=_snapshot(budget, persons, rows),
     )
@@ -312,7 +313,7 @@ def referent_opinion_record(
     )
     audit_event_create(
         actor=actor,
-        action="budget_opinion_recorded",
+        action=AuditAction.BUDGET_OPINION_RECORDED,
         obj=budget,
         reason=opinion.reason,
         new_values={"verdict": verdict, "version": budget.version},

@@ -19,6 +19,7 @@ from microcredit.accounts.models import Membership
 from microcredit.applicants.models import HouseholdMember
 from microcredit.budgets import selectors, services
 from microcredit.budgets.forms import BudgetForm, OpinionForm, form_persons
+from microcredit.core.enums import AccessAction
 from microcredit.core.refusals import attempt_on_form, attempt_with_messages
 from microcredit.core.services import access_log_create
 from microcredit.dossiers.models import Dossier
@@ -86,7 +87,7 @@ def budget_edit(request: MemberRequest, dossier_id: int) -> HttpResponse:
             messages.success(request, f"Budget enregistré (version {budget.version}).")
             return redirect(_to_budget(dossier.pk))
     elif request.method != "POST":
-        access_log_create(user=request.user, action="budget_edit", obj=dossier)
+        access_log_create(user=request.user, action=AccessAction.BUDGET_EDIT, obj=dossier)
     return render(
         request,
         "budgets/budget_form.html",

@@ -31,6 +31,7 @@ from microcredit.commissions.selectors import (
     dossiers_ready_to_lock,
     session_for_user_or_404,
 )
+from microcredit.core.enums import AuditAction
 from microcredit.core.errors import TransitionRefused
 from microcredit.core.services import audit_event_create
 from microcredit.dossiers.enums import DossierState
@@ -130,7 +131,7 @@ def session_create(
     SessionMember.objects.bulk_create(SessionMember(session=session, user_id=i) for i in ids)
     audit_event_create(
         actor=actor,
-        action="commission_session_created",
+        action=AuditAction.COMMISSION_SESSION_CREATED,
         obj=session,
         new_values={"date": date, "place": place, "members": ids},
     )
@@ -199,7 +200,7 @@ def session_update(
     if changed:
         audit_event_create(
             actor=actor,
-            action="commission_session_updated",
+            action=AuditAction.COMMISSION_SESSION_UPDATED,
             obj=session,
             old_values={k: old[k] for k in changed},
             new_values={k: new[k] for k in changed},
@@ -242,7 +243,7 @@ def agenda_build(*, actor: User, membership: Membership, session_id: int) -> lis
     if items:
         audit_event_create(
             actor=actor,
-            action="commission_agenda_built",
+            action=AuditAction.COMMISSION_AGENDA_BUILT,
             obj=session,
             new_values={"added": [number for _pk, number in ready]},
         )
@@ -285,7 +286,7 @@ def agenda_item_add(
     )
     audit_event_create(
         actor=actor,
-        action="commission_agenda_item_added",
+        action=AuditAction.COMMISSION_AGENDA_ITEM_ADDED,
         obj=session,
         new_values={"dossier": dossier.number, "position": item.position},
     )
@@ -307,7 +308,7 @@ def agenda_item_remove(*, actor: User, membership: Membership, item_id: int) -> 
     item.delete()
     audit_event_create(
         actor=actor,
-        action="commission_agenda_item_removed",
+        action=AuditAction.COMMISSION_AGENDA_ITEM_REMOVED,
         obj=session,
         old_values={"dossier": number},
     )
@@ -386,7 +387,7 @@ def agenda_item_decide(
     item.save(update_fields=["decision", "decision_reason", "decided_at", "decided_by", "event"])
     audit_event_create(
         actor=actor,
-        action="commission_decision_recorded",
+        action=AuditAction.COMMISSION_DECISION_RECORDED,
         obj=session,
         reason=event.reason,
         new_values={"dossier": item.dossier.number, "decision": str(decision)},
@@ -427,7 +428,7 @@ def session_close(
     session.save(update_fields=["closed_at", "closed_by", "minutes", "minutes_sha256"])
     audit_event_create(
         actor=actor,
-        action="commission_session_closed",
+        action=AuditAction.COMMISSION_SESSION_CLOSED,
         obj=session,
         new_values={"minutes_sha256": digest},
     )

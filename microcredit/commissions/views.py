@@ -24,6 +24,7 @@ from microcredit.commissions.forms import (
     SessionUpdateForm,
 )
 from microcredit.commissions.models import CommissionSession
+from microcredit.core.enums import AccessAction
 from microcredit.core.errors import Refused
 from microcredit.core.refusals import add_refusal, attempt_on_form, attempt_with_messages
 from microcredit.core.services import access_log_create
@@ -324,7 +325,7 @@ def minutes_download(request: MemberRequest, session_id: int) -> HttpResponse:
         with session.minutes.open("rb") as handle:
             content = handle.read()
         name = f"proces-verbal-{session.date:%Y-%m-%d}.pdf"
-    access_log_create(user=request.user, action="commission_minutes", obj=session)
+    access_log_create(user=request.user, action=AccessAction.COMMISSION_MINUTES, obj=session)
     return _pdf(content, name)
 
 
@@ -333,7 +334,7 @@ def summary_detail(request: MemberRequest, item_id: int) -> HttpResponse:
     membership = request.membership
     item = selectors.summary_item_for_user_or_404(request.user, membership, item_id)
     summary = selectors.agenda_item_summary(item)
-    access_log_create(user=request.user, action="commission_summary", obj=item.dossier)
+    access_log_create(user=request.user, action=AccessAction.COMMISSION_SUMMARY, obj=item.dossier)
     return render(
         request,
         "commissions/summary_detail.html",
@@ -346,5 +347,7 @@ def summary_pdf(request: MemberRequest, item_id: int) -> HttpResponse:
     membership = request.membership
     item = selectors.summary_item_for_user_or_404(request.user, membership, item_id)
     summary = selectors.agenda_item_summary(item)
-    access_log_create(user=request.user, action="commission_summary_pdf", obj=item.dossier)
+    access_log_create(
+        user=request.user, action=AccessAction.COMMISSION_SUMMARY_PDF, obj=item.dossier
+    )
     return _pdf(pdfs.summary_pdf(item, summary), f"fiche-{summary.number}.pdf")

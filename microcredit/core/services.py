@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import models
 
+from microcredit.core.enums import AccessAction, AuditAction
 from microcredit.core.models import AccessLog, AuditEvent
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ def _json_value(value: Any) -> Any:
 def audit_event_create(
     *,
     actor: User | None,
-    action: str,
+    action: AuditAction,
     obj: models.Model,
     reason: str = "",
     old_values: dict[str, Any] | None = None,
@@ -55,7 +56,9 @@ def audit_event_create(
     )
 
 
-def _access_log(user: User, action: str, obj: models.Model | None, detail: str) -> AccessLog:
+def _access_log(
+    user: User, action: AccessAction, obj: models.Model | None, detail: str
+) -> AccessLog:
     return AccessLog(
         user_id=user.pk,
         action=action,
@@ -66,7 +69,7 @@ def _access_log(user: User, action: str, obj: models.Model | None, detail: str) 
 
 
 def access_log_create(
-    *, user: User, action: str, obj: models.Model | None = None, detail: str = ""
+    *, user: User, action: AccessAction, obj: models.Model | None = None, detail: str = ""
 ) -> AccessLog:
     """Record that `user` read a person's data (a page, a download, a list or a search)."""
     log = _access_log(user, action, obj, detail)
@@ -75,7 +78,7 @@ def access_log_create(
 
 
 def access_logs_create(
-    *, user: User, action: str, objs: Iterable[models.Model], detail: str = ""
+    *, user: User, action: AccessAction, objs: Iterable[models.Model], detail: str = ""
 ) -> None:
     """One access-log row per object an answer shows (a list of dossiers), written together:
     one INSERT on PostgreSQL whatever their number (SQLite splits above 999 parameters)."""

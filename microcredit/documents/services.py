@@ -11,6 +11,7 @@ from django.db import transaction
 
 from microcredit.accounts.enums import DOSSIER_STAFF_ROLES
 from microcredit.accounts.models import Membership, User
+from microcredit.core.enums import AuditAction
 from microcredit.core.services import audit_event_create
 from microcredit.documents.models import CONSENT_KIND, OTHER_KIND, Document
 from microcredit.documents.rules import UploadRefused, check_upload
@@ -109,7 +110,7 @@ def document_upload(
     try:
         audit_event_create(
             actor=actor,
-            action="document_uploaded",
+            action=AuditAction.DOCUMENT_UPLOADED,
             obj=dossier,
             new_values={"document": document.pk, "kind": kind, "name": document.original_name},
         )

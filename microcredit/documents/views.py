@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from microcredit.accounts.access import roles_required
 from microcredit.accounts.enums import DOSSIER_ROLES, DOSSIER_STAFF_ROLES, Role
 from microcredit.accounts.http import MemberRequest
+from microcredit.core.enums import AccessAction
 from microcredit.core.refusals import attempt_with_messages
 from microcredit.core.services import access_log_create
 from microcredit.documents import selectors, services
@@ -58,7 +59,7 @@ def document_download(request: MemberRequest, document_id: int) -> FileResponse:
         request.membership,
         document_id,
     )
-    access_log_create(user=request.user, action="document_download", obj=document)
+    access_log_create(user=request.user, action=AccessAction.DOCUMENT_DOWNLOAD, obj=document)
     response = FileResponse(
         document.file.open("rb"),
         content_type=document.content_type,

@@ -16,6 +16,7 @@ from django.utils import timezone
 from microcredit.accounts.enums import DOSSIER_STAFF_ROLES, Role
 from microcredit.accounts.models import Membership, User
 from microcredit.applicants.models import Applicant
+from microcredit.core.enums import AuditAction
 from microcredit.core.errors import TransitionRefused
 from microcredit.core.services import audit_event_create
 from microcredit.dossiers import hooks, rules
@@ -145,7 +146,7 @@ def dossier_create(
         dossier=dossier, actor=actor, transition="open", from_state="", to_state=dossier.state
     )
     audit_event_create(
-        actor=actor, action="dossier_created", obj=dossier, new_values=_snapshot(dossier)
+        actor=actor, action=AuditAction.DOSSIER_CREATED, obj=dossier, new_values=_snapshot(dossier)
     )
     transaction.on_commit(lambda: notify_dossier_event.enqueue(event.pk))
     return dossier
@@ -177,7 +178,7 @@ def dossier_update(
     dossier.save()
     audit_event_create(
         actor=actor,
-        action="dossier_updated",
+        action=AuditAction.DOSSIER_UPDATED,
         obj=dossier,
         old_values={k: old[k] for k in changed},
         new_values={k: new[k] for k in changed},
@@ -212,7 +213,7 @@ def dossier_check_eligibility(
     dossier.save(update_fields=["eligibility", "updated_at"])
     audit_event_create(
         actor=actor,
-        action="dossier_eligibility_checked",
+        action=AuditAction.DOSSIER_ELIGIBILITY_CHECKED,
         obj=dossier,
         new_values={"outcome": str(outcome), "version": version.number},
     )
@@ -321,7 +322,7 @@ def dossier_transition(
     )
     audit_event_create(
         actor=actor,
-        action=f"dossier_{move.name}",
+        action=AuditAction.for_transition(move.name),
         obj=dossier,
         reason=full_reason,
         old_values={"state": old_state},
@@ -355,7 +356,10 @@ def dossier_share(
     )
     if created:
         audit_event_create(
-            actor=actor, action="dossier_shared", obj=dossier, new_values={"worker": worker.pk}
+            actor=actor,
+            action=AuditAction.DOSSIER_SHARED,
+            obj=dossier,
+            new_values={"worker": worker.pk},
         )
     return share
 
@@ -370,7 +374,10 @@ def dossier_unshare(
     deleted, _ = DossierShare.objects.filter(dossier=dossier, worker_id=worker_id).delete()
     if deleted:
         audit_event_create(
-            actor=actor, action="dossier_unshared", obj=dossier, old_values={"worker": worker_id}
+            actor=actor,
+            action=AuditAction.DOSSIER_UNSHARED,
+            obj=dossier,
+            old_values={"worker": worker_id},
         )
     return deleted > 0
 
@@ -395,7 +402,7 @@ def dossier_consent_record(
     dossier.save(update_fields=["consent_date", "updated_at"])
     audit_event_create(
         actor=actor,
-        action="dossier_consent_recorded",
+        action=AuditAction.DOSSIER_CONSENT_RECORDED,
         obj=dossier,
         old_values={"consent_date": old},
         new_values={"consent_date": consent_date},
@@ -424,7 +431,7 @@ def dossier_eligibility_reset_for_applicant(
         dossier.save(update_fields=["eligibility", "updated_at"])
         audit_event_create(
             actor=actor,
-            action="dossier_eligibility_reset",
+            action=AuditAction.DOSSIER_ELIGIBILITY_RESET,
             obj=dossier,
             reason="Date de naissance ou adresse du demandeur modifiée.",
             old_values={"eligibility": old},

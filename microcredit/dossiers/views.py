@@ -16,6 +16,7 @@ from microcredit.accounts.access import roles_required
 from microcredit.accounts.enums import DOSSIER_ROLES, DOSSIER_STAFF_ROLES, Role
 from microcredit.accounts.http import MemberRequest
 from microcredit.applicants.selectors import applicant_for_membership_or_404
+from microcredit.core.enums import AccessAction
 from microcredit.core.refusals import attempt_on_form, attempt_with_messages
 from microcredit.core.services import access_log_create
 from microcredit.dossiers import selectors, services
@@ -37,7 +38,7 @@ def dossier_list(request: MemberRequest) -> HttpResponse:
     page = Paginator(dossiers, selectors.PAGE_SIZE).get_page(request.GET.get("page"))
     access_log_create(
         user=request.user,
-        action="dossier_list",
+        action=AccessAction.DOSSIER_LIST,
         detail=f"état={state} recherche={query} page={page.number}",
     )
     counts = selectors.state_counts(request.user, membership)
@@ -142,7 +143,7 @@ def dossier_edit(request: MemberRequest, dossier_id: int) -> HttpResponse:
             messages.success(request, "Le dossier est enregistré.")
             return redirect("dossiers:detail", dossier.pk)
     else:
-        access_log_create(user=request.user, action="dossier_edit", obj=dossier)
+        access_log_create(user=request.user, action=AccessAction.DOSSIER_EDIT, obj=dossier)
     return render(
         request,
         "dossiers/dossier_form.html",

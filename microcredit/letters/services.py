@@ -13,6 +13,7 @@ from django.forms.models import model_to_dict
 
 from microcredit.accounts.enums import Role
 from microcredit.accounts.models import Membership, User
+from microcredit.core.enums import AuditAction
 from microcredit.core.services import audit_event_create
 from microcredit.letters.enums import LetterKind
 from microcredit.letters.models import LetterTemplate
@@ -88,7 +89,7 @@ def letter_template_save(
     template.save()
     audit_event_create(
         actor=actor,
-        action="letter_template_saved",
+        action=AuditAction.LETTER_TEMPLATE_SAVED,
         obj=template,
         old_values=old_values,
         new_values=values,
@@ -110,7 +111,7 @@ def letter_template_reset(*, actor: User, membership: Membership | None, kind: s
         return False
     audit_event_create(
         actor=actor,
-        action="letter_template_reset",
+        action=AuditAction.LETTER_TEMPLATE_RESET,
         obj=template,
         old_values=model_to_dict(template, fields=TEXT_FIELDS),
     )

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 from microcredit.accounts.access import roles_required
 from microcredit.accounts.enums import DOSSIER_ROLES, Role
 from microcredit.accounts.http import MemberRequest
+from microcredit.core.enums import AccessAction
 from microcredit.core.forms import add_validation_errors
 from microcredit.core.services import access_log_create
 from microcredit.letters import rules, selectors, services, writing
@@ -111,7 +112,7 @@ def letter_download(request: MemberRequest, letter_id: int) -> FileResponse:
         request.membership,
         letter_id,
     )
-    access_log_create(user=request.user, action="letter_download", obj=letter)
+    access_log_create(user=request.user, action=AccessAction.LETTER_DOWNLOAD, obj=letter)
     response = FileResponse(
         letter.file.open("rb"),
         content_type="application/pdf",

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from microcredit.accounts.access import roles_required
 from microcredit.accounts.enums import Role
 from microcredit.accounts.http import MemberRequest
+from microcredit.core.enums import AccessAction
 from microcredit.core.refusals import attempt_on_form
 from microcredit.core.services import access_log_create
 from microcredit.loans import selectors, services
@@ -26,7 +27,7 @@ from microcredit.loans.selectors import LOAN_ROLES
 @require_GET
 def loan_list(request: MemberRequest) -> HttpResponse:
     loans = list(selectors.loan_list(request.user, request.membership)[:200])
-    access_log_create(user=request.user, action="loan_list")
+    access_log_create(user=request.user, action=AccessAction.LOAN_LIST)
     return render(request, "loans/loan_list.html", {"loans": loans})
 
 
@@ -39,7 +40,7 @@ def _render(
 ) -> HttpResponse:
     today = timezone.localdate()
     page = selectors.loan_page(request.user, request.membership, loan_id, today)
-    access_log_create(user=request.user, action="loan_detail", obj=page.loan)
+    access_log_create(user=request.user, action=AccessAction.LOAN_DETAIL, obj=page.loan)
     is_bank = request.membership.role == Role.BANK_ADVISER
     context: dict[str, Any] = {
         "page": page,

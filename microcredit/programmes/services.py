@@ -10,6 +10,7 @@ from django.db import transaction
 from django.forms.models import model_to_dict
 
 from microcredit.accounts.models import User
+from microcredit.core.enums import AuditAction
 from microcredit.core.services import audit_event_create
 from microcredit.programmes.models import Programme, ProgrammeVersion
 from microcredit.programmes.rules import check_parameters
@@ -65,7 +66,7 @@ def programme_version_create(
     version.save()
     audit_event_create(
         actor=actor,
-        action="programme_version_created",
+        action=AuditAction.PROGRAMME_VERSION_CREATED,
         obj=version,
         reason=reason,
         old_values=model_to_dict(previous, fields=PARAMETER_FIELDS) if previous else {},

@@ -14,6 +14,7 @@ from django.utils import timezone
 from microcredit.accounts.enums import DOSSIER_STAFF_ROLES
 from microcredit.accounts.models import Membership, User
 from microcredit.budgets.models import Budget
+from microcredit.core.enums import AuditAction
 from microcredit.core.errors import Refused
 from microcredit.core.services import audit_event_create
 from microcredit.dossiers.models import Dossier
@@ -89,7 +90,7 @@ def rights_assessment_request(
     )
     audit_event_create(
         actor=actor,
-        action="rights_assessment_requested",
+        action=AuditAction.RIGHTS_ASSESSMENT_REQUESTED,
         obj=dossier,
         new_values={"assessment": record.pk, "budget_version": budget.version},
     )
@@ -140,7 +141,7 @@ def right_outcome_record(
     )
     audit_event_create(
         actor=actor,
-        action="right_outcome_recorded",
+        action=AuditAction.RIGHT_OUTCOME_RECORDED,
         obj=record,
         old_values={"right": right, "outcome": old} if old else {},
         new_values={"right": right, "outcome": outcome},

@@ -16,6 +16,7 @@ from microcredit.accounts.enums import DOSSIER_STAFF_ROLES
 from microcredit.accounts.http import MemberRequest
 from microcredit.budgets.models import Budget
 from microcredit.budgets.selectors import latest_budget
+from microcredit.core.enums import AccessAction
 from microcredit.core.errors import Refused
 from microcredit.core.refusals import attempt_with_messages
 from microcredit.core.services import access_log_create
@@ -50,7 +51,7 @@ def rights_section_view(request: MemberRequest, dossier_id: int) -> HttpResponse
     dossier = dossier_for_user_or_404(request.user, request.membership, dossier_id)
     context = rights_section(dossier, latest_budget(dossier))
     if not context["rights_panel"].running:
-        access_log_create(user=request.user, action="rights_section", obj=dossier)
+        access_log_create(user=request.user, action=AccessAction.RIGHTS_SECTION, obj=dossier)
     return render(request, SECTION_TEMPLATE, context)
 
 

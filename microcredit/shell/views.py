@@ -21,6 +21,7 @@ from microcredit.accounts.models import Membership
 from microcredit.banking.selectors import decision_for_dossier
 from microcredit.budgets.views import budget_section
 from microcredit.commissions.selectors import committee_item_for_dossier, sessions_of_dossier
+from microcredit.core.enums import AccessAction
 from microcredit.core.services import access_log_create
 from microcredit.documents.forms import UploadForm
 from microcredit.documents.services import document_kinds
@@ -175,7 +176,7 @@ def dossier_detail(request: MemberRequest, dossier_id: int) -> HttpResponse:
             raise Http404("Dossier introuvable.")
         return redirect("commissions:summary_detail", item_id)
     page = dossier_page(dossier_id, request.user, membership)
-    access_log_create(user=request.user, action="dossier_detail", obj=page.dossier)
+    access_log_create(user=request.user, action=AccessAction.DOSSIER_DETAIL, obj=page.dossier)
     staff = membership.role in DOSSIER_STAFF_ROLES
     context: dict[str, Any] = {
         "page": page,

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.crypto import salted_hmac
 
+from microcredit.core.enums import AuditAction
 from microcredit.core.errors import Refused
 from microcredit.core.services import audit_event_create
 from microcredit.organisations.models import Organisation
@@ -87,7 +88,7 @@ def contact_request_create(
         # No personal data in the audit trail: the row itself holds it.
         audit_event_create(
             actor=None,
-            action="contact_request.create",
+            action=AuditAction.CONTACT_REQUEST_CREATE,
             obj=contact_request,
             new_values={"status": contact_request.status, "purpose_code": purpose_code},
         )
@@ -110,7 +111,7 @@ def contact_request_status_change(
         contact_request.save(update_fields=["status", "handled_by"])
         audit_event_create(
             actor=actor,
-            action="contact_request.status_change",
+            action=AuditAction.CONTACT_REQUEST_STATUS_CHANGE,
             obj=contact_request,
             old_values={"status": old_status},
             new_values={"status": contact_request.status},

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from microcredit.accounts.models import Membership, User
+from microcredit.core.enums import AuditAction
 from microcredit.core.services import audit_event_create
 from microcredit.loans import rules
 from microcredit.loans.enums import IncidentKind, LoanState, RecordedVia
@@ -91,7 +92,7 @@ def _record_incident(
     )
     audit_event_create(
         actor=actor,
-        action="incident_recorded",
+        action=AuditAction.INCIDENT_RECORDED,
         obj=loan,
         new_values={
             "reference": reference,

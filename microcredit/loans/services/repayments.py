@@ -17,6 +17,7 @@ from django.db import transaction
 
 from loan_engine import KIND_EARLY_REPAYMENT, KIND_INSTALLMENT, Payment, Schedule
 from microcredit.accounts.models import Membership, User
+from microcredit.core.enums import AuditAction
 from microcredit.core.services import audit_event_create
 from microcredit.loans import rules
 from microcredit.loans.enums import LoanState, RecordedVia
@@ -140,7 +141,7 @@ def _store_early_repayment_version(*, actor: User, early: EarlyVersion) -> Sched
     version = schedule_version_store(actor=actor, loan=loan, schedule=schedule, reason=reason)
     audit_event_create(
         actor=actor,
-        action="schedule_version_created",
+        action=AuditAction.SCHEDULE_VERSION_CREATED,
         obj=loan,
         reason=reason,
         old_values={"version": schedule.version - 1, "installment": early.previous_installment},
@@ -226,7 +227,7 @@ def _record_repayments(
         )
         audit_event_create(
             actor=actor,
-            action="repayment_recorded",
+            action=AuditAction.REPAYMENT_RECORDED,
             obj=loan,
             new_values={
                 "reference": reference,

@@ -9,6 +9,7 @@ from django.db import transaction
 
 from loan_engine import Schedule, annual_percentage_rate, build_schedule, loan_terms
 from microcredit.accounts.models import User
+from microcredit.core.enums import AuditAction
 from microcredit.core.services import audit_event_create
 from microcredit.dossiers.models import Dossier
 from microcredit.loans import rules
@@ -61,7 +62,7 @@ def loan_create(
     )
     audit_event_create(
         actor=actor,
-        action="loan_created",
+        action=AuditAction.LOAN_CREATED,
         obj=loan,
         new_values={
             "dossier": dossier.number,
