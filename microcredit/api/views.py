@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from microcredit.accounts.access import public, roles_required
 from microcredit.accounts.enums import Role
-from microcredit.accounts.models import User
+from microcredit.accounts.http import MemberRequest
 from microcredit.api import services
 from microcredit.api.docs import docs_operations, error_schema
 from microcredit.api.errors import unknown_path_response
@@ -22,24 +22,20 @@ from microcredit.api.v1 import openapi_schema
 from microcredit.core.forms import add_validation_errors
 
 
-def _actor(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 def _api_prefix() -> str:
     return reverse("api:v1:openapi_json").removesuffix("openapi.json")
 
 
 @roles_required(Role.BANK_ADVISER)
-def token_list(request: HttpRequest) -> HttpResponse:
+def token_list(request: MemberRequest) -> HttpResponse:
     """The adviser's tokens; creating one shows the clear token on this answer only."""
-    membership = request.membership  # type: ignore[attr-defined]
+    membership = request.membership
     form = TokenForm(request.POST or None)
     clear = ""
     if request.method == "POST" and form.is_valid():
         try:
             token, clear = services.api_token_create(
-                actor=_actor(request), membership=membership, label=form.cleaned_data["label"]
+                actor=request.user, membership=membership, label=form.cleaned_data["label"]
             )
         except ValidationError as error:
             add_validation_errors(form, error)
@@ -52,7 +48,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "clear_token": clear,
-            "tokens": api_tokens_for_user(_actor(request), membership.organisation),
+            "tokens": api_tokens_for_user(request.user, membership.organisation),
             "docs_url": reverse("api:v1:docs"),
             "api_base": request.build_absolute_uri(_api_prefix()),
         },
@@ -64,10 +60,10 @@ def token_list(request: HttpRequest) -> HttpResponse:
 
 @roles_required(Role.BANK_ADVISER)
 @require_POST
-def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+def token_revoke(request: MemberRequest, token_id: int) -> HttpResponse:
     token = services.api_token_revoke(
-        actor=_actor(request),
-        membership=request.membership,  # type: ignore[attr-defined]
+        actor=request.user,
+        membership=request.membership,
         token_id=token_id,
     )
     messages.success(
