@@ -1,0 +1,438 @@
+"""Plays the demo dossiers' steps through the services, as the demo users: applicants, dossiers,
+commission sessions and decisions, the bank and the loans, budgets and rights."""
+
+from __future__ import annotations
+
+from datetime import date, time, timedelta
+from decimal import Decimal
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from microcredit.accounts.models import Membership, User
+from microcredit.applicants.enums import Relationship
+from microcredit.applicants.models import Applicant
+from microcredit.applicants.rules import search_name
+from microcredit.applicants.services import applicant_create, household_member_add
+from microcredit.banking.enums import BankRefusalReason
+from microcredit.banking.models import BankDecision
+from microcredit.banking.services import (
+    bank_accept,
+    bank_offer_record,
+    bank_refuse,
+    disbursement_record,
+)
+from microcredit.budgets.services import budget_create_version, budget_lines
+from microcredit.commissions.enums import DECISION_TRANSITIONS
+from microcredit.commissions.models import AgendaItem, CommissionSession, SessionMember
+from microcredit.commissions.services import agenda_item_decide, session_close
+from microcredit.demo.budgets import DEMO_BUDGETS, DemoBudget
+from microcredit.demo.dossiers import DemoDossier, DemoPerson
+from microcredit.demo.files import aware_at, date_events, demo_pdf
+from microcredit.demo.steps import S_DEC, S_NOV, SESSION_PLACE, SESSIONS, Step
+from microcredit.documents.models import CONSENT_KIND, Document
+from microcredit.documents.services import document_kinds, document_upload
+from microcredit.dossiers.models import Dossier
+from microcredit.dossiers.services import (
+    dossier_check_eligibility,
+    dossier_consent_record,
+    dossier_create,
+    dossier_share,
+    dossier_transition,
+)
+from microcredit.dossiers.workflow import TRANSITIONS_BY_NAME
+from microcredit.loans.enums import IncidentKind, RecordedVia
+from microcredit.loans.selectors import loan_schedule_lines
+from microcredit.loans.services import RepaymentLine, incident_record, repayments_record_batch
+from microcredit.organisations.models import Organisation
+from microcredit.programmes.models import Programme, ProgrammeVersion
+from microcredit.programmes.selectors import version_in_force
+from microcredit.rights.services import rights_assessment_request
+from microcredit.rights.tasks import assess_dossier_rights
+
+
+class DemoPlayer:
+    """Plays the demo dossiers' steps through the services, as the demo users."""
+
+    def __init__(self, ccas: Organisation, structure: Organisation, members: dict[str, Membership]):
+        self.ccas = ccas
+        self.structure = structure
+        self.members = members
+        self.programme = Programme.objects.get(organisation=ccas, slug="micro-credit-personnel")
+        self.today = timezone.localdate()
+        self._versions: dict[date, ProgrammeVersion | None] = {}
+        self.sessions = {day: self._session(day) for day in SESSIONS}
+
+    def _as(self, username: str) -> tuple[User, Membership]:
+        membership = self.members[username]
+        return membership.user, membership
+
+    def _session(self, day: date) -> CommissionSession:
+        """The demo's session of `day` (the demo creates its sessions without an author).
+
+        The last one (S_DEC) is dated the day the demo is first loaded if that comes earlier, so
+        that a visitor can note who is present and then decide (decisions wait for the session's
+        day); a later load finds it again as the demo's session after S_NOV, whatever its date.
+        Nobody is marked present on it: the agent does that."""
+        demo_sessions = CommissionSession.objects.filter(
+            organisation=self.ccas, created_by__isnull=True
+        )
+        if day == S_DEC:
+            held_on = max(min(S_DEC, self.today), S_NOV + timedelta(days=1))
+            session = demo_sessions.filter(date__gt=S_NOV).order_by("date", "pk").first()
+            present = False
+        else:
+            held_on = day
+            session = demo_sessions.filter(date=day).first()
+            present = day < self.today
+        if session is None:  # open until its decisions are made (close_past_sessions)
+            session = CommissionSession.objects.create(
+                organisation=self.ccas, date=held_on, place=SESSION_PLACE
+            )
+        for username in ("commission", "directeur"):
+            SessionMember.objects.get_or_create(
+                session=session,
+                user=self.members[username].user,
+                defaults={"present": present},
+            )
+        return session
+
+    def load(self, spec: DemoDossier) -> bool:
+        """Create the dossier of `spec` and play its steps; False when it already exists."""
+        person = spec.person
+        applicant = Applicant.objects.filter(
+            organisation=self.ccas,
+            search_name=search_name(person.last_name, person.first_name),
+            birth_date=person.birth_date,
+        ).first()
+        if applicant is not None and applicant.dossiers.exists():
+            return False
+        if applicant is None:
+            applicant = self._applicant(person)
+        user, membership = self._as("referent")
+        dossier = dossier_create(
+            actor=user,
+            membership=membership,
+            applicant=applicant,
+            programme=self.programme,
+            values={
+                "application_date": spec.application_date,
+                "oriented_by_structure": self.structure if spec.oriented else None,
+                "oriented_by_name": "Nadia Chauvet" if spec.oriented else "",
+                "purpose_category": spec.purpose,
+                "purpose_subcategory": spec.subpurpose,
+                "project_description": spec.project,
+                "project_cost": Decimal(spec.cost),
+                "payee_name": spec.payee,
+                "payee_siret": spec.payee_siret,
+                "payee_address": spec.payee_address,
+                "quote_reference": f"DEV-{spec.application_date:%y%m}-{person.last_name[:3]}",
+                "quote_date": spec.application_date - timedelta(days=6),
+                "requested_amount": Decimal(spec.amount),
+                "requested_months": spec.months,
+                "requested_deferral_months": spec.deferral_months,
+                "requested_deferral_kind": spec.deferral_kind,
+                "no_ordinary_credit": bool(spec.no_ordinary_credit_evidence),
+                "no_ordinary_credit_evidence": spec.no_ordinary_credit_evidence,
+            },
+        )
+        for step in spec.steps:
+            self._play(dossier, spec, step)
+        date_events(dossier)
+        if person.last_name in DEMO_BUDGETS:
+            self._budget(dossier, DEMO_BUDGETS[person.last_name])
+        return True
+
+    def _budget(self, dossier: Dossier, spec: DemoBudget) -> None:
+        user, membership = self._as("referent")
+        spouse = dossier.applicant.members.filter(relationship=Relationship.SPOUSE).first()
+        personal: dict[int | None, dict[str, Decimal]] = {
+            None: {"salaries": Decimal(spec.salary), "pensions": Decimal(spec.pension)}
+        }
+        if spouse is not None:
+            personal[spouse.pk] = {"salaries": Decimal(spec.spouse_salary)}
+        budget_create_version(
+            actor=user,
+            membership=membership,
+            dossier_id=dossier.pk,
+            month=spec.month,
+            housing_status=spec.housing,
+            lines=budget_lines(
+                personal=personal,
+                resources={
+                    "family_benefits": Decimal(spec.family_benefits),
+                    "housing_aid": Decimal(spec.housing_aid),
+                },
+                charges={
+                    "rent": Decimal(spec.rent),
+                    "energy": Decimal(spec.energy),
+                    "insurance": Decimal(spec.insurance),
+                    "telecom": Decimal(spec.telecom),
+                    "transport": Decimal(spec.transport),
+                    "credit_installments": Decimal(spec.credits),
+                },
+                housing_aid_to_landlord=True,
+            ),
+        )
+        # The estimate runs here, in the loading process (OpenFisca-France, ~5 s the first time).
+        record = rights_assessment_request(actor=user, membership=membership, dossier_id=dossier.pk)
+        assess_dossier_rights.call(record.pk)
+
+    def _applicant(self, person: DemoPerson) -> Applicant:
+        # The agent receives the person and records who they are; the référent opens the dossier.
+        user, membership = self._as("agent")
+        applicant = applicant_create(
+            actor=user,
+            membership=membership,
+            values={
+                "last_name": person.last_name,
+                "first_name": person.first_name,
+                "birth_date": person.birth_date,
+                "email": person.email,
+                "phone": person.phone,
+                "address": person.address,
+                "postcode": person.postcode,
+                "commune_code": person.commune_code,
+                "family_situation": person.family_situation,
+                "activity": person.activity,
+                "housing_status": person.housing_status,
+            },
+        )
+        for member in person.members:
+            household_member_add(
+                actor=user,
+                applicant=applicant,
+                first_name=member.first_name,
+                birth_date=member.birth_date,
+                relationship=member.relationship,
+            )
+        return applicant
+
+    def _play(self, dossier: Dossier, spec: DemoDossier, step: Step) -> None:
+        user, membership = self._as(step.by)
+        flow = TRANSITIONS_BY_NAME[step.transition].flow if step.action == "move" else ""
+        if flow == "commission":
+            self._decide(dossier, step)
+        elif flow == "bank":
+            self._bank(dossier, spec, step, user, membership)
+        elif step.action == "move":
+            dossier_transition(
+                actor=user,
+                membership=membership,
+                dossier_id=dossier.pk,
+                transition=step.transition,
+                reason=step.reason,
+                reorientation_scheme=step.scheme,
+            )
+        elif step.action == "check":
+            dossier_check_eligibility(actor=user, membership=membership, dossier_id=dossier.pk)
+        elif step.action == "upload":
+            for kind in step.kinds or self._missing_kinds(dossier):
+                self._upload(dossier, kind, user, membership, step.note)
+        elif step.action == "consent":
+            self._upload(dossier, CONSENT_KIND, user, membership, "")
+            dossier_consent_record(
+                actor=user,
+                membership=membership,
+                dossier_id=dossier.pk,
+                consent_date=min(spec.application_date + timedelta(days=21), self.today),
+                today=self.today,
+            )
+        elif step.action == "agenda":
+            session = self.sessions.get(step.session) if step.session else None
+            if session is None:
+                raise ValueError(f"not a demo commission session: {step.session}")
+            AgendaItem.objects.get_or_create(
+                session=session,
+                dossier=dossier,
+                defaults={"position": AgendaItem.objects.filter(session=session).count() + 1},
+            )
+        elif step.action == "share":
+            dossier_share(
+                actor=user,
+                membership=membership,
+                dossier_id=dossier.pk,
+                worker=self.members["partenaire"].user,
+            )
+        else:
+            raise ValueError(f"unknown demo step: {step.action}")
+
+    def _decide(self, dossier: Dossier, step: Step) -> None:
+        """The commission's decision, recorded on the agenda of the dossier's last session."""
+        user, membership = self._as(step.by)
+        item = (
+            AgendaItem.objects.filter(dossier=dossier, decision="")
+            .select_related("session")
+            .order_by("-session__date")
+            .first()
+        )
+        if item is None:
+            raise ValueError(f"{dossier.number} is on no agenda")
+        decision = {t: d for d, t in DECISION_TRANSITIONS.items()}[step.transition]
+        item = agenda_item_decide(
+            actor=user,
+            membership=membership,
+            item_id=item.pk,
+            decision=decision,
+            reason=step.reason,
+            reorientation_scheme=step.scheme,
+            today=self.today,
+        )
+        AgendaItem.objects.filter(pk=item.pk).update(
+            decided_at=aware_at(item.session.date, time(17, 30))
+        )
+
+    def _bank_day(self, dossier: Dossier, after_days: int) -> date:
+        """A day of the bank's work: `after_days` after the commission's decision, not later
+        than today."""
+        decided = (
+            AgendaItem.objects.filter(dossier=dossier)
+            .exclude(decision="")
+            .order_by("-session__date")
+            .values_list("session__date", flat=True)
+            .first()
+        )
+        return min((decided or self.today) + timedelta(days=after_days), self.today)
+
+    def _bank(
+        self, dossier: Dossier, spec: DemoDossier, step: Step, user: User, membership: Membership
+    ) -> None:
+        """The bank's moves through its own services, on the days they would have happened."""
+        day = self._bank_day(dossier, 10)
+        if step.transition == "bank_accept":
+            decision = bank_accept(
+                actor=user,
+                membership=membership,
+                dossier_id=dossier.pk,
+                amount=dossier.requested_amount,
+                months=dossier.requested_months,
+                deferral_months=dossier.requested_deferral_months,
+                deferral_kind=dossier.requested_deferral_kind,
+                today=day,
+            )
+            BankDecision.objects.filter(pk=decision.pk).update(
+                decided_at=aware_at(day, time(11, 0))
+            )
+        elif step.transition == "bank_refuse":
+            decision = bank_refuse(
+                actor=user,
+                membership=membership,
+                dossier_id=dossier.pk,
+                reason=step.refusal or BankRefusalReason.OTHER,
+                text=step.reason,
+            )
+            BankDecision.objects.filter(pk=decision.pk).update(
+                decided_at=aware_at(day, time(11, 0))
+            )
+        elif step.transition == "disburse":
+            self._disburse(dossier, spec, user, membership)
+        else:
+            raise ValueError(f"not a demo bank move: {step.transition}")
+
+    def _disburse(
+        self, dossier: Dossier, spec: DemoDossier, user: User, membership: Membership
+    ) -> None:
+        signed_on = self._bank_day(dossier, 14)
+        offer = SimpleUploadedFile(
+            "offre-signee.pdf",
+            demo_pdf(f"Offre de pret signee - {dossier.number}"),
+            content_type="application/pdf",
+        )
+        decision = bank_offer_record(
+            actor=user,
+            membership=membership,
+            dossier_id=dossier.pk,
+            signed_on=signed_on,
+            upload=offer,
+            today=signed_on,
+        )
+        paid_on = self._bank_day(dossier, 17)
+        loan = disbursement_record(
+            actor=user,
+            membership=membership,
+            dossier_id=dossier.pk,
+            cheque_number=f"{4_210_000 + dossier.pk:07d}",
+            date=paid_on,
+            amount=decision.amount or Decimal(0),
+            today=paid_on,
+        )
+        due = [
+            line
+            for line in loan_schedule_lines(loan)
+            if line.due_date <= self.today and line.payment > 0
+        ]
+        paid = [
+            line for line in due if spec.unpaid_from is None or line.due_date < spec.unpaid_from
+        ]
+        if paid:
+            repayments_record_batch(
+                actor=user,
+                membership=membership,
+                lines=[
+                    RepaymentLine(
+                        reference=f"DEMO-{dossier.number}-{line.number:02d}",
+                        dossier_number=dossier.number,
+                        date=line.due_date,
+                        amount=line.payment,
+                    )
+                    for line in paid
+                ],
+                today=self.today,
+                via=RecordedVia.API,
+            )
+        for line in due[len(paid) :][:3]:
+            incident_record(
+                actor=user,
+                membership=membership,
+                reference=f"DEMO-IMP-{dossier.number}-{line.number:02d}",
+                dossier_number=dossier.number,
+                kind=IncidentKind.MISSED_INSTALLMENT,
+                date=line.due_date + timedelta(days=1),
+                amount=line.payment,
+                note="Prélèvement de l'échéance rejeté (provision insuffisante).",
+                today=self.today,
+                via=RecordedVia.API,
+            )
+
+    def close_past_sessions(self) -> None:
+        """Close the sessions already held whose every dossier has a decision (minutes PDF);
+        the last one (S_DEC) is the visitor's to decide and close."""
+        user, membership = self._as("agent")
+        for day, session in self.sessions.items():
+            if day == S_DEC or day >= self.today or session.closed_at is not None:
+                continue
+            if AgendaItem.objects.filter(session=session, decision="").exists():
+                continue
+            session_close(actor=user, membership=membership, session_id=session.pk, today=day)
+            CommissionSession.objects.filter(pk=session.pk).update(
+                closed_at=aware_at(day, time(18, 0))
+            )
+
+    def _version(self, dossier: Dossier) -> ProgrammeVersion | None:
+        day = dossier.application_date
+        if day not in self._versions:
+            self._versions[day] = version_in_force(self.programme, day)
+        return self._versions[day]
+
+    def _missing_kinds(self, dossier: Dossier) -> list[str]:
+        version = self._version(dossier)
+        required = version.required_documents_for(dossier.purpose_category) if version else []
+        present = set(Document.objects.filter(dossier=dossier).values_list("kind", flat=True))
+        return [spec["code"] for spec in required if spec["code"] not in present]
+
+    def _upload(
+        self, dossier: Dossier, kind: str, user: User, membership: Membership, note: str
+    ) -> None:
+        version = self._version(dossier)
+        labels = document_kinds(
+            version.required_documents_for(dossier.purpose_category) if version else []
+        )
+        text = f"Document de demonstration - {labels.get(kind, kind)} - {dossier.number} {note}"
+        name = kind.replace("_", "-") + (f"-{note.replace(' ', '-')}" if note else "") + ".pdf"
+        document_upload(
+            actor=user,
+            membership=membership,
+            dossier_id=dossier.pk,
+            kind=kind,
+            upload=SimpleUploadedFile(name, demo_pdf(text.strip()), content_type="application/pdf"),
+        )
