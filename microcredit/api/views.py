@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,7 +18,7 @@ from microcredit.api.errors import unknown_path_response
 from microcredit.api.forms import TokenForm
 from microcredit.api.selectors import api_tokens_for_user
 from microcredit.api.v1 import openapi_schema
-from microcredit.core.forms import add_validation_errors
+from microcredit.core.refusals import attempt_on_form
 
 
 def _api_prefix() -> str:
@@ -33,13 +32,14 @@ def token_list(request: MemberRequest) -> HttpResponse:
     form = TokenForm(request.POST or None)
     clear = ""
     if request.method == "POST" and form.is_valid():
-        try:
-            token, clear = services.api_token_create(
+        created = attempt_on_form(
+            form,
+            lambda: services.api_token_create(
                 actor=request.user, membership=membership, label=form.cleaned_data["label"]
-            )
-        except ValidationError as error:
-            add_validation_errors(form, error)
-        else:
+            ),
+        )
+        if created is not None:
+            token, clear = created
             form = TokenForm()
             messages.success(request, f"Jeton « {token.label} » créé.")
     response = render(

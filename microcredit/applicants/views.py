@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,7 +16,7 @@ from microcredit.applicants.forms import ApplicantForm, HouseholdMemberForm
 from microcredit.applicants.models import HouseholdMember
 from microcredit.applicants.selectors import possible_duplicates
 from microcredit.core.enums import AccessAction
-from microcredit.core.forms import add_validation_errors
+from microcredit.core.refusals import attempt_on_form
 from microcredit.core.services import access_log_create
 
 
@@ -43,15 +42,15 @@ def applicant_create(request: MemberRequest) -> HttpResponse:
                 "dossier, ou cochez la case si c'est bien une autre personne.",
             )
         else:
-            try:
-                applicant = services.applicant_create(
+            applicant = attempt_on_form(
+                form,
+                lambda: services.applicant_create(
                     actor=request.user,
                     membership=membership,
                     values=form.values(),
-                )
-            except ValidationError as error:
-                add_validation_errors(form, error)
-            else:
+                ),
+            )
+            if applicant is not None:
                 messages.success(request, f"{applicant.full_name} est enregistré·e.")
                 return redirect(f"{reverse('dossiers:create')}?demandeur={applicant.pk}")
     return render(
@@ -78,15 +77,15 @@ def applicant_edit(request: MemberRequest, applicant_id: int) -> HttpResponse:
     applicant = selectors.applicant_for_membership_or_404(request.membership, applicant_id)
     form = ApplicantForm(request.POST or None, instance=applicant)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.applicant_update(
+        updated = attempt_on_form(
+            form,
+            lambda: services.applicant_update(
                 actor=request.user,
                 applicant=applicant,
                 values=form.values(),
-            )
-        except ValidationError as error:
-            add_validation_errors(form, error)
-        else:
+            ),
+        )
+        if updated is not None:
             messages.success(request, "Les informations sont enregistrées.")
             return redirect("applicants:detail", applicant.pk)
     else:
@@ -104,15 +103,15 @@ def member_add(request: MemberRequest, applicant_id: int) -> HttpResponse:
     applicant = selectors.applicant_for_membership_or_404(request.membership, applicant_id)
     form = HouseholdMemberForm(request.POST)
     if form.is_valid():
-        try:
-            services.household_member_add(
+        member = attempt_on_form(
+            form,
+            lambda: services.household_member_add(
                 actor=request.user,
                 applicant=applicant,
                 **form.cleaned_data,
-            )
-        except ValidationError as error:
-            add_validation_errors(form, error)
-        else:
+            ),
+        )
+        if member is not None:
             messages.success(request, "Membre du ménage ajouté.")
             return redirect("applicants:detail", applicant.pk)
     dossiers = applicant.dossiers.select_related("referent").order_by("-created_at")

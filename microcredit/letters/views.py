@@ -4,7 +4,6 @@ dossier's letters by the CCAS staff."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,7 +14,7 @@ from microcredit.accounts.access import roles_required
 from microcredit.accounts.enums import DOSSIER_ROLES, Role
 from microcredit.accounts.http import MemberRequest
 from microcredit.core.enums import AccessAction
-from microcredit.core.forms import add_validation_errors
+from microcredit.core.refusals import attempt_on_form
 from microcredit.core.services import access_log_create
 from microcredit.letters import rules, selectors, services, writing
 from microcredit.letters.enums import LetterKind
@@ -59,16 +58,16 @@ def letter_templates(request: MemberRequest) -> HttpResponse:
                 )
             return redirect(_page(kind))
         if form.is_valid():
-            try:
-                services.letter_template_save(
+            saved = attempt_on_form(
+                form,
+                lambda: services.letter_template_save(
                     actor=request.user,
                     membership=membership,
                     kind=kind,
                     **form.cleaned_data,
-                )
-            except ValidationError as error:
-                add_validation_errors(form, error)
-            else:
+                ),
+            )
+            if saved is not None:
                 messages.success(
                     request,
                     f"Textes du courrier « {current.label} » enregistrés : ils serviront aux "

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -11,7 +10,7 @@ from django.utils import timezone
 from microcredit.accounts.access import roles_required
 from microcredit.accounts.enums import CCAS_STAFF_ROLES, Role
 from microcredit.accounts.http import MemberRequest
-from microcredit.core.forms import add_validation_errors
+from microcredit.core.refusals import attempt_on_form
 from microcredit.programmes import selectors, services
 from microcredit.programmes.forms import ProgrammeVersionForm
 from microcredit.programmes.models import ProgrammeVersion
@@ -44,18 +43,18 @@ def version_create(request: MemberRequest, programme_id: int) -> HttpResponse:
     base = selectors.latest_version(programme)
     form = ProgrammeVersionForm(request.POST or None, base=base)
     if request.method == "POST" and form.is_valid():
-        try:
-            version = services.programme_version_create(
+        version = attempt_on_form(
+            form,
+            lambda: services.programme_version_create(
                 actor=request.user,
                 programme=programme,
                 valid_from=form.cleaned_data["valid_from"],
                 reason=form.cleaned_data["reason"],
                 values=form.parameter_values(),
                 today=timezone.localdate(),
-            )
-        except ValidationError as error:
-            add_validation_errors(form, error)
-        else:
+            ),
+        )
+        if version is not None:
             messages.success(
                 request,
                 f"Version {version.number} enregistrée : en vigueur à partir du "
