@@ -40,7 +40,7 @@ __all__ = [
 def load_demo() -> list[DemoAccount]:
     """Create what is missing; change nothing that exists (a second run is a no-op)."""
     scheme_load("saint-etienne")
-    ccas = Organisation.objects.get(slug="ccas-saint-etienne")  # created by a data migration
+    ccas = Organisation.objects.get(slug="ccas-saint-etienne")  # loaded just above by load_scheme
     if not ccas.logo:
         ccas.logo.save("ccas-saint-etienne.svg", ContentFile(LOGO_SVG.encode()), save=True)
     structure, _ = Organisation.objects.get_or_create(
