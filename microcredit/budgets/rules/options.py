@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import ROUND_DOWN, Decimal
 
-from loan_engine import DeferralKind, LoanTerms, build_schedule
+from loan_engine import DeferralKind, build_schedule, loan_terms
 from microcredit.budgets.rules.data import (
     CENT,
     HUNDRED,
@@ -42,7 +42,7 @@ def _option(
 ) -> LoanOption:
     kind = deferral_kind if deferral_months else DeferralKind.NONE
     schedule = build_schedule(
-        LoanTerms(
+        loan_terms(
             principal=amount,
             annual_rate=annual_rate,
             months=months,
