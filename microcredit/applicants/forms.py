@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
 from microcredit.applicants.models import Applicant, HouseholdMember
+from microcredit.applicants.services import ApplicantValues
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -45,8 +46,8 @@ class ApplicantForm(forms.ModelForm):  # type: ignore[type-arg]
         # The service fills and validates the instance (commune name, search key).
         pass
 
-    def values(self) -> dict[str, Any]:
-        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+    def values(self) -> ApplicantValues:
+        return cast(ApplicantValues, {name: self.cleaned_data[name] for name in self.Meta.fields})
 
 
 class HouseholdMemberForm(forms.ModelForm):  # type: ignore[type-arg]

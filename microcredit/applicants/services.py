@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TypedDict
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -17,22 +17,28 @@ from microcredit.core.enums import AuditAction
 from microcredit.core.services import audit_event_create
 from microcredit.programmes.communes import communes
 
-APPLICANT_FIELDS = (
-    "last_name",
-    "first_name",
-    "birth_date",
-    "email",
-    "phone",
-    "address",
-    "postcode",
-    "commune_code",
-    "family_situation",
-    "activity",
-    "housing_status",
-)
+
+class ApplicantValues(TypedDict, total=False):
+    """What the staff records about a person (the applicant form's fields); an update gives
+    only the fields that change."""
+
+    last_name: str
+    first_name: str
+    birth_date: date
+    email: str
+    phone: str
+    address: str
+    postcode: str
+    commune_code: str
+    family_situation: str
+    activity: str
+    housing_status: str
 
 
-def _fill(applicant: Applicant, values: dict[str, Any]) -> None:
+APPLICANT_FIELDS: tuple[str, ...] = tuple(ApplicantValues.__annotations__)
+
+
+def _fill(applicant: Applicant, values: ApplicantValues) -> None:
     unknown = set(values) - set(APPLICANT_FIELDS)
     if unknown:
         raise ValueError(f"unknown applicant fields: {sorted(unknown)}")
@@ -49,7 +55,7 @@ def _fill(applicant: Applicant, values: dict[str, Any]) -> None:
 
 
 @transaction.atomic
-def applicant_create(*, actor: User, membership: Membership, values: dict[str, Any]) -> Applicant:
+def applicant_create(*, actor: User, membership: Membership, values: ApplicantValues) -> Applicant:
     applicant = Applicant(organisation_id=membership.organisation_id, created_by=actor)
     _fill(applicant, values)
     applicant.full_clean()
@@ -64,7 +70,7 @@ def applicant_create(*, actor: User, membership: Membership, values: dict[str, A
 
 
 @transaction.atomic
-def applicant_update(*, actor: User, applicant: Applicant, values: dict[str, Any]) -> Applicant:
+def applicant_update(*, actor: User, applicant: Applicant, values: ApplicantValues) -> Applicant:
     locked = Applicant.objects.select_for_update().get(pk=applicant.pk)
     old = model_to_dict(locked, fields=APPLICANT_FIELDS)
     _fill(locked, values)

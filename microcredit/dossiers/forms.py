@@ -11,6 +11,7 @@ from microcredit.accounts.models import User
 from microcredit.core.forms import AmountField
 from microcredit.core.text import INVALID_SIRET, normalise_siret
 from microcredit.dossiers.enums import DeferralKind, DossierState
+from microcredit.dossiers.services import DossierValues
 from microcredit.organisations.enums import OrganisationKind
 from microcredit.organisations.models import Organisation
 from microcredit.programmes.models import ProgrammeVersion
@@ -128,12 +129,12 @@ class DossierForm(forms.Form):
             raise forms.ValidationError(INVALID_SIRET)
         return siret
 
-    def values(self) -> dict[str, Any]:
+    def values(self) -> DossierValues:
         data = dict(self.cleaned_data)
         category, _, sub = data.pop("purpose").partition(PURPOSE_SEPARATOR)
         data["purpose_category"] = category
         data["purpose_subcategory"] = sub
-        return data
+        return cast(DossierValues, data)
 
     @staticmethod
     def initial_from(dossier: Any) -> dict[str, Any]:

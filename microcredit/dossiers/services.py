@@ -6,7 +6,8 @@ Each function is one transaction with its audit row; e-mails leave after commit.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from decimal import Decimal
+from typing import Any, TypedDict
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -38,40 +39,46 @@ from microcredit.dossiers.workflow import (
     Transition,
     blockers,
 )
+from microcredit.organisations.models import Organisation
 from microcredit.programmes.models import Programme
 from microcredit.programmes.selectors import version_in_force
 
 NUMBER_PREFIX = "MC"
 
-# What the référent edits while the dossier is being built (never the state or the number).
-DOSSIER_FIELDS = (
-    "referent",
-    "application_date",
-    "oriented_by_structure",
-    "oriented_by_name",
-    "purpose_category",
-    "purpose_subcategory",
-    "project_description",
-    "project_cost",
-    "payee_name",
-    "payee_siret",
-    "payee_address",
-    "quote_reference",
-    "quote_date",
-    "requested_amount",
-    "requested_months",
-    "requested_deferral_months",
-    "requested_deferral_kind",
-    "no_ordinary_credit",
-    "no_ordinary_credit_evidence",
-)
+
+class DossierValues(TypedDict, total=False):
+    """What the référent edits while the dossier is being built (never the state or the
+    number); an update gives only the fields that change."""
+
+    referent: User | None
+    application_date: date
+    oriented_by_structure: Organisation | None
+    oriented_by_name: str
+    purpose_category: str
+    purpose_subcategory: str
+    project_description: str
+    project_cost: Decimal | None
+    payee_name: str
+    payee_siret: str
+    payee_address: str
+    quote_reference: str
+    quote_date: date | None
+    requested_amount: Decimal
+    requested_months: int
+    requested_deferral_months: int
+    requested_deferral_kind: str
+    no_ordinary_credit: bool
+    no_ordinary_credit_evidence: str
+
+
+DOSSIER_FIELDS: tuple[str, ...] = tuple(DossierValues.__annotations__)
 
 
 def _snapshot(dossier: Dossier) -> dict[str, Any]:
     return model_to_dict(dossier, fields=DOSSIER_FIELDS)
 
 
-def _check_values(dossier: Dossier, values: dict[str, Any]) -> None:
+def _check_values(dossier: Dossier, values: DossierValues) -> None:
     unknown = set(values) - set(DOSSIER_FIELDS)
     if unknown:
         raise ValueError(f"unknown dossier fields: {sorted(unknown)}")
@@ -119,7 +126,7 @@ def dossier_create(
     membership: Membership,
     applicant: Applicant,
     programme: Programme,
-    values: dict[str, Any],
+    values: DossierValues,
 ) -> Dossier:
     """Open a dossier at the reception step, numbered MC-<year>-<n> (unique on the platform)."""
     _require_staff(membership, applicant.organisation_id)
@@ -154,7 +161,7 @@ def dossier_create(
 
 @transaction.atomic
 def dossier_update(
-    *, actor: User, membership: Membership, dossier_id: int, values: dict[str, Any]
+    *, actor: User, membership: Membership, dossier_id: int, values: DossierValues
 ) -> Dossier:
     """Edit the project and the loan asked for, while the dossier is being built."""
     from microcredit.dossiers.workflow import EDITABLE_STATES
