@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -136,7 +136,9 @@ class ProgrammeVersionForm(forms.ModelForm):  # type: ignore[type-arg]
                 )
             except rules.ParameterError as error:
                 self.add_error("required_documents_text", error.message)
-        check = rules.check_parameters({name: cleaned.get(name) for name in SCALAR_FIELDS})
+        check = rules.check_parameters(
+            cast(rules.ParameterValues, {name: cleaned.get(name) for name in SCALAR_FIELDS})
+        )
         for name, messages in check.errors.items():
             for message in messages:
                 if name in self.fields and name not in self.errors:
@@ -147,7 +149,7 @@ class ProgrammeVersionForm(forms.ModelForm):  # type: ignore[type-arg]
         # The service validates and saves; the form does not build a half-filled instance.
         pass
 
-    def parameter_values(self) -> dict[str, Any]:
+    def parameter_values(self) -> rules.ParameterValues:
         values = {name: self.cleaned_data[name] for name in SCALAR_FIELDS}
         values.update(self.parsed)
-        return values
+        return cast(rules.ParameterValues, values)

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict
 
 from microcredit.core.errors import Refused
 from microcredit.core.text import fold, parse_decimal
@@ -236,11 +236,42 @@ class ParameterCheck:
         return not self.errors
 
 
-def _both(values: Mapping[str, Any], first: str, second: str) -> bool:
+def _both(values: ParameterValues, first: str, second: str) -> bool:
     return values.get(first) is not None and values.get(second) is not None
 
 
-def check_parameters(values: Mapping[str, Any]) -> ParameterCheck:
+class ParameterValues(TypedDict, total=False):
+    """The parameters of a version (everything but its identity and bookkeeping), as the
+    director's form gives them and a new version stores them. The lists are the JSON shapes
+    described above."""
+
+    min_amount: Decimal
+    max_amount: Decimal
+    min_months: int
+    max_months: int
+    nominal_rate_percent: Decimal
+    max_deferral_months: int
+    allow_interest_only_deferral: bool
+    allow_capitalised_deferral: bool
+    purposes: list[dict[str, Any]]
+    excluded_purposes: list[dict[str, str]]
+    territory: list[dict[str, Any]]
+    reorientation_schemes: list[dict[str, str]]
+    required_documents: list[dict[str, Any]]
+    bonification_enabled: bool
+    bonification_cap: Decimal | None
+    guarantor_name: str
+    guarantee_rate_percent: Decimal
+    guarantee_includes_interest: bool
+    max_debt_ratio_percent: Decimal
+    min_remaining_income_per_uc_day: Decimal
+    usury_thresholds: list[dict[str, str | None]]
+    loss_rate_reference_percent: Decimal
+    loss_rate_reference_source: str
+    loss_rate_reference_basis: str
+
+
+def check_parameters(values: ParameterValues) -> ParameterCheck:
     """Consistency of a full parameter set (bounds ordered, rates in range...)."""
     errors: dict[str, list[str]] = {}
 
@@ -274,12 +305,17 @@ def check_parameters(values: Mapping[str, Any]) -> ParameterCheck:
         values.get("allow_interest_only_deferral") or values.get("allow_capitalised_deferral")
     ):
         fail("max_deferral_months", "Un différé est prévu : autorisez au moins un type de différé.")
+    percents: dict[str, Decimal | None] = {
+        "guarantee_rate_percent": values.get("guarantee_rate_percent"),
+        "max_debt_ratio_percent": values.get("max_debt_ratio_percent"),
+        "loss_rate_reference_percent": values.get("loss_rate_reference_percent"),
+    }
     for name, label in (
         ("guarantee_rate_percent", "Le taux de garantie"),
         ("max_debt_ratio_percent", "Le taux d'endettement maximal"),
         ("loss_rate_reference_percent", "Le taux de sinistralité de référence"),
     ):
-        value = values.get(name)
+        value = percents[name]
         if value is not None and not Decimal(0) <= value <= Decimal(100):
             fail(name, f"{label} doit être compris entre 0 et 100 %.")
     check(
@@ -289,7 +325,7 @@ def check_parameters(values: Mapping[str, Any]) -> ParameterCheck:
     )
     check(
         "bonification_cap",
-        lambda: values["bonification_cap"] > 0,
+        lambda: (values.get("bonification_cap") or 0) > 0,
         "Le plafond de bonification doit être positif (laissez vide pour aucun plafond).",
     )
     return ParameterCheck(errors)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -13,7 +12,7 @@ from microcredit.accounts.models import User
 from microcredit.core.enums import AuditAction
 from microcredit.core.services import audit_event_create
 from microcredit.programmes.models import Programme, ProgrammeVersion
-from microcredit.programmes.rules import check_parameters
+from microcredit.programmes.rules import ParameterValues, check_parameters
 
 # The parameter fields of a version (everything but identity and bookkeeping).
 PARAMETER_FIELDS: tuple[str, ...] = tuple(
@@ -31,7 +30,7 @@ def programme_version_create(
     programme: Programme,
     valid_from: date,
     reason: str,
-    values: dict[str, Any],
+    values: ParameterValues,
     today: date,
 ) -> ProgrammeVersion:
     """Record parameters in force from `valid_from` (today or later, after the latest version)."""
