@@ -21,7 +21,7 @@ from microcredit.rights.rules import (
     RightCode,
     RightsAssessment,
 )
-from tests.budgets.test_rules import lone_parent
+from tests.budgets.helpers import lone_parent
 
 D = Decimal
 MONTH = date(2026, 4, 1)

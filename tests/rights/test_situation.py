@@ -10,7 +10,7 @@ import pytest
 from microcredit.budgets.rules import Resource, ResourceType
 from microcredit.rights.rules import Activity, CoupleKind, validate_situation
 from microcredit.rights.situation import household_situation, member_activity
-from tests.budgets.test_rules import couple_one_salary, lone_parent, retired_alone
+from tests.budgets.helpers import couple_one_salary, lone_parent, retired_alone
 from tests.rights.test_engine import ARCHETYPES
 
 D = Decimal
