@@ -15,10 +15,7 @@ from microcredit.core.models import AuditEvent
 from microcredit.documents.models import Document
 from microcredit.dossiers.models import Dossier, DossierEvent
 from microcredit.loans.models import Loan, ScheduleLine, ScheduleVersion
-from tests.factories import (
-    membership_of,
-    pdf_bytes,
-)
+from tests.factories import membership_of, pdf_bytes
 
 
 def pdf(tag: str, name: str = "offre.pdf") -> SimpleUploadedFile:

@@ -19,11 +19,7 @@ from microcredit.dossiers.models import Dossier
 from microcredit.loans.models import ScheduleLine
 from microcredit.programmes.models import ProgrammeVersion
 from tests.banking.helpers import disburse
-from tests.factories import (
-    make_granted_dossier,
-    make_transmitted_dossier,
-    membership_of,
-)
+from tests.factories import make_granted_dossier, make_transmitted_dossier, membership_of
 
 pytestmark = pytest.mark.django_db
 
