@@ -19,7 +19,7 @@ from loan_engine import (
     UsuryThreshold,
     check_usury,
 )
-from microcredit.core.formatting import format_eur, format_percent
+from microcredit.core.formatting import format_date, format_eur, format_percent
 from microcredit.core.text import INVALID_SIRET, fold, normalise_siret
 
 SIGNED_OFFER_KIND = "signed_offer"
@@ -298,7 +298,7 @@ def check_offer_date(*, signed_on: date, decided_on: date, today: date) -> Probl
             "signed_on",
             "before_decision",
             f"L'offre ne peut pas être signée avant l'accord de la banque "
-            f"(le {decided_on:%d/%m/%Y}).",
+            f"(le {format_date(decided_on)}).",
         )
     return None
 
@@ -311,6 +311,6 @@ def check_disbursement_date(*, day: date, offer_signed_on: date, today: date) ->
             "date",
             "before_offer",
             f"Le décaissement ne peut pas précéder la signature de l'offre "
-            f"(le {offer_signed_on:%d/%m/%Y}).",
+            f"(le {format_date(offer_signed_on)}).",
         )
     return None

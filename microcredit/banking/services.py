@@ -22,7 +22,7 @@ from microcredit.banking.models import BankDecision, Disbursement
 from microcredit.banking.selectors import bank_dossier_for_user_or_404, offer_quote
 from microcredit.core.enums import AuditAction
 from microcredit.core.errors import TransitionRefused
-from microcredit.core.formatting import format_eur, format_percent
+from microcredit.core.formatting import format_date, format_eur, format_percent
 from microcredit.core.services import audit_event_create
 from microcredit.documents.models import Document
 from microcredit.documents.rules import UploadRefused
@@ -398,7 +398,7 @@ def disbursement_record(
             membership=membership,
             dossier_id=dossier.pk,
             transition="disburse",
-            reason=f"Chèque n° {cheque_text} du {date:%d/%m/%Y}, {format_eur(amount)}, "
+            reason=f"Chèque n° {cheque_text} du {format_date(date)}, {format_eur(amount)}, "
             f"à l'ordre de {payee.name}.",
             flow="bank",
         )

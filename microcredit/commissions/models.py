@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 
 from microcredit.commissions.enums import CommitteeDecision
+from microcredit.core.formatting import format_date
 from microcredit.dossiers.models import Dossier, DossierEvent
 from microcredit.organisations.models import Organisation
 
@@ -58,7 +59,7 @@ class CommissionSession(models.Model):
         ordering = ["-date", "-id"]
 
     def __str__(self) -> str:
-        return f"Commission du {self.date:%d/%m/%Y}"
+        return f"Commission du {format_date(self.date)}"
 
 
 class SessionMember(models.Model):

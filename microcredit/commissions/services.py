@@ -33,6 +33,7 @@ from microcredit.commissions.selectors import (
 )
 from microcredit.core.enums import AuditAction
 from microcredit.core.errors import TransitionRefused
+from microcredit.core.formatting import format_date
 from microcredit.core.services import audit_event_create
 from microcredit.dossiers.enums import DossierState
 from microcredit.dossiers.selectors import dossier_for_user_or_404
@@ -66,7 +67,7 @@ def _require_open(session: CommissionSession) -> None:
 def _require_held(session: CommissionSession, today: datetime.date, after: str) -> None:
     if today < session.date:
         raise TransitionRefused(
-            f"La séance n'a pas encore eu lieu ({session.date:%d/%m/%Y}) : {after}"
+            f"La séance n'a pas encore eu lieu ({format_date(session.date)}) : {after}"
         )
 
 

@@ -8,15 +8,16 @@ their French messages with it, and the template filters of ``core/templatetags/f
 show the same text in pages, PDFs and e-mails. Babel is not a dependency of the project, and
 Django's ``numberformat`` cannot be imported by the rules: the few lines below are enough. In
 templates, dates use the locale's formats (``|date:"SHORT_DATE_FORMAT"``, ``d/m/Y`` in French);
-:func:`format_date` writes the same French short date from Python.
+:func:`format_date` writes the same French short date from Python, :func:`format_datetime` the
+same date followed by the time of day.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-__all__ = ["format_date", "format_eur", "format_percent"]
+__all__ = ["format_date", "format_datetime", "format_eur", "format_percent"]
 
 _CENT = Decimal("0.01")
 _NNBSP = "\u202f"  # narrow no-break space: thousands separator
@@ -60,3 +61,11 @@ def format_percent(value: Decimal, places: int = 2) -> str:
 def format_date(value: date) -> str:
     """French short date, as ``|date:"SHORT_DATE_FORMAT"`` shows it in French: ``05/03/2024``."""
     return f"{value:%d/%m/%Y}"
+
+
+def format_datetime(value: datetime) -> str:
+    """French short date and time of day: ``05/03/2024 14:07``.
+
+    The value is written as given: no time-zone conversion (the caller localises it if needed).
+    """
+    return f"{value:%d/%m/%Y %H:%M}"

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from microcredit.applicants.rules import age_on
-from microcredit.core.formatting import format_eur
+from microcredit.core.formatting import format_date, format_eur
 from microcredit.simulator.rules import ADULT_AGE, Criterion, Outcome
 
 
@@ -66,7 +66,7 @@ def check_adult(data: EligibilityInput) -> Criterion:
     if data.birth_date is None:
         return _unknown("adult", label, "La date de naissance n'est pas renseignée.")
     age = age_on(data.birth_date, data.application_date)
-    when = f"{data.application_date:%d/%m/%Y}"
+    when = format_date(data.application_date)
     if age < ADULT_AGE:
         return _ko("adult", label, f"Le demandeur a {age} ans à la date de la demande ({when}).")
     return _ok("adult", label, f"Le demandeur a {age} ans à la date de la demande ({when}).")

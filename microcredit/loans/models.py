@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
+from microcredit.core.formatting import format_date
 from microcredit.dossiers.enums import DeferralKind
 from microcredit.dossiers.models import Dossier
 from microcredit.loans.enums import (
@@ -113,7 +114,7 @@ class ScheduleLine(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.number} — {self.due_date:%d/%m/%Y}"
+        return f"{self.number} — {format_date(self.due_date)}"
 
 
 class Repayment(models.Model):
@@ -196,4 +197,4 @@ class Incident(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} — {self.date:%d/%m/%Y}"
+        return f"{self.get_kind_display()} — {format_date(self.date)}"

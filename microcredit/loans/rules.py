@@ -21,6 +21,7 @@ from loan_engine import (
     ScheduleRow,
     partial_repayment,
 )
+from microcredit.core.formatting import format_date
 
 INITIAL_SCHEDULE_REASON = "Échéancier initial"
 MAX_REFERENCE_LENGTH = 64
@@ -87,7 +88,7 @@ def engine_keep(keep: str) -> Keep:
 
 def early_repayment_reason(*, on_date: date, keep: str, total: bool) -> str:
     """The reason of the schedule version an early repayment creates (≤ 200 characters)."""
-    day = f"{on_date:%d/%m/%Y}"
+    day = format_date(on_date)
     if total:
         return f"Remboursement anticipé total du {day}"
     effect = "durée réduite" if keep == KEEP_INSTALLMENT else "mensualité réduite"
@@ -186,7 +187,7 @@ def check_line(
             Problem(
                 "before_disbursement",
                 f"{label} : la date précède le décaissement du prêt "
-                f"({disbursement_date:%d/%m/%Y}).",
+                f"({format_date(disbursement_date)}).",
             )
         )
     return problems
@@ -223,7 +224,7 @@ def check_incident(
     elif day < disbursement_date:
         problems["date"] = Problem(
             "before_disbursement",
-            f"La date précède le décaissement du prêt ({disbursement_date:%d/%m/%Y}).",
+            f"La date précède le décaissement du prêt ({format_date(disbursement_date)}).",
         )
     return problems
 

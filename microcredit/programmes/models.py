@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
+from microcredit.core.formatting import format_date
 from microcredit.organisations.models import Organisation
 from microcredit.programmes.enums import LossRateBasis
 
@@ -145,7 +146,7 @@ class ProgrammeVersion(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.programme} — version {self.number} (au {self.valid_from:%d/%m/%Y})"
+        return f"{self.programme} — version {self.number} (au {format_date(self.valid_from)})"
 
     @property
     def nominal_rate(self) -> Decimal:

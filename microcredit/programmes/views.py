@@ -10,6 +10,7 @@ from django.utils import timezone
 from microcredit.accounts.access import roles_required
 from microcredit.accounts.enums import CCAS_STAFF_ROLES, Role
 from microcredit.accounts.http import MemberRequest
+from microcredit.core.formatting import format_date
 from microcredit.core.refusals import attempt_on_form
 from microcredit.programmes import selectors, services
 from microcredit.programmes.forms import ProgrammeVersionForm
@@ -58,7 +59,7 @@ def version_create(request: MemberRequest, programme_id: int) -> HttpResponse:
             messages.success(
                 request,
                 f"Version {version.number} enregistrée : en vigueur à partir du "
-                f"{version.valid_from:%d/%m/%Y}.",
+                f"{format_date(version.valid_from)}.",
             )
             return redirect("programmes:version_detail", programme.pk, version.number)
     return render(

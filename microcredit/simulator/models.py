@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import MaxLengthValidator
 from django.db import models
 
+from microcredit.core.formatting import format_datetime
 from microcredit.organisations.models import Organisation
 from microcredit.simulator.enums import ContactRequestStatus
 
@@ -69,4 +70,4 @@ class ContactRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.first_name} {self.last_name} — {self.created_at:%d/%m/%Y %H:%M}"
+        return f"{self.first_name} {self.last_name} — {format_datetime(self.created_at)}"

@@ -1,13 +1,18 @@
 """French display of money, percents and dates (microcredit.core.formatting)."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal as D
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from loan_engine import _wording
-from microcredit.core.formatting import format_date, format_eur, format_percent
+from microcredit.core.formatting import (
+    format_date,
+    format_datetime,
+    format_eur,
+    format_percent,
+)
 
 
 def test_format_eur() -> None:
@@ -28,6 +33,11 @@ def test_format_percent() -> None:
 
 def test_format_date_is_the_french_short_date() -> None:
     assert format_date(date(2024, 3, 5)) == "05/03/2024"
+
+
+def test_format_datetime_is_the_french_short_date_and_time_as_given() -> None:
+    assert format_datetime(datetime(2024, 3, 5, 9, 7, 42, tzinfo=UTC)) == "05/03/2024 09:07"
+    assert format_datetime(datetime(2024, 12, 31, 23, 59, tzinfo=UTC)) == "31/12/2024 23:59"
 
 
 @given(st.decimals(min_value=-(10**9), max_value=10**9, allow_nan=False, places=4))

@@ -16,6 +16,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from microcredit.core.formatting import format_date
 from microcredit.dossiers.models import DossierEvent
 from microcredit.letters.enums import LETTER_FOR_TRANSITION, LetterKind
 from microcredit.letters.selectors import events_without_letter
@@ -32,7 +33,7 @@ def describe(event: DossierEvent) -> str:
     """The letter of `event` in French: kind, dossier, date of the decision."""
     label = LetterKind(LETTER_FOR_TRANSITION[event.transition]).label
     on = timezone.localdate(event.at)
-    return f"courrier « {label} » du dossier {event.dossier.number}, décision du {on:%d/%m/%Y}"
+    return f"courrier « {label} » du dossier {event.dossier.number}, décision du {format_date(on)}"
 
 
 def failure(error: Exception) -> str:

@@ -26,7 +26,7 @@ from loan_engine import (
     build_schedule,
     loan_terms,
 )
-from microcredit.core.formatting import format_eur, format_percent
+from microcredit.core.formatting import format_date, format_eur, format_percent
 from microcredit.core.text import parse_decimal as parse_number
 from microcredit.programmes.selectors import public_programme, version_in_force
 
@@ -112,7 +112,7 @@ def schedule_as_table(schedule: Schedule, apr: Decimal) -> str:
     lines = [
         (
             str(row.number),
-            row.due_date.strftime("%d/%m/%Y"),
+            format_date(row.due_date),
             _table_amount(row.payment),
             _table_amount(row.interest),
             _table_amount(row.principal),
