@@ -10,6 +10,7 @@ from django.forms.models import model_to_dict
 
 from microcredit.accounts.models import User
 from microcredit.core.enums import AuditAction
+from microcredit.core.formatting import format_date
 from microcredit.core.services import audit_event_create
 from microcredit.programmes.models import Programme, ProgrammeVersion
 from microcredit.programmes.rules import ParameterValues, check_parameters
@@ -44,7 +45,7 @@ def programme_version_create(
         raise ValidationError(
             {
                 "valid_from": "La date d'effet doit être postérieure à celle de la version en "
-                f"vigueur ({previous.valid_from:%d/%m/%Y})."
+                f"vigueur ({format_date(previous.valid_from)})."
             }
         )
     unknown = set(values) - set(PARAMETER_FIELDS)
