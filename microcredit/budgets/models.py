@@ -22,6 +22,7 @@ from microcredit.budgets.enums import (
     ResourceType,
     Verdict,
 )
+from microcredit.core.formatting import format_month
 from microcredit.dossiers.models import Dossier
 
 
@@ -58,7 +59,7 @@ class Budget(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.dossier_id} v{self.version} ({self.month:%m/%Y})"
+        return f"{self.dossier_id} v{self.version} ({format_month(self.month)})"
 
 
 class BudgetPerson(models.Model):

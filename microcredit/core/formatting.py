@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-__all__ = ["format_date", "format_datetime", "format_eur", "format_percent"]
+__all__ = ["format_date", "format_datetime", "format_eur", "format_month", "format_percent"]
 
 _CENT = Decimal("0.01")
 _NNBSP = "\u202f"  # narrow no-break space: thousands separator
@@ -61,6 +61,11 @@ def format_percent(value: Decimal, places: int = 2) -> str:
 def format_date(value: date) -> str:
     """French short date, as ``|date:"SHORT_DATE_FORMAT"`` shows it in French: ``05/03/2024``."""
     return f"{value:%d/%m/%Y}"
+
+
+def format_month(value: date) -> str:
+    """A month as French pages write it (a budget's, a rights estimate's): ``03/2024``."""
+    return f"{value:%m/%Y}"
 
 
 def format_datetime(value: datetime) -> str:

@@ -43,6 +43,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from microcredit.budgets.rules import HousingStatus, MemberRole
+from microcredit.core.formatting import format_month
 from microcredit.rights.rules import (
     COVERAGE_CAVEATS,
     Activity,
@@ -151,7 +152,8 @@ def rsa_base_amount(month: date) -> Decimal:
         return _money(float(node))
     except Exception as exc:
         raise RightsComputationError(
-            f"Le montant de base du RSA de {month:%m/%Y} est introuvable dans OpenFisca-France."
+            f"Le montant de base du RSA de {format_month(month)} est introuvable dans "
+            "OpenFisca-France."
         ) from exc
 
 

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 
 from microcredit.budgets.models import Budget
+from microcredit.core.formatting import format_month
 from microcredit.dossiers.models import Dossier
 from microcredit.rights.enums import AssessmentStatus, RightCode, RightOutcome
 from microcredit.rights.rules import COVERAGE_CAVEATS, RightsAssessment
@@ -89,7 +90,7 @@ class RightsAssessmentRecord(models.Model):
         indexes = [models.Index(fields=["dossier", "-created_at"])]
 
     def __str__(self) -> str:
-        return f"{self.dossier_id} {self.month:%m/%Y} : {self.get_status_display()}"
+        return f"{self.dossier_id} {format_month(self.month)} : {self.get_status_display()}"
 
     @property
     def is_unfinished(self) -> bool:
@@ -178,7 +179,7 @@ class RsaBaseAmount(models.Model):
         ordering = ["-month"]
 
     def __str__(self) -> str:
-        return f"{self.month:%m/%Y} : {self.amount} €"
+        return f"{format_month(self.month)} : {self.amount} €"
 
     @classmethod
     def remember(cls, *, month: date, amount: Decimal, version: str) -> RsaBaseAmount:

@@ -11,6 +11,7 @@ from microcredit.core.formatting import (
     format_date,
     format_datetime,
     format_eur,
+    format_month,
     format_percent,
 )
 
@@ -44,3 +45,8 @@ def test_format_datetime_is_the_french_short_date_and_time_as_given() -> None:
 def test_the_engine_writes_its_figures_as_the_project_does(value: D) -> None:
     assert _wording.eur(value) == format_eur(value)
     assert _wording.percent(value) == format_percent(value)
+
+
+def test_format_month_is_month_and_year() -> None:
+    assert format_month(date(2024, 3, 5)) == "03/2024"
+    assert format_month(date(2026, 12, 1)) == "12/2026"

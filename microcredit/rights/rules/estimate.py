@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from microcredit.core.formatting import format_month
+
 COVERAGE_VERSION = "176.1.8"
 """The openfisca-france version whose legislation coverage ``COVERAGE_CAVEATS`` describes."""
 
@@ -58,14 +60,14 @@ def coverage_caveats(month: date, version: str) -> tuple[str, ...]:
     extra: list[str] = []
     if month > LAST_RSA_PPA_AF_MONTH:
         extra.append(
-            f"Le mois étudié ({month:%m/%Y}) est postérieur aux derniers barèmes connus du RSA, de "
-            "la prime d'activité et des allocations familiales (04/2026) : montants sous-estimés "
-            "d'une éventuelle revalorisation."
+            f"Le mois étudié ({format_month(month)}) est postérieur aux derniers barèmes "
+            "connus du RSA, de la prime d'activité et des allocations familiales (04/2026) : "
+            "montants sous-estimés d'une éventuelle revalorisation."
         )
     if month > LAST_HOUSING_AID_MONTH:
         extra.append(
-            f"Le mois étudié ({month:%m/%Y}) est postérieur aux derniers barèmes connus des aides "
-            "au logement (10/2026)."
+            f"Le mois étudié ({format_month(month)}) est postérieur aux derniers barèmes "
+            "connus des aides au logement (10/2026)."
         )
     if version != COVERAGE_VERSION:
         extra.append(

@@ -10,6 +10,7 @@ from datetime import date
 from decimal import Decimal
 
 from microcredit.budgets.rules import HousingStatus, MemberRole, age_on
+from microcredit.core.formatting import format_month
 
 ZERO = Decimal("0.00")
 
@@ -152,13 +153,13 @@ def validate_situation(situation: HouseholdSituation) -> list[str]:
             if problem:
                 problems.append(problem)
         for when, amount in person.salary_history:
-            problem = _money_problem(amount, f"salaire de {who} en {when:%m/%Y}")
+            problem = _money_problem(amount, f"salaire de {who} en {format_month(when)}")
             if problem:
                 problems.append(problem)
             if month_ok and not date(month.year - 2, 1, 1) <= when < month:
                 problems.append(
-                    f"L'historique de salaire de {who} ({when:%m/%Y}) doit porter sur les mois "
-                    f"de janvier {month.year - 2} au mois précédant le mois étudié."
+                    f"L'historique de salaire de {who} ({format_month(when)}) doit porter sur "
+                    f"les mois de janvier {month.year - 2} au mois précédant le mois étudié."
                 )
     problem = _money_problem(situation.rent, "loyer")
     if problem:

@@ -11,6 +11,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from microcredit.core.formatting import format_month
 from microcredit.rights.services import rsa_base_amounts_fill
 
 
@@ -47,4 +48,6 @@ class Command(BaseCommand):
             month = _shift(month, 1)
         for row in rsa_base_amounts_fill(months=months):
             version = row.openfisca_france_version
-            self.stdout.write(f"{row.month:%m/%Y} : {row.amount} € (OpenFisca-France {version})")
+            self.stdout.write(
+                f"{format_month(row.month)} : {row.amount} € (OpenFisca-France {version})"
+            )
