@@ -18,7 +18,7 @@ from microcredit.banking.models import BankDecision
 from microcredit.documents.models import Document
 from microcredit.dossiers.enums import DossierState
 from microcredit.dossiers.models import Dossier, DossierEvent
-from microcredit.dossiers.selectors import access_dossiers_for_user
+from microcredit.dossiers.selectors import access_dossiers_for_user, dossier_among_or_404
 from microcredit.loans.models import Loan
 from microcredit.programmes.models import ProgrammeVersion
 
@@ -50,13 +50,7 @@ def bank_dossier_for_user_or_404(
     user: User, membership: Membership | None, dossier_id: int, *, for_update: bool = False
 ) -> Dossier:
     """A dossier transmitted to the adviser's bank; 404 otherwise."""
-    dossiers = bank_dossiers(user, membership)
-    if for_update:
-        dossiers = Dossier.objects.select_for_update().filter(pk__in=dossiers.values("pk"))
-    dossier = dossiers.filter(pk=dossier_id).first()
-    if dossier is None:
-        raise Http404("Dossier introuvable.")
-    return dossier
+    return dossier_among_or_404(bank_dossiers(user, membership), dossier_id, for_update=for_update)
 
 
 @dataclass(frozen=True)

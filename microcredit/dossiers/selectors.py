@@ -52,7 +52,15 @@ def dossier_for_user_or_404(
     user: User, membership: Membership | None, dossier_id: int, *, for_update: bool = False
 ) -> Dossier:
     """The dossier if `user` may see it; 404 otherwise (never say that it exists)."""
-    dossiers = access_dossiers_for_user(user, membership)
+    return dossier_among_or_404(
+        access_dossiers_for_user(user, membership), dossier_id, for_update=for_update
+    )
+
+
+def dossier_among_or_404(
+    dossiers: QuerySet[Dossier], dossier_id: int, *, for_update: bool = False
+) -> Dossier:
+    """The dossier among those a funnel lets through; 404 otherwise (never say it exists)."""
     if for_update:
         # Lock the row itself; the funnel's joins stay in a subquery (PostgreSQL refuses
         # FOR UPDATE on the nullable side of an outer join).
