@@ -1,5 +1,7 @@
 """Commission test data: a CCAS with its organisers and members, dossiers ready for the
-commission, and a session built through the services."""
+commission, a session built through the services, and the services' calls the tests repeat
+(build the agenda, decide an item, update the session's members, check that a refused
+decision changed nothing)."""
 
 from __future__ import annotations
 
@@ -11,9 +13,10 @@ from typing import Any
 from microcredit.accounts.enums import Role
 from microcredit.accounts.models import User
 from microcredit.commissions import services
-from microcredit.commissions.models import CommissionSession
+from microcredit.commissions.models import AgendaItem, CommissionSession
+from microcredit.core.models import AuditEvent
 from microcredit.dossiers.enums import DossierState
-from microcredit.dossiers.models import Dossier
+from microcredit.dossiers.models import Dossier, DossierEvent
 from tests.factories import make_dossier
 from tests.factories import membership_of as membership
 
@@ -76,6 +79,47 @@ def open_session(people: Cast, *, date: date = SESSION_DATE) -> CommissionSessio
         member_ids=[people.member.pk, people.absent_member.pk],
         present_ids=[people.member.pk],
     )
+
+
+def _build(people, session):  # type: ignore[no-untyped-def]
+    return services.agenda_build(
+        actor=people.agent, membership=membership(people.agent), session_id=session.pk
+    )
+
+
+def _decide(people, item, decision, reason="", scheme="", who=None, **kwargs):  # type: ignore[no-untyped-def]
+    who = who or people.member
+    kwargs.setdefault("today", SESSION_DATE)
+    return services.agenda_item_decide(
+        actor=who,
+        membership=membership(who),
+        item_id=item.pk,
+        decision=decision,
+        reason=reason,
+        reorientation_scheme=scheme,
+        **kwargs,
+    )
+
+
+def _update(people, session, *, member_ids, present_ids):  # type: ignore[no-untyped-def]
+    return services.session_update(
+        actor=people.agent,
+        membership=membership(people.agent),
+        session_id=session.pk,
+        date=session.date,
+        place=session.place,
+        member_ids=member_ids,
+        present_ids=present_ids,
+    )
+
+
+def _assert_nothing_changed(item: AgendaItem, dossier: Dossier) -> None:
+    item.refresh_from_db()
+    dossier.refresh_from_db()
+    assert item.decision == "" and item.event is None and item.decided_by is None
+    assert dossier.state == DossierState.READY_FOR_COMMITTEE
+    assert not DossierEvent.objects.filter(dossier=dossier).exists()
+    assert not AuditEvent.objects.filter(action="commission_decision_recorded").exists()
 
 
 # --- A dossier with everything the summary shows, and personal data it must never show -------
