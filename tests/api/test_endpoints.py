@@ -1,55 +1,27 @@
 """The API's operations: visibility (404 everywhere outside the bank's transmitted dossiers), a
-full flow from decision to repayments, idempotent batches, errors as {code, message}."""
+full flow from decision to repayments, a refusal, the list, the schema and its docs page, a
+change of payee and an offer file sent with a path. Repayment batches are in
+test_repayment_batches.py, the access log in test_access_log.py, the error answers in
+test_errors.py."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 import loan_engine
 from loan_engine import loan_terms
 from microcredit.banking.models import BankDecision, Disbursement
-from microcredit.core.models import AccessLog
 from microcredit.dossiers.enums import DossierState
 from microcredit.dossiers.models import Dossier
 from microcredit.loans.models import Incident, Loan, Repayment
-from microcredit.loans.services import MAX_BATCH
-from tests.factories import (
-    make_dossier,
-    make_granted_dossier,
-    make_loan,
-    make_transmitted_dossier,
-    pdf_bytes,
-)
+from tests.api.helpers import ACCEPT, assert_error, offer_form
+from tests.factories import make_dossier, make_loan, make_transmitted_dossier, pdf_bytes
 
 pytestmark = pytest.mark.django_db
-
-
-def assert_error(response, status: int, code: str | None = None) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    assert response.status_code == status, response.content
-    assert response["Content-Type"].startswith("application/json")
-    body = response.json()
-    assert isinstance(body["code"], str) and body["code"]
-    assert isinstance(body["message"], str) and body["message"]
-    assert set(body) <= {"code", "message", "errors"}
-    if code is not None:
-        assert body["code"] == code, body
-    return body  # type: ignore[no-any-return]
-
-
-def offer_form() -> dict[str, Any]:
-    return {
-        "signed_on": timezone.localdate().isoformat(),
-        "file": SimpleUploadedFile("offre.pdf", pdf_bytes("offre-api"), "application/pdf"),
-    }
-
-
-ACCEPT = {"outcome": "accepted", "amount": "1200.00", "months": 24}
 
 
 def every_operation(number: str, api) -> list[tuple[str, Any]]:  # type: ignore[no-untyped-def]
@@ -252,97 +224,6 @@ def test_refusal_through_the_api(api, referent) -> None:  # type: ignore[no-unty
     assert response.json()["decision"]["refusal_reason"] == "repayment_capacity"
 
 
-def line(loan: Loan, reference: str, amount: str = "50.00") -> dict[str, Any]:
-    return {
-        "reference": reference,
-        "dossier_number": loan.dossier.number,
-        "date": timezone.localdate().isoformat(),
-        "amount": amount,
-    }
-
-
-def test_the_same_batch_twice_records_each_repayment_once(api, loan) -> None:  # type: ignore[no-untyped-def]
-    batch = {"repayments": [line(loan, f"VIR-{n}") for n in range(1, 6)]}
-    first = api.post("/api/v1/repayments", batch).json()
-    assert (first["recorded"], first["already_recorded"]) == (5, 0)
-    second = api.post("/api/v1/repayments", batch)
-    assert second.status_code == 200
-    assert (second.json()["recorded"], second.json()["already_recorded"]) == (0, 5)
-    assert {i["status"] for i in second.json()["items"]} == {"already_recorded"}
-    assert Repayment.objects.count() == 5
-
-
-def test_a_batch_of_the_services_limit_is_taken_one_line_more_is_422(api, loan, client) -> None:  # type: ignore[no-untyped-def]
-    # The schema promises the service's limit, no more.
-    schema = client.get("/api/v1/openapi.json").json()
-    lines = schema["components"]["schemas"]["RepaymentBatchIn"]["properties"]["repayments"]
-    assert lines["maxItems"] == MAX_BATCH
-    description = schema["paths"]["/api/v1/repayments"]["post"]["description"]
-    assert f"Au plus {MAX_BATCH} remboursements par lot" in description
-
-    full = {"repayments": [line(loan, f"VIR-{n}", amount="0.01") for n in range(MAX_BATCH)]}
-    response = api.post("/api/v1/repayments", full)
-    assert response.status_code == 200, response.content[:500]
-    assert response.json()["recorded"] == MAX_BATCH
-    over = {"repayments": [line(loan, f"VIR-X{n}", amount="0.01") for n in range(MAX_BATCH + 1)]}
-    body = assert_error(api.post("/api/v1/repayments", over), 422, "invalid_input")
-    assert list(body["errors"]) == ["repayments"], body
-    assert Repayment.objects.count() == MAX_BATCH
-
-
-def test_a_line_repeated_in_a_batch_is_counted_as_a_duplicate(api, loan) -> None:  # type: ignore[no-untyped-def]
-    batch = {"repayments": [line(loan, "VIR-1"), line(loan, "VIR-2"), line(loan, "VIR-1")]}
-    for already in (False, True):
-        body = api.post("/api/v1/repayments", batch).json()
-        statuses = [i["status"] for i in body["items"]]
-        first = "already_recorded" if already else "recorded"
-        assert statuses == [first, first, "duplicate_in_batch"], body
-        # The items add up to the counts.
-        for status in ("recorded", "already_recorded", "duplicate_in_batch"):
-            assert body[status] == statuses.count(status), (status, body)
-    assert sorted(Repayment.objects.values_list("reference", flat=True)) == ["VIR-1", "VIR-2"]
-
-
-def test_a_conflicting_reference_records_nothing_from_the_batch(api, loan) -> None:  # type: ignore[no-untyped-def]
-    api.post("/api/v1/repayments", {"repayments": [line(loan, "VIR-1")]})
-    batch = {"repayments": [line(loan, "VIR-NEW"), line(loan, "VIR-1", amount="51.00")]}
-    body = assert_error(api.post("/api/v1/repayments", batch), 409, "reference_conflict")
-    assert "repayments.1" in body["errors"]
-    assert list(Repayment.objects.values_list("reference", flat=True)) == ["VIR-1"]
-
-
-def test_invalid_input_is_422_in_french(api, loan) -> None:  # type: ignore[no-untyped-def]
-    future = (timezone.localdate() + timedelta(days=3)).isoformat()
-    batch = {"repayments": [{**line(loan, "VIR-F"), "date": future}]}
-    body = assert_error(api.post("/api/v1/repayments", batch), 422, "future_date")
-    assert "repayments.0" in body["errors"]
-    body = assert_error(
-        api.post("/api/v1/repayments", {"repayments": [{"reference": "x", "amount": "-1"}]}),
-        422,
-        "invalid_input",
-    )
-    assert body["errors"]["repayments.0.dossier_number"] == ["Ce champ est obligatoire."]
-    assert body["errors"]["repayments.0.amount"] == ["La valeur doit être supérieur à 0."]
-    body = assert_error(api.post("/api/v1/repayments", {"repayments": []}), 422, "invalid_input")
-    assert "repayments" in body["errors"]
-    too_many = {"repayments": [line(loan, f"V{n}") for n in range(1001)]}
-    assert_error(api.post("/api/v1/repayments", too_many), 422, "invalid_input")
-    assert_error(
-        api.client.post(
-            "/api/v1/repayments",
-            "{pas du json",
-            content_type="application/json",
-            headers=api.headers,
-        ),
-        422,
-        "malformed_body",
-    )
-    assert_error(api.get("/api/v1/dossiers", page=0), 422, "invalid_input")
-    assert_error(api.get("/api/v1/dossiers", state="inconnu"), 422, "invalid_input")
-    assert_error(api.get(f"/api/v1/dossiers/{'x' * 30}"), 422, "invalid_input")
-    assert not Repayment.objects.exists()
-
-
 def test_schedule_of_a_dossier_without_loan_is_409(api, referent) -> None:  # type: ignore[no-untyped-def]
     dossier = make_transmitted_dossier(created_by=referent)
     assert_error(api.get(f"/api/v1/dossiers/{dossier.number}/schedule"), 409, "no_loan")
@@ -392,71 +273,6 @@ def test_schema_and_docs_page(client) -> None:  # type: ignore[no-untyped-def]
     assert "curl -X POST" in html and "Authorization: Bearer" in html
     assert "cdn" not in html.lower() and "swagger" not in html.lower()
     assert "<script" not in html.split("</head>")[1]
-
-
-def test_every_read_of_personal_data_is_in_the_access_log(api, api_b, referent, adviser) -> None:  # type: ignore[no-untyped-def]
-    dossier = make_loan(created_by=referent, adviser=adviser).dossier
-    other = make_transmitted_dossier(created_by=referent)
-    number = dossier.number
-    api.get("/api/v1/dossiers")
-    api.get(f"/api/v1/dossiers/{number}")
-    api.get(f"/api/v1/dossiers/{number}/schedule")
-    logs = list(
-        AccessLog.objects.order_by("id").values_list("user", "action", "object_type", "object_id")
-    )
-    # One row per dossier the list shows (newest first), then the dossier and its schedule.
-    assert logs == [
-        (adviser.pk, "api_dossier_list", "dossiers.dossier", str(other.pk)),
-        (adviser.pk, "api_dossier_list", "dossiers.dossier", str(dossier.pk)),
-        (adviser.pk, "api_dossier_detail", "dossiers.dossier", str(dossier.pk)),
-        (adviser.pk, "api_dossier_schedule", "dossiers.dossier", str(dossier.pk)),
-    ]
-    # Refused or invisible: nothing shown, nothing logged.
-    assert_error(api_b.get(f"/api/v1/dossiers/{number}"), 404)
-    assert_error(api.post(f"/api/v1/dossiers/{number}/decision", ACCEPT), 409)
-    assert AccessLog.objects.count() == 4
-
-
-def test_the_answers_of_the_writes_are_in_the_access_log(api, referent, adviser) -> None:  # type: ignore[no-untyped-def]
-    refused = make_transmitted_dossier(created_by=referent)
-    granted = make_granted_dossier(created_by=referent, adviser=adviser, offer=False)
-    today = timezone.localdate().isoformat()
-    AccessLog.objects.all().delete()
-    calls = [
-        (
-            "api_dossier_decision",
-            refused,
-            f"/api/v1/dossiers/{refused.number}/decision",
-            {"outcome": "refused", "refusal_reason": "other", "refusal_text": "Non."},
-        ),
-        ("api_dossier_offer", granted, f"/api/v1/dossiers/{granted.number}/offer", None),
-        (
-            "api_dossier_disbursement",
-            granted,
-            f"/api/v1/dossiers/{granted.number}/disbursement",
-            {"cheque_number": "123", "date": today, "amount": f"{granted.requested_amount}"},
-        ),
-    ]
-    for action, dossier, url, data in calls:
-        response = api.post_form(url, offer_form()) if data is None else api.post(url, data)
-        assert response.status_code == 200, response.content
-        assert response.json()["applicant"]["last_name"] == dossier.applicant.last_name
-        log = AccessLog.objects.order_by("id").last()
-        assert log is not None
-        assert (log.user_id, log.action, log.object_id) == (adviser.pk, action, str(dossier.pk))
-    assert AccessLog.objects.count() == 3
-
-
-def test_the_lists_access_log_costs_as_many_queries_whatever_the_page_size(  # type: ignore[no-untyped-def]
-    api, referent, count_queries
-) -> None:
-    for _ in range(4):
-        make_transmitted_dossier(created_by=referent)
-    api.get("/api/v1/dossiers")  # the token's first use is written once
-    one = count_queries(lambda: api.get("/api/v1/dossiers", page_size=1))
-    four = count_queries(lambda: api.get("/api/v1/dossiers", page_size=4))
-    assert one == four
-    assert AccessLog.objects.filter(action="api_dossier_list").count() == 4 + 1 + 4
 
 
 def test_a_change_of_payee_through_the_api_needs_its_siret_and_never_the_borrower(

@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 
 from microcredit.loans.models import Repayment
-from tests.api.test_endpoints import assert_error, line, offer_form
+from tests.api.helpers import assert_error, line, offer_form
 from tests.factories import make_granted_dossier, make_transmitted_dossier
 
 pytestmark = pytest.mark.django_db
