@@ -12,14 +12,9 @@ from microcredit.commissions import services
 from microcredit.commissions.enums import CommitteeDecision
 from microcredit.commissions.models import AgendaItem, CommissionSession
 from microcredit.dossiers.enums import DossierState
-from tests.commissions.helpers import SESSION_DATE, cast, membership, open_session, ready_dossier
+from tests.commissions.helpers import SESSION_DATE, membership, open_session, ready_dossier
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def people(make_user):  # type: ignore[no-untyped-def]
-    return cast(make_user)
 
 
 def _session_with(people, n: int) -> tuple[CommissionSession, list[AgendaItem]]:  # type: ignore[no-untyped-def]

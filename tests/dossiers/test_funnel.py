@@ -51,11 +51,6 @@ def assert_shown(user: User, dossier: Dossier) -> None:
 
 
 @pytest.fixture
-def referent(make_user) -> User:  # type: ignore[no-untyped-def]
-    return make_user(Role.REFERENT)
-
-
-@pytest.fixture
 def lyon(db: None) -> Organisation:
     return Organisation.objects.create(kind="ccas", name="CCAS de Lyon", slug="ccas-lyon")
 
