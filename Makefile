@@ -52,7 +52,7 @@ quality: install
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/djlint --lint --quiet microcredit
-	$(BIN)/mypy loan_engine $(wildcard $(foreach layer,services selectors views,microcredit/*/$(layer).py microcredit/*/$(layer)))
+	$(BIN)/mypy loan_engine microcredit config
 	$(BIN)/lint-imports
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/microcredit makemigrations --check --dry-run
 

@@ -27,7 +27,7 @@ class _PathRecordingParser(MultiPartParser):
         raw = html.unescape(file_name)
         if "/" in raw or "\\" in raw:
             self._found.append(raw)
-        return super().sanitize_file_name(file_name)  # type: ignore[no-any-return]
+        return super().sanitize_file_name(file_name)
 
 
 class UploadNameMiddleware:

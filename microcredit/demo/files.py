@@ -55,7 +55,8 @@ def date_events(dossier: Dossier) -> None:
     for event_id, at in AgendaItem.objects.filter(dossier=dossier, event__isnull=False).values_list(
         "event_id", "decided_at"
     ):
-        known[event_id] = at
+        if at is not None:  # an item with its event is decided
+            known[event_id] = at
     for event_id, at in BankDecision.objects.filter(
         dossier=dossier, event__isnull=False
     ).values_list("event_id", "decided_at"):

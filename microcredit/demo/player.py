@@ -300,6 +300,8 @@ class DemoPlayer:
         """The bank's moves through its own services, on the days they would have happened."""
         day = self._bank_day(dossier, 10)
         if step.transition == "bank_accept":
+            if dossier.requested_amount is None or dossier.requested_months is None:
+                raise ValueError(f"{dossier.number} : la démo n'a pas de prêt demandé.")
             decision = bank_accept(
                 actor=user,
                 membership=membership,
