@@ -140,6 +140,8 @@ LANGUAGES = [("fr", _("Français")), ("en", _("Anglais"))]
 LOCALE_PATHS = [BASE_DIR / "microcredit" / "locale"]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
+# Project overrides of the locale formats (config/formats/<lang>/formats.py).
+FORMAT_MODULE_PATH = ["config.formats"]
 USE_TZ = True
 
 STATIC_URL = "/static/"

@@ -50,3 +50,17 @@ def test_the_engine_writes_its_figures_as_the_project_does(value: D) -> None:
 def test_format_month_is_month_and_year() -> None:
     assert format_month(date(2024, 3, 5)) == "03/2024"
     assert format_month(date(2026, 12, 1)) == "12/2026"
+
+
+def test_the_english_pages_keep_the_day_month_order_and_the_24_hour_clock() -> None:
+    from django.template import Context, Template
+    from django.utils import translation
+
+    template = Template(
+        '{{ d|date:"SHORT_DATE_FORMAT" }} {{ t|date:"SHORT_DATETIME_FORMAT" }} '
+        '{{ t|time:"TIME_FORMAT" }}'
+    )
+    context = Context({"d": date(2024, 3, 5), "t": datetime(2024, 3, 5, 14, 7)})  # noqa: DTZ001
+    for language in ("fr", "en"):
+        with translation.override(language):
+            assert template.render(context) == "05/03/2024 05/03/2024 14:07 14:07", language
