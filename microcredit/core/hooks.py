@@ -10,9 +10,10 @@ higher one (a commission decision writes a letter). The lower app declares a hoo
   ImproperlyConfigured: a missing app is a configuration error, never a silent default.
 - `Listeners`: every connected function is called, in the order the apps are installed, inside
   the caller's transaction (a listener that must wait for the commit uses `on_commit` itself).
+  An event nobody listens to does nothing: `tests/core/test_hooks.py` names who must listen.
 
 Nothing is discovered by magic: `tests/core/test_hooks.py` checks that every hook declared in
-the project is provided or listened to by an installed app.
+the project is provided or listened to, and which function of which app is plugged where.
 """
 
 from __future__ import annotations
@@ -49,6 +50,11 @@ class Provider(Generic[P, R]):
     def provided(self) -> bool:
         return self._function is not None
 
+    @property
+    def function(self) -> Callable[P, R] | None:
+        """The function that answers (None until an app provides it)."""
+        return self._function
+
     def provide(self, function: Callable[P, R]) -> Callable[P, R]:
         if self._function is not None and self._function is not function:
             raise ImproperlyConfigured(f"Le point d'extension « {self.name} » est déjà fourni.")
@@ -80,6 +86,9 @@ class Listeners(Generic[P]):
         if function not in self._functions:  # ready() may run twice in tests
             self._functions.append(function)
         return function
+
+    def __contains__(self, function: object) -> bool:
+        return function in self._functions
 
     def send(self, *args: P.args, **kwargs: P.kwargs) -> None:
         for function in self._functions:

@@ -164,8 +164,6 @@ def dossier_update(
     *, actor: User, membership: Membership, dossier_id: int, values: DossierValues
 ) -> Dossier:
     """Edit the project and the loan asked for, while the dossier is being built."""
-    from microcredit.dossiers.workflow import EDITABLE_STATES
-
     dossier = dossier_for_user_or_404(actor, membership, dossier_id, for_update=True)
     _require_staff(membership, dossier.organisation_id)
     if dossier.state not in EDITABLE_STATES:
@@ -421,6 +419,7 @@ def dossier_consent_record(
 ELIGIBILITY_INPUTS = frozenset({"birth_date", "postcode", "commune_code"})
 
 
+@transaction.atomic
 def dossier_eligibility_reset_for_applicant(
     actor: User, applicant: Applicant, changed: frozenset[str]
 ) -> None:

@@ -15,6 +15,7 @@ from microcredit.applicants.selectors import possible_duplicates
 from microcredit.applicants.services import applicant_create, applicant_update
 from microcredit.core.models import AuditEvent
 from microcredit.dossiers.enums import DossierState
+from microcredit.dossiers.models import Dossier
 from microcredit.organisations.models import Organisation
 from tests.factories import make_applicant, make_dossier
 
@@ -209,3 +210,23 @@ def test_an_update_with_an_unknown_code_changes_nothing(
     applicant.refresh_from_db()
     assert applicant.commune_code == "42218"
     assert not AuditEvent.objects.filter(action="applicant_updated").exists()
+
+
+@pytest.mark.django_db
+def test_each_cleared_eligibility_writes_its_audit_row_and_a_phone_change_clears_none(
+    referent: User, membership: Membership
+) -> None:
+    applicant = applicant_create(actor=referent, membership=membership, values=values())
+    dossier = make_dossier(created_by=referent, applicant=applicant, eligible=True)
+    eligibility_id = Dossier.objects.get(pk=dossier.pk).eligibility_id
+
+    applicant_update(actor=referent, applicant=applicant, values={"phone": "0600000000"})
+    assert not AuditEvent.objects.filter(action="dossier_eligibility_reset").exists()
+
+    applicant_update(actor=referent, applicant=applicant, values={"postcode": "42100"})
+    reset = AuditEvent.objects.get(action="dossier_eligibility_reset")
+    assert reset.object_type == "dossiers.dossier"
+    assert reset.object_id == str(dossier.pk)
+    assert reset.actor_id == referent.pk
+    assert reset.old_values == {"eligibility": eligibility_id}
+    assert reset.new_values == {"eligibility": None}

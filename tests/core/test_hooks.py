@@ -33,6 +33,25 @@ def test_every_declared_hook_is_provided_by_an_installed_app() -> None:
     assert unplugged == []
 
 
+def test_each_hook_is_plugged_by_the_app_that_owns_the_answer_or_the_consequence() -> None:
+    from microcredit.applicants import hooks as applicant_hooks
+    from microcredit.budgets import hooks as budget_hooks
+    from microcredit.documents import selectors as documents
+    from microcredit.dossiers import hooks as dossier_hooks
+    from microcredit.dossiers import services as dossiers
+    from microcredit.letters import handlers as letters
+    from microcredit.loans import handlers as loans
+    from microcredit.rights import selectors as rights
+
+    assert dossier_hooks.missing_document_labels.function is documents.missing_document_labels
+    assert dossier_hooks.consent_document_exists.function is documents.consent_document_exists
+    assert dossier_hooks.loan_fully_repaid.function is loans.loan_fully_repaid
+    assert loans.loan_follows_dossier_end in dossier_hooks.transitioned
+    assert letters.letter_after_decision in dossier_hooks.transitioned
+    assert dossiers.dossier_eligibility_reset_for_applicant in applicant_hooks.applicant_changed
+    assert budget_hooks.rsa_base_amount_for.function is rights.rsa_base_amount_for
+
+
 def test_an_unprovided_hook_is_a_configuration_error_in_french() -> None:
     hook: Provider[[int], int] = Provider("essai.sans_fournisseur")
     try:
