@@ -119,9 +119,13 @@ def count_queries() -> Callable[[Callable[[], object]], int]:
 def actions_are_members(request: pytest.FixtureRequest) -> Iterator[None]:
     """Every audit and access-log row a test writes names a member of core.enums: the registers'
     vocabulary stays one list, whatever path (dynamic or not) wrote the row."""
-    yield
     if "_django_db_helper" not in request.fixturenames:
+        yield
         return  # a test without the database
+    # Set the database up before this check (and so tear it down after it), even when the test
+    # reaches the database only through a fixture such as `db` or `saint_etienne`.
+    request.getfixturevalue("_django_db_helper")
+    yield
     audit = set(AuditEvent.objects.values_list("action", flat=True).distinct())
     access = set(AccessLog.objects.values_list("action", flat=True).distinct())
     assert audit <= set(AuditAction), (
