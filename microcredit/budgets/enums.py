@@ -9,8 +9,7 @@ are the models'. Only the line kind, which the rules do not need, is a Django ``
 from django.db import models
 
 from microcredit.applicants.vocabulary import HousingStatus
-from microcredit.budgets.vocabulary import ChargeType, ResourceType, Verdict
-from microcredit.budgets.vocabulary import MemberRole as PersonRole
+from microcredit.budgets.vocabulary import ChargeType, MemberRole, ResourceType, Verdict
 
 __all__ = [
     "HOUSEHOLD_RESOURCES",
@@ -18,7 +17,7 @@ __all__ = [
     "ChargeType",
     "HousingStatus",
     "LineKind",
-    "PersonRole",
+    "MemberRole",
     "ResourceType",
     "Verdict",
 ]

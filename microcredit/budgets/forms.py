@@ -19,7 +19,7 @@ from microcredit.budgets.enums import (
     ChargeType,
     HousingStatus,
     LineKind,
-    PersonRole,
+    MemberRole,
     ResourceType,
     Verdict,
 )
@@ -177,7 +177,7 @@ class BudgetForm(forms.Form):
         members = {
             p.pk: p.household_member_id
             for p in budget.persons.all()
-            if p.role == PersonRole.APPLICANT or p.household_member_id is not None
+            if p.role == MemberRole.APPLICANT or p.household_member_id is not None
         }
         totals: dict[str, Decimal] = {}
         for line in budget.lines.all():

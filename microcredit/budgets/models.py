@@ -18,7 +18,7 @@ from microcredit.budgets.enums import (
     ChargeType,
     HousingStatus,
     LineKind,
-    PersonRole,
+    MemberRole,
     ResourceType,
     Verdict,
 )
@@ -69,7 +69,7 @@ class BudgetPerson(models.Model):
         Budget, verbose_name="budget", on_delete=models.CASCADE, related_name="persons"
     )
     position = models.PositiveSmallIntegerField("rang")
-    role = models.CharField("place dans le foyer", max_length=20, choices=PersonRole.choices)
+    role = models.CharField("place dans le foyer", max_length=20, choices=MemberRole.choices)
     first_name = models.CharField("prénom", max_length=100)
     birth_date = models.DateField("date de naissance")
     # The member of the applicant's file this person was copied from (None: the applicant, or

@@ -19,7 +19,7 @@ from django.db.models import Prefetch
 
 from loan_engine import DeferralKind
 from microcredit.budgets import hooks, rules
-from microcredit.budgets.enums import PERSONAL_RESOURCES, LineKind, PersonRole
+from microcredit.budgets.enums import PERSONAL_RESOURCES, LineKind, MemberRole
 from microcredit.budgets.hooks import RsaBase
 from microcredit.budgets.models import Budget, BudgetLine, BudgetPerson, ReferentOpinion
 from microcredit.dossiers.models import Dossier
@@ -64,7 +64,7 @@ def budget_data(budget: Budget) -> BudgetData:
     """The pure ``rules.Budget`` of a stored version (persons and lines prefetched or not)."""
     persons = sorted(budget.persons.all(), key=lambda p: p.position)
     index = {p.pk: k for k, p in enumerate(persons)}
-    applicant = next((k for k, p in enumerate(persons) if p.role == PersonRole.APPLICANT), 0)
+    applicant = next((k for k, p in enumerate(persons) if p.role == MemberRole.APPLICANT), 0)
     personal: list[dict[rules.ResourceType, Decimal]] = [{} for _ in persons]
     resources: list[rules.Resource] = []
     charges: list[rules.Charge] = []

@@ -26,7 +26,7 @@ from microcredit.budgets.enums import (
     ChargeType,
     HousingStatus,
     LineKind,
-    PersonRole,
+    MemberRole,
     ResourceType,
     Verdict,
 )
@@ -42,7 +42,7 @@ from microcredit.dossiers.workflow import FINAL_STATES
 OPINION_ROLES = frozenset({Role.REFERENT, Role.DIRECTOR})
 
 CENT = Decimal("0.01")
-_RELATIONSHIP_ROLES = {"spouse": PersonRole.SPOUSE, "child": PersonRole.CHILD}
+_RELATIONSHIP_ROLES = {"spouse": MemberRole.SPOUSE, "child": MemberRole.CHILD}
 
 
 class BudgetRefused(Refused):
@@ -120,7 +120,7 @@ def _household(
     persons = [
         BudgetPerson(
             position=0,
-            role=PersonRole.APPLICANT,
+            role=MemberRole.APPLICANT,
             first_name=applicant.first_name,
             birth_date=applicant.birth_date,
         )
@@ -129,7 +129,7 @@ def _household(
         role = _RELATIONSHIP_ROLES.get(member.relationship)
         if role is None:
             adult = member.birth_date <= month and rules.age_on(member.birth_date, month) >= 18
-            role = PersonRole.OTHER_ADULT if adult else PersonRole.CHILD
+            role = MemberRole.OTHER_ADULT if adult else MemberRole.CHILD
         persons.append(
             BudgetPerson(
                 position=position,

@@ -30,7 +30,7 @@ __all__ = [
 
 
 class MemberRole(LabelledChoices):
-    """A person's place in the household (``PersonRole`` on the models)."""
+    """A person's place in the household (the budget person's role)."""
 
     APPLICANT = "applicant", "demandeur"
     SPOUSE = "spouse", "conjoint"

@@ -24,7 +24,7 @@ from microcredit.accounts.enums import DOSSIER_STAFF_ROLES, Role
 from microcredit.accounts.models import Membership, User
 from microcredit.applicants.models import HouseholdMember
 from microcredit.applicants.rules import age_on
-from microcredit.budgets.enums import LineKind, PersonRole
+from microcredit.budgets.enums import LineKind, MemberRole
 from microcredit.budgets.models import BudgetPerson
 from microcredit.budgets.selectors import budget_panel
 from microcredit.commissions.models import AgendaItem, CommissionSession, SessionMember
@@ -294,7 +294,7 @@ def dossier_summary(
     budget_persons = list(budget.persons.all()) if budget is not None else []
     if budget is not None:
         persons = [(p.role, p.birth_date) for p in budget_persons]
-        children = sum(1 for role, _ in persons if role == PersonRole.CHILD)
+        children = sum(1 for role, _ in persons if role == MemberRole.CHILD)
     else:
         persons = [("applicant", applicant.birth_date)] + [
             (m.relationship, m.birth_date) for m in members
