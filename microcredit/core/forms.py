@@ -8,6 +8,8 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
+from microcredit.core.text import parse_decimal
+
 
 class AmountField(forms.DecimalField):
     """A euro amount typed the French way: « 1 450,50 », « 1450.5 », « 1 450 € »."""
@@ -22,10 +24,11 @@ class AmountField(forms.DecimalField):
         self.error_messages["invalid"] = "Saisissez un montant, par exemple 1 450,50."
 
     def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]
-        if isinstance(value, str):
-            for space in (" ", "\u00a0", "\u202f"):
-                value = value.replace(space, "")
-            value = value.removesuffix("€").replace(",", ".")
+        if isinstance(value, str) and value.strip():
+            try:  # the one reader of French amounts; the field then checks digits and places
+                value = parse_decimal(value.strip().removesuffix("€"))
+            except ValueError:
+                raise ValidationError(self.error_messages["invalid"], code="invalid") from None
         return super().to_python(value)
 
 
