@@ -116,6 +116,18 @@ def count_queries() -> Callable[[Callable[[], object]], int]:
 
 
 @pytest.fixture(autouse=True)
+def saint_etienne_after_flush(request: pytest.FixtureRequest) -> None:
+    """Transactional tests (live server, row locks, migrations) flush the database after each
+    test, and with it the Saint-Étienne scheme the test database was given: put it back first."""
+    marker = request.node.get_closest_marker("django_db")
+    if "transactional_db" in request.fixturenames or (
+        marker is not None and marker.kwargs.get("transaction")
+    ):
+        request.getfixturevalue("_django_db_helper")
+        scheme_load("saint-etienne")
+
+
+@pytest.fixture(autouse=True)
 def actions_are_members(request: pytest.FixtureRequest) -> Iterator[None]:
     """Every audit and access-log row a test writes names a member of core.enums: the registers'
     vocabulary stays one list, whatever path (dynamic or not) wrote the row."""

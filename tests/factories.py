@@ -232,14 +232,6 @@ def make_dossier(
     return dossier
 
 
-def restore_saint_etienne_scheme() -> None:
-    """Put back the Saint-Étienne scheme (`microcredit load_scheme saint-etienne`): transactional
-    tests flush the database."""
-    from microcredit.programmes.schemes import scheme_load
-
-    scheme_load("saint-etienne")
-
-
 def put_on_agenda(
     dossier: Dossier, member: User, *, session: CommissionSession | None = None
 ) -> CommissionSession:

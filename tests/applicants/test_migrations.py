@@ -14,18 +14,12 @@ from microcredit.accounts.enums import Role
 from microcredit.accounts.models import User
 from microcredit.applicants.models import Applicant
 from microcredit.organisations.models import Organisation
-from tests.factories import make_applicant, restore_saint_etienne_scheme
+from tests.factories import make_applicant
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BEFORE = ("applicants", "0001_initial")
 AFTER = ("applicants", "0002_housing_status_merged")
-
-
-@pytest.fixture(autouse=True)
-def seed_scheme(transactional_db: None) -> None:
-    """Transactional tests flush the database: put back the Saint-Étienne scheme."""
-    restore_saint_etienne_scheme()
 
 
 def migrate(target: tuple[str, str]) -> None:

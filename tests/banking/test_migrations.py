@@ -8,18 +8,12 @@ from django.db.migrations.executor import MigrationExecutor
 
 from microcredit.accounts.models import User
 from microcredit.banking.models import Disbursement
-from tests.factories import make_loan, restore_saint_etienne_scheme
+from tests.factories import make_loan
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BEFORE = ("banking", "0001_initial")
 AFTER = ("banking", "0002_disbursement_bank_payee_siret")
-
-
-@pytest.fixture(autouse=True)
-def seed_scheme(transactional_db: None) -> None:
-    """Transactional tests flush the database: put back the Saint-Étienne scheme."""
-    restore_saint_etienne_scheme()
 
 
 def migrate(target: tuple[str, str]) -> None:

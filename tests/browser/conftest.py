@@ -79,14 +79,6 @@ def browser() -> Iterator[object]:
         browser.close()
 
 
-@pytest.fixture(autouse=True)
-def seed_scheme(transactional_db: None) -> None:
-    """Transactional tests flush the database: put back the data migration's scheme."""
-    from tests.factories import restore_saint_etienne_scheme
-
-    restore_saint_etienne_scheme()
-
-
 @pytest.fixture
 def page(browser):  # type: ignore[no-untyped-def]
     context = browser.new_context(locale="fr-FR")

@@ -19,7 +19,6 @@ from microcredit.accounts.models import User
 from microcredit.commissions import services
 from microcredit.commissions.models import AgendaItem
 from tests.commissions.helpers import cast, membership, open_session, ready_dossier
-from tests.factories import restore_saint_etienne_scheme
 
 pytestmark = [
     pytest.mark.postgres_only,
@@ -31,12 +30,6 @@ pytestmark = [
 
 # Long enough for the other agent to reach the dossiers' row locks while the first holds them.
 HOLD_SECONDS = 0.5
-
-
-@pytest.fixture(autouse=True)
-def seed_scheme(transactional_db: None) -> None:
-    """Transactional tests flush the database: put back the data migration's scheme."""
-    restore_saint_etienne_scheme()
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from microcredit.core.models import AuditEvent
 from microcredit.dossiers import services
 from microcredit.dossiers.enums import DossierState
 from microcredit.dossiers.models import Dossier, DossierEvent
-from tests.factories import make_applicant, restore_saint_etienne_scheme, saint_etienne_programme
+from tests.factories import make_applicant, saint_etienne_programme
 
 pytestmark = [
     pytest.mark.postgres_only,
@@ -34,12 +34,6 @@ pytestmark = [
 
 # Long enough for the other thread to reach its row lock while the first one holds it.
 HOLD_SECONDS = 0.3
-
-
-@pytest.fixture(autouse=True)
-def seed_scheme(transactional_db: None) -> None:
-    """Transactional tests flush the database: put back the data migration's scheme."""
-    restore_saint_etienne_scheme()
 
 
 @pytest.fixture
