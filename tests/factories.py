@@ -359,3 +359,13 @@ def make_api_token(adviser: User, label: str = "Intégration") -> str:
 
     _token, clear = api_token_create(actor=adviser, membership=membership_of(adviser), label=label)
     return clear
+
+
+def migrate(target: tuple[str, str]) -> None:
+    """Bring the test database's schema to `target` (app, migration), forwards or backwards."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate([target])

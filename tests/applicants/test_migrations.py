@@ -7,25 +7,17 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from microcredit.accounts.enums import Role
 from microcredit.accounts.models import User
 from microcredit.applicants.models import Applicant
 from microcredit.organisations.models import Organisation
-from tests.factories import make_applicant
+from tests.factories import make_applicant, migrate
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BEFORE = ("applicants", "0001_initial")
 AFTER = ("applicants", "0002_housing_status_merged")
-
-
-def migrate(target: tuple[str, str]) -> None:
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate([target])
 
 
 def test_the_old_statuses_map_to_the_merged_ones_and_back(

@@ -4,22 +4,15 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from microcredit.accounts.models import User
 from microcredit.banking.models import Disbursement
-from tests.factories import make_loan
+from tests.factories import make_loan, migrate
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BEFORE = ("banking", "0001_initial")
 AFTER = ("banking", "0002_disbursement_bank_payee_siret")
-
-
-def migrate(target: tuple[str, str]) -> None:
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate([target])
 
 
 def test_existing_disbursements_get_the_bank_of_their_loan(referent: User, adviser: User) -> None:
