@@ -22,6 +22,7 @@ urlpatterns = [
     path("commission/", include("microcredit.commissions.urls")),
     path("banque/", include("microcredit.banking.urls")),
     path("prets/", include("microcredit.loans.urls")),
+    path("suivi/", include("microcredit.servicing.urls")),
     path("courriers/", include("microcredit.letters.urls")),
     path("api/", include("microcredit.api.urls")),
     path("langue/", public(set_language), name="set_language"),

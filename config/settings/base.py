@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "microcredit.budgets",
     "microcredit.rights",
     "microcredit.banking",
+    "microcredit.servicing",
     "microcredit.loans",
     "microcredit.letters",
     "microcredit.api",

@@ -11,12 +11,12 @@ from typing import Any
 
 from django.urls import URLPattern, path
 
-from microcredit.api import reads, writes
+from microcredit.api import claims, payoff, plans, reads, writes
 from microcredit.api.auth import api_token_view
 from microcredit.api.base import api
 
 # The operations are declared by these modules, reads first: their order is the schema's.
-OPERATION_MODULES = (reads, writes)
+OPERATION_MODULES = (reads, writes, payoff, plans, claims)
 
 
 def operation_patterns() -> list[URLPattern]:

@@ -103,6 +103,10 @@ class ScheduleLine(models.Model):
     interest = models.DecimalField("intérêts (€)", **MONEY)
     principal = models.DecimalField("capital (€)", **MONEY)
     capitalised = models.DecimalField("intérêts capitalisés (€)", default=0, **MONEY)
+    # Overdue interest a repayment plan rescheduled into this row (included in `interest`).
+    arrears_interest = models.DecimalField(
+        "dont impayés d'intérêts rééchelonnés (€)", default=0, **MONEY
+    )
     balance = models.DecimalField("capital restant dû (€)", **MONEY)
 
     class Meta:

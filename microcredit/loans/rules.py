@@ -40,7 +40,7 @@ ARREARS_BUCKET_LABELS = {"current": "à jour", "late": "en retard"}
 
 @dataclass(frozen=True)
 class StoredLine:
-    """One schedule line as stored (the fields the engine's row has, minus arrears interest)."""
+    """One schedule line as stored (the fields of the engine's row)."""
 
     number: int
     due_date: date
@@ -50,6 +50,7 @@ class StoredLine:
     principal: Decimal
     capitalised: Decimal
     balance: Decimal
+    arrears_interest: Decimal = Decimal("0.00")
 
 
 def schedule_from_lines(
@@ -66,6 +67,7 @@ def schedule_from_lines(
             balance=line.balance,
             kind=line.kind,
             capitalised=line.capitalised,
+            arrears_interest=line.arrears_interest,
         )
         for line in sorted(lines, key=lambda line: line.number)
     )

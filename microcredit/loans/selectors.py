@@ -93,6 +93,7 @@ def _stored(line: ScheduleLine) -> rules.StoredLine:
         principal=line.principal,
         capitalised=line.capitalised,
         balance=line.balance,
+        arrears_interest=line.arrears_interest,
     )
 
 

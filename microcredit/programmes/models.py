@@ -14,6 +14,11 @@ from microcredit.organisations.models import Organisation
 from microcredit.programmes.enums import LossRateBasis
 
 
+def default_arrears_buckets() -> list[int]:
+    """The loan engine's default bounds: late from 1 day, then 30+, 60+, 90+."""
+    return [1, 30, 60, 90]
+
+
 class Programme(models.Model):
     organisation = models.ForeignKey(
         Organisation,
@@ -99,6 +104,18 @@ class ProgrammeVersion(models.Model):
     )
     guarantee_includes_interest = models.BooleanField(
         "l'appel en garantie inclut les intérêts courus"
+    )
+
+    # Servicing: arrears buckets (days past due, increasing; loan_engine.bucket_label) and how
+    # much a repayment may exceed what is due at its date (the payoff) before it is refused.
+    arrears_buckets = models.JSONField(
+        "tranches de retard (jours)", default=default_arrears_buckets
+    )
+    repayment_tolerance = models.DecimalField(
+        "tolérance au-delà du solde dû (€)",
+        max_digits=10,
+        decimal_places=2,
+        default=Decimal("10.00"),
     )
 
     # Budget thresholds

@@ -263,6 +263,8 @@ class ParameterValues(TypedDict, total=False):
     guarantor_name: str
     guarantee_rate_percent: Decimal
     guarantee_includes_interest: bool
+    arrears_buckets: list[int]
+    repayment_tolerance: Decimal
     max_debt_ratio_percent: Decimal
     min_remaining_income_per_uc_day: Decimal
     usury_thresholds: list[dict[str, str | None]]

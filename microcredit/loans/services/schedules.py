@@ -97,6 +97,7 @@ def schedule_version_store(
             interest=row.interest,
             principal=row.principal,
             capitalised=row.capitalised,
+            arrears_interest=row.arrears_interest,
             balance=row.balance,
         )
         for row in schedule.rows

@@ -177,6 +177,8 @@ SCHEME = Scheme(
         "guarantor_name": "Fonds de cohésion sociale",
         "guarantee_rate_percent": Decimal("50.00"),
         "guarantee_includes_interest": False,
+        "arrears_buckets": [1, 30, 60, 90],
+        "repayment_tolerance": Decimal("10.00"),
         "max_debt_ratio_percent": Decimal("35.00"),
         "min_remaining_income_per_uc_day": Decimal("10.00"),
         "usury_thresholds": USURY,

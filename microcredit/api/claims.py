@@ -1,0 +1,3 @@
+"""The API's operations on a loan after the cheque: claims (declared on `api.base.api`)."""
+
+from __future__ import annotations

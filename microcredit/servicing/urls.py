@@ -1,0 +1,16 @@
+"""The servicing pages: each topic's view module declares its own routes."""
+
+from __future__ import annotations
+
+from microcredit.servicing.views import alerts, claims, closing, plans, portfolio, statements
+
+app_name = "servicing"
+
+urlpatterns = [
+    *portfolio.urlpatterns,
+    *alerts.urlpatterns,
+    *plans.urlpatterns,
+    *claims.urlpatterns,
+    *closing.urlpatterns,
+    *statements.urlpatterns,
+]
