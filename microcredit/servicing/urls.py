@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from microcredit.servicing.views import alerts, claims, closing, plans, portfolio, statements
+from microcredit.servicing.views import alerts, claims, closing, loan, plans, portfolio, statements
 
 app_name = "servicing"
 
 urlpatterns = [
+    *loan.urlpatterns,
     *portfolio.urlpatterns,
     *alerts.urlpatterns,
     *plans.urlpatterns,
