@@ -9,5 +9,7 @@ class LettersConfig(AppConfig):
     def ready(self) -> None:
         from microcredit.dossiers import hooks
         from microcredit.letters import handlers
+        from microcredit.servicing import hooks as servicing_hooks
 
         hooks.transitioned.connect(handlers.letter_after_decision)
+        servicing_hooks.letter_due.connect(handlers.letter_after_servicing)

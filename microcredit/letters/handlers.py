@@ -1,4 +1,4 @@
-"""The letter to the applicant after a decision (plugged into dossiers.hooks)."""
+"""The letters owed after a move of a lower app (plugged into dossiers.hooks, servicing.hooks)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,18 @@ from django.db import transaction
 
 from microcredit.dossiers.models import DossierEvent
 from microcredit.letters.enums import LETTER_FOR_TRANSITION
-from microcredit.letters.tasks import write_letter
+from microcredit.letters.tasks import write_letter, write_servicing_letter
+from microcredit.loans.models import Loan
 
 
 def letter_after_decision(event: DossierEvent) -> None:
     """A decision that has a letter gets it written once the move is committed."""
     if event.transition in LETTER_FOR_TRANSITION:
         transaction.on_commit(lambda: write_letter.enqueue(event.pk))
+
+
+def letter_after_servicing(loan: Loan, kind: str, key: str) -> None:
+    """A letter servicing owes the borrower (missed installment, repayment plan) is written once
+    the move that decided it is committed; `key` makes it once per loan."""
+    loan_id = loan.pk
+    transaction.on_commit(lambda: write_servicing_letter.enqueue(loan_id, kind, key))

@@ -26,3 +26,13 @@ def write_letter(event_id: int) -> bool:
         # The tasks backend logs the traceback; this names the event.
         logger.error("Letter of dossier event %s not written: %r", event_id, error)
         raise
+
+
+@task()
+def write_servicing_letter(loan_id: int, kind: str, key: str) -> bool:
+    """Write the letter servicing owes the borrower of the loan (servicing.hooks.letter_due),
+    once per (kind, key). Enqueued after the commit of the move that decided it.
+
+    Not written yet: the servicing letters arrive with their templates (issue #12, letters)."""
+    logger.info("Servicing letter %s/%s of loan %s: not written yet", kind, key, loan_id)
+    return False

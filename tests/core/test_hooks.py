@@ -28,7 +28,7 @@ def _import_every_hooks_module() -> list[str]:
 
 def test_every_declared_hook_is_provided_by_an_installed_app() -> None:
     apps = _import_every_hooks_module()
-    assert {"applicants", "budgets", "dossiers"} <= set(apps)
+    assert {"applicants", "budgets", "dossiers", "servicing"} <= set(apps)
     unplugged = [hook.name for hook in hooks.DECLARED if not hook.provided]
     assert unplugged == []
 
@@ -42,12 +42,14 @@ def test_each_hook_is_plugged_by_the_app_that_owns_the_answer_or_the_consequence
     from microcredit.letters import handlers as letters
     from microcredit.loans import handlers as loans
     from microcredit.rights import selectors as rights
+    from microcredit.servicing import hooks as servicing_hooks
 
     assert dossier_hooks.missing_document_labels.function is documents.missing_document_labels
     assert dossier_hooks.consent_document_exists.function is documents.consent_document_exists
     assert dossier_hooks.loan_fully_repaid.function is loans.loan_fully_repaid
     assert loans.loan_follows_dossier_end in dossier_hooks.transitioned
     assert letters.letter_after_decision in dossier_hooks.transitioned
+    assert letters.letter_after_servicing in servicing_hooks.letter_due
     assert dossiers.dossier_eligibility_reset_for_applicant in applicant_hooks.applicant_changed
     assert budget_hooks.rsa_base_amount_for.function is rights.rsa_base_amount_for
 
