@@ -105,4 +105,5 @@ class AccessAction(enum.StrEnum):
     LETTER_DOWNLOAD = "letter_download"
     LOAN_DETAIL = "loan_detail"
     LOAN_LIST = "loan_list"
+    PORTFOLIO = "portfolio"
     RIGHTS_SECTION = "rights_section"
