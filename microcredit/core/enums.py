@@ -18,6 +18,8 @@ import enum
 class AuditAction(enum.StrEnum):
     """A write: one audit row per service call (who, what, old and new values)."""
 
+    ALERT_HANDLED = "alert_handled"
+    ALERT_RAISED = "alert_raised"
     API_TOKEN_CREATE = "api_token_create"  # noqa: S105 (an action name, not a secret)
     API_TOKEN_REVOKE = "api_token_revoke"  # noqa: S105 (an action name, not a secret)
     APPLICANT_CREATED = "applicant_created"
@@ -54,6 +56,8 @@ class AuditAction(enum.StrEnum):
     LETTER_TEMPLATE_SAVED = "letter_template_saved"
     LOAN_CREATED = "loan_created"
     PLAN_AGREED = "plan_agreed"
+    PLAN_BROKEN = "plan_broken"
+    PLAN_KEPT = "plan_kept"
     PLAN_PROPOSED = "plan_proposed"
     PLAN_REFUSED = "plan_refused"
     PROGRAMME_VERSION_CREATED = "programme_version_created"
