@@ -65,6 +65,8 @@ class AuditAction(enum.StrEnum):
     RIGHT_OUTCOME_RECORDED = "right_outcome_recorded"
     RIGHTS_ASSESSMENT_REQUESTED = "rights_assessment_requested"
     SCHEDULE_VERSION_CREATED = "schedule_version_created"
+    STATEMENT_IMPORT_CONFIRMED = "statement_import_confirmed"
+    STATEMENT_IMPORT_PREVIEWED = "statement_import_previewed"
     TOTP_ENROLLED = "totp_enrolled"
     # A dossier's move through the workflow: "dossier_<transition name>" (dossiers.workflow).
     DOSSIER_ADJOURN = "dossier_adjourn"
@@ -118,3 +120,4 @@ class AccessAction(enum.StrEnum):
     LOAN_LIST = "loan_list"
     PORTFOLIO = "portfolio"
     RIGHTS_SECTION = "rights_section"
+    STATEMENT_IMPORT_DETAIL = "statement_import_detail"
