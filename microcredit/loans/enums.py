@@ -32,3 +32,4 @@ class IncidentKind(models.TextChoices):
 class RecordedVia(models.TextChoices):
     PORTAL = "portal", "portail"
     API = "api", "API"
+    IMPORT = "import", "relevé importé"
