@@ -1,0 +1,238 @@
+"""The nightly arrears job: for every active loan on a date, where it stands (the loan engine),
+a snapshot of the day, the alerts it calls for, and the repayment plans kept or broken.
+
+`arrears_run` walks the active loans by primary key in batches (keyset pagination); each batch
+reads what it needs in a fixed number of queries (selectors.arrears_batch), computes with the
+engine and writes in bulk, in its own transaction. Running it twice on the same date rewrites
+the same snapshots and raises nothing more: an alert is raised once per loan, kind, key and
+recipient. The snapshots are derived data (recomputed from the schedules and repayments at any
+time): they carry no audit row; each alert raised and each plan ended does.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+
+from microcredit.core.enums import AuditAction
+from microcredit.core.services import audit_event_create
+from microcredit.loans.models import Loan
+from microcredit.loans.selectors import loan_payments
+from microcredit.servicing.enums import AlertKind, PlanState
+from microcredit.servicing.hooks import letter_due
+from microcredit.servicing.models import ArrearsSnapshot, RepaymentPlan
+from microcredit.servicing.rules.arrears import (
+    KEPT,
+    MISSED_INSTALLMENT,
+    PLAN_BROKEN,
+    ArrearsRun,
+    LoanArrears,
+    alerts_called_for,
+    arrears_of,
+    buckets_on,
+    missed_due_date,
+    next_due_date,
+    plan_outcome,
+    portfolio_at_risk,
+    position_on,
+)
+from microcredit.servicing.selectors.arrears_batch import (
+    BatchData,
+    FollowedPlan,
+    active_loans_batch,
+    batch_data,
+    programme_buckets,
+    recipient_ids,
+)
+from microcredit.servicing.services.alerts import NewAlert, alerts_raise
+
+logger = logging.getLogger(__name__)
+
+SNAPSHOT_FIELDS = [
+    "days_past_due",
+    "bucket",
+    "overdue_amount",
+    "outstanding_principal",
+    "installment",
+    "next_due_date",
+    "computed_at",
+]
+
+# programme id → its versions' (valid_from, arrears_buckets): read once per run.
+BucketsCache = dict[int, list[tuple[date, list[int]]]]
+
+
+@dataclass
+class BatchOutcome:
+    results: list[LoanArrears] = field(default_factory=list)
+    snapshots: list[ArrearsSnapshot] = field(default_factory=list)
+    alerts: list[NewAlert] = field(default_factory=list)
+    letters: list[tuple[Loan, str]] = field(default_factory=list)
+    plans_ended: list[RepaymentPlan] = field(default_factory=list)
+    alerts_raised: int = 0
+
+
+def arrears_run(*, as_of: date, batch_size: int = 1000) -> ArrearsRun:
+    """Compute and record the arrears of every active loan disbursed on or before `as_of`.
+
+    Each batch of `batch_size` loans is its own transaction (a failure leaves the batches
+    before it written; running the date again completes it). The alerts' e-mails leave after
+    each batch's commit."""
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
+    cache: BucketsCache = {}
+    results: list[LoanArrears] = []
+    snapshots = alerts = kept = broken = 0
+    after_id = 0
+    while True:
+        loans = active_loans_batch(as_of=as_of, after_id=after_id, size=batch_size)
+        if not loans:
+            break
+        outcome = arrears_batch(as_of=as_of, loans=loans, cache=cache)
+        results.extend(outcome.results)
+        snapshots += len(outcome.snapshots)
+        alerts += outcome.alerts_raised
+        kept += sum(1 for p in outcome.plans_ended if p.state == PlanState.KEPT)
+        broken += sum(1 for p in outcome.plans_ended if p.state == PlanState.BROKEN)
+        after_id = loans[-1].pk
+        if len(loans) < batch_size:
+            break
+    run = ArrearsRun(
+        as_of=as_of,
+        loans=len(results),
+        snapshots_written=snapshots,
+        alerts_raised=alerts,
+        plans_kept=kept,
+        plans_broken=broken,
+        par30=portfolio_at_risk(results),
+        results=tuple(results),
+    )
+    logger.info(
+        "Arrears on %s: %s loans, %s alerts, %s plans kept, %s broken, PAR30 %s",
+        as_of.isoformat(),
+        run.loans,
+        run.alerts_raised,
+        run.plans_kept,
+        run.plans_broken,
+        run.par30,
+    )
+    return run
+
+
+@transaction.atomic
+def arrears_batch(*, as_of: date, loans: list[Loan], cache: BucketsCache) -> BatchOutcome:
+    """One batch of the job: read (a fixed number of queries), compute, write in bulk."""
+    missing = {loan.dossier.programme_id for loan in loans} - cache.keys()
+    if missing:
+        cache.update(programme_buckets(missing))
+    data = batch_data(loans)
+    raised = {(loan_id, kind, key) for loan_id, kind, key, _recipient in data.alerts}
+    outcome = BatchOutcome()
+    for loan in loans:
+        _compute_loan(loan, as_of, data, raised, cache, outcome)
+    ArrearsSnapshot.objects.bulk_create(
+        outcome.snapshots,
+        update_conflicts=True,
+        unique_fields=["loan", "as_of"],
+        update_fields=SNAPSHOT_FIELDS,
+    )
+    _plans_end(outcome.plans_ended, as_of)
+    outcome.alerts_raised = len(alerts_raise(as_of=as_of, alerts=outcome.alerts))
+    for loan, key in outcome.letters:
+        letter_due.send(loan, MISSED_INSTALLMENT, key)
+    return outcome
+
+
+def _compute_loan(
+    loan: Loan,
+    as_of: date,
+    data: BatchData,
+    raised: set[tuple[int, str, str]],
+    cache: BucketsCache,
+    outcome: BatchOutcome,
+) -> None:
+    in_force = data.schedules.get(loan.pk)
+    if in_force is None:
+        logger.warning("Arrears: loan %s has no schedule, skipped", loan.pk)
+        return
+    version, schedule = in_force
+    payments = loan_payments(data.repayments.get(loan.pk, []))
+    position = position_on(schedule, payments, as_of)
+    state = arrears_of(position, buckets_on(cache.get(loan.dossier.programme_id, []), as_of))
+    result = LoanArrears(
+        loan_id=loan.pk,
+        number=loan.dossier.number,
+        state=state,
+        installment=version.installment,
+        next_due_date=next_due_date(position),
+        missed_due_date=missed_due_date(position),
+    )
+    outcome.results.append(result)
+    outcome.snapshots.append(
+        ArrearsSnapshot(
+            loan_id=loan.pk,
+            as_of=as_of,
+            days_past_due=result.days_past_due,
+            bucket=result.bucket,
+            overdue_amount=result.overdue_amount,
+            outstanding_principal=result.outstanding_principal,
+            installment=result.installment,
+            next_due_date=result.next_due_date,
+        )
+    )
+    wanted = alerts_called_for(state, result.missed_due_date)
+    followed = data.plans.get(loan.pk)
+    if followed is not None and _following(followed, as_of):
+        ended = plan_outcome(position_on(followed.schedule, payments, as_of))
+        if ended is not None:
+            plan = followed.plan
+            plan.state = PlanState(ended)
+            plan.ended_on = as_of
+            outcome.plans_ended.append(plan)
+            if ended != KEPT:
+                wanted.append((PLAN_BROKEN, str(plan.pk)))
+    recipients = recipient_ids(loan)
+    for kind, key in wanted:
+        new = [r for r in recipients if (loan.pk, kind, key, r) not in data.alerts]
+        outcome.alerts.extend(
+            NewAlert(
+                loan_id=loan.pk,
+                kind=AlertKind(kind),
+                key=key,
+                recipient_id=recipient,
+                days_past_due=state.days_past_due,
+                bucket=state.bucket,
+                overdue_amount=state.overdue_amount,
+            )
+            for recipient in new
+        )
+        if kind == MISSED_INSTALLMENT and new and (loan.pk, kind, key) not in raised:
+            outcome.letters.append((loan, key))
+
+
+def _following(followed: FollowedPlan, as_of: date) -> bool:
+    """A plan is followed from the day it was agreed (a date rerun before it leaves it be)."""
+    decided = followed.plan.decided_at
+    start = timezone.localdate(decided) if decided is not None else followed.plan.as_of
+    return start <= as_of
+
+
+def _plans_end(plans: list[RepaymentPlan], as_of: date) -> None:
+    """The plans kept or broken on `as_of`: their state and end date, one audit row each."""
+    if not plans:
+        return
+    RepaymentPlan.objects.bulk_update(plans, ["state", "ended_on"])
+    for plan in plans:
+        audit_event_create(
+            actor=None,
+            action=AuditAction.PLAN_KEPT
+            if plan.state == PlanState.KEPT
+            else AuditAction.PLAN_BROKEN,
+            obj=plan,
+            old_values={"state": PlanState.AGREED, "ended_on": None},
+            new_values={"state": plan.state, "ended_on": as_of},
+        )
