@@ -32,6 +32,7 @@ from microcredit.dossiers.models import (
 from microcredit.dossiers.selectors import dossier_for_user_or_404, evaluate_eligibility
 from microcredit.dossiers.tasks import notify_dossier_event
 from microcredit.dossiers.workflow import (
+    CLOSE,
     EDITABLE_STATES,
     FLOW_PLACES,
     TRANSITIONS_BY_NAME,
@@ -236,6 +237,7 @@ def _facts(dossier: Dossier, move: Transition) -> Facts:
         and hooks.consent_document_exists(dossier),
         has_bank_partner=dossier.programme.bank_partner_id is not None,
         loan_fully_repaid=move.needs_full_repayment and hooks.loan_fully_repaid(dossier),
+        closing_blockers=tuple(hooks.closing_blockers(dossier)) if move.name == CLOSE else (),
     )
 
 

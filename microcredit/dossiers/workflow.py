@@ -116,6 +116,10 @@ def transitions_for(state: str, role: str | None) -> list[Transition]:
     return [t for t in TRANSITIONS if role is not None and not t.flow and t.allows(state, role)]
 
 
+# The move whose preconditions the apps above answer (the project proof, the bonification).
+CLOSE = "close"
+
+
 @dataclass(frozen=True)
 class Facts:
     """What the preconditions read, gathered by the service under the row lock."""
@@ -126,6 +130,8 @@ class Facts:
     consent_recorded: bool
     has_bank_partner: bool
     loan_fully_repaid: bool = False  # every row of the schedule paid (read only when needed)
+    # What the apps above still need before « close » (hooks.closing_blockers; read only then).
+    closing_blockers: tuple[str, ...] = ()
 
 
 def blockers(transition: Transition, facts: Facts, *, reason: str, scheme: str) -> list[str]:
@@ -161,6 +167,8 @@ def blockers(transition: Transition, facts: Facts, *, reason: str, scheme: str) 
             "Le prêt n'est pas entièrement remboursé d'après son échéancier et les "
             "remboursements enregistrés."
         )
+    if transition.name == CLOSE:
+        problems.extend(facts.closing_blockers)
     return problems
 
 

@@ -42,11 +42,13 @@ def test_each_hook_is_plugged_by_the_app_that_owns_the_answer_or_the_consequence
     from microcredit.letters import handlers as letters
     from microcredit.loans import handlers as loans
     from microcredit.rights import selectors as rights
+    from microcredit.servicing import handlers as servicing
     from microcredit.servicing import hooks as servicing_hooks
 
     assert dossier_hooks.missing_document_labels.function is documents.missing_document_labels
     assert dossier_hooks.consent_document_exists.function is documents.consent_document_exists
     assert dossier_hooks.loan_fully_repaid.function is loans.loan_fully_repaid
+    assert dossier_hooks.closing_blockers.function is servicing.closing_blockers
     assert loans.loan_follows_dossier_end in dossier_hooks.transitioned
     assert letters.letter_after_decision in dossier_hooks.transitioned
     assert letters.letter_after_servicing in servicing_hooks.letter_due

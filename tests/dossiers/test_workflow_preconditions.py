@@ -15,8 +15,9 @@ from microcredit.dossiers import services
 from microcredit.dossiers.enums import DossierState
 from microcredit.dossiers.models import Dossier, DossierEvent, EligibilityCheck
 from microcredit.programmes.models import Programme
+from microcredit.servicing.services.closing import bonification_waive, project_proof_waive
 from tests.dossiers.helpers import move, paid_off_loan, refused
-from tests.factories import make_dossier, make_loan, saint_etienne_programme
+from tests.factories import make_dossier, make_loan, membership_of, saint_etienne_programme
 
 
 @pytest.mark.django_db
@@ -228,6 +229,11 @@ def test_bank_path_moves_are_logged_in_order(make_user, referent: User) -> None:
     assert "pas entièrement remboursé" in refused(adviser, dossier, "record_repaid")
     paid_off_loan(adviser, loan)
     move(adviser, dossier, "record_repaid")
+    # Closing waits for the project's proof and the bonification (servicing), here waived.
+    assert "justificatif du projet" in refused(referent, dossier, "close")
+    waiver = {"actor": referent, "membership": membership_of(referent), "loan_id": loan.pk}
+    project_proof_waive(**waiver, reason="Projet non réalisé.")
+    bonification_waive(**waiver, reason="Projet non réalisé.")
     move(referent, dossier, "close")
     events = list(
         DossierEvent.objects.filter(dossier=dossier).values_list("from_state", "to_state")
