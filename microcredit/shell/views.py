@@ -34,6 +34,7 @@ from microcredit.loans.selectors import loan_for_dossier
 from microcredit.organisations.models import Organisation
 from microcredit.programmes import selectors as programme_selectors
 from microcredit.rights.views import rights_section
+from microcredit.servicing.selectors.alerts import unhandled_alerts
 from microcredit.shell.selectors import DossierPage, dossier_page
 
 HOME_TEMPLATES: dict[str, str] = {
@@ -45,6 +46,10 @@ HOME_TEMPLATES: dict[str, str] = {
     Role.PARTNER_WORKER: "shell/home/partner_worker.html",
     Role.ADMIN: "shell/home/admin.html",
 }
+
+# The nightly arrears job's alerts go to the dossier's référent and the bank adviser who
+# recorded the cheque: their home pages list those not handled yet.
+ALERT_ROLES = (Role.REFERENT, Role.BANK_ADVISER)
 
 
 @authenticated
@@ -60,6 +65,8 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
             request.user,
             membership,
         )
+    if membership.role in ALERT_ROLES:
+        context["alerts"] = unhandled_alerts(request.user)
     if membership.role in (Role.DIRECTOR, Role.REFERENT, Role.AGENT, Role.ADMIN):
         context["programmes"] = programme_selectors.programme_overviews_for_membership(
             membership, timezone.localdate()

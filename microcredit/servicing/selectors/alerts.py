@@ -6,6 +6,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from microcredit.accounts.models import User
+from microcredit.loans.rules import arrears_bucket_label
 from microcredit.servicing.models import Alert
 
 # A home page shows this many unhandled alerts at most, the newest first.
@@ -23,10 +24,20 @@ def alert_keys(loan_ids: Collection[int]) -> set[tuple[int, str, str, int]]:
 
 
 @dataclass(frozen=True)
+class InboxEntry:
+    alert: Alert
+
+    @property
+    def bucket_label(self) -> str:
+        """The bucket the loan was in when the alert was raised, in French."""
+        return arrears_bucket_label(self.alert.bucket) if self.alert.bucket else ""
+
+
+@dataclass(frozen=True)
 class AlertInbox:
     """A recipient's unhandled alerts: the newest `INBOX_SIZE`, and how many there are."""
 
-    alerts: list[Alert]
+    alerts: list[InboxEntry]
     total: int
 
     @property
@@ -42,4 +53,9 @@ def unhandled_alerts(user: User, *, size: int = INBOX_SIZE) -> AlertInbox:
         pending.select_related("loan", "loan__dossier").order_by("-created_at", "-id")[:size]
     )
     total = len(alerts) if len(alerts) < size else pending.count()
-    return AlertInbox(alerts=alerts, total=total)
+    return AlertInbox(alerts=[InboxEntry(alert) for alert in alerts], total=total)
+
+
+def addressed_to(user: User, alert_id: int) -> bool:
+    """Whether the alert exists and is addressed to `user` (for anyone else it does not)."""
+    return Alert.objects.filter(pk=alert_id, recipient=user).exists()
