@@ -36,6 +36,7 @@ SAMPLE_KWARGS = {
     "loan_id": "999999",
     "token_id": "999999",
     "import_id": "999999",
+    "import_id": "999999",
     "alert_id": "999999",
 }
 # Pages about one object: the role rule lets the request through, then the object-level funnel
@@ -49,6 +50,7 @@ OBJECT_PARAMS = {
     "letter_id",
     "loan_id",
     "token_id",
+    "import_id",
     "import_id",
     "alert_id",
 }
