@@ -36,8 +36,8 @@ SAMPLE_KWARGS = {
     "loan_id": "999999",
     "token_id": "999999",
     "import_id": "999999",
-    "import_id": "999999",
     "alert_id": "999999",
+    "plan_id": "999999",
 }
 # Pages about one object: the role rule lets the request through, then the object-level funnel
 # answers 404 for an object one may not see (walked with real objects in tests/dossiers).
@@ -51,8 +51,8 @@ OBJECT_PARAMS = {
     "loan_id",
     "token_id",
     "import_id",
-    "import_id",
     "alert_id",
+    "plan_id",
 }
 
 
