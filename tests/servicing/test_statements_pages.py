@@ -154,6 +154,9 @@ def test_a_file_that_does_not_read_is_shown_on_the_form(browser: Client, loan: L
     response = post_file(browser, content)
     assert response.status_code == 200  # type: ignore[attr-defined]
     assert "Ligne 2 : 3 colonnes au lieu des 4 de l&#x27;en-tête." in response.content.decode()  # type: ignore[attr-defined]
+    empty = browser.post(UPLOAD, {})
+    assert empty.status_code == 200
+    assert "Ce champ est obligatoire." in empty.content.decode()
     assert not StatementImport.objects.exists()
 
 

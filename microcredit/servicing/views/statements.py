@@ -29,8 +29,10 @@ from microcredit.servicing.services import statements as services
 
 @roles_required(*STATEMENT_ROLES)
 def statement_upload(request: MemberRequest) -> HttpResponse:
-    form = StatementUploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    form = StatementUploadForm()
+    if request.method == "POST":
+        form = StatementUploadForm(request.POST, request.FILES)
+    if form.is_bound and form.is_valid():
         preview = attempt_on_form(
             form,
             lambda: services.statement_preview(
