@@ -21,7 +21,7 @@ def _navigation(role: str | None) -> list[dict[str, str]]:
     if role in DOSSIER_STAFF_ROLES | {Role.COMMITTEE_MEMBER}:
         items.append({"label": "Commission", "url": reverse("commissions:session_list")})
     if role in DOSSIER_STAFF_ROLES | {Role.BANK_ADVISER}:
-        items.append({"label": "Prêts", "url": reverse("loans:list")})
+        items.append({"label": "Prêts", "url": reverse("servicing:portfolio")})
     if role == Role.BANK_ADVISER:
         items.append({"label": "API", "url": reverse("api:tokens")})
     if role == Role.DIRECTOR:

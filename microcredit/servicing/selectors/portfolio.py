@@ -1,0 +1,218 @@
+"""The portfolio page (portefeuille): the loans a user may see (the loan funnel: CCAS staff the
+loans of their organisation, the bank adviser those of their bank), each with where it stood on
+the nightly job's latest date (ArrearsSnapshot), PAR30 and the count per bucket at that date.
+
+A loan disbursed since the job last ran has no snapshot at that date: it is still listed, its
+figures "non calculé". Every figure comes from the snapshots the job wrote with the loan engine;
+PAR30 is the engine's `par30` over the snapshots' outstanding principal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, F, FilteredRelation, Max, Min, Q, QuerySet, Sum
+
+from loan_engine import ArrearsState, par30
+from microcredit.accounts.models import Membership, User
+from microcredit.dossiers.selectors import dossier_list
+from microcredit.loans.enums import LoanState
+from microcredit.loans.models import Loan
+from microcredit.loans.rules import arrears_bucket_label
+from microcredit.loans.selectors import access_loans_for_user
+from microcredit.servicing.models import ArrearsSnapshot
+
+PAGE_SIZE = 50
+# PAR30: loans this many days late or more are "at risk" (LOAN_CONVENTIONS).
+PAR_DAYS = 30
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class PortfolioFilters:
+    """The page's filters: a loan state, an engine bucket ("30+"), a number or a name."""
+
+    state: str = ""
+    bucket: str = ""
+    query: str = ""
+
+    @property
+    def active(self) -> bool:
+        return bool(self.state or self.bucket or self.query)
+
+
+@dataclass(frozen=True)
+class BucketCount:
+    bucket: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class PortfolioSummary:
+    """The whole visible portfolio on `as_of` (None: the nightly job never ran on it)."""
+
+    as_of: date | None
+    loans: int
+    computed: int
+    uncomputed: int
+    outstanding: Decimal
+    at_risk: Decimal
+    par30: Decimal
+    buckets: list[BucketCount]
+
+    @property
+    def par30_percent(self) -> Decimal:
+        """PAR30 in percent, 2 decimals (the engine's ratio has 4)."""
+        return self.par30 * 100
+
+
+@dataclass(frozen=True)
+class PortfolioRow:
+    """One loan of the page, with its snapshot on the portfolio's date (None: not computed)."""
+
+    loan: Loan
+    snapshot: ArrearsSnapshot | None
+
+    @property
+    def bucket_label(self) -> str:
+        return arrears_bucket_label(self.snapshot.bucket) if self.snapshot else ""
+
+
+@dataclass(frozen=True)
+class PortfolioPage:
+    page: Page[Loan]
+    rows: list[PortfolioRow]
+
+
+def portfolio_as_of(loans: QuerySet[Loan]) -> date | None:
+    """The latest date the nightly job computed for any of `loans` (one query)."""
+    found: date | None = ArrearsSnapshot.objects.filter(loan__in=loans.values("pk")).aggregate(
+        as_of=Max("as_of")
+    )["as_of"]
+    return found
+
+
+def _snapshot_on(as_of: date) -> FilteredRelation:
+    """A loan's snapshot on `as_of` (a left join on the unique (loan, as_of)), as `snap`."""
+    return FilteredRelation("arrears_snapshots", condition=Q(arrears_snapshots__as_of=as_of))
+
+
+def portfolio_par30(outstanding: Decimal, at_risk: Decimal) -> Decimal:
+    """loan_engine.par30 over the portfolio: its ratio is Σ outstanding of the loans 30+ days late
+    / Σ outstanding, so the two sums (made by the database) stand for the loans' states."""
+    return par30(
+        [
+            ArrearsState(PAR_DAYS, ZERO, ZERO, ZERO, at_risk, f"{PAR_DAYS}+"),
+            ArrearsState(0, ZERO, ZERO, ZERO, outstanding - at_risk, "current"),
+        ],
+        days=PAR_DAYS,
+    )
+
+
+def portfolio_summary(user: User, membership: Membership | None) -> PortfolioSummary:
+    """PAR30 and the count per bucket of every loan `user` may see, on the latest computed date
+    (three queries whatever the number of loans)."""
+    loans = access_loans_for_user(user, membership)
+    as_of = portfolio_as_of(loans)
+    if as_of is None:
+        counts = loans.aggregate(
+            n=Count("pk"), active=Count("pk", filter=Q(state=LoanState.ACTIVE))
+        )
+        return PortfolioSummary(
+            as_of=None,
+            loans=counts["n"],
+            computed=0,
+            uncomputed=counts["active"],
+            outstanding=ZERO,
+            at_risk=ZERO,
+            par30=par30([]),
+            buckets=[],
+        )
+    groups = (
+        loans.annotate(snap=_snapshot_on(as_of))
+        .order_by()
+        .values("snap__bucket")
+        .annotate(
+            n=Count("pk"),
+            active=Count("pk", filter=Q(state=LoanState.ACTIVE)),
+            outstanding=Sum("snap__outstanding_principal"),
+            at_risk=Sum("snap__outstanding_principal", filter=Q(snap__days_past_due__gte=PAR_DAYS)),
+            least=Min("snap__days_past_due"),
+        )
+    )
+    buckets: list[tuple[int, BucketCount]] = []
+    total = computed = uncomputed = 0
+    outstanding = at_risk = ZERO
+    for group in groups:
+        total += group["n"]
+        bucket = group["snap__bucket"]
+        if bucket is None:  # no snapshot on `as_of`
+            uncomputed += group["active"]
+            continue
+        computed += group["n"]
+        outstanding += group["outstanding"] or ZERO
+        at_risk += group["at_risk"] or ZERO
+        buckets.append(
+            (group["least"], BucketCount(bucket, arrears_bucket_label(bucket), group["n"]))
+        )
+    return PortfolioSummary(
+        as_of=as_of,
+        loans=total,
+        computed=computed,
+        uncomputed=uncomputed,
+        outstanding=outstanding,
+        at_risk=at_risk,
+        par30=portfolio_par30(outstanding, at_risk),
+        buckets=[count for _least, count in sorted(buckets, key=lambda item: item[0])],
+    )
+
+
+def portfolio_loans(
+    user: User, membership: Membership | None, as_of: date | None, filters: PortfolioFilters
+) -> QuerySet[Loan]:
+    """The visible loans, filtered, the latest days late first, then by dossier number (loans
+    without a snapshot on `as_of` last)."""
+    loans = access_loans_for_user(user, membership).select_related(
+        "dossier", "dossier__applicant", "bank"
+    )
+    if filters.state:
+        loans = loans.filter(state=filters.state)
+    if filters.query:
+        # The dossier list's search (number, or every word of the folded name), on the dossiers
+        # the same user may see: one search for the whole product.
+        found = dossier_list(user, membership, query=filters.query)
+        loans = loans.filter(dossier__in=found.values("pk"))
+    if as_of is None:
+        return loans.none() if filters.bucket else loans.order_by("dossier__number")
+    loans = loans.annotate(snap=_snapshot_on(as_of))
+    if filters.bucket:
+        loans = loans.filter(snap__bucket=filters.bucket)
+    return loans.order_by(F("snap__days_past_due").desc(nulls_last=True), "dossier__number")
+
+
+def portfolio_page(
+    user: User,
+    membership: Membership | None,
+    as_of: date | None,
+    filters: PortfolioFilters,
+    page_number: str | None,
+) -> PortfolioPage:
+    """One page of the portfolio: the loans and their snapshots (a fixed number of queries)."""
+    loans = portfolio_loans(user, membership, as_of, filters)
+    page = Paginator(loans, PAGE_SIZE).get_page(page_number)
+    on_page = list(page.object_list)
+    snapshots: dict[int, ArrearsSnapshot] = {}
+    if as_of is not None and on_page:
+        snapshots = {
+            s.loan_id: s
+            for s in ArrearsSnapshot.objects.filter(
+                as_of=as_of, loan_id__in=[loan.pk for loan in on_page]
+            )
+        }
+    return PortfolioPage(
+        page=page, rows=[PortfolioRow(loan, snapshots.get(loan.pk)) for loan in on_page]
+    )
