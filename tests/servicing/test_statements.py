@@ -18,7 +18,6 @@ from microcredit.loans.models import Loan, Repayment
 from microcredit.loans.services import RepaymentLine, repayments_record_batch
 from microcredit.servicing.enums import ImportState
 from microcredit.servicing.models import StatementImport
-from microcredit.servicing.services.statements import VIA
 from tests.factories import make_second_bank, membership_of
 from tests.servicing.statement_helpers import (
     DISBURSED,
@@ -87,9 +86,9 @@ def test_good_lines_are_previewed_then_recorded(
     assert (done.recorded, done.already_recorded, done.already_confirmed) == (3, 0, False)
     rows = Repayment.objects.order_by("reference")
     assert [(r.reference, r.loan_id, r.amount, r.via) for r in rows] == [
-        ("VIR-1", loan.pk, Decimal("52.17"), VIA),
-        ("VIR-2", other_loan.pk, Decimal("52.17"), VIA),
-        ("VIR-3", loan.pk, Decimal("10.00"), VIA),
+        ("VIR-1", loan.pk, Decimal("52.17"), "import"),
+        ("VIR-2", other_loan.pk, Decimal("52.17"), "import"),
+        ("VIR-3", loan.pk, Decimal("10.00"), "import"),
     ]
     stored.refresh_from_db()
     assert (stored.state, stored.recorded) == (ImportState.CONFIRMED, 3)
@@ -138,7 +137,7 @@ def test_a_repayment_sent_by_the_api_then_in_a_statement_is_already_recorded(
     assert (done.recorded, done.already_recorded) == (1, 1)
     assert dict(Repayment.objects.values_list("reference", "via")) == {
         "VIR-1": "api",
-        "VIR-2": VIA,
+        "VIR-2": "import",
     }
 
 

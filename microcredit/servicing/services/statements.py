@@ -52,7 +52,7 @@ from microcredit.servicing.selectors.statements import (
 )
 
 # How the repayments of a statement are recorded (Repayment.via).
-VIA = RecordedVia.PORTAL
+VIA = RecordedVia.IMPORT
 MAX_NAME_LENGTH = 150
 
 
