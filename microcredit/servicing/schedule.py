@@ -1,0 +1,124 @@
+"""The platform's periodic jobs and when they run, for the `microcredit scheduler` process.
+
+Each job is a management command run once a day at a wall-clock time of `settings.TIME_ZONE`
+(Europe/Paris), for that day's date. The scheduler ticks every few seconds and runs the jobs
+whose time fell since its previous tick, once per day each (also on the days the clocks change:
+times are compared on the wall clock, and a job already run for a date is not run again by the
+same process). A job that fails is logged and the others still run; it is run again by hand
+with its command (docs/operations.md).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from io import StringIO, TextIOBase
+
+from django.core.management import call_command
+from django.db import close_old_connections
+from django.utils import timezone
+
+from microcredit.core.formatting import format_date
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    name: str
+    at: time  # every day at this wall-clock time (settings.TIME_ZONE)
+    command: str  # a management command
+    arguments: Callable[[date], list[str]]  # its arguments for the day it runs
+    description: str
+
+
+def _arrears_arguments(day: date) -> list[str]:
+    return ["--as-of", day.isoformat()]
+
+
+SCHEDULE: tuple[PeriodicJob, ...] = (
+    # At 02:00 the job computes the arrears of the day that begins: an installment due
+    # yesterday and unpaid is one day past due (LOAN_CONVENTIONS); the repayments the bank
+    # recorded up to then, dated up to today, are counted.
+    PeriodicJob(
+        name="arrears",
+        at=time(2, 0),
+        command="arrears",
+        arguments=_arrears_arguments,
+        description="Retards de la nuit : situations du jour, alertes, plans de reprise suivis",
+    ),
+)
+
+
+def _wall_clock(moment: datetime) -> datetime:
+    """The local wall-clock time of an aware moment, without its zone (so that the repeated
+    hour of the autumn change compares as the clock reads)."""
+    return timezone.localtime(moment).replace(tzinfo=None, fold=0)
+
+
+def jobs_due(
+    previous: datetime, now: datetime, schedule: Iterable[PeriodicJob] = SCHEDULE
+) -> list[tuple[PeriodicJob, date]]:
+    """The (job, day) whose time fell in (previous, now], on the local wall clock, in order."""
+    start, end = _wall_clock(previous), _wall_clock(now)
+    found: list[tuple[datetime, PeriodicJob, date]] = []
+    day = start.date()
+    while day <= end.date():
+        for job in schedule:
+            at = datetime.combine(day, job.at)
+            if start < at <= end:
+                found.append((at, job, day))
+        day += timedelta(days=1)
+    found.sort(key=lambda f: (f[0], f[1].name))
+    return [(job, day) for _at, job, day in found]
+
+
+def job_run(job: PeriodicJob, day: date, stdout: TextIOBase | None = None) -> bool:
+    """Run one job for `day`; False (logged) when it failed."""
+    close_old_connections()
+    arguments = job.arguments(day)
+    logger.info("Scheduler: %s %s", job.command, " ".join(arguments))
+    try:
+        call_command(job.command, *arguments, stdout=stdout or StringIO())
+    except Exception:
+        logger.exception("Scheduler: %s for %s failed", job.name, day.isoformat())
+        return False
+    finally:
+        close_old_connections()
+    return True
+
+
+@dataclass(frozen=True)
+class JobRun:
+    job: PeriodicJob
+    day: date
+    ok: bool
+
+    def describe(self) -> str:
+        """In French, for the process's output."""
+        outcome = "exécutée" if self.ok else "en échec (voir le journal)"
+        return f"Tâche « {self.job.name} » du {format_date(self.day)} : {outcome}."
+
+
+class Scheduler:
+    """The state of a scheduler process: its previous tick and what it already ran."""
+
+    def __init__(self, start: datetime, schedule: Iterable[PeriodicJob] = SCHEDULE) -> None:
+        self.previous = start
+        self.schedule = tuple(schedule)
+        self.done: set[tuple[str, date]] = set()
+
+    def tick(self, now: datetime, stdout: TextIOBase | None = None) -> list[JobRun]:
+        """Run the jobs due since the previous tick; what ran."""
+        ran = []
+        for job, day in jobs_due(self.previous, now, self.schedule):
+            if (job.name, day) in self.done:
+                continue
+            self.done.add((job.name, day))
+            ran.append(JobRun(job, day, job_run(job, day, stdout)))
+        self.previous = max(self.previous, now)
+        week_ago = _wall_clock(now).date() - timedelta(days=7)
+        self.done = {(name, day) for name, day in self.done if day >= week_ago}
+        return ran
