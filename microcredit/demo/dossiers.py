@@ -21,6 +21,7 @@ from microcredit.demo.steps import (
     Step,
     agenda,
     check,
+    closing_records,
     diagnosis,
     disbursed,
     instruction,
@@ -96,6 +97,7 @@ DEMO_DOSSIERS: tuple[DemoDossier, ...] = (
         steps=(
             *disbursed(S_FEB),
             move("record_repaid", "Dernière mensualité payée en octobre 2026.", by="banque"),
+            closing_records(),
             move("close", "Prêt remboursé, bonification versée : dossier clôturé."),
         ),
     ),
@@ -161,6 +163,9 @@ DEMO_DOSSIERS: tuple[DemoDossier, ...] = (
         deferral_months=3,
         deferral_kind=DeferralKind.INTEREST_ONLY,
         oriented=True,
+        # The car broke down in October: the installments due from then are unpaid, so that
+        # the nightly job raises its alerts (missed installment, then 30+ days) in the demo.
+        unpaid_from=date(2026, 10, 1),
     ),
     DemoDossier(
         ST.REORIENTED,

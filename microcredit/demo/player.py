@@ -49,6 +49,8 @@ from microcredit.programmes.models import Programme, ProgrammeVersion
 from microcredit.programmes.selectors import version_in_force
 from microcredit.rights.services import rights_assessment_request
 from microcredit.rights.tasks import assess_dossier_rights
+from microcredit.servicing.enums import PaymentMode
+from microcredit.servicing.services.closing import bonification_record, project_proof_record
 
 
 class DemoPlayer:
@@ -226,6 +228,8 @@ class DemoPlayer:
             )
         elif step.action == "check":
             dossier_check_eligibility(actor=user, membership=membership, dossier_id=dossier.pk)
+        elif step.action == "closing":
+            self._closing(dossier, user, membership)
         elif step.action == "upload":
             for kind in step.kinds or self._missing_kinds(dossier):
                 self._upload(dossier, kind, user, membership, step.note)
@@ -395,6 +399,26 @@ class DemoPlayer:
                 today=self.today,
                 via=RecordedVia.API,
             )
+
+    def _closing(self, dossier: Dossier, user: User, membership: Membership) -> None:
+        """The repaid loan's invoice, then the bonification the engine gives, paid by transfer."""
+        loan_id = dossier.loan.pk
+        invoice = SimpleUploadedFile(
+            "facture.pdf",
+            demo_pdf(f"Facture du projet - {dossier.number}"),
+            content_type="application/pdf",
+        )
+        project_proof_record(
+            actor=user, membership=membership, loan_id=loan_id, upload=invoice, today=self.today
+        )
+        bonification_record(
+            actor=user,
+            membership=membership,
+            loan_id=loan_id,
+            paid_on=self.today,
+            mode=PaymentMode.TRANSFER,
+            today=self.today,
+        )
 
     def close_past_sessions(self) -> None:
         """Close the sessions already held whose every dossier has a decision (minutes PDF);

@@ -11,7 +11,7 @@ from datetime import date
 class Step:
     """One thing the team does on a dossier, acting as the demo user `by`."""
 
-    action: str  # move, check, upload, consent, agenda, share
+    action: str  # move, check, upload, consent, agenda, share, closing
     by: str = "referent"
     transition: str = ""
     reason: str = ""
@@ -46,6 +46,11 @@ def agenda(session: date) -> Step:
 
 def share() -> Step:
     return Step("share")
+
+
+def closing_records() -> Step:
+    """The project's invoice filed and the CCAS's bonification paid (before « close »)."""
+    return Step("closing")
 
 
 # The commission's sessions in 2026. The last one, still to come when the demo was written, is
