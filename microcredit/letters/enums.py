@@ -7,6 +7,11 @@ class LetterKind(models.TextChoices):
     COMMITTEE_REORIENTATION = "committee_reorientation", "réorientation par la commission"
     BANK_ACCEPTANCE = "bank_acceptance", "accord de la banque"
     BANK_REFUSAL = "bank_refusal", "refus de la banque"
+    DISBURSEMENT = "disbursement", "versement du prêt et échéancier"
+    MISSED_INSTALLMENT = "missed_installment", "mensualité impayée"
+    REPAYMENT_PLAN = "repayment_plan", "plan de reprise accepté"
+    GUARANTEE_CALL = "guarantee_call", "appel en garantie"
+    CLOSING = "closing", "clôture du prêt"
 
 
 # The dossier transition (dossiers.workflow) after which each letter is written.
@@ -16,4 +21,13 @@ LETTER_FOR_TRANSITION: dict[str, str] = {
     "committee_reorient": LetterKind.COMMITTEE_REORIENTATION,
     "bank_accept": LetterKind.BANK_ACCEPTANCE,
     "bank_refuse": LetterKind.BANK_REFUSAL,
+    "disburse": LetterKind.DISBURSEMENT,
+    "call_guarantee": LetterKind.GUARANTEE_CALL,
+    "close": LetterKind.CLOSING,
 }
+
+# The letters servicing asks for (servicing.hooks.letter_due), once per loan and key: the missed
+# installment's due date (ISO, YYYY-MM-DD), the repayment plan's id.
+SERVICING_LETTERS: frozenset[str] = frozenset(
+    {LetterKind.MISSED_INSTALLMENT, LetterKind.REPAYMENT_PLAN}
+)

@@ -41,14 +41,23 @@ def letter_path(instance: Letter, filename: str) -> str:
 
 
 class Letter(models.Model):
-    """A PDF letter written once after the decision it reports (one per dossier event)."""
+    """A PDF letter, written once: after the dossier move it reports (one per dossier event), or
+    after a fact of the loan's follow-up (servicing.hooks.letter_due), once per dossier, kind
+    and key (the missed installment's due date, the repayment plan's id)."""
 
     dossier = models.ForeignKey(
         Dossier, verbose_name="dossier", on_delete=models.CASCADE, related_name="letters"
     )
     event = models.OneToOneField(
-        DossierEvent, verbose_name="décision", on_delete=models.CASCADE, related_name="letter"
+        DossierEvent,
+        verbose_name="décision",
+        on_delete=models.CASCADE,
+        related_name="letter",
+        null=True,
+        blank=True,
     )
+    # Without an event: what makes the letter once (see SERVICING_LETTERS); "" with an event.
+    key = models.CharField("clé", max_length=40, blank=True, default="")
     kind = models.CharField("courrier", max_length=30, choices=LetterKind.choices)
     file = models.FileField("fichier", upload_to=letter_path, max_length=200)
     size = models.PositiveIntegerField("taille (octets)")
@@ -59,6 +68,18 @@ class Letter(models.Model):
         verbose_name = "courrier"
         verbose_name_plural = "courriers"
         ordering = ["dossier", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dossier", "kind", "key"],
+                condition=models.Q(event__isnull=True),
+                name="letter_once_per_key",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(event__isnull=False, key="")
+                | models.Q(event__isnull=True) & ~models.Q(key=""),
+                name="letter_event_or_key",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} — {self.dossier}"

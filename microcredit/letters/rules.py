@@ -9,9 +9,10 @@ An organisation may replace the subject, the opening and closing paragraphs and 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
-from microcredit.core.formatting import format_eur
+from microcredit.core.formatting import format_date, format_eur
 
 # The kinds (the values of letters.enums.LetterKind, which imports Django).
 COMMITTEE_ADJOURNMENT = "committee_adjournment"
@@ -19,6 +20,11 @@ COMMITTEE_REFUSAL = "committee_refusal"
 COMMITTEE_REORIENTATION = "committee_reorientation"
 BANK_ACCEPTANCE = "bank_acceptance"
 BANK_REFUSAL = "bank_refusal"
+DISBURSEMENT = "disbursement"
+MISSED_INSTALLMENT = "missed_installment"
+REPAYMENT_PLAN = "repayment_plan"
+GUARANTEE_CALL = "guarantee_call"
+CLOSING = "closing"
 
 DEFAULT_SIGNATORY = "La Présidente du CCAS"
 
@@ -106,6 +112,76 @@ DEFAULT_TEXTS: dict[str, LetterTexts] = {
         ),
         signatory=DEFAULT_SIGNATORY,
     ),
+    DISBURSEMENT: LetterTexts(
+        subject="Votre micro-crédit est versé : votre échéancier",
+        introduction=(
+            "Votre micro-crédit est maintenant versé : la banque partenaire a remis le chèque "
+            "pour votre projet. Vous trouverez dans ce courrier les dates et les montants de vos "
+            "mensualités."
+        ),
+        conclusion=(
+            "Votre référent reste à vos côtés pendant toute la durée du prêt. Si un jour une "
+            "mensualité devient difficile à payer, appelez-nous tout de suite, sans attendre : "
+            "des solutions existent.\n\n"
+            "Nous vous souhaitons une belle réussite dans votre projet et vous adressons nos "
+            "salutations les meilleures."
+        ),
+        signatory=DEFAULT_SIGNATORY,
+    ),
+    MISSED_INSTALLMENT: LetterTexts(
+        subject="Votre micro-crédit : une mensualité n'a pas été payée",
+        introduction=(
+            "La banque partenaire nous indique qu'une mensualité de votre micro-crédit n'a pas "
+            "été payée. Cela peut arriver à tout le monde, et nous sommes là pour vous aider."
+        ),
+        conclusion=(
+            "Si vous traversez une période difficile, n'attendez pas : parlez-en avec votre "
+            "référent. Ensemble, vous pourrez chercher la solution qui vous convient.\n\n"
+            "Nous vous adressons nos salutations les meilleures."
+        ),
+        signatory=DEFAULT_SIGNATORY,
+    ),
+    REPAYMENT_PLAN: LetterTexts(
+        subject="Votre micro-crédit : votre plan de reprise est accepté",
+        introduction=(
+            "Vous avez préparé avec votre référent un plan de reprise pour rattraper le retard "
+            "de votre micro-crédit. Nous avons le plaisir de vous annoncer que la banque "
+            "partenaire l'a accepté."
+        ),
+        conclusion=(
+            "Si ce nouvel échéancier devient difficile à tenir, appelez votre référent tout de "
+            "suite, sans attendre.\n\n"
+            "Nous vous adressons nos salutations les meilleures."
+        ),
+        signatory=DEFAULT_SIGNATORY,
+    ),
+    GUARANTEE_CALL: LetterTexts(
+        subject="Votre micro-crédit : la banque a fait appel à la garantie",
+        introduction=(
+            "Nous vous écrivons au sujet de votre micro-crédit. Plusieurs mensualités n'ont pas "
+            "pu être payées, et la banque partenaire a mis fin au prêt. Elle a demandé au garant "
+            "du prêt de lui rembourser une partie de ce qui restait dû."
+        ),
+        conclusion=(
+            "Nous savons que cette période peut être difficile. Vous n'êtes pas seul ou seule : "
+            "votre référent peut vous recevoir pour faire le point avec vous.\n\n"
+            "Nous vous adressons nos salutations les meilleures."
+        ),
+        signatory=DEFAULT_SIGNATORY,
+    ),
+    CLOSING: LetterTexts(
+        subject="Votre micro-crédit : votre dossier est clôturé",
+        introduction=(
+            "Nous vous écrivons pour vous informer que votre dossier de micro-crédit est "
+            "maintenant clôturé."
+        ),
+        conclusion=(
+            "Merci de la confiance que vous nous avez accordée. Si vous avez besoin de nous à "
+            "l'avenir, nos services restent à votre écoute.\n\n"
+            "Nous vous adressons nos salutations les meilleures."
+        ),
+        signatory=DEFAULT_SIGNATORY,
+    ),
 }
 
 # What was decided, in one sentence, at the top of the fixed part.
@@ -124,6 +200,11 @@ REASON_HEADINGS: dict[str, str] = {
     COMMITTEE_REORIENTATION: "Pourquoi la commission vous propose cette solution",
     BANK_ACCEPTANCE: "",
     BANK_REFUSAL: "Pourquoi la banque a pris cette décision",
+    DISBURSEMENT: "",
+    MISSED_INSTALLMENT: "",
+    REPAYMENT_PLAN: "",
+    GUARANTEE_CALL: "",
+    CLOSING: "",
 }
 
 # What happens next: fixed, whatever the organisation writes around it.
@@ -150,6 +231,32 @@ NEXT_STEPS: dict[str, str] = {
     BANK_REFUSAL: (
         "Votre demande de micro-crédit s'arrête ici. Si votre situation change, vous pourrez "
         "en parler avec votre référent."
+    ),
+    DISBURSEMENT: (
+        "Les mensualités sont prélevées par la banque aux dates de l'échéancier ci-dessous. "
+        "Veillez à ce que votre compte soit approvisionné quelques jours avant chaque date. "
+        "Gardez ce courrier : il vous servira de repère jusqu'à la fin du prêt."
+    ),
+    MISSED_INSTALLMENT: (
+        "Si vous le pouvez, réglez ce montant à la banque dès que possible. Si c'est difficile "
+        "en ce moment, appelez votre référent : il peut vous aider à faire le point sur votre "
+        "budget et, si besoin, préparer avec vous un plan de reprise qui étale le retard sur "
+        "plusieurs mois. Si vous avez payé entre-temps, ne tenez pas compte de ce courrier."
+    ),
+    REPAYMENT_PLAN: (
+        "À partir de maintenant, ce sont les dates et les montants du nouvel échéancier "
+        "ci-dessous qui comptent. Veillez à ce que votre compte soit approvisionné quelques "
+        "jours avant chaque date."
+    ),
+    GUARANTEE_CALL: (
+        "Prenez rendez-vous avec votre référent : il fera le point avec vous sur ce qui reste "
+        "à régler avec la banque et sur votre budget. Si vos dettes sont devenues trop lourdes, "
+        "il peut vous aider à préparer un dossier auprès de la commission de surendettement de "
+        "la Banque de France."
+    ),
+    CLOSING: (
+        "Vous n'avez plus rien à faire pour ce micro-crédit. Gardez ce courrier avec vos "
+        "papiers importants."
     ),
 }
 
@@ -195,3 +302,78 @@ def bonification_sentence(enabled: bool, amount: Decimal | None, cap: Decimal | 
     if amount:
         text += f", soit {format_eur(amount)} d'après l'échéancier ci-dessous"
     return text + "."
+
+
+# --- The letters after the cheque ------------------------------------------------------------
+
+
+def disbursement_decision(amount: Decimal, on: date, payee: str) -> str:
+    text = f"Votre micro-crédit de {format_eur(amount)} a été versé le {format_date(on)}"
+    if payee:
+        text += f" : le chèque a été remis à {payee}"
+    return text + "."
+
+
+def missed_installment_decision(due_date: date) -> str:
+    return f"Nous n'avons pas reçu le paiement de votre mensualité du {format_date(due_date)}."
+
+
+def overdue_sentence(amount: Decimal, on: date) -> str:
+    return f"Au {format_date(on)}, le montant à rattraper est de {format_eur(amount)}."
+
+
+def repayment_plan_decision(amount: Decimal, months: int) -> str:
+    return (
+        f"Votre plan de reprise est accepté : le retard de {format_eur(amount)} est étalé sur "
+        f"{months} mois."
+    )
+
+
+def plan_mode_sentence(mode: str) -> str:
+    """The plan's mode (servicing's values: on_top / instead) in plain words."""
+    if mode == "instead":
+        return (
+            "Pendant le plan, vos mensualités habituelles sont remplacées par les échéances du "
+            "plan, qui comprennent aussi ce qui restait à rembourser."
+        )
+    return (
+        "Pendant le plan, une petite somme s'ajoute à chacune de vos mensualités habituelles "
+        "pour rattraper le retard."
+    )
+
+
+PLAN_AGREEMENT_HEADING = "Ce que vous avez convenu avec votre référent"
+
+GUARANTEE_CALL_DECISION = (
+    "La banque a mis fin à votre prêt (déchéance du terme) et a fait appel à la garantie."
+)
+GUARANTEE_EXPLAINED = (
+    "La garantie ne vous est pas versée à vous : c'est le garant qui rembourse à la banque une "
+    "partie de ce qui restait dû."
+)
+
+CLOSING_REPAID_DECISION = (
+    "Vous avez remboursé tout votre prêt : félicitations ! Votre dossier est clôturé."
+)
+CLOSING_AFTER_CLAIM_DECISION = "Votre dossier de micro-crédit est clôturé."
+NO_BONIFICATION_AFTER_CLAIM = (
+    "Après un appel en garantie, le coup de pouce de fin de prêt (le remboursement de la "
+    "dernière mensualité par le CCAS) ne peut pas être versé."
+)
+BONIFICATION_WAIVED_HEADING = "Le coup de pouce de fin de prêt"
+
+
+def bonification_paid_sentence(amount: Decimal, on: date, mode_label: str) -> str:
+    """The CCAS's refund of the last installment, paid (`mode_label`: « virement », ...)."""
+    how = f" par {mode_label}" if mode_label else ""
+    return (
+        "Comme promis, le CCAS vous rembourse la dernière mensualité que vous avez payée : "
+        f"{format_eur(amount)}, versés le {format_date(on)}{how}."
+    )
+
+
+def bonification_waived_sentence(reason: str) -> str:
+    text = "Le CCAS ne verse pas de coup de pouce de fin de prêt pour ce micro-crédit."
+    if reason.strip():
+        text += f" Motif : {reason.strip().rstrip('.')}."
+    return text

@@ -3,30 +3,49 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
-from django.db.models import QuerySet
+from django.db.models import CharField, Exists, Min, OuterRef, QuerySet
+from django.db.models.functions import Cast
 from django.http import Http404
+from django.utils import timezone
 
 from microcredit.accounts.enums import DOSSIER_STAFF_ROLES
 from microcredit.accounts.models import Membership, User
+from microcredit.dossiers.enums import DossierState
 from microcredit.dossiers.models import Dossier, DossierEvent
 from microcredit.dossiers.selectors import dossier_for_user_or_404
 from microcredit.letters.enums import LETTER_FOR_TRANSITION, LetterKind
 from microcredit.letters.models import Letter, LetterTemplate
+from microcredit.servicing.enums import AlertKind
+from microcredit.servicing.models import Alert, RepaymentPlan
+
+# The dossier's states once the cheque is handed over: its loan may owe letters
+# (SERVICING_LETTERS).
+AFTER_THE_CHEQUE = frozenset(
+    {
+        DossierState.DISBURSED,
+        DossierState.REPAID,
+        DossierState.GUARANTEE_CALLED,
+        DossierState.CLOSED,
+    }
+)
 
 
 @dataclass(frozen=True)
 class LetterRow:
-    """A decision of the dossier that calls for a letter, and its letter (None: pending, not
-    written yet: the task has not run, or it failed and `microcredit letters_backfill` will
-    write it)."""
+    """A letter the dossier calls for, and the letter (None: pending, not written yet: the task
+    has not run, or it failed and `microcredit letters_backfill` will write it).
 
-    event: DossierEvent
+    Either a decision of LETTER_FOR_TRANSITION (`event`) or a fact of the loan's follow-up
+    (`key`: the missed installment's due date, the plan's id); `on` is the day of the decision
+    or of the fact (the missed installment's due date, the day the bank agreed the plan)."""
+
+    kind: str
+    on: date
     letter: Letter | None
-
-    @property
-    def kind(self) -> str:
-        return LETTER_FOR_TRANSITION[self.event.transition]
+    event: DossierEvent | None = None
+    key: str = ""
 
     @property
     def kind_label(self) -> str:
@@ -37,9 +56,78 @@ class LetterRow:
         return self.letter is None
 
 
+@dataclass(frozen=True)
+class Owed:
+    """A letter of the loan's follow-up the borrower is owed (SERVICING_LETTERS)."""
+
+    loan_id: int
+    dossier_id: int
+    dossier_number: str
+    kind: str
+    key: str
+    on: date
+
+
+def _due_date(key: str, default: date) -> date:
+    try:
+        return date.fromisoformat(key)
+    except ValueError:
+        return default
+
+
+def servicing_letters_owed(*, dossier_id: int | None = None, unwritten: bool = False) -> list[Owed]:
+    """The letters owed after the facts of the loans' follow-up, oldest first (two queries):
+    one per agreed plan (it has its schedule version), one per missed installment servicing
+    raised an alert for (the alert's key is the installment's due date, as letter_due's).
+
+    `dossier_id`: of that dossier only; `unwritten`: only those without their letter."""
+    plans = RepaymentPlan.objects.filter(schedule_version__isnull=False)
+    alerts = Alert.objects.filter(kind=AlertKind.MISSED_INSTALLMENT)
+    if dossier_id is not None:
+        plans = plans.filter(loan__dossier_id=dossier_id)
+        alerts = alerts.filter(loan__dossier_id=dossier_id)
+    if unwritten:
+        plans = plans.exclude(
+            Exists(
+                Letter.objects.filter(
+                    dossier_id=OuterRef("loan__dossier_id"),
+                    kind=LetterKind.REPAYMENT_PLAN,
+                    key=Cast(OuterRef("pk"), output_field=CharField()),
+                )
+            )
+        )
+        alerts = alerts.exclude(
+            Exists(
+                Letter.objects.filter(
+                    dossier_id=OuterRef("loan__dossier_id"),
+                    kind=LetterKind.MISSED_INSTALLMENT,
+                    key=OuterRef("key"),
+                )
+            )
+        )
+    owed = [
+        Owed(loan_id, dossier, number, LetterKind.REPAYMENT_PLAN, str(pk), timezone.localdate(at))
+        for pk, loan_id, dossier, number, at in plans.values_list(
+            "pk", "loan_id", "loan__dossier_id", "loan__dossier__number", "decided_at"
+        ).order_by("decided_at", "pk")
+    ]
+    missed = (
+        alerts.values_list("loan_id", "loan__dossier_id", "loan__dossier__number", "key")
+        .annotate(first=Min("as_of"))
+        .order_by("first", "loan_id", "key")
+    )
+    owed += [
+        Owed(loan_id, dossier, number, LetterKind.MISSED_INSTALLMENT, key, _due_date(key, first))
+        for loan_id, dossier, number, key, first in missed
+    ]
+    owed.sort(key=lambda o: o.on)  # stable: each source keeps its order within a day
+    return owed
+
+
 def letters_for_dossier(dossier: Dossier) -> list[LetterRow]:
-    """Each decision of `dossier` that calls for a letter, newest first, with its letter or
-    none yet (one query, whatever the number of decisions).
+    """Each letter `dossier` calls for, newest first, with the letter or none yet: a decision
+    that calls for a letter, a plan agreed, a missed installment (a fixed number of queries,
+    whatever the number of decisions, facts and letters).
 
     The caller has checked that the person may see the dossier; letters are for CCAS staff."""
     events = (
@@ -47,12 +135,37 @@ def letters_for_dossier(dossier: Dossier) -> list[LetterRow]:
         .select_related("letter")
         .order_by("-at", "-id")
     )
-    return [LetterRow(event, getattr(event, "letter", None)) for event in events]
+    rows = [
+        LetterRow(
+            LETTER_FOR_TRANSITION[event.transition],
+            timezone.localdate(event.at),
+            getattr(event, "letter", None),
+            event=event,
+        )
+        for event in events
+    ]
+    if dossier.state not in AFTER_THE_CHEQUE:
+        return rows  # no loan, nothing followed up yet: the one query above
+    owed = servicing_letters_owed(dossier_id=dossier.pk)
+    written = {
+        (letter.kind, letter.key): letter
+        for letter in Letter.objects.filter(dossier=dossier, event__isnull=True)
+    }
+    for item in reversed(owed):
+        rows.append(
+            LetterRow(item.kind, item.on, written.pop((item.kind, item.key), None), key=item.key)
+        )
+    rows += [  # written, and no longer owed (the alert or the plan gone)
+        LetterRow(letter.kind, timezone.localdate(letter.created_at), letter, key=letter.key)
+        for letter in written.values()
+    ]
+    rows.sort(key=lambda row: row.on, reverse=True)  # stable: same-day rows keep their order
+    return rows
 
 
 def events_without_letter() -> QuerySet[DossierEvent]:
     """The decisions that call for a letter and have none, oldest first, with their dossier
-    (one query): what `microcredit letters_backfill` writes."""
+    (one query): what `microcredit letters_backfill` writes, with servicing_letters_owed."""
     return (
         DossierEvent.objects.filter(transition__in=list(LETTER_FOR_TRANSITION), letter__isnull=True)
         .select_related("dossier")

@@ -1,4 +1,5 @@
-"""Background work of letters: write the PDF letter to the applicant after a decision."""
+"""Background work of letters: write the PDF letter to the applicant after a decision, or to the
+borrower after a fact of the loan's follow-up (servicing.hooks.letter_due)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import logging
 
 from django_tasks import task
 
-from microcredit.letters.writing import letter_write
+from microcredit.letters.writing import letter_write, servicing_letter_write
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +34,11 @@ def write_servicing_letter(loan_id: int, kind: str, key: str) -> bool:
     """Write the letter servicing owes the borrower of the loan (servicing.hooks.letter_due),
     once per (kind, key). Enqueued after the commit of the move that decided it.
 
-    Not written yet: the servicing letters arrive with their templates (issue #12, letters)."""
-    logger.info("Servicing letter %s/%s of loan %s: not written yet", kind, key, loan_id)
-    return False
+    True when written; False when it was written already or nothing is owed. Failures are
+    logged and raised as for `write_letter`; `microcredit letters_backfill` writes the letters
+    still owed for the agreed plans and the missed-installment alerts."""
+    try:
+        return servicing_letter_write(loan_id, kind, key) is not None
+    except Exception as error:
+        logger.error("Letter %s/%s of loan %s not written: %r", kind, key, loan_id, error)
+        raise

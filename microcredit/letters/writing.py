@@ -1,15 +1,19 @@
 """Writing the letters: what a letter says (its context), its PDF, and the Letter row.
 
-Used by the task that writes a letter after a decision (letters.tasks) and by the director's
-preview (sample data, nothing saved). Reads only: no permission here, the callers decide.
+Used by the tasks that write a letter after a decision or a fact of the loan's follow-up
+(letters.tasks) and by the director's preview (sample data, nothing saved). Reads only: no
+permission here, the callers decide. The fixed part of the letters after the cheque comes from
+`letters.after_cheque`.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -30,29 +34,55 @@ from microcredit.banking.enums import BankOutcome, BankRefusalReason
 from microcredit.banking.models import BankDecision
 from microcredit.core.pdf import logo_data_uri, render_pdf
 from microcredit.dossiers.models import Dossier, DossierEvent
-from microcredit.letters import rules
-from microcredit.letters.enums import LETTER_FOR_TRANSITION, LetterKind
+from microcredit.letters import after_cheque, rules
+from microcredit.letters.after_cheque import SAMPLE_AMOUNT, SAMPLE_MONTHS, SAMPLE_RATE_PERCENT
+from microcredit.letters.enums import LETTER_FOR_TRANSITION, SERVICING_LETTERS, LetterKind
 from microcredit.letters.models import Letter, LetterTemplate
+from microcredit.loans.models import Loan
 from microcredit.organisations.models import Organisation
 from microcredit.programmes.models import Programme, ProgrammeVersion
 from microcredit.programmes.selectors import version_in_force
 
 TEMPLATE = "letters/pdf/letter.html"
 
+__all__ = [
+    "SAMPLE_AMOUNT",
+    "SAMPLE_MONTHS",
+    "SAMPLE_RATE_PERCENT",
+    "LetterDataMissing",
+    "LetterNotWritable",
+    "letter_write",
+    "sample_letter_render",
+    "servicing_letter_write",
+    "texts_for",
+]
+
 
 class LetterNotWritable(Exception):
-    """The event calls for no letter: its move is not a decision of LETTER_FOR_TRANSITION.
+    """The event or the fact calls for no letter: a move outside LETTER_FOR_TRANSITION, a kind
+    servicing does not ask for, a missed installment paid meanwhile.
 
     Not a failure: nothing is owed to the applicant, the task ends without writing anything."""
 
 
 class LetterDataMissing(RuntimeError):
     """The event calls for a letter, but what the letter reports is missing or inconsistent
-    (a bank move without its decision, an acceptance without its terms).
+    (a bank move without its decision, an acceptance without its terms, a disbursement without
+    its loan, a plan without its schedule).
 
     A failure: raised up to the task, which the tasks backend marks FAILED; the dossier page
     shows the letter as pending until `microcredit letters_backfill` writes it. The message is
     in French: the backfill command prints it."""
+
+
+def _report(produce: Callable[[], after_cheque.Report]) -> after_cheque.Report:
+    """The fixed part of a letter after the cheque, its exceptions made this module's."""
+    try:
+        return produce()
+    except after_cheque.NothingToReport as error:
+        raise LetterNotWritable(str(error)) from error
+    except after_cheque.ReportDataMissing as error:
+        raise LetterDataMissing(str(error)) from error
 
 
 def texts_for(organisation_id: int, kind: str) -> rules.LetterTexts:
@@ -146,6 +176,7 @@ def letter_context(
     scheme: str = "",
     accepted: Acceptance | None = None,
     refusal_label: str = "",
+    report: after_cheque.Report | None = None,
 ) -> dict[str, Any]:
     """Everything the letter template shows. Texts are plain: the template escapes them."""
     return {
@@ -158,14 +189,15 @@ def letter_context(
         "applicant": applicant,
         "dossier_number": dossier_number,
         "contact": _contact(referent),
-        "decided_on": decided_on,
-        "decision": rules.DECISIONS[kind],
+        "decided_on": report.dated if report else decided_on,
+        "decision": report.decision if report else rules.DECISIONS[kind],
         "reason_heading": rules.REASON_HEADINGS[kind],
         "reason": reason.strip() or (rules.NO_REASON if rules.REASON_HEADINGS[kind] else ""),
         "scheme": scheme,
         "refusal_label": refusal_label,
         "accepted": accepted,
         "next_steps": rules.NEXT_STEPS[kind],
+        "report": report,
     }
 
 
@@ -214,6 +246,9 @@ def event_context(event: DossierEvent) -> dict[str, Any]:
     if kind == LetterKind.COMMITTEE_REORIENTATION:
         values["scheme"] = dossier.reorientation_label
         values["reason"] = rules.reorientation_reason(event.reason, dossier.reorientation_label)
+    elif kind in after_cheque.EVENT_REPORTS:
+        report = _report(partial(after_cheque.EVENT_REPORTS[kind], event))
+        values = {"reason": "", "report": report}
     elif kind in (LetterKind.BANK_ACCEPTANCE, LetterKind.BANK_REFUSAL):
         decision = BankDecision.objects.filter(dossier=dossier, event=event).first()
         if decision is None:
@@ -264,27 +299,15 @@ def letter_render(event: DossierEvent) -> bytes:
     return render(event_context(event))
 
 
-def letter_write(event_id: int) -> Letter | None:
-    """Write the letter of the event once: None when it exists already or the event calls for
-    no letter (unknown event, a move without a letter).
-
-    Raises:
-        LetterDataMissing: the event calls for a letter but its data are missing.
-        Exception: rendering or storing failed (e.g. OSError): nothing is written, no file left.
-    """
-    if Letter.objects.filter(event_id=event_id).exists():
-        return None
-    event = _event(event_id)
-    if event is None or event.transition not in LETTER_FOR_TRANSITION:
-        return None
-    try:
-        content = letter_render(event)
-    except LetterNotWritable:
-        return None
+def _save(
+    *, dossier_id: int, kind: str, content: bytes, event: DossierEvent | None, key: str
+) -> Letter | None:
+    """Store the letter; None when another worker wrote it meanwhile (its unique constraint)."""
     letter = Letter(
-        dossier_id=event.dossier_id,
+        dossier_id=dossier_id,
         event=event,
-        kind=LETTER_FOR_TRANSITION[event.transition],
+        key=key,
+        kind=kind,
         size=len(content),
         sha256=hashlib.sha256(content).hexdigest(),
     )
@@ -302,11 +325,82 @@ def letter_write(event_id: int) -> Letter | None:
     return letter
 
 
-# --- The director's preview ----------------------------------------------------------------
+def letter_write(event_id: int) -> Letter | None:
+    """Write the letter of the event once: None when it exists already or the event calls for
+    no letter (unknown event, a move without a letter).
 
-SAMPLE_AMOUNT = Decimal("1200.00")
-SAMPLE_MONTHS = 24
-SAMPLE_RATE_PERCENT = Decimal("1.75")
+    Raises:
+        LetterDataMissing: the event calls for a letter but its data are missing.
+        Exception: rendering or storing failed (e.g. OSError): nothing is written, no file left.
+    """
+    if Letter.objects.filter(event_id=event_id).exists():
+        return None
+    event = _event(event_id)
+    if event is None or event.transition not in LETTER_FOR_TRANSITION:
+        return None
+    try:
+        content = letter_render(event)
+    except LetterNotWritable:
+        return None
+    return _save(
+        dossier_id=event.dossier_id,
+        kind=LETTER_FOR_TRANSITION[event.transition],
+        content=content,
+        event=event,
+        key="",
+    )
+
+
+def servicing_context(loan: Loan, kind: str, key: str, today: date) -> dict[str, Any]:
+    """The context of the letter servicing asked for (servicing.hooks.letter_due).
+
+    Raises:
+        LetterNotWritable: not a kind of SERVICING_LETTERS, or nothing to report (not a failure).
+        LetterDataMissing: what the letter reports is missing (a failure).
+    """
+    if kind not in SERVICING_LETTERS:
+        raise LetterNotWritable(f"no letter of kind {kind!r} after a fact of the follow-up")
+    report = _report(partial(after_cheque.KEY_REPORTS[kind], loan, key, today))
+    dossier = loan.dossier
+    return letter_context(
+        kind=kind,
+        organisation=dossier.organisation,
+        texts=texts_for(dossier.organisation_id, kind),
+        applicant=dossier.applicant,
+        dossier_number=dossier.number,
+        referent=dossier.referent,
+        decided_on=today,
+        report=report,
+    )
+
+
+def servicing_letter_write(loan_id: int, kind: str, key: str) -> Letter | None:
+    """Write the letter of `kind` about the loan once per `key`: None when it exists already,
+    the loan is unknown or nothing is owed (LetterNotWritable).
+
+    Raises:
+        LetterDataMissing: the letter is owed but what it reports is missing.
+        Exception: rendering or storing failed: nothing is written, no file left.
+    """
+    loan = (
+        Loan.objects.select_related(
+            "dossier", "dossier__organisation", "dossier__applicant", "dossier__referent"
+        )
+        .filter(pk=loan_id)
+        .first()
+    )
+    if loan is None or not key:
+        return None
+    if Letter.objects.filter(dossier_id=loan.dossier_id, kind=kind, key=key).exists():
+        return None
+    try:
+        content = render(servicing_context(loan, kind, key, timezone.localdate()))
+    except LetterNotWritable:
+        return None
+    return _save(dossier_id=loan.dossier_id, kind=kind, content=content, event=None, key=key)
+
+
+# --- The director's preview ----------------------------------------------------------------
 
 
 def sample_context(
@@ -323,7 +417,9 @@ def sample_context(
         commune_name="Saint-Étienne",
     )
     values: dict[str, Any] = {}
-    if kind == LetterKind.COMMITTEE_ADJOURNMENT:
+    if kind in after_cheque.EVENT_REPORTS or kind in after_cheque.KEY_REPORTS:
+        values["report"] = after_cheque.sample_report(kind, version, today)
+    elif kind == LetterKind.COMMITTEE_ADJOURNMENT:
         values["reason"] = "Le devis de l'auto-école à jour et votre dernier avis d'imposition."
     elif kind == LetterKind.COMMITTEE_REFUSAL:
         values["reason"] = "Les mensualités dépasseraient ce que votre budget permet aujourd'hui."
@@ -335,14 +431,7 @@ def sample_context(
         values["reason"] = "Les charges du foyer ont augmenté depuis le dépôt de la demande."
     else:
         rate = version.nominal_rate_percent if version else SAMPLE_RATE_PERCENT
-        schedule = build_schedule(
-            loan_terms(
-                principal=SAMPLE_AMOUNT,
-                rate_percent=rate,
-                months=SAMPLE_MONTHS,
-                disbursement_date=today,
-            )
-        )
+        schedule = after_cheque.sample_schedule(rate, today)
         terms = Terms(
             amount=SAMPLE_AMOUNT,
             months=SAMPLE_MONTHS,

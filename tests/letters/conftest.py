@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from loan_engine import DeferralKind, LoanTerms, annual_percentage_rate, build_schedule
@@ -18,7 +20,8 @@ from microcredit.banking.models import BankDecision
 from microcredit.dossiers.enums import DossierState
 from microcredit.dossiers.models import Dossier, DossierEvent
 from microcredit.dossiers.services import dossier_transition
-from tests.factories import make_dossier
+from microcredit.loans.models import Loan
+from tests.factories import make_dossier, make_loan
 
 
 def normalised(text: str) -> str:
@@ -157,3 +160,31 @@ def broken_renderer(monkeypatch) -> Callable[[], None]:  # type: ignore[no-untyp
 
     monkeypatch.setattr("microcredit.letters.writing.render_pdf", fail)
     return monkeypatch.undo
+
+
+# --- After the cheque (issue #12) -----------------------------------------------------------
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def at(day: date) -> datetime:
+    """10 a.m. in Saint-Étienne on `day` (time_machine.travel's target)."""
+    return datetime.combine(day, time(10, 0), tzinfo=PARIS)
+
+
+@pytest.fixture
+def disbursed_loan(adviser, referent, django_capture_on_commit_callbacks) -> Loan:  # type: ignore[no-untyped-def]
+    """1 200,00 € over 12 months at 1,75 %, the cheque recorded on 15/10/2025 through the bank
+    services, committed (its disbursement letter written after the commit)."""
+    with (
+        time_machine.travel(at(date(2025, 10, 15)), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        loan: Loan = make_loan(
+            created_by=referent,
+            adviser=adviser,
+            referent=referent,
+            amount=Decimal("1200.00"),
+            months=12,
+        )
+    return loan
