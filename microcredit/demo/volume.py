@@ -136,6 +136,8 @@ EARLY_STATES = (
     (DossierState.REORIENTED, 20),
     (DossierState.WITHDRAWN, 18),
 )
+DURATIONS = (6, 12, 18, 24, 30, 36)
+ACTIVE_SHARE = 0.85
 REFERENT = "volume-referent"
 ADVISER = "volume-banque"
 
@@ -228,7 +230,9 @@ class _Generator:
             created_by=self.referent,
         )
 
-    def dossier(self, index: int, applicant: Applicant, *, disbursed_on: date | None) -> Dossier:
+    def dossier(
+        self, index: int, applicant: Applicant, *, disbursed_on: date | None, months: int
+    ) -> Dossier:
         rng = self.rng
         if disbursed_on is None:
             states, weights = zip(*EARLY_STATES, strict=True)
@@ -256,7 +260,7 @@ class _Generator:
             purpose_category=rng.choice(PURPOSES),
             payee_name="Garage du Volume",
             requested_amount=amount,
-            requested_months=rng.choice((6, 12, 18, 24, 30, 36)),
+            requested_months=months,
             no_ordinary_credit=True,
             bank=self.bank if transmitted else None,
             bank_transmitted_at=changed if transmitted else None,
@@ -308,15 +312,20 @@ class _Generator:
     def batch(self, indexes: range, loan_count: int) -> None:
         applicants = Applicant.objects.bulk_create(self.applicant(i) for i in indexes)
         disbursed: dict[int, date] = {}
+        durations: dict[int, int] = {}
         for i in indexes:
+            durations[i] = self.rng.choice(DURATIONS)
             if i < loan_count:
-                months_ago = self.rng.randint(0, 40)
+                # Most loans are still being repaid; one in seven has reached its end.
+                months = durations[i]
+                if self.rng.random() < ACTIVE_SHARE:
+                    months_ago = self.rng.randint(0, months - 1)
+                else:
+                    months_ago = self.rng.randint(months + 1, months + 12)
                 day = self.rng.randint(1, 28)
-                disbursed[i] = add_months(self.today.replace(day=day), -months_ago)
-                if disbursed[i] > self.today:
-                    disbursed[i] = self.today
+                disbursed[i] = min(self.today, add_months(self.today.replace(day=day), -months_ago))
         dossiers = Dossier.objects.bulk_create(
-            self.dossier(i, a, disbursed_on=disbursed.get(i))
+            self.dossier(i, a, disbursed_on=disbursed.get(i), months=durations[i])
             for i, a in zip(indexes, applicants, strict=True)
         )
         with_loan = [(i, d) for i, d in zip(indexes, dossiers, strict=True) if i in disbursed]
