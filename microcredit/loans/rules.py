@@ -7,12 +7,13 @@ No Django here: the loan engine and plain values only. The engine's terms of a l
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from loan_engine import (
+    KIND_EARLY_REPAYMENT,
     Keep,
     LoanEngineError,
     LoanTerms,
@@ -20,8 +21,9 @@ from loan_engine import (
     Schedule,
     ScheduleRow,
     partial_repayment,
+    payoff_quote,
 )
-from microcredit.core.formatting import format_date
+from microcredit.core.formatting import format_date, format_eur
 
 INITIAL_SCHEDULE_REASON = "Échéancier initial"
 MAX_REFERENCE_LENGTH = 64
@@ -278,3 +280,117 @@ def early_repayment_schedules(
         payments.append(Payment(line.date, line.amount, True))
         results.append(EarlySchedule(index, line, schedule, previous))
     return results, None
+
+
+# --- Payoff and the money guard -----------------------------------------------------------------
+
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class Payoff:
+    """What repays the whole loan on `on` (LOAN_CONVENTIONS "Early repayment"): the principal
+    not yet due, the interest accrued since the last due date, what is due and unpaid, less
+    what was paid in advance on the next installments (`credit`). A total early repayment of
+    `total` on `on` closes the schedule."""
+
+    on: date
+    principal: Decimal
+    accrued_interest: Decimal
+    overdue: Decimal
+    credit: Decimal
+    total: Decimal
+
+
+def last_early_repayment(schedule: Schedule) -> date | None:
+    """The date of the schedule's last early repayment (where the version in force starts)."""
+    lumps = [row.due_date for row in schedule.rows if row.kind == KIND_EARLY_REPAYMENT]
+    return max(lumps) if lumps else None
+
+
+def early_repayments_without_version(schedule: Schedule, early_dates: Iterable[date]) -> bool:
+    """Whether a repayment flagged early (of these dates) has no early-repayment row of its date
+    in `schedule`: its schedule version is missing."""
+    lumps = {row.due_date for row in schedule.rows if row.kind == KIND_EARLY_REPAYMENT}
+    return any(day not in lumps for day in early_dates)
+
+
+def check_payoff_date(schedule: Schedule, on: date) -> Problem | None:
+    """What is wrong with a payoff date for `schedule` (the version in force), or None."""
+    start = schedule.terms.disbursement_date
+    if on < start:
+        return Problem(
+            "date_before_disbursement",
+            f"La date doit être celle du décaissement du prêt ({format_date(start)}) ou une "
+            "date postérieure.",
+        )
+    last = last_early_repayment(schedule)
+    if last is not None and on < last:
+        return Problem(
+            "date_before_last_version",
+            f"La date doit être celle du dernier remboursement anticipé ({format_date(last)}) "
+            "ou une date postérieure : l'échéancier en vigueur part de ce jour-là.",
+        )
+    return None
+
+
+def payoff_at(schedule: Schedule, payments: Sequence[Payment], on: date) -> Payoff:
+    """The payoff on `on` from the payments received (loan_engine.payoff_quote); the date must
+    pass `check_payoff_date` (the engine's error otherwise)."""
+    quote = payoff_quote(schedule, on, payments=list(payments))
+    return Payoff(
+        on=on,
+        principal=quote.principal_not_due,
+        accrued_interest=quote.accrued_interest,
+        overdue=quote.overdue,
+        credit=quote.credit,
+        total=quote.total,
+    )
+
+
+def tolerance_on(versions: Sequence[tuple[date, Decimal]], day: date) -> Decimal:
+    """The repayment tolerance in force on `day` among the programme's versions (valid from,
+    tolerance), sorted by date; before the first version, the first one's."""
+    in_force = [tolerance for valid_from, tolerance in versions if valid_from <= day]
+    if in_force:
+        return in_force[-1]
+    return versions[0][1] if versions else ZERO
+
+
+def amounts_exceeding_due(
+    schedule: Schedule,
+    paid: Sequence[Payment],
+    lines: Iterable[tuple[int, RepaymentLine]],
+    tolerance: Callable[[date], Decimal],
+) -> list[tuple[int, RepaymentLine, Problem]]:
+    """The new repayments of one loan above what is due at their date: the payoff then (from
+    the repayments recorded, `paid`) plus the tolerance in force, the earlier lines of the same
+    loan summed with it. A date before the version in force starts is taken as its start."""
+    start = max(schedule.terms.disbursement_date, last_early_repayment(schedule) or date.min)
+    before = ZERO
+    refused: list[tuple[int, RepaymentLine, Problem]] = []
+    for index, line in sorted(lines, key=lambda item: (item[1].date, item[0])):
+        due = payoff_at(schedule, paid, max(line.date, start)).total
+        allowed = tolerance(line.date)
+        maximum = max(ZERO, due + allowed - before)
+        if line.amount <= maximum:
+            before += line.amount
+            continue
+        others = (
+            f" moins les lignes précédentes du lot pour ce prêt ({format_eur(before)})"
+            if before
+            else ""
+        )
+        refused.append(
+            (
+                index,
+                line,
+                Problem(
+                    "amount_exceeds_due",
+                    f"{line_label(index, line.reference)} : le montant dépasse ce qui est dû "
+                    f"au {format_date(line.date)} : au plus {format_eur(maximum)} (solde de "
+                    f"{format_eur(due)}{others}, plus la tolérance de {format_eur(allowed)}).",
+                ),
+            )
+        )
+    return refused

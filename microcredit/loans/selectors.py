@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -23,6 +25,7 @@ from microcredit.accounts.models import Membership, User
 from microcredit.dossiers.selectors import access_dossiers_for_user
 from microcredit.loans import rules
 from microcredit.loans.models import Incident, Loan, Repayment, ScheduleLine, ScheduleVersion
+from microcredit.programmes.models import ProgrammeVersion
 
 # CCAS staff read the loans of their organisation; the bank adviser those of their bank.
 LOAN_ROLES = DOSSIER_STAFF_ROLES | {Role.BANK_ADVISER}
@@ -50,12 +53,6 @@ def loan_for_user_or_404(user: User, membership: Membership | None, loan_id: int
     if loan is None:
         raise Http404("Prêt introuvable.")
     return loan
-
-
-def loan_list(user: User, membership: Membership | None) -> QuerySet[Loan]:
-    return access_loans_for_user(user, membership).select_related(
-        "dossier", "dossier__applicant", "bank"
-    )
 
 
 def loan_schedule_version(loan: Loan) -> ScheduleVersion | None:
@@ -148,16 +145,33 @@ def loan_payments(repayments: list[Repayment]) -> list[Payment]:
 
 @dataclass(frozen=True)
 class LoanStatus:
-    """Where the loan stands on `as_of`: the engine's allocation and arrears."""
+    """Where the loan stands on `as_of`: the engine's allocation and arrears.
+
+    `early_without_version`: a repayment flagged early has no early-repayment row of its date
+    in the schedule (its new version is missing); only then is the engine's pending surplus an
+    early repayment waiting for its version. Otherwise that surplus is an ordinary advance (a
+    version stored before the engine took advances into the lump sum) and counts as credit."""
 
     as_of: date
     position: LoanPosition
     arrears: ArrearsState
+    early_without_version: bool = False
 
     @property
     def bucket_label(self) -> str:
         """The arrears bucket in French ("en retard", "30 jours et plus", ...)."""
         return rules.arrears_bucket_label(self.arrears.bucket)
+
+    @property
+    def credit(self) -> Decimal:
+        """Paid in advance on the next installments."""
+        pending = self.position.pending_early_repayment
+        return self.position.credit + (Decimal(0) if self.early_without_version else pending)
+
+    @property
+    def pending_early_repayment(self) -> Decimal:
+        """An early repayment's surplus still waiting for its schedule version."""
+        return self.position.pending_early_repayment if self.early_without_version else Decimal(0)
 
 
 def loan_position(
@@ -174,15 +188,71 @@ def loan_position(
     as_of = max(as_of, loan.disbursement_date)
     payments = [p for p in loan_payments(repayments) if p.date <= as_of]
     position = allocate_payments(schedule, payments, as_of)
-    return LoanStatus(as_of=as_of, position=position, arrears=arrears_state(position, as_of))
+    return LoanStatus(
+        as_of=as_of,
+        position=position,
+        arrears=arrears_state(position, as_of),
+        early_without_version=rules.early_repayments_without_version(
+            schedule, [p.date for p in payments if p.early_repayment]
+        ),
+    )
+
+
+def loan_payoff(
+    loan: Loan,
+    on: date,
+    *,
+    schedule: Schedule | None = None,
+    repayments: list[Repayment] | None = None,
+) -> rules.Payoff:
+    """What repays the whole loan on `on` (loan_engine.payoff_quote from the repayments
+    recorded): a total early repayment of that amount on that date closes the schedule.
+
+    Raises:
+        ValidationError: codes date_before_disbursement, date_before_last_version (French).
+    """
+    schedule = schedule or loan_schedule(loan)
+    problem = rules.check_payoff_date(schedule, on)
+    if problem is not None:
+        raise ValidationError(problem.message, code=problem.code)
+    if repayments is None:
+        repayments = list(Repayment.objects.filter(loan=loan).order_by("date", "id"))
+    return rules.payoff_at(schedule, loan_payments(repayments), on)
+
+
+def repayment_tolerances(loan_ids: list[int]) -> dict[int, list[tuple[date, Decimal]]]:
+    """loan id → its programme's versions (valid from, repayment tolerance) by date, in two
+    queries (rules.tolerance_on picks the one in force)."""
+    programme_of = dict(
+        Loan.objects.filter(pk__in=loan_ids).values_list("pk", "dossier__programme_id")
+    )
+    versions: dict[int, list[tuple[date, Decimal]]] = {}
+    for programme_id, valid_from, tolerance in (
+        ProgrammeVersion.objects.filter(programme_id__in=set(programme_of.values()))
+        .order_by("valid_from", "pk")
+        .values_list("programme_id", "valid_from", "repayment_tolerance")
+    ):
+        versions.setdefault(programme_id, []).append((valid_from, tolerance))
+    return {
+        loan_id: versions.get(programme_id, []) for loan_id, programme_id in programme_of.items()
+    }
 
 
 @dataclass(frozen=True)
 class VersionLines:
-    """A past version of the schedule with its lines (still readable on the loan page)."""
+    """A version of the schedule with its lines (the past ones still readable on the loan
+    page) and its totals: the interest and the total due of that version."""
 
     version: ScheduleVersion
     lines: list[ScheduleLine]
+
+    @property
+    def total_interest(self) -> Decimal:
+        return sum((line.interest for line in self.lines), Decimal("0.00"))
+
+    @property
+    def total_due(self) -> Decimal:
+        return sum((line.payment for line in self.lines), Decimal("0.00"))
 
 
 @dataclass(frozen=True)
@@ -194,6 +264,12 @@ class LoanPage:
     incidents: list[Incident]
     status: LoanStatus
     past_versions: list[VersionLines]
+    schedule: Schedule
+
+    @property
+    def in_force(self) -> VersionLines | None:
+        """The version in force with its totals (the conditions the loan page shows)."""
+        return VersionLines(self.version, self.lines) if self.version else None
 
 
 def loan_page(user: User, membership: Membership | None, loan_id: int, as_of: date) -> LoanPage:
@@ -219,6 +295,7 @@ def loan_page(user: User, membership: Membership | None, loan_id: int, as_of: da
         incidents=incidents,
         status=loan_position(loan, as_of, schedule=schedule, repayments=repayments),
         past_versions=[VersionLines(v, lines_by_version.get(v.pk, [])) for v in versions[1:]],
+        schedule=schedule,
     )
 
 

@@ -230,8 +230,11 @@ def test_an_early_repayment_first_settles_the_missed_installment(loan: Loan, adv
 
 @pytest.mark.parametrize(
     ("amount", "code"),
-    [("0.20", "amount_too_small"), ("1300.00", "amount_exceeds_payoff")],
-)
+    # The payoff on 15/03 is 1 200.28 (test_a_payment_of_the_payoff_ends_the_schedule):
+    # 1 205 passes the money guard (10 € of tolerance) but not the engine; 1 300 neither.
+    [("0.20", "amount_too_small"), ("1205.00", "amount_exceeds_payoff"),
+     ("1300.00", "amount_exceeds_due")],
+)  # fmt: skip
 def test_an_impossible_early_repayment_is_refused_and_nothing_is_written(
     loan: Loan, adviser: User, amount: str, code: str
 ) -> None:
@@ -239,12 +242,14 @@ def test_an_impossible_early_repayment_is_refused_and_nothing_is_written(
         repay(
             adviser,
             loan,
-            ("VIR-OK", FIRST_DUE, "51.49", False, "installment"),
+            # 5 € on 10/04, well within what is still due then whatever ANT-1 is.
+            ("VIR-OK", FIRST_DUE, "5.00", False, "installment"),
             ("ANT-1", EARLY, amount, True, "installment"),
         )
     [error] = caught.value.error_list
     assert (error.code, error.params) == (code, {"line": 2, "reference": "ANT-1"})
-    assert error.message.startswith("Ligne 2 (référence « ANT-1 ») : remboursement anticipé")
+    what = "le montant dépasse" if code == "amount_exceeds_due" else "remboursement anticipé"
+    assert error.message.startswith(f"Ligne 2 (référence « ANT-1 ») : {what}")
     assert not Repayment.objects.exists()
     assert len(versions(loan)) == 1
 

@@ -118,12 +118,16 @@ def test_every_faulty_line_is_named_and_the_batch_is_all_or_nothing(
     assert not Repayment.objects.exists()
 
 
-def test_only_a_bank_adviser_records_repayments(make_user, loan: Loan) -> None:  # type: ignore[no-untyped-def]
-    director = make_user(Role.DIRECTOR, username="directrice")
+@pytest.mark.parametrize("role", [Role.REFERENT, Role.COMMITTEE_MEMBER])
+def test_only_the_bank_and_the_ccas_agent_or_director_record_repayments(
+    make_user, loan: Loan, role: Role
+) -> None:  # type: ignore[no-untyped-def]
+    # The agent and the director record them too (a statement import): test_guards_recorders.
+    someone = make_user(role, username="quelqu-un")
     with pytest.raises(TransitionRefused):
         services.repayments_record_batch(
-            actor=director,
-            membership=membership_of(director),
+            actor=someone,
+            membership=membership_of(someone),
             lines=[line(loan, "X")],
             today=timezone.localdate() + timedelta(days=60),
             via="api",
@@ -241,8 +245,10 @@ def test_the_loan_state_follows_the_dossier_to_the_end_of_repayment(
 
 def close(loan: Loan, adviser: User, transition: str, reason: str) -> None:
     """Repaid (after a total early repayment on the disbursement day: the principal, nothing
-    accrued) or guarantee called."""
+    accrued) or guarantee called (the bank's flow move, made here without the claim that
+    servicing records with it: tests/servicing/test_claims.py)."""
     from microcredit.dossiers.services import dossier_transition
+    from microcredit.dossiers.workflow import TRANSITIONS_BY_NAME
 
     if transition == "record_repaid":
         record(
@@ -263,6 +269,7 @@ def close(loan: Loan, adviser: User, transition: str, reason: str) -> None:
         dossier_id=loan.dossier_id,
         transition=transition,
         reason=reason,
+        flow=TRANSITIONS_BY_NAME[transition].flow,
     )
     loan.refresh_from_db()
 

@@ -10,10 +10,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import Http404
 
 from loan_engine import KIND_EARLY_REPAYMENT, KIND_INSTALLMENT, Payment, Schedule
 from microcredit.accounts.models import Membership, User
@@ -25,14 +27,15 @@ from microcredit.loans.models import Loan, Repayment, ScheduleVersion
 from microcredit.loans.rules import MAX_BATCH, RepaymentLine
 from microcredit.loans.selectors import (
     loan_for_user_or_404,
+    loan_payments,
     loans_by_dossier,
+    repayment_tolerances,
     repayments_by_loan,
     schedules_in_force,
     visible_dossiers_by_number,
 )
-from microcredit.loans.services.access import bank_for_update
+from microcredit.loans.services.access import Recorder, banks_for_update, repayment_recorder
 from microcredit.loans.services.schedules import schedule_version_store
-from microcredit.organisations.models import Organisation
 
 __all__ = [
     "MAX_BATCH",
@@ -93,8 +96,47 @@ class EarlyVersion:
     previous_installment: Decimal
 
 
+@dataclass(frozen=True)
+class LoanBook:
+    """A loan's schedule in force and the repayments recorded on it (the engine's payments)."""
+
+    schedule: Schedule
+    paid: list[Payment]
+
+
+def _books(loans: list[Loan]) -> dict[int, LoanBook]:
+    """loan id → its book, in three queries whatever the number of loans."""
+    in_force = schedules_in_force(loans)
+    stored = repayments_by_loan([loan.pk for loan in loans])
+    books = {}
+    for loan in loans:
+        if loan.pk not in in_force:
+            raise RuntimeError(f"loan {loan.pk} has no schedule")
+        books[loan.pk] = LoanBook(in_force[loan.pk][1], loan_payments(stored.get(loan.pk, [])))
+    return books
+
+
+def _amounts_exceeding_due(
+    new: list[tuple[int, RepaymentLine, Loan]], books: dict[int, LoanBook]
+) -> list[ValidationError]:
+    """The money guard: a line above what is due at its date (the payoff then, plus the
+    programme's repayment tolerance in force), the batch's lines of a loan summed
+    (rules.amounts_exceeding_due)."""
+    tolerances = repayment_tolerances(list(books))
+    errors: list[ValidationError] = []
+    for loan_id, book in books.items():
+        refused = rules.amounts_exceeding_due(
+            book.schedule,
+            book.paid,
+            [(i, line) for i, line, loan in new if loan.pk == loan_id],
+            partial(rules.tolerance_on, tolerances.get(loan_id, [])),
+        )
+        errors += [_line_error(problem, index, line) for index, line, problem in refused]
+    return errors
+
+
 def _early_repayment_schedules(
-    new: list[tuple[int, RepaymentLine, Loan]],
+    new: list[tuple[int, RepaymentLine, Loan]], books: dict[int, LoanBook]
 ) -> tuple[list[EarlyVersion], list[ValidationError]]:
     """The schedule versions the new early repayments create (rules.early_repayment_schedules),
     per loan, from the version in force; nothing is written.
@@ -103,24 +145,18 @@ def _early_repayment_schedules(
     already recorded and those of the batch), then the interest accrued; the rest reduces the
     principal. An amount equal to the payoff ends the schedule."""
     early = [(index, line, loan) for index, line, loan in new if line.early_repayment]
-    if not early:
-        return [], []
     loans = {loan.pk: loan for _, _, loan in early}
-    in_force = schedules_in_force(list(loans.values()))
-    stored = repayments_by_loan(list(loans))
     results: list[EarlyVersion] = []
     errors: list[ValidationError] = []
     for loan_id, loan in loans.items():
-        if loan_id not in in_force:
-            raise RuntimeError(f"loan {loan_id} has no schedule")
-        paid = [Payment(r.date, r.amount, r.early_repayment) for r in stored.get(loan_id, [])]
+        paid = list(books[loan_id].paid)
         paid += [
             Payment(line.date, line.amount)
             for _, line, other in new
             if other.pk == loan_id and not line.early_repayment
         ]
         schedules, refused = rules.early_repayment_schedules(
-            in_force[loan_id][1],
+            books[loan_id].schedule,
             paid,
             [(i, line) for i, line, other in early if other.pk == loan_id],
         )
@@ -160,23 +196,33 @@ def _store_early_repayment_version(*, actor: User, early: EarlyVersion) -> Sched
 def _record_repayments(
     *,
     actor: User,
-    bank: Organisation,
+    recorder: Recorder,
     resolved: list[tuple[int, RepaymentLine, Loan]],
     via: str,
     errors: list[ValidationError] | None = None,
 ) -> BatchResult:
     """Write the lines (already checked and resolved to their loan), skipping known ones; an
     early repayment adds the next schedule version. `errors` (of the lines not resolved) are
-    raised with those found here, in line order, before anything is written."""
+    raised with those found here, in line order, before anything is written.
+
+    A reference is unique per bank: the repayment's bank is the loan's."""
+    if not recorder.is_bank:
+        banks_for_update(loan.bank_id for _, _, loan in resolved)
     references = {line.reference for _, line, _ in resolved}
-    known = {r.reference: r for r in Repayment.objects.filter(bank=bank, reference__in=references)}
+    known = {
+        (r.bank_id, r.reference): r
+        for r in Repayment.objects.filter(
+            bank_id__in={loan.bank_id for _, _, loan in resolved}, reference__in=references
+        )
+    }
     errors = list(errors or [])
-    seen: dict[str, tuple[RepaymentLine, Loan]] = {}
+    seen: dict[tuple[int, str], tuple[RepaymentLine, Loan]] = {}
     new: list[tuple[int, RepaymentLine, Loan]] = []
     for index, line, loan in resolved:
         label = rules.line_label(index, line.reference)
-        existing = known.get(line.reference)
-        earlier = seen.get(line.reference)
+        key = (loan.bank_id, line.reference)
+        existing = known.get(key)
+        earlier = seen.get(key)
         if existing is not None and not _same_repayment(existing, loan, line):
             errors.append(
                 _error(
@@ -203,20 +249,26 @@ def _record_repayments(
             errors.append(_loan_closed(label, loan, line, index))
         elif existing is None and earlier is None:
             new.append((index, line, loan))
-        seen.setdefault(line.reference, (line, loan))
-    versions, early_errors = _early_repayment_schedules(new)
-    errors += early_errors
+        seen.setdefault(key, (line, loan))
+    versions: list[EarlyVersion] = []
+    if new:
+        books = _books(list({loan.pk: loan for _, _, loan in new}.values()))
+        too_much = _amounts_exceeding_due(new, books)
+        errors += too_much
+        if not too_much:
+            versions, early_errors = _early_repayment_schedules(new, books)
+            errors += early_errors
     if errors:
         raise ValidationError(sorted(errors, key=_line_of))
     result = BatchResult()
-    for reference, (line, loan) in seen.items():
-        existing = known.get(reference)
+    for (_bank_id, reference), (line, loan) in seen.items():
+        existing = known.get((loan.bank_id, reference))
         if existing is not None:
             result.already_recorded.append(existing)
             continue
         repayment = Repayment.objects.create(
             loan=loan,
-            bank=bank,
+            bank_id=loan.bank_id,
             reference=reference,
             date=line.date,
             amount=line.amount,
@@ -262,20 +314,26 @@ def repayments_record_batch(
     today: date,
     via: str,
 ) -> BatchResult:
-    """Record the bank's repayments, all or nothing; known references are not recorded twice.
+    """Record repayments, all or nothing; known references are not recorded twice.
+
+    A bank adviser records the repayments of their bank's loans; an agent or the director of a
+    CCAS those of their organisation's loans (a bank statement import), the repayment's bank
+    being the loan's.
 
     Raises:
-        TransitionRefused: the actor is not a bank adviser.
+        TransitionRefused: the actor is neither a bank adviser nor a CCAS agent or director.
         ValidationError: a list of errors, one per faulty line, in line order, each with a
             code (unknown_dossier, no_loan, loan_closed, future_date, invalid_amount,
-            invalid_keep, reference_conflict; for an early repayment the engine's
-            amount_too_small, amount_exceeds_payoff, date_before_last_version, loan_repaid)
-            and params {"line": n (from 1), "reference": ...}.
+            invalid_keep, reference_conflict, amount_exceeds_due — above the payoff at its date
+            plus the programme's tolerance, the batch's lines of a loan summed; for an early
+            repayment the engine's amount_too_small, amount_exceeds_payoff,
+            date_before_last_version, loan_repaid) and params {"line": n (from 1),
+            "reference": ...}.
 
     A line flagged `early_repayment` adds the next schedule version (loan_engine's
     partial_repayment, the borrower's `early_repayment_keep`) in the same transaction.
     """
-    bank = bank_for_update(membership)
+    recorder = repayment_recorder(membership)
     if via not in RecordedVia.values:
         raise ValueError(f"unknown channel {via!r}")
     if not lines:
@@ -291,6 +349,7 @@ def repayments_record_batch(
     numbers = {line.dossier_number for line in lines}
     dossiers = visible_dossiers_by_number(actor, membership, numbers)
     loans = loans_by_dossier(list(dossiers.values()))
+    unknown_to = "de la banque" if recorder.is_bank else "de votre organisation"
     errors: list[ValidationError] = []
     resolved: list[tuple[int, RepaymentLine, Loan]] = []
     for index, line in enumerate(lines, start=1):
@@ -300,13 +359,13 @@ def repayments_record_batch(
         if dossier_id is None:
             errors.append(
                 _error(
-                    f"{label} : le dossier « {line.dossier_number} » est inconnu de la banque.",
+                    f"{label} : le dossier « {line.dossier_number} » est inconnu {unknown_to}.",
                     "unknown_dossier",
                     line=index,
                     reference=line.reference,
                 )
             )
-        elif loan is None or loan.bank_id != bank.pk:
+        elif loan is None or not recorder.records(loan):
             errors.append(
                 _error(
                     f"{label} : le dossier « {line.dossier_number} » n'a pas de prêt décaissé.",
@@ -317,9 +376,11 @@ def repayments_record_batch(
             )
         line_errors = _check_line(index, line, loan, today)
         errors += line_errors
-        if loan is not None and loan.bank_id == bank.pk and not line_errors:
+        if loan is not None and recorder.records(loan) and not line_errors:
             resolved.append((index, line, loan))
-    return _record_repayments(actor=actor, bank=bank, resolved=resolved, via=via, errors=errors)
+    return _record_repayments(
+        actor=actor, recorder=recorder, resolved=resolved, via=via, errors=errors
+    )
 
 
 @transaction.atomic
@@ -338,8 +399,10 @@ def repayment_record_for_loan(
 ) -> tuple[Repayment, bool]:
     """One repayment typed on the loan's page; (repayment, created). An early repayment adds
     the next schedule version (see repayments_record_batch); same errors, as line 1."""
-    bank = bank_for_update(membership)
+    recorder = repayment_recorder(membership)
     loan = loan_for_user_or_404(actor, membership, loan_id)
+    if not recorder.records(loan):
+        raise Http404("Prêt introuvable.")
     line = RepaymentLine(
         reference.strip(),
         loan.dossier.number,
@@ -351,7 +414,7 @@ def repayment_record_for_loan(
     errors = _check_line(1, line, loan, today)
     if errors:
         raise ValidationError(errors)
-    result = _record_repayments(actor=actor, bank=bank, resolved=[(1, line, loan)], via=via)
+    result = _record_repayments(actor=actor, recorder=recorder, resolved=[(1, line, loan)], via=via)
     if result.recorded:
         return result.recorded[0], True
     return result.already_recorded[0], False
