@@ -7,6 +7,7 @@ from datetime import date, time, timedelta
 from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import Max
 from django.utils import timezone
 
 from microcredit.accounts.models import Membership, User
@@ -42,6 +43,7 @@ from microcredit.dossiers.services import (
 )
 from microcredit.dossiers.workflow import TRANSITIONS_BY_NAME
 from microcredit.loans.enums import IncidentKind, RecordedVia
+from microcredit.loans.models import Incident, Loan
 from microcredit.loans.selectors import loan_schedule_lines
 from microcredit.loans.services import RepaymentLine, incident_record, repayments_record_batch
 from microcredit.organisations.models import Organisation
@@ -50,6 +52,8 @@ from microcredit.programmes.selectors import version_in_force
 from microcredit.rights.services import rights_assessment_request
 from microcredit.rights.tasks import assess_dossier_rights
 from microcredit.servicing.enums import PaymentMode
+from microcredit.servicing.selectors.claims import loan_claim_basis
+from microcredit.servicing.services.claims import guarantee_claim_record
 from microcredit.servicing.services.closing import bonification_record, project_proof_record
 
 
@@ -332,8 +336,32 @@ class DemoPlayer:
             )
         elif step.transition == "disburse":
             self._disburse(dossier, spec, user, membership)
+        elif step.transition == "call_guarantee":
+            self._call_guarantee(dossier, step, user, membership)
         else:
             raise ValueError(f"not a demo bank move: {step.transition}")
+
+    def _call_guarantee(
+        self, dossier: Dossier, step: Step, user: User, membership: Membership
+    ) -> None:
+        """The bank calls the guarantee (servicing's claim) a month after the last missed
+        installment it reported, the first unpaid one read from the repayments."""
+        loan = Loan.objects.get(dossier=dossier)
+        missed = Incident.objects.filter(loan=loan).aggregate(day=Max("date"))["day"]
+        accelerated = min((missed or self.today) + timedelta(days=30), self.today)
+        first_unpaid = loan_claim_basis(loan, accelerated).first_unpaid_date
+        if first_unpaid is None:
+            raise ValueError(f"{dossier.number} : la démo n'a pas d'échéance impayée.")
+        guarantee_claim_record(
+            actor=user,
+            membership=membership,
+            loan_id=loan.pk,
+            acceleration_date=accelerated,
+            first_unpaid_date=first_unpaid,
+            reason=step.reason,
+            reference=f"DEMO-GAR-{dossier.number}",
+            today=self.today,
+        )
 
     def _disburse(
         self, dossier: Dossier, spec: DemoDossier, user: User, membership: Membership

@@ -93,7 +93,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t("record_repaid", "Constater le remboursement complet", [S.DISBURSED], S.REPAID,
        [R.BANK_ADVISER], needs_full_repayment=True),
     _t("call_guarantee", "Appeler la garantie", [S.DISBURSED], S.GUARANTEE_CALLED,
-       [R.BANK_ADVISER], needs_reason=True),
+       [R.BANK_ADVISER], "bank", needs_reason=True),
     _t("close", "Clôturer le dossier", [S.REPAID, S.GUARANTEE_CALLED], S.CLOSED, CASEWORKERS),
 )  # fmt: skip
 
