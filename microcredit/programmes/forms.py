@@ -24,6 +24,7 @@ SCALAR_FIELDS = [
     "guarantor_name",
     "guarantee_rate_percent",
     "guarantee_includes_interest",
+    "repayment_tolerance",
     "max_debt_ratio_percent",
     "min_remaining_income_per_uc_day",
     "loss_rate_reference_percent",
@@ -66,6 +67,15 @@ LIST_FIELDS: list[tuple[str, str, Any, Any, str, str]] = [
         "Un par ligne (FSL, aide facultative, microcrédit professionnel…).",
     ),
     (
+        "arrears_text",
+        "arrears_buckets",
+        rules.parse_arrears_buckets,
+        rules.format_arrears_buckets,
+        "Seuils de retard (jours)",
+        "Nombres de jours de retard croissants, séparés par des virgules : « 1, 30, 60, 90 » "
+        "donne « en retard » dès 1 jour, puis 30, 60 et 90 jours et plus.",
+    ),
+    (
         "usury_text",
         "usury_thresholds",
         rules.parse_usury_table,
@@ -83,6 +93,7 @@ class ProgrammeVersionForm(forms.ModelForm):  # type: ignore[type-arg]
     territory_text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
     reorientation_text = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), required=False)
     usury_text = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}))
+    arrears_text = forms.CharField(max_length=200)
     required_documents_text = forms.CharField(
         label="Pièces à fournir",
         help_text="Une pièce par ligne : « Libellé » pour tous les projets, ou « Libellé : "
@@ -117,6 +128,10 @@ class ProgrammeVersionForm(forms.ModelForm):  # type: ignore[type-arg]
         for form_name, _model, _parse, _fmt, label, help_text in LIST_FIELDS:
             self.fields[form_name].label = label
             self.fields[form_name].help_text = help_text
+        self.fields["repayment_tolerance"].help_text = (
+            "Un remboursement qui dépasse de plus que ce montant le solde dû à sa date (le "
+            "montant d'un remboursement anticipé total) est refusé."
+        )
         self.parsed: dict[str, Any] = {}
 
     def clean(self) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from itertools import pairwise
 from typing import Any, TypedDict
 
 from microcredit.core.errors import Refused
@@ -225,6 +226,41 @@ def format_usury_table(rows: list[dict[str, str | None]]) -> str:
     )
 
 
+def buckets_problem(buckets: list[int]) -> str | None:
+    """What is wrong with arrears buckets (days past due), or None: whole numbers of days,
+    increasing, the first at least 1 (loan_engine.bucket_label's bounds)."""
+    if not buckets:
+        return "Indiquez au moins un seuil de retard (en jours), par exemple « 1, 30, 60, 90 »."
+    if any(isinstance(b, bool) or not isinstance(b, int) for b in buckets):
+        return "Les seuils de retard sont des nombres entiers de jours."
+    if buckets[0] < 1:
+        return "Le premier seuil de retard est d'au moins 1 jour."
+    if any(a >= b for a, b in pairwise(buckets)):
+        return "Les seuils de retard doivent être croissants, sans doublon."
+    return None
+
+
+def parse_arrears_buckets(text: str) -> list[int]:
+    """Days past due separated by commas, semicolons or spaces: « 1, 30, 60, 90 »."""
+    parts = [p for p in re.split(r"[\s,;]+", text.strip()) if p]
+    buckets: list[int] = []
+    for part in parts:
+        if not part.isdigit():
+            raise ParameterError(
+                "arrears_buckets",
+                f"« {part} » n'est pas un nombre entier de jours (exemple : « 1, 30, 60, 90 »).",
+            )
+        buckets.append(int(part))
+    problem = buckets_problem(buckets)
+    if problem:
+        raise ParameterError("arrears_buckets", problem)
+    return buckets
+
+
+def format_arrears_buckets(buckets: list[int]) -> str:
+    return ", ".join(str(b) for b in buckets)
+
+
 @dataclass(frozen=True)
 class ParameterCheck:
     """The cross-field checks of a parameter set; `errors` maps field → French messages."""
@@ -330,4 +366,14 @@ def check_parameters(values: ParameterValues) -> ParameterCheck:
         lambda: (values.get("bonification_cap") or 0) > 0,
         "Le plafond de bonification doit être positif (laissez vide pour aucun plafond).",
     )
+    check(
+        "repayment_tolerance",
+        lambda: values["repayment_tolerance"] >= 0,
+        "La tolérance au-delà du solde dû ne peut pas être négative.",
+    )
+    buckets = values.get("arrears_buckets")
+    if buckets is not None:
+        problem = buckets_problem(buckets) if isinstance(buckets, list) else "Seuils invalides."
+        if problem:
+            fail("arrears_buckets", problem)
     return ParameterCheck(errors)
