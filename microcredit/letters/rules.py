@@ -337,7 +337,7 @@ def plan_mode_sentence(mode: str) -> str:
             "plan, qui comprennent aussi ce qui restait à rembourser."
         )
     return (
-        "Pendant le plan, une petite somme s'ajoute à chacune de vos mensualités habituelles "
+        "Pendant le plan, une somme s'ajoute à chacune de vos mensualités habituelles "
         "pour rattraper le retard."
     )
 
