@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 
 import pytest
@@ -11,10 +12,16 @@ from loan_engine import repayment_plan
 from microcredit.accounts.enums import Role
 from microcredit.core.models import AuditEvent
 from microcredit.loans.models import Loan, ScheduleLine
-from microcredit.loans.selectors import loan_schedule
+from microcredit.loans.selectors import (
+    loan_payments,
+    loan_schedule,
+    repayments_by_loan,
+    schedules_in_force,
+)
 from microcredit.loans.services.schedules import schedule_version_store
 from microcredit.servicing.enums import PlanMode, PlanState
 from microcredit.servicing.models import Alert, RepaymentPlan
+from microcredit.servicing.selectors import arrears_batch
 from microcredit.servicing.services.arrears import arrears_run
 from tests.servicing.arrears_helpers import APR, MAY, PARIS, pay, reference_loan
 
@@ -110,3 +117,25 @@ def test_a_date_before_the_agreement_leaves_the_plan_alone(plan) -> None:  # typ
     plan.refresh_from_db()
     assert plan.state == PlanState.AGREED and plan.ended_on is None
     assert arrears_run(as_of=date(2026, 4, 20)).plans_broken == 1
+
+
+def test_the_job_reads_the_schedules_and_payments_the_loans_app_gives(plan, adviser) -> None:  # type: ignore[no-untyped-def]
+    """The job reads plain rows for speed: the same schedule in force (the plan's version 2)
+    and the same payments as loans.selectors."""
+    pay(plan.loan, adviser, APR, amount=_plan_rows(plan.loan)[0].payment)
+    loan = Loan.objects.get(pk=plan.loan_id)
+    in_force = arrears_batch.in_force_schedules({loan.pk: loan})[loan.pk]
+    version, schedule = schedules_in_force([loan])[loan.pk]
+    assert (in_force.version_id, in_force.installment) == (version.pk, version.installment)
+    assert in_force.schedule == schedule and schedule.version == 2
+    payments = loan_payments(repayments_by_loan([loan.pk])[loan.pk])
+    assert arrears_batch.payments_by_loan([loan.pk])[loan.pk] == payments
+    assert arrears_batch.batch_data([loan]).plans[loan.pk].schedule == schedule
+    # A later version (an early repayment, say) replaces the plan's: the plan is still judged
+    # on its own version 2, read on its own.
+    schedule_version_store(
+        actor=adviser, loan=loan, schedule=replace(schedule, version=3), reason="Version 3"
+    )
+    data = arrears_batch.batch_data([loan])
+    assert data.schedules[loan.pk].version_id != version.pk
+    assert data.plans[loan.pk].schedule == schedule

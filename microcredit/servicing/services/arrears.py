@@ -21,7 +21,6 @@ from django.utils import timezone
 from microcredit.core.enums import AuditAction
 from microcredit.core.services import audit_event_create
 from microcredit.loans.models import Loan
-from microcredit.loans.selectors import loan_payments
 from microcredit.servicing.enums import AlertKind, PlanState
 from microcredit.servicing.hooks import letter_due
 from microcredit.servicing.models import ArrearsSnapshot, RepaymentPlan
@@ -159,15 +158,14 @@ def _compute_loan(
     if in_force is None:
         logger.warning("Arrears: loan %s has no schedule, skipped", loan.pk)
         return
-    version, schedule = in_force
-    payments = loan_payments(data.repayments.get(loan.pk, []))
-    position = position_on(schedule, payments, as_of)
+    payments = data.payments.get(loan.pk, [])
+    position = position_on(in_force.schedule, payments, as_of)
     state = arrears_of(position, buckets_on(cache.get(loan.dossier.programme_id, []), as_of))
     result = LoanArrears(
         loan_id=loan.pk,
         number=loan.dossier.number,
         state=state,
-        installment=version.installment,
+        installment=in_force.installment,
         next_due_date=next_due_date(position),
         missed_due_date=missed_due_date(position),
     )
