@@ -17,7 +17,6 @@ from datetime import date, datetime, time, timedelta
 from io import StringIO, TextIOBase
 
 from django.core.management import call_command
-from django.db import close_old_connections
 from django.utils import timezone
 
 from microcredit.core.formatting import format_date
@@ -77,7 +76,6 @@ def jobs_due(
 
 def job_run(job: PeriodicJob, day: date, stdout: TextIOBase | None = None) -> bool:
     """Run one job for `day`; False (logged) when it failed."""
-    close_old_connections()
     arguments = job.arguments(day)
     logger.info("Scheduler: %s %s", job.command, " ".join(arguments))
     try:
@@ -85,8 +83,6 @@ def job_run(job: PeriodicJob, day: date, stdout: TextIOBase | None = None) -> bo
     except Exception:
         logger.exception("Scheduler: %s for %s failed", job.name, day.isoformat())
         return False
-    finally:
-        close_old_connections()
     return True
 
 

@@ -4,6 +4,8 @@ changes included), and one tick at 02:00 runs the nightly arrears job for that d
 from __future__ import annotations
 
 import io
+import os
+import signal
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -75,7 +77,6 @@ def test_a_failed_job_is_reported_and_the_next_ones_still_run(
             raise RuntimeError("boom")
 
     monkeypatch.setattr(schedule, "call_command", call)
-    monkeypatch.setattr(schedule, "close_old_connections", lambda: None)
     broken = PeriodicJob("broken", time(2, 0), "broken", lambda day: [], "en panne")
     fine = PeriodicJob("fine", time(2, 0), "fine", lambda day: [], "marche")
     runs = Scheduler(paris(2026, 4, 20, 1, 59), [broken, fine]).tick(paris(2026, 4, 20, 2, 0))
@@ -106,3 +107,26 @@ def test_the_schedule_is_listed() -> None:
     out = io.StringIO()
     call_command("scheduler", "--list", stdout=out)
     assert out.getvalue().startswith("02:00  arrears    microcredit arrears")
+
+
+def test_the_process_ticks_until_it_is_asked_to_stop(monkeypatch: pytest.MonkeyPatch) -> None:
+    from microcredit.servicing.management.commands import scheduler as command
+
+    ticks: list[datetime] = []
+    monkeypatch.setattr(
+        command.Scheduler, "tick", lambda self, now, stdout=None: ticks.append(now) or []
+    )
+    monkeypatch.setattr(command, "close_old_connections", lambda: None)
+    sleeps = iter(range(100))
+
+    def sleep(seconds: float) -> None:
+        if next(sleeps) == 2 * command.TICK_SECONDS + 5:  # during the third wait: systemd stops it
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(command.clock, "sleep", sleep)
+    before = signal.getsignal(signal.SIGTERM)
+    out = io.StringIO()
+    call_command("scheduler", stdout=out)
+    assert len(ticks) == 3
+    assert out.getvalue().splitlines()[-1] == "Planificateur arrêté."
+    assert signal.getsignal(signal.SIGTERM) == before  # the handlers are given back

@@ -11,6 +11,7 @@ from types import FrameType
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import close_old_connections
 from django.utils import timezone
 
 from microcredit.servicing.schedule import SCHEDULE, Scheduler
@@ -70,8 +71,7 @@ class Command(BaseCommand):
             nonlocal stopping
             stopping = True
 
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
+        previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
         scheduler = Scheduler(timezone.now())
         self.stdout.write(
             f"Planificateur démarré ({len(SCHEDULE)} tâche(s), vérification toutes les "
@@ -79,11 +79,16 @@ class Command(BaseCommand):
         )
         self.stdout.flush()
         while not stopping:
+            # A long-lived process: a connection the database dropped overnight is reopened.
+            close_old_connections()
             for run in scheduler.tick(timezone.now(), self.stdout):
                 self.stdout.write(run.describe())
                 self.stdout.flush()
+            close_old_connections()
             for _second in range(TICK_SECONDS):
                 if stopping:
                     break
                 clock.sleep(1)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         self.stdout.write("Planificateur arrêté.")
