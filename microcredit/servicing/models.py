@@ -270,8 +270,9 @@ class Bonification(models.Model):
 class StatementImport(models.Model):
     """A bank statement (CSV of repayments) uploaded, previewed, then confirmed all at once."""
 
-    bank = models.ForeignKey(
-        Organisation, verbose_name="banque", on_delete=models.PROTECT, related_name="+"
+    # The uploader's organisation: the bank, or the CCAS when its agent or director imports.
+    organisation = models.ForeignKey(
+        Organisation, verbose_name="organisation", on_delete=models.PROTECT, related_name="+"
     )
     original_name = models.CharField("nom du fichier", max_length=150)
     sha256 = models.CharField("empreinte SHA-256", max_length=64)
@@ -293,7 +294,7 @@ class StatementImport(models.Model):
         verbose_name = "relevé importé"
         verbose_name_plural = "relevés importés"
         ordering = ["-uploaded_at", "-id"]
-        indexes = [models.Index(fields=["bank", "-uploaded_at"], name="statement_bank_recent")]
+        indexes = [models.Index(fields=["organisation", "-uploaded_at"], name="statement_recent")]
 
     def __str__(self) -> str:
         return f"{self.original_name} ({self.get_state_display()})"

@@ -78,7 +78,7 @@ def test_good_lines_are_previewed_then_recorded(
     stored = result.statement_import
     stored.refresh_from_db()
     assert (stored.state, stored.lines, stored.encoding) == (ImportState.PREVIEWED, 3, "cp1252")
-    assert stored.bank_id == membership_of(adviser).organisation_id
+    assert stored.organisation_id == membership_of(adviser).organisation_id
     assert len(stored.sha256) == 64
     assert AuditEvent.objects.filter(action="statement_import_previewed").count() == 1
 

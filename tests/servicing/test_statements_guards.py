@@ -67,7 +67,7 @@ def test_the_ccas_agent_or_director_imports_their_organisations_statement(
     content = statement([["VIR-1", loan.dossier.number, "10/04/2027", "52,17"]])
     result = preview(staff, content)
     assert statuses(result) == ["new"]
-    assert result.statement_import.bank_id == membership_of(staff).organisation_id
+    assert result.statement_import.organisation_id == membership_of(staff).organisation_id
     done = confirm(staff, result.statement_import.pk)
     assert done.recorded == 1
     repayment = Repayment.objects.get()

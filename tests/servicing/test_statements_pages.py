@@ -166,7 +166,7 @@ def test_the_past_imports_are_paginated_with_a_flat_query_count(
     def add(count: int) -> None:
         for n in range(count):
             StatementImport.objects.create(
-                bank_id=adviser.memberships.get().organisation_id,
+                organisation_id=adviser.memberships.get().organisation_id,
                 original_name=f"releve-{n:02d}.csv",
                 sha256="0" * 64,
                 encoding="utf-8",

@@ -25,7 +25,7 @@ def access_statement_imports_for_member(
     """The imports of the member's organisation (the one that uploaded them), newest first."""
     if membership is None or membership.role not in STATEMENT_ROLES or not membership.active:
         return StatementImport.objects.none()
-    return StatementImport.objects.filter(bank_id=membership.organisation_id).order_by(
+    return StatementImport.objects.filter(organisation_id=membership.organisation_id).order_by(
         "-uploaded_at", "-id"
     )
 
@@ -57,7 +57,7 @@ def earlier_imports_of_file(statement_import: StatementImport) -> list[Statement
     """The organisation's earlier imports of the same file (same SHA-256)."""
     return list(
         StatementImport.objects.filter(
-            bank_id=statement_import.bank_id,
+            organisation_id=statement_import.organisation_id,
             sha256=statement_import.sha256,
             pk__lt=statement_import.pk,
         )

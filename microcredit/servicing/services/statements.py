@@ -242,7 +242,7 @@ def statement_preview(
         raise ValidationError(error.messages, code="invalid_statement") from error
     lines = _statuses(actor=actor, membership=membership, statement=statement, today=today)
     statement_import = StatementImport.objects.create(
-        bank_id=membership.organisation_id,
+        organisation_id=membership.organisation_id,
         original_name=_file_name(upload.name),
         sha256=hashlib.sha256(content).hexdigest(),
         encoding=statement.encoding,

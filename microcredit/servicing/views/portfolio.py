@@ -22,6 +22,7 @@ from microcredit.servicing.selectors.portfolio import (
     portfolio_page,
     portfolio_summary,
 )
+from microcredit.servicing.selectors.statements import STATEMENT_ROLES
 
 
 @roles_required(*LOAN_ROLES)
@@ -56,6 +57,7 @@ def portfolio(request: MemberRequest) -> HttpResponse:
             "page_size": PAGE_SIZE,
             "par_days": PAR_DAYS,
             "show_bank": request.membership.role != Role.BANK_ADVISER,
+            "can_import": request.membership.role in STATEMENT_ROLES,
         },
     )
 
