@@ -34,6 +34,8 @@ class ArrearsSnapshot(models.Model):
     days_past_due = models.PositiveIntegerField("jours de retard")
     bucket = models.CharField("tranche de retard", max_length=10)
     overdue_amount = models.DecimalField("impayés (€)", **MONEY)
+    overdue_interest = models.DecimalField("dont intérêts impayés (€)", default=0, **MONEY)
+    overdue_principal = models.DecimalField("dont capital impayé (€)", default=0, **MONEY)
     outstanding_principal = models.DecimalField("capital restant dû (€)", **MONEY)
     installment = models.DecimalField("mensualité en vigueur (€)", **MONEY)
     next_due_date = models.DateField("prochaine échéance", null=True, blank=True)

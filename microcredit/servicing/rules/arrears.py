@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from loan_engine import (
@@ -159,3 +159,32 @@ class ArrearsRun:
 def portfolio_at_risk(results: Iterable[LoanArrears]) -> Decimal:
     """PAR30 of the loans computed (the engine's ``par30``)."""
     return par30((r.state for r in results), PAR_DAYS)
+
+
+def carried_forward(
+    *,
+    days_past_due: int,
+    overdue_amount: Decimal,
+    overdue_interest: Decimal,
+    overdue_principal: Decimal,
+    outstanding_principal: Decimal,
+    last: date,
+    as_of: date,
+    buckets: Sequence[int],
+) -> tuple[ArrearsState, date | None]:
+    """The arrears on `as_of` of a loan whose position on `last` had these figures, when nothing
+    but time passed in between (no row fell due, no repayment, no new schedule version): the
+    same amounts; a loan late on `last` is late by as many more days, in the bucket of that
+    count; one on time stays on time. Also the missed installment's due date (days past due count
+    from it), None when on time. The same ArrearsState the engine's allocation would give."""
+    days = days_past_due + (as_of - last).days if days_past_due else 0
+    missed = last - timedelta(days=days_past_due) if days_past_due else None
+    state = ArrearsState(
+        days,
+        overdue_amount,
+        overdue_interest,
+        overdue_principal,
+        outstanding_principal,
+        bucket_label(days, buckets),
+    )
+    return state, missed

@@ -98,6 +98,12 @@ class Command(BaseCommand):
         )
         parser.add_argument("--json", action="store_true", help="résultat en JSON")
         parser.add_argument(
+            "--full",
+            action="store_true",
+            help="recalculer chaque prêt, même ceux dont seule la date a changé depuis la "
+            "veille (par défaut, leur situation de la veille est reportée)",
+        )
+        parser.add_argument(
             "--batch-size",
             dest="batch_size",
             type=int,
@@ -109,7 +115,9 @@ class Command(BaseCommand):
         as_of = self._as_of(options["as_of"])
         if options["batch_size"] < 1:
             raise CommandError("La taille des lots doit être d'au moins 1 prêt.")
-        run = arrears_run(as_of=as_of, batch_size=options["batch_size"])
+        run = arrears_run(
+            as_of=as_of, batch_size=options["batch_size"], incremental=not options["full"]
+        )
         if options["json"]:
             self.stdout.write(json.dumps(run_json(run), ensure_ascii=False, indent=2))
             return
