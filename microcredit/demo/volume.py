@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -140,6 +141,28 @@ DURATIONS = (6, 12, 18, 24, 30, 36)
 ACTIVE_SHARE = 0.85
 REFERENT = "volume-referent"
 ADVISER = "volume-banque"
+
+
+def _at(day: date) -> datetime:
+    """10 a.m. on `day`, Paris time: when the bank recorded what happened that day."""
+    return datetime.combine(day, time(10), PARIS)
+
+
+@contextmanager
+def _stamped_as_given() -> Iterator[None]:
+    """The repayments' and schedule versions' stamps as the generator gives them (the day they
+    happened), not the time of the generation: the nightly job reads them."""
+    fields = [
+        Repayment._meta.get_field("recorded_at"),
+        ScheduleVersion._meta.get_field("created_at"),
+    ]
+    try:
+        for stamp in fields:
+            stamp.auto_now_add = False
+        yield
+    finally:
+        for stamp in fields:
+            stamp.auto_now_add = True
 
 
 class VolumeRefused(Exception):
@@ -303,6 +326,7 @@ class _Generator:
                 reference=f"VOL-{index + 1:07d}-{row.number:02d}",
                 date=row.due_date,
                 amount=row.payment,
+                recorded_at=_at(row.due_date),
                 recorded_by=self.adviser,
                 via="portal",
             )
@@ -374,6 +398,7 @@ class _Generator:
                 number=1,
                 reason="Échéancier initial",
                 installment=loan.installment,
+                created_at=_at(loan.disbursement_date),
                 created_by=self.adviser,
             )
             for loan in loans
@@ -446,7 +471,7 @@ def generate_volume(
         _refuse_unless_empty()
         generator = _Generator(seed=seed, today=today)
     for indexes in _batches(dossiers, batch_size):
-        with transaction.atomic():
+        with transaction.atomic(), _stamped_as_given():
             generator.batch(indexes, loans)
         if progress is not None:
             progress(indexes.stop, dossiers)

@@ -238,9 +238,10 @@ def batch_data(loans: list[Loan]) -> BatchData:
 
 # --- Time passing only: the loans whose last snapshot carries forward ----------------------------
 
-# A repayment recorded this long before a snapshot was stamped may have been read after it: the
-# loan is computed again (a margin for the time a run takes).
-RECORDED_MARGIN = timedelta(hours=6)
+# A repayment or a schedule version recorded up to this long before a snapshot was stamped may
+# have been committed after the snapshot's batch read the loan: it counts as new (a margin far
+# longer than a batch takes).
+RECORDED_MARGIN = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
