@@ -75,6 +75,7 @@ bench: install
 	$(BIN)/python bench/engine/run.py
 	$(BIN)/python bench/rights/run.py
 	$(BIN)/python bench/letters/run.py
+	$(BIN)/python bench/arrears/run.py
 
 fix: install
 	$(BIN)/ruff format .
