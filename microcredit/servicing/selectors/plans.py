@@ -191,7 +191,10 @@ def plan_section(loan: Loan, membership: Membership | None, today: date) -> Plan
             open_preview, open_problem = _open_preview(current, schedule, payments, as_of)
     why_not = ""
     if not active:
-        why_not = f"Le prêt est {LoanState(loan.state).label} : pas de plan de reprise."
+        why_not = (
+            f"Le prêt n'est plus en remboursement ({LoanState(loan.state).label}) : pas de plan "
+            "de reprise."
+        )
     elif current is not None:
         why_not = "Un plan de reprise est déjà " + (
             "proposé à la banque." if current.state == PlanState.PROPOSED else "en cours."
