@@ -56,7 +56,8 @@ def _locked_loan(loan_id: int) -> Loan:
 def _check_active(loan: Loan) -> None:
     if loan.state != LoanState.ACTIVE:
         raise PlanRefused(
-            f"Le prêt est {LoanState(loan.state).label} : aucun plan de reprise n'est possible.",
+            f"Le prêt n'est plus en remboursement ({LoanState(loan.state).label}) : aucun plan "
+            "de reprise n'est possible.",
             "loan_not_active",
         )
 
