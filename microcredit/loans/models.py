@@ -87,6 +87,8 @@ class ScheduleVersion(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["loan", "number"], name="schedule_version_unique")
         ]
+        # The nightly arrears job reads the versions created since its last run.
+        indexes = [models.Index(fields=["created_at"], name="schedule_version_created")]
 
     def __str__(self) -> str:
         return f"Échéancier v{self.number} — {self.loan}"
@@ -116,6 +118,8 @@ class ScheduleLine(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["version", "number"], name="schedule_line_unique")
         ]
+        # The nightly arrears job reads the rows that fell due since its last run.
+        indexes = [models.Index(fields=["due_date"], name="schedule_line_due")]
 
     def __str__(self) -> str:
         return f"{self.number} — {format_date(self.due_date)}"
@@ -163,6 +167,11 @@ class Repayment(models.Model):
                 | models.Q(early_repayment=True) & ~models.Q(early_repayment_keep=""),
                 name="repayment_keep_when_early",
             ),
+        ]
+        # The nightly arrears job reads the repayments recorded, or dated, since its last run.
+        indexes = [
+            models.Index(fields=["recorded_at"], name="repayment_recorded"),
+            models.Index(fields=["date"], name="repayment_date"),
         ]
 
     def __str__(self) -> str:

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Max, Q
+from django.db.models import Max, Min
 
 from loan_engine import Payment, Schedule
 from microcredit.loans.enums import LoanState
@@ -265,77 +265,62 @@ def previous_run_date(as_of: date) -> date | None:
     return found
 
 
-def unchanged_since(loan_ids: Collection[int], last: date, as_of: date) -> dict[int, LastSnapshot]:
-    """loan id → its snapshot of `last`, for the loans of `loan_ids` whose position on `as_of`
-    can differ from that of `last` only by the days passing (in five queries, whatever the
-    number of loans). A loan is left out, to be computed again, when since its snapshot:
-    - a row of its schedule in force fell due (due on or after `last`, before `as_of`);
+def changed_since(last: date, as_of: date) -> set[int]:
+    """The loans whose position on `as_of` can differ from that of `last` by more than the days
+    passing, read once per run (five queries on indexes, whatever the number of loans): since
+    the snapshots of `last` were stamped,
+    - a row of a schedule fell due (due on or after `last`, before `as_of`);
     - a repayment was recorded (or is dated after `last`);
-    - a new schedule version was created (early repayment, plan);
-    - or it follows an agreed repayment plan (kept or broken is judged on every run)."""
-    snapshots: dict[int, tuple[datetime, LastSnapshot]] = {}
-    for (
-        loan_id,
-        stamp,
-        days,
-        overdue,
-        interest,
-        principal,
-        outstanding,
-        installment,
-        due,
-    ) in ArrearsSnapshot.objects.filter(loan_id__in=loan_ids, as_of=last).values_list(
-        "loan_id",
-        "computed_at",
-        "days_past_due",
-        "overdue_amount",
-        "overdue_interest",
-        "overdue_principal",
-        "outstanding_principal",
-        "installment",
-        "next_due_date",
-    ):
-        snapshots[loan_id] = (
-            stamp,
-            LastSnapshot(days, overdue, interest, principal, outstanding, installment, due),
-        )
-    if not snapshots:
-        return {}
-    changed: set[int] = set()
-    in_force: dict[int, tuple[int, datetime]] = {}
-    for loan_id, version_id, created in (
-        ScheduleVersion.objects.filter(loan_id__in=snapshots)
-        .order_by("loan_id", "number")
-        .values_list("loan_id", "id", "created_at")
-    ):
-        in_force[loan_id] = (version_id, created)
-    for loan_id, (_version_id, created) in in_force.items():
-        if created >= snapshots[loan_id][0] - RECORDED_MARGIN:
-            changed.add(loan_id)
-    by_version = {version_id: loan_id for loan_id, (version_id, _c) in in_force.items()}
+    - a schedule version was created (early repayment, plan);
+    and the loans following an agreed repayment plan (kept or broken is judged on every run).
+    Conservative: a row of a replaced version counts too (the loan is only computed again)."""
+    first = ArrearsSnapshot.objects.filter(as_of=last).aggregate(first=Min("computed_at"))["first"]
+    if first is None:
+        return set()
+    since = first - RECORDED_MARGIN
+    changed = set(
+        ScheduleVersion.objects.filter(created_at__gte=since).values_list("loan_id", flat=True)
+    )
     changed.update(
-        by_version[version_id]
-        for version_id in ScheduleLine.objects.filter(
-            version_id__in=by_version, due_date__gte=last, due_date__lt=as_of
-        )
-        .values_list("version_id", flat=True)
+        ScheduleLine.objects.filter(due_date__gte=last, due_date__lt=as_of)
+        .values_list("version__loan_id", flat=True)
         .distinct()
     )
-    earliest = min(stamp for stamp, _s in snapshots.values()) - RECORDED_MARGIN
-    for loan_id, day, recorded in (
-        Repayment.objects.filter(loan_id__in=snapshots)
-        .filter(Q(date__gt=last) | Q(recorded_at__gte=earliest))
-        .values_list("loan_id", "date", "recorded_at")
-    ):
-        if day > last or recorded >= snapshots[loan_id][0] - RECORDED_MARGIN:
-            changed.add(loan_id)
     changed.update(
-        RepaymentPlan.objects.filter(loan_id__in=snapshots, state=PlanState.AGREED).values_list(
-            "loan_id", flat=True
-        )
+        Repayment.objects.filter(recorded_at__gte=since)
+        .values_list("loan_id", flat=True)
+        .distinct()
     )
+    changed.update(
+        Repayment.objects.filter(date__gt=last).values_list("loan_id", flat=True).distinct()
+    )
+    changed.update(
+        RepaymentPlan.objects.filter(state=PlanState.AGREED).values_list("loan_id", flat=True)
+    )
+    return changed
+
+
+def last_snapshots(loan_ids: Collection[int], last: date) -> dict[int, LastSnapshot]:
+    """loan id → its snapshot of `last`, for a batch of loans (one query)."""
     return {
-        loan_id: snapshot
-        for loan_id, (_stamp, snapshot) in snapshots.items()
-        if loan_id not in changed and loan_id in in_force
+        loan_id: LastSnapshot(days, overdue, interest, principal, outstanding, installment, due)
+        for loan_id, days, overdue, interest, principal, outstanding, installment, due in (
+            ArrearsSnapshot.objects.filter(loan_id__in=loan_ids, as_of=last).values_list(
+                "loan_id",
+                "days_past_due",
+                "overdue_amount",
+                "overdue_interest",
+                "overdue_principal",
+                "outstanding_principal",
+                "installment",
+                "next_due_date",
+            )
+        )
     }
+
+
+def unchanged_since(loan_ids: Collection[int], last: date, as_of: date) -> dict[int, LastSnapshot]:
+    """loan id → its snapshot of `last`, for the loans of `loan_ids` whose snapshot carries
+    forward to `as_of` (see `changed_since`)."""
+    changed = changed_since(last, as_of)
+    return {k: v for k, v in last_snapshots(loan_ids, last).items() if k not in changed}

@@ -15,7 +15,7 @@ import logging
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from loan_engine import ArrearsState
@@ -48,10 +48,11 @@ from microcredit.servicing.selectors.arrears_batch import (
     LastSnapshot,
     active_loans_batch,
     batch_data,
+    changed_since,
+    last_snapshots,
     previous_run_date,
     programme_buckets,
     recipient_ids,
-    unchanged_since,
 )
 from microcredit.servicing.services.alerts import NewAlert, alerts_raise
 
@@ -99,6 +100,7 @@ def arrears_run(*, as_of: date, batch_size: int = 1000, incremental: bool = True
         raise ValueError("batch_size must be at least 1")
     cache: BucketsCache = {}
     last = previous_run_date(as_of) if incremental else None
+    changed = changed_since(last, as_of) if last is not None else set()
     results: list[LoanArrears] = []
     snapshots = alerts = kept = broken = 0
     after_id = 0
@@ -106,7 +108,7 @@ def arrears_run(*, as_of: date, batch_size: int = 1000, incremental: bool = True
         loans = active_loans_batch(as_of=as_of, after_id=after_id, size=batch_size)
         if not loans:
             break
-        outcome = arrears_batch(as_of=as_of, loans=loans, cache=cache, last=last)
+        outcome = arrears_batch(as_of=as_of, loans=loans, cache=cache, last=last, changed=changed)
         results.extend(outcome.results)
         snapshots += len(outcome.snapshots)
         alerts += outcome.alerts_raised
@@ -139,15 +141,27 @@ def arrears_run(*, as_of: date, batch_size: int = 1000, incremental: bool = True
 
 @transaction.atomic
 def arrears_batch(
-    *, as_of: date, loans: list[Loan], cache: BucketsCache, last: date | None = None
+    *,
+    as_of: date,
+    loans: list[Loan],
+    cache: BucketsCache,
+    last: date | None = None,
+    changed: set[int] | None = None,
 ) -> BatchOutcome:
     """One batch of the job: read (a fixed number of queries), compute, write in bulk. With
-    `last` (the previous run date), the loans whose snapshot of that date carries forward are
-    not allocated again."""
+    `last` (the previous run date) and `changed` (selectors.arrears_batch.changed_since), the
+    loans whose snapshot of `last` carries forward are not allocated again."""
     missing = {loan.dossier.programme_id for loan in loans} - cache.keys()
     if missing:
         cache.update(programme_buckets(missing))
-    carried = unchanged_since([loan.pk for loan in loans], last, as_of) if last else {}
+    carried: dict[int, LastSnapshot] = {}
+    if last is not None:
+        skip = changed or set()
+        carried = {
+            loan_id: snapshot
+            for loan_id, snapshot in last_snapshots([loan.pk for loan in loans], last).items()
+            if loan_id not in skip
+        }
     data = batch_data([loan for loan in loans if loan.pk not in carried])
     if carried:
         data = replace(data, alerts=data.alerts | alert_keys(carried))
@@ -159,17 +173,52 @@ def arrears_batch(
             _carry_loan(loan, previous, last, as_of, data, raised, cache, outcome)
         else:
             _compute_loan(loan, as_of, data, raised, cache, outcome)
-    ArrearsSnapshot.objects.bulk_create(
-        outcome.snapshots,
-        update_conflicts=True,
-        unique_fields=["loan", "as_of"],
-        update_fields=SNAPSHOT_FIELDS,
-    )
+    _snapshots_write(outcome.snapshots, as_of)
     _plans_end(outcome.plans_ended, as_of)
     outcome.alerts_raised = len(alerts_raise(as_of=as_of, alerts=outcome.alerts))
     for loan, key in outcome.letters:
         letter_due.send(loan, MISSED_INSTALLMENT, key)
     return outcome
+
+
+def _snapshots_write(snapshots: list[ArrearsSnapshot], as_of: date) -> None:
+    """Write the batch's snapshots, replacing those of the same loan and day. On PostgreSQL in
+    one statement over arrays (`unnest`): Django's bulk insert spends more time building its
+    statement than the database spends running it."""
+    if connection.vendor != "postgresql":
+        ArrearsSnapshot.objects.bulk_create(
+            snapshots,
+            update_conflicts=True,
+            unique_fields=["loan", "as_of"],
+            update_fields=SNAPSHOT_FIELDS,
+        )
+        return
+    if not snapshots:
+        return
+    columns = [
+        "loan_id",
+        "days_past_due",
+        "bucket",
+        "overdue_amount",
+        "overdue_interest",
+        "overdue_principal",
+        "outstanding_principal",
+        "installment",
+        "next_due_date",
+    ]
+    types = ["bigint", "integer", "varchar", *["numeric"] * 5, "date"]
+    arrays = [[getattr(s, column) for s in snapshots] for column in columns]
+    table = ArrearsSnapshot._meta.db_table
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in [*columns[1:], "computed_at"])
+    # Identifiers from the model and the constant lists above; every value is a parameter.
+    sql = (
+        f"INSERT INTO {table} ({', '.join(columns)}, as_of, computed_at) "  # noqa: S608
+        f"SELECT u.*, %s, %s FROM unnest({', '.join(f'%s::{t}[]' for t in types)}) "
+        f"AS u({', '.join(columns)}) "
+        f"ON CONFLICT (loan_id, as_of) DO UPDATE SET {updates}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [as_of, timezone.now(), *arrays])
 
 
 def _record(outcome: BatchOutcome, result: LoanArrears, as_of: date) -> None:
