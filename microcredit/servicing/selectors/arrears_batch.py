@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Max, Min
 
 from loan_engine import Payment, Schedule
@@ -44,35 +43,58 @@ LOAN_COLUMNS = (
     "dossier__number",
     "dossier__programme_id",
     "dossier__referent_id",
-    "dossier__disbursement__id",
-    "dossier__disbursement__recorded_by_id",
 )
 
 
-def active_loans_batch(*, as_of: date, after_id: int, size: int) -> list[Loan]:
+@dataclass(frozen=True, slots=True)
+class LoanRow:
+    """What the job needs of an active loan before deciding whether to compute it: its key,
+    its dossier's number and programme, and who its alerts go to."""
+
+    id: int
+    number: str
+    programme_id: int
+    referent_id: int | None
+    adviser_id: int | None
+
+    @property
+    def recipients(self) -> list[int]:
+        """Who an alert on the loan goes to: the dossier's référent and the bank adviser who
+        recorded the disbursement (once each, whoever is missing left out)."""
+        found = [self.referent_id] if self.referent_id is not None else []
+        if self.adviser_id is not None and self.adviser_id not in found:
+            found.append(self.adviser_id)
+        return found
+
+
+def active_loans_batch(*, as_of: date, after_id: int, size: int) -> list[LoanRow]:
     """The next `size` active loans disbursed on or before `as_of`, by primary key after
-    `after_id` (keyset pagination: each batch costs the same, however far the run has gone)."""
-    return list(
-        Loan.objects.filter(state=LoanState.ACTIVE, disbursement_date__lte=as_of, pk__gt=after_id)
-        .select_related("dossier", "dossier__disbursement")
+    `after_id` (keyset pagination: each batch costs the same, however far the run has gone),
+    as plain rows (most loans of a night are only carried forward)."""
+    return [
+        LoanRow(*values)
+        for values in Loan.objects.filter(
+            state=LoanState.ACTIVE, disbursement_date__lte=as_of, pk__gt=after_id
+        )
+        .order_by("pk")
+        .values_list(
+            "id",
+            "dossier__number",
+            "dossier__programme_id",
+            "dossier__referent_id",
+            "dossier__disbursement__recorded_by_id",
+        )[:size]
+    ]
+
+
+def loans_by_id(loan_ids: Collection[int]) -> dict[int, Loan]:
+    """The loans to compute (their terms for the engine, their dossier for the letters)."""
+    return {
+        loan.pk: loan
+        for loan in Loan.objects.filter(pk__in=loan_ids)
+        .select_related("dossier")
         .only(*LOAN_COLUMNS)
-        .order_by("pk")[:size]
-    )
-
-
-def recipient_ids(loan: Loan) -> list[int]:
-    """Who an alert on the loan goes to: the dossier's référent and the bank adviser who
-    recorded the disbursement (once each, whoever is missing left out)."""
-    found: list[int] = []
-    if loan.dossier.referent_id is not None:
-        found.append(loan.dossier.referent_id)
-    try:
-        adviser_id = loan.dossier.disbursement.recorded_by_id
-    except ObjectDoesNotExist:
-        adviser_id = None
-    if adviser_id is not None and adviser_id not in found:
-        found.append(adviser_id)
-    return found
+    }
 
 
 def programme_buckets(programme_ids: set[int]) -> dict[int, list[tuple[date, list[int]]]]:

@@ -14,6 +14,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field, replace
 from datetime import date
+from decimal import Decimal
+from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -46,13 +48,14 @@ from microcredit.servicing.selectors.arrears_batch import (
     BatchData,
     FollowedPlan,
     LastSnapshot,
+    LoanRow,
     active_loans_batch,
     batch_data,
     changed_since,
     last_snapshots,
+    loans_by_id,
     previous_run_date,
     programme_buckets,
-    recipient_ids,
 )
 from microcredit.servicing.services.alerts import NewAlert, alerts_raise
 
@@ -74,12 +77,26 @@ SNAPSHOT_FIELDS = [
 BucketsCache = dict[int, list[tuple[date, list[int]]]]
 
 
+class SnapshotRow(NamedTuple):
+    """One snapshot to write (the columns of ArrearsSnapshot but its date and stamp)."""
+
+    loan_id: int
+    days_past_due: int
+    bucket: str
+    overdue_amount: Decimal
+    overdue_interest: Decimal
+    overdue_principal: Decimal
+    outstanding_principal: Decimal
+    installment: Decimal
+    next_due_date: date | None
+
+
 @dataclass
 class BatchOutcome:
     results: list[LoanArrears] = field(default_factory=list)
-    snapshots: list[ArrearsSnapshot] = field(default_factory=list)
+    snapshots: list[SnapshotRow] = field(default_factory=list)
     alerts: list[NewAlert] = field(default_factory=list)
-    letters: list[tuple[Loan, str]] = field(default_factory=list)
+    letters: list[tuple[int, str]] = field(default_factory=list)  # (loan id, due date)
     plans_ended: list[RepaymentPlan] = field(default_factory=list)
     alerts_raised: int = 0
 
@@ -114,7 +131,7 @@ def arrears_run(*, as_of: date, batch_size: int = 1000, incremental: bool = True
         alerts += outcome.alerts_raised
         kept += sum(1 for p in outcome.plans_ended if p.state == PlanState.KEPT)
         broken += sum(1 for p in outcome.plans_ended if p.state == PlanState.BROKEN)
-        after_id = loans[-1].pk
+        after_id = loans[-1].id
         if len(loans) < batch_size:
             break
     run = ArrearsRun(
@@ -143,7 +160,7 @@ def arrears_run(*, as_of: date, batch_size: int = 1000, incremental: bool = True
 def arrears_batch(
     *,
     as_of: date,
-    loans: list[Loan],
+    loans: list[LoanRow],
     cache: BucketsCache,
     last: date | None = None,
     changed: set[int] | None = None,
@@ -151,7 +168,7 @@ def arrears_batch(
     """One batch of the job: read (a fixed number of queries), compute, write in bulk. With
     `last` (the previous run date) and `changed` (selectors.arrears_batch.changed_since), the
     loans whose snapshot of `last` carries forward are not allocated again."""
-    missing = {loan.dossier.programme_id for loan in loans} - cache.keys()
+    missing = {loan.programme_id for loan in loans} - cache.keys()
     if missing:
         cache.update(programme_buckets(missing))
     carried: dict[int, LastSnapshot] = {}
@@ -159,55 +176,48 @@ def arrears_batch(
         skip = changed or set()
         carried = {
             loan_id: snapshot
-            for loan_id, snapshot in last_snapshots([loan.pk for loan in loans], last).items()
+            for loan_id, snapshot in last_snapshots([loan.id for loan in loans], last).items()
             if loan_id not in skip
         }
-    data = batch_data([loan for loan in loans if loan.pk not in carried])
+    computed = loans_by_id([loan.id for loan in loans if loan.id not in carried])
+    data = batch_data(list(computed.values()))
     if carried:
         data = replace(data, alerts=data.alerts | alert_keys(carried))
     raised = {(loan_id, kind, key) for loan_id, kind, key, _recipient in data.alerts}
     outcome = BatchOutcome()
-    for loan in loans:
-        previous = carried.get(loan.pk)
+    for row in loans:
+        previous = carried.get(row.id)
         if previous is not None and last is not None:
-            _carry_loan(loan, previous, last, as_of, data, raised, cache, outcome)
-        else:
-            _compute_loan(loan, as_of, data, raised, cache, outcome)
+            _carry_loan(row, previous, last, as_of, data, raised, cache, outcome)
+        elif row.id in computed:
+            _compute_loan(row, computed[row.id], as_of, data, raised, cache, outcome)
     _snapshots_write(outcome.snapshots, as_of)
     _plans_end(outcome.plans_ended, as_of)
     outcome.alerts_raised = len(alerts_raise(as_of=as_of, alerts=outcome.alerts))
-    for loan, key in outcome.letters:
-        letter_due.send(loan, MISSED_INSTALLMENT, key)
+    if outcome.letters:
+        owed = loans_by_id({loan_id for loan_id, _key in outcome.letters})
+        for loan_id, key in outcome.letters:
+            letter_due.send(owed[loan_id], MISSED_INSTALLMENT, key)
     return outcome
 
 
-def _snapshots_write(snapshots: list[ArrearsSnapshot], as_of: date) -> None:
+def _snapshots_write(snapshots: list[SnapshotRow], as_of: date) -> None:
     """Write the batch's snapshots, replacing those of the same loan and day. On PostgreSQL in
     one statement over arrays (`unnest`): Django's bulk insert spends more time building its
     statement than the database spends running it."""
+    if not snapshots:
+        return
     if connection.vendor != "postgresql":
         ArrearsSnapshot.objects.bulk_create(
-            snapshots,
+            [ArrearsSnapshot(as_of=as_of, **row._asdict()) for row in snapshots],
             update_conflicts=True,
             unique_fields=["loan", "as_of"],
             update_fields=SNAPSHOT_FIELDS,
         )
         return
-    if not snapshots:
-        return
-    columns = [
-        "loan_id",
-        "days_past_due",
-        "bucket",
-        "overdue_amount",
-        "overdue_interest",
-        "overdue_principal",
-        "outstanding_principal",
-        "installment",
-        "next_due_date",
-    ]
+    columns = list(SnapshotRow._fields)
     types = ["bigint", "integer", "varchar", *["numeric"] * 5, "date"]
-    arrays = [[getattr(s, column) for s in snapshots] for column in columns]
+    arrays = [list(values) for values in zip(*snapshots, strict=True)]
     table = ArrearsSnapshot._meta.db_table
     updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in [*columns[1:], "computed_at"])
     # Identifiers from the model and the constant lists above; every value is a parameter.
@@ -221,13 +231,12 @@ def _snapshots_write(snapshots: list[ArrearsSnapshot], as_of: date) -> None:
         cursor.execute(sql, [as_of, timezone.now(), *arrays])
 
 
-def _record(outcome: BatchOutcome, result: LoanArrears, as_of: date) -> None:
+def _record(outcome: BatchOutcome, result: LoanArrears) -> None:
     outcome.results.append(result)
     state = result.state
     outcome.snapshots.append(
-        ArrearsSnapshot(
+        SnapshotRow(
             loan_id=result.loan_id,
-            as_of=as_of,
             days_past_due=state.days_past_due,
             bucket=state.bucket,
             overdue_amount=state.overdue_amount,
@@ -241,7 +250,7 @@ def _record(outcome: BatchOutcome, result: LoanArrears, as_of: date) -> None:
 
 
 def _carry_loan(
-    loan: Loan,
+    loan: LoanRow,
     previous: LastSnapshot,
     last: date,
     as_of: date,
@@ -258,21 +267,22 @@ def _carry_loan(
         outstanding_principal=previous.outstanding_principal,
         last=last,
         as_of=as_of,
-        buckets=buckets_on(cache.get(loan.dossier.programme_id, []), as_of),
+        buckets=buckets_on(cache.get(loan.programme_id, []), as_of),
     )
     result = LoanArrears(
-        loan_id=loan.pk,
-        number=loan.dossier.number,
+        loan_id=loan.id,
+        number=loan.number,
         state=state,
         installment=previous.installment,
         next_due_date=previous.next_due_date,
         missed_due_date=missed,
     )
-    _record(outcome, result, as_of)
+    _record(outcome, result)
     _raise(loan, state, alerts_called_for(state, missed), data, raised, outcome)
 
 
 def _compute_loan(
+    row: LoanRow,
     loan: Loan,
     as_of: date,
     data: BatchData,
@@ -286,16 +296,16 @@ def _compute_loan(
         return
     payments = data.payments.get(loan.pk, [])
     position = position_on(in_force.schedule, payments, as_of)
-    state = arrears_of(position, buckets_on(cache.get(loan.dossier.programme_id, []), as_of))
+    state = arrears_of(position, buckets_on(cache.get(row.programme_id, []), as_of))
     result = LoanArrears(
         loan_id=loan.pk,
-        number=loan.dossier.number,
+        number=row.number,
         state=state,
         installment=in_force.installment,
         next_due_date=next_due_date(position),
         missed_due_date=missed_due_date(position),
     )
-    _record(outcome, result, as_of)
+    _record(outcome, result)
     wanted = alerts_called_for(state, result.missed_due_date)
     followed = data.plans.get(loan.pk)
     if followed is not None and _following(followed, as_of):
@@ -307,11 +317,11 @@ def _compute_loan(
             outcome.plans_ended.append(plan)
             if ended != KEPT:
                 wanted.append((PLAN_BROKEN, str(plan.pk)))
-    _raise(loan, state, wanted, data, raised, outcome)
+    _raise(row, state, wanted, data, raised, outcome)
 
 
 def _raise(
-    loan: Loan,
+    loan: LoanRow,
     state: ArrearsState,
     wanted: list[tuple[str, str]],
     data: BatchData,
@@ -319,12 +329,11 @@ def _raise(
     outcome: BatchOutcome,
 ) -> None:
     """The alerts `wanted` not raised yet, to each recipient; the missed installment's letter."""
-    recipients = recipient_ids(loan)
     for kind, key in wanted:
-        new = [r for r in recipients if (loan.pk, kind, key, r) not in data.alerts]
+        new = [r for r in loan.recipients if (loan.id, kind, key, r) not in data.alerts]
         outcome.alerts.extend(
             NewAlert(
-                loan_id=loan.pk,
+                loan_id=loan.id,
                 kind=AlertKind(kind),
                 key=key,
                 recipient_id=recipient,
@@ -334,8 +343,8 @@ def _raise(
             )
             for recipient in new
         )
-        if kind == MISSED_INSTALLMENT and new and (loan.pk, kind, key) not in raised:
-            outcome.letters.append((loan, key))
+        if kind == MISSED_INSTALLMENT and new and (loan.id, kind, key) not in raised:
+            outcome.letters.append((loan.id, key))
 
 
 def _following(followed: FollowedPlan, as_of: date) -> bool:
