@@ -8,13 +8,16 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed-stamp
+# pytest-xdist: one test process per core (`make test PYTEST_WORKERS=0` runs in one process).
+PYTEST_WORKERS ?= auto
+PYTEST := $(BIN)/pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS)
 LOCALES := $(wildcard microcredit/*/locale/*/LC_MESSAGES/django.po microcredit/locale/*/LC_MESSAGES/django.po)
 
 .PHONY: help install run demo test quality test-sqlite test-postgres browser-deps bench fix lock messages clean
 
 help:
 	@echo "make run   - installe, migre la base SQLite, charge la démo et sert http://127.0.0.1:$(PORT)"
-	@echo "make test  - linters + tests (SQLite, PostgreSQL jetable, navigateur Chromium)"
+	@echo "make test  - linters + tests (SQLite avec navigateur Chromium, puis PostgreSQL jetable)"
 	@echo "make bench - mesures de performance (bench/)"
 	@echo "make fix   - reformate et corrige automatiquement (ruff, djlint)"
 
@@ -44,7 +47,13 @@ run: install
 	$(BIN)/microcredit load_demo
 	$(BIN)/microcredit runserver 127.0.0.1:$(PORT)
 
-## make test: linters, then the whole suite on SQLite and on a throwaway PostgreSQL cluster.
+## make test: linters, then the whole suite on SQLite and on a throwaway PostgreSQL cluster, each
+## in parallel processes (pytest-xdist; every process has its own test database, live server,
+## MEDIA_ROOT and Chromium). The browser tests (tests/browser, marker `browser`) run on SQLite
+## only: they check what Chromium does with the pages (CSP, scripts, htmx, forms), while the
+## views, forms and queries behind those pages are tested with Django's test client on both
+## databases. On PostgreSQL each of them would reload the demo data (SQLite copies it back from
+## a snapshot): minutes that would take `make test` over its 15-minute budget.
 test: install browser-deps quality test-sqlite test-postgres
 	@echo "make test: linters, SQLite and PostgreSQL suites all passed."
 
@@ -58,11 +67,11 @@ quality: install
 
 test-sqlite: install browser-deps
 	@echo "=== pytest on SQLite ==="
-	DATABASE_URL= $(BIN)/pytest -q -p no:cacheprovider
+	DATABASE_URL= $(PYTEST)
 
 test-postgres: install browser-deps
-	@echo "=== pytest on PostgreSQL (throwaway cluster) ==="
-	scripts/with-postgres $(BIN)/pytest -q -p no:cacheprovider
+	@echo "=== pytest on PostgreSQL (throwaway cluster; browser tests on SQLite only) ==="
+	scripts/with-postgres $(PYTEST) -m "not browser"
 
 # Debian's Chromium for the browser tests (Playwright drives it; no browser download).
 browser-deps:

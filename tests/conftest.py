@@ -22,11 +22,13 @@ def pytest_terminal_summary(
     terminalreporter: pytest.TerminalReporter, config: pytest.Config
 ) -> None:
     """pytest-randomly shuffles the tests; its seed is in the header, which `-q` hides: say it
-    at the end too, so that a failure that depends on the order can be replayed."""
+    at the end too, so that a failure that depends on the order can be replayed. With xdist
+    (`make test`), each process runs its share in the order of the seed: `-n 0` with the seed
+    runs the whole suite in that order, in one process."""
     seed = getattr(config.option, "randomly_seed", None)
     if seed is not None:
         terminalreporter.write_line(
-            f"Tests run in random order: replay with --randomly-seed={seed}"
+            f"Tests run in random order: replay with --randomly-seed={seed} -n 0"
         )
 
 

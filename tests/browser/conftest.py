@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 from django.core.servers.basehttp import ThreadedWSGIServer
@@ -29,6 +31,18 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+BROWSER_TESTS = Path(__file__).parent
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test of this folder is a browser test, marked or not: `make test` selects them with
+    the marker (`-m "not browser"` on PostgreSQL)."""
+    for item in items:
+        if item.path.is_relative_to(BROWSER_TESTS):
+            item.add_marker(pytest.mark.browser)
 
 
 class OneRequestAtATime(ThreadedWSGIServer):
@@ -115,9 +129,40 @@ def login(page, live_server, username: str, password: str) -> None:  # type: ign
     page.wait_for_load_state()
 
 
-@pytest.fixture
-def demo(live_server) -> None:  # type: ignore[no-untyped-def]
-    """The demonstration data of `make run`, loaded into the live server's database."""
-    from django.core.management import call_command
+@pytest.fixture(scope="session")
+def demo_snapshot() -> Iterator[dict[str, sqlite3.Connection]]:
+    """The in-memory SQLite database as `load_demo` left it, once per test process."""
+    snapshots: dict[str, sqlite3.Connection] = {}
+    yield snapshots
+    for snapshot in snapshots.values():
+        snapshot.close()
 
-    call_command("load_demo", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+
+@pytest.fixture
+def demo(live_server, demo_snapshot) -> None:  # type: ignore[no-untyped-def]
+    """The demonstration data of `make run`, loaded into the live server's database.
+
+    The live server's tests are transactional: the database is flushed after each one, and
+    loading the demo takes some ten seconds. On SQLite (the suite's in-memory database), the
+    first test of a process loads it and copies the whole database aside with SQLite's backup
+    API; the next ones copy it back: the same rows in a few milliseconds. The files the demo
+    wrote under MEDIA_ROOT stay for the whole run. On PostgreSQL, every test loads the demo.
+    """
+    from django.contrib.contenttypes.models import ContentType
+    from django.core.management import call_command
+    from django.db import connection
+
+    connection.ensure_connection()
+    if connection.vendor != "sqlite":
+        call_command("load_demo", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+        return
+    snapshot = demo_snapshot.get("demo")
+    if snapshot is None:
+        call_command("load_demo", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+        snapshot = sqlite3.connect(":memory:", check_same_thread=False)
+        connection.connection.backup(snapshot)
+        demo_snapshot["demo"] = snapshot
+    else:
+        snapshot.backup(connection.connection)
+        # The flush after the previous test recreated the content types, under other ids.
+        ContentType.objects.clear_cache()
