@@ -54,8 +54,15 @@ def reference_loan(*, referent: User, adviser: User) -> Loan:
     return loan
 
 
-def pay(loan: Loan, adviser: User, *days: date, amount: Decimal = INSTALLMENT) -> None:
-    """The bank records one installment paid on each of `days`."""
+def pay(
+    loan: Loan,
+    adviser: User,
+    *days: date,
+    amount: Decimal = INSTALLMENT,
+    recorded_on: date | None = None,
+) -> None:
+    """The bank records one installment paid on each of `days`, on the last of them or on
+    `recorded_on` (a payment that reaches the bank's file late)."""
     lines = [
         RepaymentLine(
             reference=f"R-{loan.pk}-{day.isoformat()}",
@@ -65,12 +72,13 @@ def pay(loan: Loan, adviser: User, *days: date, amount: Decimal = INSTALLMENT) -
         )
         for day in days
     ]
-    with on(max(days)):
+    today = recorded_on or max(days)
+    with on(today):
         repayments_record_batch(
             actor=adviser,
             membership=membership_of(adviser),
             lines=lines,
-            today=max(days),
+            today=today,
             via=RecordedVia.API,
         )
 

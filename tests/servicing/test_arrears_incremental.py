@@ -8,16 +8,12 @@ from datetime import date
 import pytest
 
 from microcredit.accounts.enums import Role
-from microcredit.loans.enums import RecordedVia
 from microcredit.loans.models import Loan
-from microcredit.loans.rules import RepaymentLine
-from microcredit.loans.services import repayments_record_batch
 from microcredit.servicing.models import ArrearsSnapshot
 from microcredit.servicing.rules.arrears import LoanArrears
 from microcredit.servicing.selectors.arrears_batch import unchanged_since
 from microcredit.servicing.services.arrears import arrears_run
-from tests.factories import membership_of
-from tests.servicing.arrears_helpers import FEB, INSTALLMENT, MAR, on, pay, reference_loan
+from tests.servicing.arrears_helpers import FEB, MAR, on, pay, reference_loan
 
 pytestmark = pytest.mark.django_db
 
@@ -45,19 +41,6 @@ COLUMNS = [
     "installment",
     "next_due_date",
 ]
-
-
-def record(loan: Loan, adviser, day: date, *, recorded_on: date) -> None:  # type: ignore[no-untyped-def]
-    """The bank records, on `recorded_on`, one installment paid on `day`."""
-    line = RepaymentLine(f"R-{loan.pk}-{day}", loan.dossier.number, day, INSTALLMENT)
-    with on(recorded_on, hour=11):
-        repayments_record_batch(
-            actor=adviser,
-            membership=membership_of(adviser),
-            lines=[line],
-            today=recorded_on,
-            via=RecordedVia.API,
-        )
 
 
 def _figures(results: tuple[LoanArrears, ...]) -> dict[int, tuple[object, ...]]:
@@ -105,9 +88,9 @@ def test_carrying_forward_gives_what_the_engine_gives(referent, adviser) -> None
     assert figures[loans["nothing"].pk][0].bucket == "30+"  # type: ignore[attr-defined]
 
     # The late payer pays February on 18 March (recorded that day): it alone is computed again.
-    record(loans["late-payer"], adviser, date(2026, 3, 18), recorded_on=date(2026, 3, 18))
+    pay(loans["late-payer"], adviser, date(2026, 3, 18))
     # The on-time loan's March installment, paid on 15 March, reaches the bank's file late.
-    record(loans["on-time"], adviser, MAR, recorded_on=date(2026, 3, 19))
+    pay(loans["on-time"], adviser, MAR, recorded_on=date(2026, 3, 19))
     changed = set(ids) - set(unchanged_since(ids, date(2026, 3, 17), date(2026, 3, 20)))
     assert changed == {loans["late-payer"].pk, loans["on-time"].pk}
     figures = _incremental_then_full(date(2026, 3, 20))
@@ -121,7 +104,7 @@ def test_a_repayment_dated_back_but_recorded_after_the_snapshot_is_seen(referent
     with on(date(2026, 3, 10), hour=2):
         arrears_run(as_of=date(2026, 3, 10))
     # Recorded on 12 March, dated 15 February (before the last run's date).
-    record(loan, adviser, FEB, recorded_on=date(2026, 3, 12))
+    pay(loan, adviser, FEB, recorded_on=date(2026, 3, 12))
     assert unchanged_since([loan.pk], date(2026, 3, 10), date(2026, 3, 13)) == {}
     figures = _incremental_then_full(date(2026, 3, 13))
     assert figures[loan.pk][0].days_past_due == 0  # type: ignore[attr-defined]
