@@ -29,6 +29,7 @@ from .payments import (
     arrears_state,
     bucket_label,
     par30,
+    portfolio_at_risk_ratio,
 )
 from .plans import repayment_plan
 from .schedule import (
@@ -97,6 +98,7 @@ __all__ = [
     "par30",
     "partial_repayment",
     "payoff_quote",
+    "portfolio_at_risk_ratio",
     "repayment_plan",
     "round_cents",
     "to_money",

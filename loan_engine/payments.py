@@ -24,6 +24,7 @@ __all__ = [
     "allocate_payments",
     "arrears_state",
     "par30",
+    "portfolio_at_risk_ratio",
 ]
 
 DEFAULT_BUCKETS: tuple[int, ...] = (1, 30, 60, 90)
@@ -326,6 +327,12 @@ def par30(states: Iterable[ArrearsState], days: int = 30) -> Decimal:
         total += st.outstanding_principal
         if st.days_past_due >= days:
             at_risk += st.outstanding_principal
-    if total <= 0:
+    return portfolio_at_risk_ratio(at_risk, total)
+
+
+def portfolio_at_risk_ratio(at_risk: Decimal, outstanding: Decimal) -> Decimal:
+    """The ratio ``par30`` gives, from the two sums already made (e.g. by a database):
+    ``at_risk / outstanding`` rounded half-up to 4 decimals; 0 if nothing is outstanding."""
+    if outstanding <= 0:
         return Decimal("0.0000")
-    return (at_risk / total).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+    return (at_risk / outstanding).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)

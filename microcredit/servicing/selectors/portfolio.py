@@ -4,7 +4,7 @@ the nightly job's latest date (ArrearsSnapshot), PAR30 and the count per bucket 
 
 A loan disbursed since the job last ran has no snapshot at that date: it is still listed, its
 figures "non calculé". Every figure comes from the snapshots the job wrote with the loan engine;
-PAR30 is the engine's `par30` over the snapshots' outstanding principal.
+PAR30 is the engine's ratio (`portfolio_at_risk_ratio`, as `par30`) over the snapshots' sums.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from decimal import Decimal
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, FilteredRelation, Max, Min, Q, QuerySet, Sum
 
-from loan_engine import ArrearsState, par30
+from loan_engine import portfolio_at_risk_ratio
 from microcredit.accounts.models import Membership, User
 from microcredit.dossiers.selectors import dossier_list
 from microcredit.loans.enums import LoanState
@@ -24,10 +24,9 @@ from microcredit.loans.models import Loan
 from microcredit.loans.rules import arrears_bucket_label
 from microcredit.loans.selectors import access_loans_for_user
 from microcredit.servicing.models import ArrearsSnapshot
+from microcredit.servicing.rules.arrears import PAR_DAYS
 
 PAGE_SIZE = 50
-# PAR30: loans this many days late or more are "at risk" (LOAN_CONVENTIONS).
-PAR_DAYS = 30
 ZERO = Decimal("0.00")
 
 
@@ -102,15 +101,8 @@ def _snapshot_on(as_of: date) -> FilteredRelation:
 
 
 def portfolio_par30(outstanding: Decimal, at_risk: Decimal) -> Decimal:
-    """loan_engine.par30 over the portfolio: its ratio is Σ outstanding of the loans 30+ days late
-    / Σ outstanding, so the two sums (made by the database) stand for the loans' states."""
-    return par30(
-        [
-            ArrearsState(PAR_DAYS, ZERO, ZERO, ZERO, at_risk, f"{PAR_DAYS}+"),
-            ArrearsState(0, ZERO, ZERO, ZERO, outstanding - at_risk, "current"),
-        ],
-        days=PAR_DAYS,
-    )
+    """PAR30 of the portfolio from the two sums the database made (the engine's ratio)."""
+    return portfolio_at_risk_ratio(at_risk, outstanding)
 
 
 def portfolio_summary(user: User, membership: Membership | None) -> PortfolioSummary:
@@ -129,7 +121,7 @@ def portfolio_summary(user: User, membership: Membership | None) -> PortfolioSum
             uncomputed=counts["active"],
             outstanding=ZERO,
             at_risk=ZERO,
-            par30=par30([]),
+            par30=portfolio_at_risk_ratio(ZERO, ZERO),
             buckets=[],
         )
     groups = (

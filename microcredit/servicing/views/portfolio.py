@@ -16,9 +16,9 @@ from microcredit.core.enums import AccessAction
 from microcredit.core.services import access_log_create
 from microcredit.loans.selectors import LOAN_ROLES
 from microcredit.servicing.forms.portfolio import PortfolioFilterForm
+from microcredit.servicing.rules.arrears import PAR_DAYS
 from microcredit.servicing.selectors.portfolio import (
     PAGE_SIZE,
-    PAR_DAYS,
     portfolio_page,
     portfolio_summary,
 )
