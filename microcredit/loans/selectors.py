@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -115,20 +116,74 @@ def loan_schedule(
 
 
 def schedules_in_force(loans: list[Loan]) -> dict[int, tuple[ScheduleVersion, Schedule]]:
-    """loan id → (version in force, the engine's Schedule of it), in two queries."""
+    """loan id → (version in force, the engine's Schedule of it), in two queries (the lines read
+    as plain rows: a batch of loans has tens of thousands of them)."""
     by_id = {loan.pk: loan for loan in loans}
     latest: dict[int, ScheduleVersion] = {}
     for version in ScheduleVersion.objects.filter(loan_id__in=by_id).order_by("loan_id", "number"):
         latest[version.loan_id] = version
-    lines: dict[int, list[ScheduleLine]] = {}
-    for line in ScheduleLine.objects.filter(
-        version_id__in=[v.pk for v in latest.values()]
-    ).order_by("version_id", "number"):
-        lines.setdefault(line.version_id, []).append(line)
+    lines = stored_lines_by_version([v.pk for v in latest.values()])
     return {
-        loan_id: (version, loan_schedule(by_id[loan_id], lines.get(version.pk, []), version))
+        loan_id: (
+            version,
+            rules.schedule_from_lines(
+                loan_terms(by_id[loan_id]),
+                lines.get(version.pk, []),
+                installment=version.installment,
+                version=version.number,
+            ),
+        )
         for loan_id, version in latest.items()
     }
+
+
+def stored_lines_by_version(version_ids: Collection[int]) -> dict[int, list[rules.StoredLine]]:
+    """version id → its lines in order, in one query (plain rows)."""
+    found: dict[int, list[rules.StoredLine]] = {}
+    rows = (
+        ScheduleLine.objects.filter(version_id__in=version_ids)
+        .order_by("version_id", "number")
+        .values_list(
+            "version_id",
+            "number",
+            "due_date",
+            "kind",
+            "payment",
+            "interest",
+            "principal",
+            "capitalised",
+            "balance",
+            "arrears_interest",
+        )
+    )
+    for version_id, number, due, kind, payment, interest, principal, cap, balance, arrears in rows:
+        found.setdefault(version_id, []).append(
+            rules.StoredLine(
+                number=number,
+                due_date=due,
+                kind=kind,
+                payment=payment,
+                interest=interest,
+                principal=principal,
+                capitalised=cap,
+                balance=balance,
+                arrears_interest=arrears,
+            )
+        )
+    return found
+
+
+def payments_by_loan(loan_ids: Collection[int]) -> dict[int, list[Payment]]:
+    """loan id → its repayments as the engine takes them, in date order, in one query."""
+    found: dict[int, list[Payment]] = {}
+    rows = (
+        Repayment.objects.filter(loan_id__in=loan_ids)
+        .order_by("date", "id")
+        .values_list("loan_id", "date", "amount", "early_repayment")
+    )
+    for loan_id, day, amount, early in rows:
+        found.setdefault(loan_id, []).append(Payment(day, amount, early))
+    return found
 
 
 def repayments_by_loan(loan_ids: list[int]) -> dict[int, list[Repayment]]:

@@ -15,8 +15,9 @@ from microcredit.loans.models import Loan, ScheduleLine
 from microcredit.loans.selectors import (
     loan_payments,
     loan_schedule,
+    loan_schedule_version,
+    payments_by_loan,
     repayments_by_loan,
-    schedules_in_force,
 )
 from microcredit.loans.services.schedules import schedule_version_store
 from microcredit.servicing.enums import PlanMode, PlanState
@@ -121,15 +122,16 @@ def test_a_date_before_the_agreement_leaves_the_plan_alone(plan) -> None:  # typ
 
 def test_the_job_reads_the_schedules_and_payments_the_loans_app_gives(plan, adviser) -> None:  # type: ignore[no-untyped-def]
     """The job reads plain rows for speed: the same schedule in force (the plan's version 2)
-    and the same payments as loans.selectors."""
+    and the same payments as the loans app reads through its models."""
     pay(plan.loan, adviser, APR, amount=_plan_rows(plan.loan)[0].payment)
     loan = Loan.objects.get(pk=plan.loan_id)
     in_force = arrears_batch.in_force_schedules({loan.pk: loan})[loan.pk]
-    version, schedule = schedules_in_force([loan])[loan.pk]
+    version, schedule = loan_schedule_version(loan), loan_schedule(loan)
+    assert version is not None
     assert (in_force.version_id, in_force.installment) == (version.pk, version.installment)
     assert in_force.schedule == schedule and schedule.version == 2
     payments = loan_payments(repayments_by_loan([loan.pk])[loan.pk])
-    assert arrears_batch.payments_by_loan([loan.pk])[loan.pk] == payments
+    assert payments_by_loan([loan.pk])[loan.pk] == payments
     assert arrears_batch.batch_data([loan]).plans[loan.pk].schedule == schedule
     # A later version (an early repayment, say) replaces the plan's: the plan is still judged
     # on its own version 2, read on its own.

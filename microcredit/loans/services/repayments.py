@@ -27,10 +27,9 @@ from microcredit.loans.models import Loan, Repayment, ScheduleVersion
 from microcredit.loans.rules import MAX_BATCH, RepaymentLine
 from microcredit.loans.selectors import (
     loan_for_user_or_404,
-    loan_payments,
     loans_by_dossier,
+    payments_by_loan,
     repayment_tolerances,
-    repayments_by_loan,
     schedules_in_force,
     visible_dossiers_by_number,
 )
@@ -107,12 +106,12 @@ class LoanBook:
 def _books(loans: list[Loan]) -> dict[int, LoanBook]:
     """loan id → its book, in three queries whatever the number of loans."""
     in_force = schedules_in_force(loans)
-    stored = repayments_by_loan([loan.pk for loan in loans])
+    paid = payments_by_loan([loan.pk for loan in loans])
     books = {}
     for loan in loans:
         if loan.pk not in in_force:
             raise RuntimeError(f"loan {loan.pk} has no schedule")
-        books[loan.pk] = LoanBook(in_force[loan.pk][1], loan_payments(stored.get(loan.pk, [])))
+        books[loan.pk] = LoanBook(in_force[loan.pk][1], paid.get(loan.pk, []))
     return books
 
 

@@ -1,11 +1,9 @@
 """Reads of the nightly arrears job: one batch of active loans and everything it needs, in a
 number of queries that does not grow with the number of loans in the batch.
 
-The schedules and repayments are those `loans.selectors.schedules_in_force` and
-`repayments_by_loan` give (the same versions, lines and order, the schedule rebuilt by the one
-builder `loans.rules.schedule_from_lines` from the terms of `loans.selectors.loan_terms`), read
-as plain rows rather than model instances: a batch of 1,000 loans reads some 25,000 schedule
-lines, and building that many model instances was most of the job's time.
+The schedules and repayments are read as plain rows by `loans.selectors.stored_lines_by_version`
+and `payments_by_loan` (what `schedules_in_force` and the repayments service read too), the
+schedule rebuilt by the one builder `loans.rules.schedule_from_lines`.
 """
 
 from __future__ import annotations
@@ -21,7 +19,7 @@ from loan_engine import Payment, Schedule
 from microcredit.loans.enums import LoanState
 from microcredit.loans.models import Loan, Repayment, ScheduleLine, ScheduleVersion
 from microcredit.loans.rules import StoredLine, schedule_from_lines
-from microcredit.loans.selectors import loan_terms
+from microcredit.loans.selectors import loan_terms, payments_by_loan, stored_lines_by_version
 from microcredit.programmes.models import ProgrammeVersion
 from microcredit.servicing.enums import PlanState
 from microcredit.servicing.models import ArrearsSnapshot, RepaymentPlan
@@ -117,42 +115,6 @@ class InForce:
     schedule: Schedule
 
 
-def _stored_lines(version_ids: Collection[int]) -> dict[int, list[StoredLine]]:
-    """version id → its lines in order, in one query (plain rows)."""
-    found: dict[int, list[StoredLine]] = {}
-    rows = (
-        ScheduleLine.objects.filter(version_id__in=version_ids)
-        .order_by("version_id", "number")
-        .values_list(
-            "version_id",
-            "number",
-            "due_date",
-            "kind",
-            "payment",
-            "interest",
-            "principal",
-            "capitalised",
-            "balance",
-            "arrears_interest",
-        )
-    )
-    for version_id, number, due, kind, payment, interest, principal, cap, balance, arrears in rows:
-        found.setdefault(version_id, []).append(
-            StoredLine(
-                number=number,
-                due_date=due,
-                kind=kind,
-                payment=payment,
-                interest=interest,
-                principal=principal,
-                capitalised=cap,
-                balance=balance,
-                arrears_interest=arrears,
-            )
-        )
-    return found
-
-
 def _schedule(
     loan: Loan, version_number: int, installment: Decimal, lines: list[StoredLine]
 ) -> Schedule:
@@ -171,7 +133,7 @@ def in_force_schedules(loans: dict[int, Loan]) -> dict[int, InForce]:
     )
     for loan_id, version_id, number, installment in versions:
         latest[loan_id] = (version_id, number, installment)
-    lines = _stored_lines([version_id for version_id, _n, _i in latest.values()])
+    lines = stored_lines_by_version([version_id for version_id, _n, _i in latest.values()])
     return {
         loan_id: InForce(
             version_id,
@@ -180,19 +142,6 @@ def in_force_schedules(loans: dict[int, Loan]) -> dict[int, InForce]:
         )
         for loan_id, (version_id, number, installment) in latest.items()
     }
-
-
-def payments_by_loan(loan_ids: Collection[int]) -> dict[int, list[Payment]]:
-    """loan id → its repayments as the engine takes them, in date order, in one query."""
-    found: dict[int, list[Payment]] = {}
-    rows = (
-        Repayment.objects.filter(loan_id__in=loan_ids)
-        .order_by("date", "id")
-        .values_list("loan_id", "date", "amount", "early_repayment")
-    )
-    for loan_id, day, amount, early in rows:
-        found.setdefault(loan_id, []).append(Payment(day, amount, early))
-    return found
 
 
 @dataclass(frozen=True)
@@ -227,7 +176,7 @@ def _agreed_plans(loans: dict[int, Loan], schedules: dict[int, InForce]) -> dict
         return found
 
     others = [p.schedule_version_id for p in plans if in_force(p) is None]
-    lines = _stored_lines([pk for pk in others if pk is not None]) if others else {}
+    lines = stored_lines_by_version([pk for pk in others if pk is not None]) if others else {}
     followed: dict[int, FollowedPlan] = {}
     for plan in plans:
         version = plan.schedule_version
