@@ -96,6 +96,13 @@ def _amount(label: str) -> AmountField:
     return AmountField(label=label, required=False, min_value=None)
 
 
+GROSS_SALARY_LABEL = "Salaire brut mensuel (facultatif, sur la fiche de paie)"
+
+
+def _gross_name(person: FormPerson) -> str:
+    return f"gross_salary__{person.key}"
+
+
 class BudgetForm(forms.Form):
     month = MonthField(label="Mois décrit par le budget")
     housing_status = forms.ChoiceField(label="Logement", choices=HousingStatus.choices)
@@ -105,6 +112,12 @@ class BudgetForm(forms.Form):
     housing_aid_to_landlord = forms.BooleanField(
         label="L'aide au logement est versée directement au bailleur", required=False
     )
+    no_resources = forms.BooleanField(
+        label="Le foyer n'a aucune ressource ce mois-ci",
+        required=False,
+        help_text="Cochez cette case plutôt que de laisser les ressources vides : zéro est "
+        "alors une réponse, pas un oubli.",
+    )
 
     def __init__(self, *args: Any, persons: list[FormPerson], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -112,6 +125,8 @@ class BudgetForm(forms.Form):
         for person in persons:
             for kind in PERSONAL_RESOURCES:
                 self.fields[f"{kind}__{person.key}"] = _amount(_resource_label(kind))
+                if kind == ResourceType.SALARIES:  # the gross right after the net salary
+                    self.fields[_gross_name(person)] = _amount(GROSS_SALARY_LABEL)
         for kind in HOUSEHOLD_RESOURCES:
             self.fields[f"resource__{kind}"] = _amount(_resource_label(kind))
         for charge in ChargeType:
@@ -121,10 +136,15 @@ class BudgetForm(forms.Form):
 
     # The template's groups of fields.
     def personal_groups(self) -> list[tuple[str, list[forms.BoundField]]]:
-        return [
-            (person.label, [self[f"{kind}__{person.key}"] for kind in PERSONAL_RESOURCES])
-            for person in self.persons
-        ]
+        groups = []
+        for person in self.persons:
+            fields = []
+            for kind in PERSONAL_RESOURCES:
+                fields.append(self[f"{kind}__{person.key}"])
+                if kind == ResourceType.SALARIES:
+                    fields.append(self[_gross_name(person)])
+            groups.append((person.label, fields))
+        return groups
 
     def household_fields(self) -> list[forms.BoundField]:
         return [self[f"resource__{kind}"] for kind in HOUSEHOLD_RESOURCES]
@@ -158,6 +178,15 @@ class BudgetForm(forms.Form):
                 lines.append(LineInput(LineKind.CHARGE, charge, amount))
         return lines
 
+    def gross_salaries(self) -> dict[int | None, Decimal]:
+        """The gross salaries given, by household member id (None: the applicant)."""
+        data = self.cleaned_data
+        return {
+            person.member_id: data[_gross_name(person)]
+            for person in self.persons
+            if data.get(_gross_name(person))
+        }
+
     @staticmethod
     def initial_from(
         budget: Budget | None, applicant: Applicant, persons: list[FormPerson], today: date
@@ -172,13 +201,18 @@ class BudgetForm(forms.Form):
             "month": budget.month,
             "housing_status": budget.housing_status,
             "separation_recent": budget.separation_recent,
+            "no_resources": budget.no_resources,
         }
         keys = {p.member_id: p.key for p in persons}
-        members = {
-            p.pk: p.household_member_id
+        stored = [
+            p
             for p in budget.persons.all()
             if p.role == MemberRole.APPLICANT or p.household_member_id is not None
-        }
+        ]
+        members = {p.pk: p.household_member_id for p in stored}
+        for person in stored:
+            if person.gross_salary is not None and person.household_member_id in keys:
+                initial[f"gross_salary__{keys[person.household_member_id]}"] = person.gross_salary
         totals: dict[str, Decimal] = {}
         for line in budget.lines.all():
             if line.kind == LineKind.CHARGE:

@@ -38,6 +38,9 @@ class Budget(models.Model):
     separation_recent = models.BooleanField(
         "séparation ou veuvage depuis moins de 18 mois", default=False
     )
+    # The household declared it has no resource at all this month: zero is its answer, not a
+    # missing one (a version with no positive resource is only accepted with it).
+    no_resources = models.BooleanField("aucune ressource", default=False)
     created_at = models.DateTimeField("créé le", auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -82,6 +85,17 @@ class BudgetPerson(models.Model):
         null=True,
         blank=True,
     )
+    # The gross monthly salary from the pay slip, when given: only for the rights estimate (the
+    # budget counts the net salary, its salary lines). Given only with a net salary, never
+    # below it.
+    gross_salary = models.DecimalField(
+        "salaire brut mensuel (€)",
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
 
     class Meta:
         verbose_name = "personne du budget"
@@ -90,6 +104,10 @@ class BudgetPerson(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["budget", "position"], name="budget_person_position_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(gross_salary__isnull=True) | models.Q(gross_salary__gte=0),
+                name="budget_person_gross_salary_positive",
             ),
         ]
 

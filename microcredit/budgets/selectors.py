@@ -19,7 +19,7 @@ from django.db.models import Prefetch
 
 from loan_engine import DeferralKind
 from microcredit.budgets import hooks, rules
-from microcredit.budgets.enums import PERSONAL_RESOURCES, LineKind, MemberRole
+from microcredit.budgets.enums import PERSONAL_RESOURCES, LineKind, MemberRole, ResourceType
 from microcredit.budgets.hooks import RsaBase
 from microcredit.budgets.models import Budget, BudgetLine, BudgetPerson, ReferentOpinion
 from microcredit.dossiers.models import Dossier
@@ -35,6 +35,7 @@ CAPACITY_LIMIT_LABELS = {
     rules.CapacityLimit.DEBT_RATIO: "limitée par le taux d'endettement maximal",
     rules.CapacityLimit.REMAINING_INCOME: "limitée par le reste à vivre minimal par UC",
     rules.CapacityLimit.RSA_FLOOR: "limitée par le plancher du RSA",
+    rules.CapacityLimit.NO_RESOURCES: "le foyer n'a aucune ressource",
 }
 
 
@@ -54,10 +55,26 @@ def latest_budget(dossier: Dossier) -> Budget | None:
 
 @dataclass(frozen=True)
 class BudgetData:
-    """A stored version as the pure rules see it, with each member's personal resources."""
+    """A stored version as the pure rules see it, with each member's personal resources.
+
+    ``personal`` and ``gross_salaries`` are aligned with ``budget.members`` (same order):
+    ``personal[k]`` is member k's personal resources by type (the salaries net, as paid),
+    ``gross_salaries[k]`` their gross monthly salary from the pay slip, or None when not given.
+    The gross is for the rights estimate only; the budget's figures use the net salary lines.
+    Left empty, ``gross_salaries`` is filled with None for every member.
+    """
 
     budget: rules.Budget
     personal: tuple[dict[rules.ResourceType, Decimal], ...]
+    gross_salaries: tuple[Decimal | None, ...] = ()
+
+    def __post_init__(self) -> None:
+        gross = tuple(self.gross_salaries)
+        if not gross:
+            gross = (None,) * len(self.budget.members)
+        if len(gross) != len(self.budget.members):
+            raise ValueError("one gross salary (or None) per member is expected")
+        object.__setattr__(self, "gross_salaries", gross)
 
 
 def budget_data(budget: Budget) -> BudgetData:
@@ -87,8 +104,10 @@ def budget_data(budget: Budget) -> BudgetData:
             resources=tuple(resources),
             charges=tuple(charges),
             housing=rules.HousingStatus(budget.housing_status),
+            no_resources=budget.no_resources,
         ),
         personal=tuple(personal),
+        gross_salaries=tuple(p.gross_salary for p in persons),
     )
 
 
@@ -137,22 +156,28 @@ def loan_request_for(dossier: Dossier) -> rules.LoanRequest | None:
 
 @dataclass(frozen=True)
 class LineRow:
+    """A declared line; ``gross`` is the person's gross salary next to their net salary."""
+
     label: str
     amount: Decimal
     person: str = ""
     paid_to_landlord: bool = False
+    gross: Decimal | None = None
 
 
 @dataclass(frozen=True)
 class Figures:
-    """What the page shows whatever the RSA base amount: they do not depend on it."""
+    """What the page shows whatever the RSA base amount: they do not depend on it.
+
+    ``debt_ratio_before_percent`` is None when the household has no resource (« sans objet »).
+    """
 
     consumption_units: Decimal
     total_resources: Decimal
     total_charges: Decimal
     remaining_income: Decimal
     remaining_per_uc_per_day: Decimal
-    debt_ratio_before_percent: Decimal
+    debt_ratio_before_percent: Decimal | None
 
 
 @dataclass(frozen=True)
@@ -181,13 +206,24 @@ def _rows(budget: Budget) -> tuple[list[LineRow], list[LineRow]]:
     several = len(persons) > 1
     resources: list[LineRow] = []
     charges: list[LineRow] = []
+    gross_shown: set[int] = set()
     for line in budget.lines.all():
         person = persons.get(line.person_id) if line.person_id else None
+        gross = None
+        if (
+            person is not None
+            and line.type == ResourceType.SALARIES
+            and person.gross_salary is not None
+            and person.pk not in gross_shown
+        ):
+            gross = person.gross_salary
+            gross_shown.add(person.pk)
         row = LineRow(
             label=line.type_label,
             amount=line.amount,
             person=person.first_name if person is not None and several else "",
             paid_to_landlord=line.paid_to_landlord,
+            gross=gross,
         )
         (resources if line.kind == LineKind.RESOURCE else charges).append(row)
     return resources, charges

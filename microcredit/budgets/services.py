@@ -154,7 +154,11 @@ def _check_line(line: LineInput) -> None:
 
 
 def _pure_budget(
-    month: date, housing_status: str, persons: Sequence[BudgetPerson], lines: Sequence[LineInput]
+    month: date,
+    housing_status: str,
+    persons: Sequence[BudgetPerson],
+    lines: Sequence[LineInput],
+    no_resources: bool = False,
 ) -> rules.Budget:
     return rules.Budget(
         month=month,
@@ -172,7 +176,41 @@ def _pure_budget(
             if line.kind == LineKind.CHARGE
         ),
         housing=rules.HousingStatus(housing_status),
+        no_resources=no_resources,
     )
+
+
+def _gross_salaries(
+    gross_salaries: Mapping[int | None, Decimal | None],
+    persons: Sequence[BudgetPerson],
+    by_member: Mapping[int, BudgetPerson],
+    lines: Sequence[LineInput],
+) -> list[str]:
+    """Check the gross salaries against the net salary lines and set them on ``persons``
+    (not saved yet); French sentences for what is wrong. A gross of 0 is not given."""
+    problems: list[str] = []
+    for member_id, gross in gross_salaries.items():
+        if gross is None or gross == 0:
+            continue
+        person = persons[0] if member_id is None else by_member.get(member_id)
+        if person is None:
+            problems.append("Un salaire brut est attribué à une personne absente du ménage.")
+            continue
+        net = sum(
+            (
+                line.amount
+                for line in lines
+                if line.kind == LineKind.RESOURCE
+                and line.type == ResourceType.SALARIES
+                and line.member_id == member_id
+            ),
+            Decimal(0),
+        )
+        found = rules.validate_gross_salary(person.first_name, gross, net)
+        problems += found
+        if not found:
+            person.gross_salary = gross.quantize(CENT)
+    return problems
 
 
 def _snapshot(budget: Budget, persons: Sequence[BudgetPerson], lines: Sequence[BudgetLine]) -> Any:
@@ -182,8 +220,14 @@ def _snapshot(budget: Budget, persons: Sequence[BudgetPerson], lines: Sequence[B
         "month": budget.month.isoformat(),
         "housing_status": budget.housing_status,
         "separation_recent": budget.separation_recent,
+        **({"no_resources": True} if budget.no_resources else {}),
         "persons": [
-            {"role": p.role, "first_name": p.first_name, "birth_date": p.birth_date.isoformat()}
+            {
+                "role": p.role,
+                "first_name": p.first_name,
+                "birth_date": p.birth_date.isoformat(),
+                **({"gross_salary": str(p.gross_salary)} if p.gross_salary is not None else {}),
+            }
             for p in persons
         ],
         "lines": [
@@ -209,11 +253,19 @@ def budget_create_version(
     housing_status: str,
     lines: Sequence[LineInput],
     separation_recent: bool = False,
+    no_resources: bool = False,
+    gross_salaries: Mapping[int | None, Decimal | None] | None = None,
 ) -> Budget:
     """Write a new version of the dossier's budget (number = last + 1) for ``month``.
 
     The household is copied from the applicant's file as it is now. Nothing is written when the
-    data are incomplete or wrong (no rent for a tenant, a negative amount, no resource...).
+    data are incomplete or wrong (no rent for a tenant, a negative amount, no resource without
+    ``no_resources``, a resource with it...).
+
+    ``no_resources`` records that the household has no resource at all this month. Salary
+    lines are net (the amount paid); ``gross_salaries`` maps a household member id (None: the
+    applicant) to their gross monthly salary from the pay slip, for the rights estimate only:
+    it needs a net salary line for that person and is not below it (None or 0: not given).
 
     Raises:
         Http404: the dossier is not visible to ``actor``.
@@ -236,7 +288,10 @@ def budget_create_version(
         _check_line(line)
         if line.member_id is not None and line.member_id not in by_member:
             problems.append("Une ressource est attribuée à une personne absente du ménage.")
-    problems += rules.validate_budget(_pure_budget(month, housing_status, persons, lines))
+    problems += rules.validate_budget(
+        _pure_budget(month, housing_status, persons, lines, no_resources)
+    )
+    problems += _gross_salaries(gross_salaries or {}, persons, by_member, lines)
     if problems:
         raise BudgetRefused(dict.fromkeys(problems))  # in order, without repeats
     last = Budget.objects.filter(dossier=dossier).aggregate(last=Max("version"))["last"] or 0
@@ -246,6 +301,7 @@ def budget_create_version(
         month=month,
         housing_status=housing_status,
         separation_recent=separation_recent,
+        no_resources=no_resources,
         created_by=actor,
     )
     for person in persons:

@@ -80,7 +80,9 @@ def budget_edit(request: MemberRequest, dossier_id: int) -> HttpResponse:
                 month=form.cleaned_data["month"],
                 housing_status=form.cleaned_data["housing_status"],
                 separation_recent=form.cleaned_data["separation_recent"],
+                no_resources=form.cleaned_data["no_resources"],
                 lines=form.lines(),
+                gross_salaries=form.gross_salaries(),
             ),
         )
         if budget is not None:

@@ -39,7 +39,7 @@ class MemberRole(LabelledChoices):
 
 
 class ResourceType(LabelledChoices):
-    SALARIES = "salaries", "salaires"
+    SALARIES = "salaries", "salaires nets (montant versé)"
     UNEMPLOYMENT_BENEFITS = "unemployment_benefits", "allocations chômage"
     PENSIONS = "pensions", "pensions de retraite ou d'invalidité"
     AAH = "aah", "allocation aux adultes handicapés (AAH)"

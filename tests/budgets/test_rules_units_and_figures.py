@@ -109,8 +109,11 @@ class TestFigures:
     def test_debt_ratio(self) -> None:
         assert rules.debt_ratio_percent(D("150"), D("2170")) == D("6.91")
         assert rules.debt_ratio_percent(D("1"), D("8")) == D("12.50")
+        # Without any resource there is no ratio (« sans objet »), whatever the installments.
+        assert rules.debt_ratio_percent(D("0"), D("0")) is None
+        assert rules.debt_ratio_percent(D("1"), D("0.00")) is None
         with pytest.raises(BudgetError):
-            rules.debt_ratio_percent(D("1"), D("0"))
+            rules.debt_ratio_percent(D("1"), D("-1"))
 
     def test_debt_ratio_can_be_the_binding_limit(self) -> None:
         budget = replace(

@@ -66,10 +66,23 @@ class TestValidation:
             "Le montant « Énergie (électricité, gaz, chauffage) » ne peut pas être négatif.",
         ]
 
-    def test_no_resources(self) -> None:
+    def test_no_resources_is_refused_unless_declared(self) -> None:
         budget = replace(retired_alone(), resources=())
         assert rules.validate_budget(budget) == [
-            "Aucune ressource n'est renseignée : le budget ne peut pas être étudié."
+            "Aucune ressource n'est renseignée : indiquez les ressources du foyer, ou cochez "
+            "« Le foyer n'a aucune ressource » si c'est le cas."
+        ]
+        # Zero amounts are no resource either.
+        zero = replace(retired_alone(), resources=resources(pensions="0"))
+        assert rules.validate_budget(zero) == [rules.NO_RESOURCE_MESSAGE]
+        assert rules.validate_budget(replace(budget, no_resources=True)) == []
+        assert rules.validate_budget(replace(zero, no_resources=True)) == []
+
+    def test_declared_without_resources_but_with_one_is_a_contradiction(self) -> None:
+        budget = replace(retired_alone(), no_resources=True)
+        assert rules.validate_budget(budget) == [
+            "Le foyer est déclaré sans aucune ressource, mais des ressources sont renseignées "
+            "(980,00\xa0€) : décochez « Le foyer n'a aucune ressource » ou retirez ces montants."
         ]
 
     def test_several_problems_at_once(self) -> None:
@@ -83,7 +96,8 @@ class TestValidation:
         assert rules.validate_budget(budget) == [
             "Le mois du budget doit être indiqué par le premier jour du mois.",
             "Le foyer doit comporter un demandeur.",
-            "Le montant « Salaires » ne peut pas avoir plus de deux décimales.",
+            "Le montant « Salaires nets (montant versé) » ne peut pas avoir plus de deux "
+            "décimales.",
             "Le foyer est locataire mais aucun loyer n'est renseigné.",
         ]
 

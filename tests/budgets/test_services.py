@@ -160,7 +160,8 @@ def test_a_budget_without_resources_or_with_a_stranger_is_refused(referent) -> N
             lines=budget_lines(charges={"energy": D("50")}),
         )
     assert refusal.value.messages == [
-        "Aucune ressource n'est renseignée : le budget ne peut pas être étudié."
+        "Aucune ressource n'est renseignée : indiquez les ressources du foyer, ou cochez "
+        "« Le foyer n'a aucune ressource » si c'est le cas."
     ]
     assert not Budget.objects.exists()
 

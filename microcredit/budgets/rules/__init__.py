@@ -12,7 +12,10 @@ Conventions (a référent can read them on the page):
 * ages are taken on the first day of the budget's month;
 * the rent is the full rent (charges included); housing aid paid to the landlord is counted as a
   resource, so the reste à vivre does not depend on who receives the aid;
-* every declared resource counts in the debt ratio's denominator;
+* every declared resource counts in the debt ratio's denominator; salaries are net (the amount
+  paid), the gross salary is only for the rights estimate;
+* a household may declare it has no resource at all (``Budget.no_resources``): the debt ratio is
+  then « sans objet », the capacity 0 and the verdict "not suitable";
 * existing credit installments (a mortgage included) are a charge of their own type: they count
   in the debt ratio and in the floor's "all credits".
 
@@ -31,6 +34,7 @@ from microcredit.applicants.vocabulary import HousingStatus
 from microcredit.budgets.rules.data import (
     ADULT_AGE,
     DAYS_PER_MONTH,
+    DEBT_RATIO_NOT_APPLICABLE,
     OPTION_DURATIONS,
     Budget,
     BudgetAssessment,
@@ -55,7 +59,12 @@ from microcredit.budgets.rules.figures import (
     rsa_scale_rate,
 )
 from microcredit.budgets.rules.options import loan_options, recommend_option
-from microcredit.budgets.rules.validation import validate_budget, validate_request
+from microcredit.budgets.rules.validation import (
+    NO_RESOURCE_MESSAGE,
+    validate_budget,
+    validate_gross_salary,
+    validate_request,
+)
 from microcredit.budgets.rules.verdict import assess_budget
 from microcredit.budgets.vocabulary import (
     CHARGE_LABELS,
@@ -73,8 +82,10 @@ __all__ = [
     "ADULT_AGE",
     "CHARGE_LABELS",
     "DAYS_PER_MONTH",
+    "DEBT_RATIO_NOT_APPLICABLE",
     "HOUSING_STATUS_LABELS",
     "MEMBER_ROLE_LABELS",
+    "NO_RESOURCE_MESSAGE",
     "OPTION_DURATIONS",
     "RESOURCE_LABELS",
     "VERDICT_LABELS",
@@ -107,5 +118,6 @@ __all__ = [
     "rsa_floor",
     "rsa_scale_rate",
     "validate_budget",
+    "validate_gross_salary",
     "validate_request",
 ]

@@ -35,6 +35,9 @@ RSA_CHILD_AGE_LIMIT = 25
 OPTION_DURATIONS = (6, 12, 18, 24, 30, 36)
 """Durations (months) offered in the options table, filtered by the scheme's bounds."""
 
+DEBT_RATIO_NOT_APPLICABLE = "sans objet (aucune ressource)"
+"""What the debt ratio is for a household without any resource (there is no ratio)."""
+
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 HUNDRED = Decimal(100)
@@ -46,6 +49,8 @@ class CapacityLimit(enum.StrEnum):
     DEBT_RATIO = "debt_ratio"
     REMAINING_INCOME = "remaining_income"
     RSA_FLOOR = "rsa_floor"
+    NO_RESOURCES = "no_resources"
+    """The household has no resource: no installment at all, whatever the thresholds."""
 
 
 # --- Data ---------------------------------------------------------------------------------------
@@ -81,6 +86,10 @@ class Charge:
 class Budget:
     """A household's monthly budget for ``month`` (the first day of the month described).
 
+    ``no_resources`` records that the household has no resource at all this month: zero is then
+    the answer, not a missing one (without it, a budget without any positive resource is
+    refused as incomplete). Salaries are net (the amount paid to the person).
+
     Construction never refuses data (the page must be able to say what is missing): call
     :func:`validate_budget` for the French list of problems; the computations refuse an invalid
     budget with :class:`BudgetError`.
@@ -91,6 +100,7 @@ class Budget:
     resources: tuple[Resource, ...]
     charges: tuple[Charge, ...]
     housing: HousingStatus
+    no_resources: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "members", tuple(self.members))
@@ -182,7 +192,8 @@ class Capacity:
     """The monthly installment the budget can carry and the three limits it is the minimum of.
 
     Each limit is rounded down to the cent (a ceiling must not be rounded up); ``amount`` is the
-    smallest of them, never below 0.
+    smallest of them, never below 0. A household without any resource carries nothing:
+    ``amount`` is 0 and ``limit`` is ``NO_RESOURCES`` (the three limits are still given).
     """
 
     amount: Decimal
@@ -199,6 +210,8 @@ class LoanOption:
     ``installment`` is the constant amortising installment (the engine's ``A``); ``max_payment``
     is the largest payment of the schedule (the last one may be a few cents higher), and the
     budget carries the option when ``max_payment`` ≤ the repayment capacity.
+    ``debt_ratio_after_percent`` is None when the household has no resource (no ratio: « sans
+    objet »).
     """
 
     amount: Decimal
@@ -211,14 +224,16 @@ class LoanOption:
     total_due: Decimal
     carried: bool
     comfortable: bool
-    debt_ratio_after_percent: Decimal
+    debt_ratio_after_percent: Decimal | None
     remaining_per_uc_per_day_after: Decimal
     requested: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class BudgetAssessment:
-    """Every figure of the diagnostic, the verdict with its French reasons, and the options."""
+    """Every figure of the diagnostic, the verdict with its French reasons, and the options.
+
+    The debt ratios are None when the household has no resource (« sans objet »)."""
 
     month: date
     consumption_units: Decimal
@@ -227,10 +242,10 @@ class BudgetAssessment:
     remaining_income: Decimal
     remaining_per_uc_per_day: Decimal
     rsa_floor: Decimal
-    debt_ratio_before_percent: Decimal
+    debt_ratio_before_percent: Decimal | None
     capacity: Capacity
     requested: LoanOption
-    debt_ratio_after_percent: Decimal
+    debt_ratio_after_percent: Decimal | None
     remaining_per_uc_per_day_after: Decimal
     verdict: Verdict
     reasons: tuple[str, ...]

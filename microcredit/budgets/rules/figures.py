@@ -120,16 +120,19 @@ def remaining_per_uc_per_day(monthly_amount: Decimal, units: Decimal) -> Decimal
     return (monthly_amount / units / DAYS_PER_MONTH).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def debt_ratio_percent(installments: Decimal, resources: Decimal) -> Decimal:
+def debt_ratio_percent(installments: Decimal, resources: Decimal) -> Decimal | None:
     """Credit installments / resources × 100, rounded half-up to 2 decimals.
 
+    ``None`` when there is no resource (``resources`` is 0): the ratio has no meaning then
+    (« sans objet »), whatever the installments; the capacity says what the budget carries.
+
     Raises:
-        BudgetError: resources are not positive.
+        BudgetError: resources are negative.
     """
-    if resources <= 0:
-        raise BudgetError(
-            ["Aucune ressource n'est renseignée : le budget ne peut pas être étudié."]
-        )
+    if resources < 0:
+        raise BudgetError(["Les ressources du foyer ne peuvent pas être négatives."])
+    if resources == 0:
+        return None
     return (installments * HUNDRED / resources).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
@@ -147,7 +150,9 @@ def repayment_capacity(budget: Budget, thresholds: Thresholds) -> Capacity:
        amount (:func:`rsa_floor`), as for the "reste à vivre" of over-indebtedness plans (Code
        de la consommation, art. L731-2).
 
-    Each limit is rounded down to the cent; the capacity is their minimum, never below 0.
+    Each limit is rounded down to the cent; the capacity is their minimum, never below 0. A
+    household without any resource carries no installment: capacity 0, limited by
+    ``CapacityLimit.NO_RESOURCES`` (the three limits, all negative or zero, are still given).
 
     Raises:
         BudgetError: the budget is invalid (see :func:`validate_budget`).
@@ -169,6 +174,14 @@ def repayment_capacity(budget: Budget, thresholds: Thresholds) -> Capacity:
         CapacityLimit.RSA_FLOOR: by_floor,
     }
     limit = min(limits, key=lambda k: limits[k])  # first of equal minima, in this order
+    if resources == 0:
+        return Capacity(
+            amount=ZERO,
+            limit=CapacityLimit.NO_RESOURCES,
+            by_debt_ratio=by_ratio,
+            by_remaining_income=by_remaining,
+            by_rsa_floor=by_floor,
+        )
     return Capacity(
         amount=max(limits[limit], ZERO),
         limit=limit,

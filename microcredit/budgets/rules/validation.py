@@ -29,12 +29,20 @@ def _amount_problem(value: object, what: str) -> str | None:
     return None
 
 
+NO_RESOURCE_MESSAGE = (
+    "Aucune ressource n'est renseignée : indiquez les ressources du foyer, ou cochez « Le foyer "
+    "n'a aucune ressource » si c'est le cas."
+)
+
+
 def validate_budget(budget: Budget) -> list[str]:
     """French sentences describing what is missing or wrong; an empty list means valid.
 
     Checked: the month is a first of month; at least one member, exactly one applicant (adult),
     at most one spouse, no birth date after the month; amounts are non-negative ``Decimal`` with
-    at most two decimals; a tenant declares a rent; at least one resource is positive.
+    at most two decimals; a tenant declares a rent; at least one resource is positive, unless
+    the household is declared without any resource (``no_resources``), in which case none may
+    be positive.
     """
     problems: list[str] = []
     month: date | None = budget.month
@@ -74,9 +82,42 @@ def validate_budget(budget: Budget) -> list[str]:
         for c in budget.charges
     ):
         problems.append("Le foyer est locataire mais aucun loyer n'est renseigné.")
-    if amounts_ok and budget.total_resources <= 0:
-        problems.append("Aucune ressource n'est renseignée : le budget ne peut pas être étudié.")
+    if amounts_ok and budget.no_resources and budget.total_resources > 0:
+        problems.append(
+            "Le foyer est déclaré sans aucune ressource, mais des ressources sont renseignées "
+            f"({format_eur(budget.total_resources)}) : décochez « Le foyer n'a aucune ressource » "
+            "ou retirez ces montants."
+        )
+    elif amounts_ok and not budget.no_resources and budget.total_resources <= 0:
+        problems.append(NO_RESOURCE_MESSAGE)
     return problems
+
+
+def validate_gross_salary(who: str, gross: Decimal | None, net: Decimal) -> list[str]:
+    """French sentences for a person's gross monthly salary against their net one (the amount
+    paid, which the budget counts); an empty list means valid.
+
+    The gross salary is optional (``None``: not given). When given, it is a non-negative amount
+    with at most two decimals, the person has a net salary too, and the gross is not below the
+    net. ``who`` names the person in the sentences (« Nadia »).
+    """
+    if gross is None:
+        return []
+    problem = _amount_problem(gross, f"salaire brut de {who}")
+    if problem:
+        return [problem]
+    if net <= 0:
+        return [
+            f"Indiquez aussi le salaire net versé à {who} : un salaire brut "
+            f"({format_eur(gross)}) est renseigné sans salaire net, et le budget compte le net."
+        ]
+    if gross < net:
+        return [
+            f"Le salaire brut de {who} ({format_eur(gross)}) est inférieur à son salaire net "
+            f"({format_eur(net)}) : vérifiez les deux montants sur la fiche de paie (le brut est "
+            "avant cotisations, le net est le montant versé)."
+        ]
+    return []
 
 
 def validate_request(request: LoanRequest, scheme: Scheme) -> list[str]:

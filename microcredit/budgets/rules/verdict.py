@@ -8,6 +8,7 @@ from decimal import Decimal
 from loan_engine import DeferralKind
 from microcredit.budgets.rules.data import (
     DAYS_PER_MONTH,
+    DEBT_RATIO_NOT_APPLICABLE,
     HUNDRED,
     Budget,
     BudgetAssessment,
@@ -56,6 +57,7 @@ _LIMIT_SENTENCES: Mapping[CapacityLimit, str] = {
     CapacityLimit.DEBT_RATIO: "le taux d'endettement maximal",
     CapacityLimit.REMAINING_INCOME: "le reste à vivre minimal par unité de consommation",
     CapacityLimit.RSA_FLOOR: "le plancher du RSA du foyer",
+    CapacityLimit.NO_RESOURCES: "l'absence de toute ressource",
 }
 
 
@@ -69,14 +71,16 @@ def assess_budget(
 
     Verdict (the reasons say which rule applies, in French):
 
-    * not suitable: the budget is already in deficit (reste à vivre < 0), or it carries no
-      installment at all (capacity 0), or the requested installment exceeds the capacity;
+    * not suitable: the household has no resource at all (declared so), or the budget is
+      already in deficit (reste à vivre < 0), or it carries no installment at all (capacity 0),
+      or the requested installment exceeds the capacity;
     * fragile: the requested installment is carried but takes more than
       ``fragile_share_percent`` of the capacity;
     * suitable: otherwise.
 
     The reasons always restate the reste à vivre per UC per day, the debt ratio and the floor
-    against their thresholds after the requested loan, and end with the recommendation.
+    against their thresholds after the requested loan (the debt ratio is « sans objet » without
+    any resource), and end with the recommendation.
 
     Raises:
         BudgetError: invalid budget or a request outside the scheme's bounds (French messages).
@@ -101,7 +105,13 @@ def assess_budget(
     left_after_credits = resources - existing - requested.max_payment
 
     reasons: list[str] = []
-    if remaining < 0:
+    if resources == 0:
+        verdict = Verdict.NOT_SUITABLE
+        reasons.append(
+            "Le foyer n'a aucune ressource ce mois-ci : il ne peut rembourser aucune échéance, "
+            "le micro-crédit n'est pas adapté en l'état."
+        )
+    elif remaining < 0:
         verdict = Verdict.NOT_SUITABLE
         reasons.append(
             f"Le budget est déjà déficitaire de {_eur(-remaining)} par mois avant tout nouveau "
@@ -140,10 +150,16 @@ def assess_budget(
         f"de consommation ({_units(units)} UC) ; {_eur(per_day_after)} après l'échéance demandée "
         f"(minimum du dispositif : {_eur(minimum)})."
     )
-    reasons.append(
-        f"Taux d'endettement : {_pct(ratio_before)} avant le prêt, {_pct(ratio_after)} après "
-        f"(maximum du dispositif : {_pct(thresholds.max_debt_ratio_percent)})."
-    )
+    if ratio_before is None or ratio_after is None:
+        reasons.append(
+            f"Taux d'endettement : {DEBT_RATIO_NOT_APPLICABLE} "
+            f"(maximum du dispositif : {_pct(thresholds.max_debt_ratio_percent)})."
+        )
+    else:
+        reasons.append(
+            f"Taux d'endettement : {_pct(ratio_before)} avant le prêt, {_pct(ratio_after)} "
+            f"après (maximum du dispositif : {_pct(thresholds.max_debt_ratio_percent)})."
+        )
     floor_side = "au-dessus du" if left_after_credits >= floor else "en dessous du"
     reasons.append(
         f"Ressources après remboursement de tous les crédits : {_eur(left_after_credits)}, "
