@@ -71,7 +71,7 @@ class AmountRow:
 @dataclass(frozen=True)
 class RightRow:
     label: str
-    monthly_amount: Decimal | None
+    estimate: str  # the estimate with its case(s), e.g. « environ 573,49 € par mois … »
     outcome: str  # what became of it, "" when nothing recorded
 
 

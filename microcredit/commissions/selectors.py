@@ -355,7 +355,7 @@ def dossier_summary(
             summary_values["rights"] = [
                 RightRow(
                     label=row.right.label,
-                    monthly_amount=row.right.estimated_monthly_amount,
+                    estimate=row.right.headline,
                     outcome=row.outcome.get_outcome_display() if row.outcome else "",
                 )
                 for row in rights.rows

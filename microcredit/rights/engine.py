@@ -10,15 +10,22 @@ How the situation is given to OpenFisca (see ``shared/docs/OPENFISCA_NOTES.md``)
 
 * incomes for every month from January of year N-2 to the month studied (the benefits look
   back over different windows); past months default to the current month's amounts;
-* ``salaire_net`` and ``salaire_imposable`` both set (the net salary unless a taxable one is
-  given), likewise for unemployment benefits and pensions; the pension is also given as the
-  gross pension (``retraite_brute``, read by the ASPA and through it by the complémentaire
-  santé solidaire): exact for the small pensions exempt of CSG, an approximation above;
+* salaries from the gross (``salaire_de_base``), as a hand-built situation would give them:
+  the gross when the budget gives it, otherwise the gross OpenFisca-France turns into the net
+  salary declared (:func:`_salaries`, a small person-only simulation solved to the cent); the
+  net and the taxable salaries are OpenFisca's from that gross (a private-sector employee);
+* unemployment benefits and pensions given as net and taxable alike; the pension is also given
+  as the gross pension (``retraite_brute``, read by the ASPA and through it by the
+  complémentaire santé solidaire): exact for the small pensions exempt of CSG, an
+  approximation above;
 * rent, occupancy status and commune set for every month from January N-2 to December N;
-* a household that does not receive housing aid gets ``aide_logement`` = 0 for the past months
-  (otherwise the model assumes it is claimed and lowers the prime d'activité and the RSA); one
-  that receives it gets the current month's estimate for the past months (stable, like the
-  incomes);
+* housing aid, two cases: the RSA (forfait logement) and the prime d'activité (housing aid of
+  the last three months) depend on it. The household is simulated with the housing aid paid
+  (the month's estimate for every past month, stable like the incomes); a household that does
+  not receive it yet is simulated a second time, in the same simulation, with ``aide_logement``
+  = 0 for the month and every past month (``rsa_without_housing_aid``,
+  ``ppa_without_housing_aid``). The family benefits estimated are taken as paid in both cases
+  (the CAF opens them with the RSA or the prime d'activité);
 * the AAH is the declared amount and the ASS and the AAH complement are 0, all given as inputs:
   the estimate does not screen disability benefits (they need the CDAPH's decision), and
   letting the model evaluate them over twelve-month windows was most of the cost of a
@@ -28,7 +35,9 @@ How the situation is given to OpenFisca (see ``shared/docs/OPENFISCA_NOTES.md``)
   does a cohabiting (not married, not pacsed) spouse's foyer fiscal.
 
 Amounts come out of OpenFisca as float32 and are converted to ``Decimal`` rounded half-up to the
-cent: they are estimates.
+cent: they are estimates. The allocations familiales, the ASF and the prime d'activité are then
+given as the household receives them, net of the 0.5 % CRDS (:func:`net_of_crds`); OpenFisca's
+housing aid is already net of it; the RSA and the ASPA bear none.
 """
 
 from __future__ import annotations
@@ -39,7 +48,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any
 
 from microcredit.budgets.rules import HousingStatus, MemberRole
@@ -51,6 +60,7 @@ from microcredit.rights.rules import (
     HouseholdSituation,
     PersonSituation,
     RightsAssessment,
+    Scales,
     coverage_caveats,
     validate_situation,
 )
@@ -70,8 +80,10 @@ __all__ = [
     "assess_households",
     "is_loaded",
     "load_count",
+    "net_of_crds",
     "openfisca_france_version",
     "rsa_base_amount",
+    "scales",
     "tax_benefit_system",
 ]
 
@@ -80,6 +92,14 @@ RSA_BASE_PARAMETER = (
 )
 GC_THRESHOLD = 100
 """``gc.collect()`` runs after a batch of at least this many households."""
+
+REFERENCE_GROSS = 1000.0
+"""A gross salary simulated with every salary derivation, for its net/gross ratio."""
+FIRST_NET_TO_GROSS = 0.79
+"""The first guess of net / gross (a private-sector employee below the social-security ceiling);
+:func:`_salaries` then solves each gross on OpenFisca's own net."""
+SALARY_PASSES = 5
+"""At most this many person-only simulations to find every gross salary to the cent."""
 
 CENT = Decimal("0.01")
 
@@ -141,19 +161,79 @@ def _month_text(month: date) -> str:
     return f"{month.year:04d}-{month.month:02d}"
 
 
+def _parameters(month: date) -> Any:
+    system = tax_benefit_system()
+    return system.get_parameters_at_instant(date(month.year, month.month, 1).isoformat())
+
+
+def _decimal(value: Any) -> Decimal:
+    """A parameter (a float) as the decimal it is written as in OpenFisca's YAML."""
+    return Decimal(repr(float(value)))
+
+
 def rsa_base_amount(month: date) -> Decimal:
     """The RSA montant forfaitaire for one person in force on the first day of ``month``,
     read from OpenFisca-France's parameter ``RSA_BASE_PARAMETER`` (Decimal, 2 decimals)."""
-    system = tax_benefit_system()
     try:
-        node: Any = system.get_parameters_at_instant(date(month.year, month.month, 1).isoformat())
+        node: Any = _parameters(month)
         for part in RSA_BASE_PARAMETER.split("."):
             node = node[part]
         return _money(float(node))
+    except RightsComputationError:
+        raise
     except Exception as exc:
         raise RightsComputationError(
             f"Le montant de base du RSA de {format_month(month)} est introuvable dans "
             "OpenFisca-France."
+        ) from exc
+
+
+def crds_rate(month: date) -> Decimal:
+    """The CRDS rate in force in ``month`` (0.005), from OpenFisca-France's parameters."""
+    return _decimal(_parameters(month).prelevements_sociaux.contributions_sociales.crds)
+
+
+def net_of_crds(amount: Decimal, rate: Decimal) -> Decimal:
+    """``amount`` minus its CRDS, the CRDS rounded down to the cent, as the CAF deducts it: the
+    amounts it publishes follow that rule (allocations familiales for two children 148,52 € in
+    April 2024 = 149,26 − 0,74), and OpenFisca-France applies it to the housing aid."""
+    return amount - (amount * rate).quantize(CENT, rounding=ROUND_DOWN)
+
+
+def scales(month: date) -> Scales:
+    """The month's published scales (:class:`Scales`) from OpenFisca-France's parameters."""
+    try:
+        parameters = _parameters(month)
+        social = parameters.prestations_sociales
+        minima = social.solidarite_insertion.minima_sociaux
+        family = social.prestations_familiales
+        aspa = social.solidarite_insertion.minimum_vieillesse.aspa.montant_maximum_annuel
+        bmaf = _decimal(family.bmaf.bmaf)
+        rate = crds_rate(month)
+
+        def of_bmaf(share: Any) -> Decimal:
+            return net_of_crds(
+                (bmaf * _decimal(share)).quantize(CENT, rounding=ROUND_HALF_UP), rate
+            )
+
+        def monthly(yearly: Any) -> Decimal:
+            return (_decimal(yearly) / 12).quantize(CENT, rounding=ROUND_DOWN)
+
+        return Scales(
+            rsa_single=_decimal(minima.rsa.rsa_m.montant_de_base_du_rsa).quantize(CENT),
+            ppa_single=_decimal(minima.ppa.pa_m.montant_de_base).quantize(CENT),
+            af_two_children=of_bmaf(family.prestations_generales.af.af_cm.taux.enf2),
+            asf_per_child=of_bmaf(
+                family.education_presence_parentale.asf.montant_asf.orphelin_assimile_seul_parent
+            ),
+            aspa_single=monthly(aspa.personnes_seules),
+            aspa_couple=monthly(aspa.couples),
+        )
+    except RightsComputationError:
+        raise
+    except Exception as exc:
+        raise RightsComputationError(
+            f"Les barèmes de {format_month(month)} sont introuvables dans OpenFisca-France."
         ) from exc
 
 
@@ -289,15 +369,94 @@ def _check(situations: Sequence[HouseholdSituation]) -> None:
         raise InvalidSituationError(problems)
 
 
-def _simulate(month: date, situations: Sequence[HouseholdSituation]) -> list[RightsAssessment]:
+def _person_simulation(count: int) -> Any:
+    """A simulation of ``count`` people, each alone in their famille, foyer fiscal, ménage."""
     import numpy as np
     from openfisca_core.simulation_builder import (  # type: ignore[import-untyped]
         SimulationBuilder,
     )
 
     system = tax_benefit_system()
-    lay = _layout(situations)
+    builder = SimulationBuilder()
+    builder.create_entities(system)
+    builder.declare_person_entity("individu", np.arange(count))
+    ids = np.arange(count)
+    for key, role in (
+        ("famille", "demandeur"),
+        ("foyer_fiscal", "declarant_principal"),
+        ("menage", "personne_de_reference"),
+    ):
+        population = builder.declare_entity(key, ids)
+        builder.join_with_persons(population, ids, np.array([role] * count))
+    return builder.build(system)
+
+
+def _net_and_taxable(month: date, gross: Any) -> tuple[Any, Any]:
+    """OpenFisca's net and taxable salaries of each gross salary of ``month`` (float64)."""
+    import numpy as np
+
+    simulation = _person_simulation(len(gross))
+    period = _month_text(month)
+    simulation.set_input("salaire_de_base", period, np.asarray(gross, dtype=np.float64))
+    net = simulation.calculate("salaire_net", period).astype(np.float64)
+    taxable = simulation.calculate("salaire_imposable", period).astype(np.float64)
+    del simulation
+    return net, taxable
+
+
+def _salaries(month: date, persons: Sequence[PersonSituation]) -> tuple[Any, Any, Any]:
+    """Each person's gross, net and taxable salaries of ``month`` (arrays, in euros).
+
+    A gross the budget gives is taken as is. Otherwise the gross is the one, to the cent, whose
+    net salary by OpenFisca-France is the net declared: a few person-only simulations, each
+    correcting the gross by the net/gross ratio just found (linear below the social-security
+    ceiling, so one correction is usually enough). The net and taxable salaries are then
+    OpenFisca's for that gross, as a situation built from the gross salary would have them.
+    The last element of each array is a reference gross (``REFERENCE_GROSS``) giving the
+    ratios for past months whose salary differs from the month's.
+    """
+    import numpy as np
+
+    target = np.array([float(p.net_salary) for p in persons] + [0.0])
+    given = np.array([p.gross_salary is not None for p in persons] + [True])
+    gross = np.array(
+        [float(p.gross_salary) if p.gross_salary is not None else 0.0 for p in persons]
+        + [REFERENCE_GROSS]
+    )
+    solve = ~given & (target > 0)
+    gross = np.where(solve, np.round(target / FIRST_NET_TO_GROSS, 2), gross)
+    for _ in range(SALARY_PASSES):
+        net, taxable = _net_and_taxable(month, gross)
+        off = solve & (np.abs(np.round(net, 2) - target) > 0.001)
+        if not off.any():
+            break
+        ratio = np.where(net > 0, gross / np.where(net > 0, net, 1.0), 1 / FIRST_NET_TO_GROSS)
+        step = np.round(gross + (target - np.round(net, 2)) * ratio, 2)
+        # Never stuck on one cent of gross: move by at least a cent in the right direction.
+        nudge = np.where(target > net, 0.01, -0.01)
+        step = np.where(step == gross, gross + nudge, step)
+        gross = np.where(off, step, gross)
+    return gross, net, taxable
+
+
+def _simulate(month: date, situations: Sequence[HouseholdSituation]) -> list[RightsAssessment]:
+    import numpy as np
+    from openfisca_core.simulation_builder import SimulationBuilder
+
+    system = tax_benefit_system()
     n = len(situations)
+    # Each household once with its housing aid paid; a second time, without it, when it does
+    # not receive it yet (the RSA and the prime d'activité depend on it).
+    cases: list[HouseholdSituation] = list(situations)
+    without_aid: list[bool] = [False] * n
+    second: dict[int, int] = {}
+    for h, situation in enumerate(situations):
+        if not situation.receives_housing_aid:
+            second[h] = len(cases)
+            cases.append(situation)
+            without_aid.append(True)
+    lay = _layout(cases)
+    n_cases = len(cases)
     n_persons = len(lay.persons)
 
     builder = SimulationBuilder()
@@ -306,7 +465,7 @@ def _simulate(month: date, situations: Sequence[HouseholdSituation]) -> list[Rig
     groups = (
         ("famille", lay.famille_ids, lay.person_famille, lay.famille_roles),
         ("foyer_fiscal", lay.foyer_ids, lay.person_foyer, lay.foyer_roles),
-        ("menage", list(range(n)), lay.person_menage, lay.menage_roles),
+        ("menage", list(range(n_cases)), lay.person_menage, lay.menage_roles),
     )
     for key, ids, assignment, roles in groups:
         population = builder.declare_entity(key, np.array(ids))
@@ -324,20 +483,23 @@ def _simulate(month: date, situations: Sequence[HouseholdSituation]) -> list[Rig
     income_months = _months(date(month.year - 2, 1, 1), month)
     housing_months = _months(date(month.year - 2, 1, 1), date(month.year, 12, 1))
     index = {m: k for k, m in enumerate(income_months)}
-    salaries = np.tile(each([float(p.net_salary) for p in lay.persons]), (len(income_months), 1))
-    taxable = np.tile(
-        each(
-            [
-                float(p.net_salary if p.taxable_salary is None else p.taxable_salary)
-                for p in lay.persons
-            ]
-        ),
-        (len(income_months), 1),
-    )
+    gross_now, net_now, taxable_now = _salaries(month, lay.persons)
+    reference = (gross_now[-1] / net_now[-1], taxable_now[-1] / net_now[-1])
+    gross_now, net_now, taxable_now = gross_now[:-1], net_now[:-1], taxable_now[:-1]
+    rows = len(income_months)
+    gross = np.tile(gross_now, (rows, 1))
+    salaries = np.tile(net_now, (rows, 1))
+    taxable = np.tile(taxable_now, (rows, 1))
     for column, person in enumerate(lay.persons):
+        if net_now[column] > 0:
+            ratios = (gross_now[column] / net_now[column], taxable_now[column] / net_now[column])
+        else:
+            ratios = reference
         for when, amount in person.salary_history:
             row = index[date(when.year, when.month, 1)]
-            salaries[row, column] = taxable[row, column] = float(amount)
+            salaries[row, column] = float(amount)
+            gross[row, column] = round(float(amount) * ratios[0], 2)
+            taxable[row, column] = float(amount) * ratios[1]
     unemployment = each([float(p.unemployment_benefit) for p in lay.persons])
     pension = each([float(p.pension) for p in lay.persons])
     alimony = each([float(p.alimony_received) for p in lay.persons])
@@ -345,9 +507,10 @@ def _simulate(month: date, situations: Sequence[HouseholdSituation]) -> list[Rig
     zeros = np.zeros(n_persons)
     activity = np.array([_ACTIVITY[p.activity] for p in lay.persons])
     marital = np.array(lay.marital)
-    isolation = np.array([situations[h].separation_recent for h in lay.famille_household])
+    isolation = np.array([cases[h].separation_recent for h in lay.famille_household])
     for k, when in enumerate(income_months):
         period = _month_text(when)
+        simulation.set_input("salaire_de_base", period, gross[k])
         simulation.set_input("salaire_net", period, salaries[k])
         simulation.set_input("salaire_imposable", period, taxable[k])
         simulation.set_input("chomage_net", period, unemployment)
@@ -362,57 +525,67 @@ def _simulate(month: date, situations: Sequence[HouseholdSituation]) -> list[Rig
         simulation.set_input("activite", period, activity)
         simulation.set_input("statut_marital", period, marital)
         simulation.set_input("rsa_isolement_recent", period, isolation)
-    rent = each([float(s.rent) for s in situations])
-    occupancy = np.array([_OCCUPANCY[s.housing] for s in situations])
-    commune = np.array([s.commune_insee for s in situations])
+    rent = each([float(s.rent) for s in cases])
+    occupancy = np.array([_OCCUPANCY[s.housing] for s in cases])
+    commune = np.array([s.commune_insee for s in cases])
     for when in housing_months:
         period = _month_text(when)
         simulation.set_input("loyer", period, rent)
         simulation.set_input("statut_occupation_logement", period, occupancy)
         simulation.set_input("depcom", period, commune)
-    # Housing aid of past months: the current month's estimate when the household receives
-    # it (stable, like the incomes), 0 when it does not (the model would assume it claimed).
+    # Housing aid of the month and the past months: the month's estimate (stable, like the
+    # incomes) in the first case, 0 in the second ("not received yet").
     period = _month_text(month)
     current_aid = simulation.calculate("aide_logement", period)
-    not_claimed = np.array(
-        [not situations[h].receives_housing_aid for h in lay.famille_household], dtype=bool
-    )
-    past_aid = np.where(not_claimed, 0.0, current_aid)
-    for when in income_months[:-1]:
+    unpaid = np.array([without_aid[h] for h in lay.famille_household], dtype=bool)
+    paid_aid = np.where(unpaid, 0.0, current_aid)
+    for when in income_months:
         past = _month_text(when)
         simulation.delete_arrays("aide_logement", past)
-        simulation.set_input("aide_logement", past, past_aid)
+        simulation.set_input("aide_logement", past, paid_aid)
 
     main = np.array(lay.main_famille_position)
-    results = {
-        name: simulation.calculate(name, period)[main]
-        for name in ("ppa", "rsa", "asf", "aide_logement", "af", "css_participation_forfaitaire")
-    }
+    names = ("ppa", "rsa", "asf", "af", "css_participation_forfaitaire", "aspa")
+    results = {name: simulation.calculate(name, period)[main] for name in names}
+    aid = current_aid[main]
     cmu_c = simulation.calculate("cmu_c", period)[main]
     cheque = simulation.calculate("cheque_energie", str(month.year))
     version = openfisca_france_version()
     base = rsa_base_amount(month)
+    rate = crds_rate(month)
+    month_scales = scales(month)
     caveats = coverage_caveats(month, version)
-    out = [
-        RightsAssessment(
-            month=month,
-            openfisca_france_version=version,
-            ppa=_money(float(results["ppa"][h])),
-            rsa=_money(float(results["rsa"][h])),
-            asf=_money(float(results["asf"][h])),
-            aide_logement=_money(float(results["aide_logement"][h])),
-            af=_money(float(results["af"][h])),
-            cmu_c=bool(cmu_c[h]),
-            css_participation_forfaitaire=_money(
-                float(results["css_participation_forfaitaire"][h])
-            ),
-            cheque_energie=_money(float(cheque[h])),
-            cheque_energie_year=month.year,
-            rsa_base_amount=base,
-            caveats=caveats,
+
+    def gross_of(name: str, case: int) -> Decimal:
+        return _money(float(results[name][case]))
+
+    def net_of(name: str, case: int) -> Decimal:
+        return net_of_crds(gross_of(name, case), rate)
+
+    out = []
+    for h in range(n):
+        without = second.get(h)
+        out.append(
+            RightsAssessment(
+                month=month,
+                openfisca_france_version=version,
+                ppa=net_of("ppa", h),
+                rsa=gross_of("rsa", h),
+                asf=net_of("asf", h),
+                aide_logement=_money(float(aid[h])),
+                af=net_of("af", h),
+                cmu_c=bool(cmu_c[h]),
+                css_participation_forfaitaire=gross_of("css_participation_forfaitaire", h),
+                cheque_energie=_money(float(cheque[h])),
+                cheque_energie_year=month.year,
+                rsa_base_amount=base,
+                caveats=caveats,
+                aspa=gross_of("aspa", h),
+                rsa_without_housing_aid=None if without is None else gross_of("rsa", without),
+                ppa_without_housing_aid=None if without is None else net_of("ppa", without),
+                scales=month_scales,
+            )
         )
-        for h in range(n)
-    ]
     del simulation, builder
     return out
 

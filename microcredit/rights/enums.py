@@ -18,6 +18,7 @@ class RightCode(models.TextChoices):
     AF = "af", "allocations familiales"
     CSS = "css", "complémentaire santé solidaire"
     CHEQUE_ENERGIE = "cheque_energie", "chèque énergie"
+    ASPA = "aspa", "allocation de solidarité aux personnes âgées (ASPA)"
 
 
 class RightOutcome(models.TextChoices):

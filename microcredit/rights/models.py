@@ -3,6 +3,7 @@ right, and the cache of the RSA base amount the budget diagnostic reads."""
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -14,7 +15,7 @@ from microcredit.budgets.models import Budget
 from microcredit.core.formatting import format_month
 from microcredit.dossiers.models import Dossier
 from microcredit.rights.enums import AssessmentStatus, RightCode, RightOutcome
-from microcredit.rights.rules import COVERAGE_CAVEATS, RightsAssessment
+from microcredit.rights.rules import COVERAGE_CAVEATS, RightsAssessment, Scales
 
 AMOUNT_FIELDS = (
     "ppa",
@@ -24,7 +25,11 @@ AMOUNT_FIELDS = (
     "af",
     "css_participation_forfaitaire",
     "cheque_energie",
+    "aspa",
 )
+# Amounts that exist only in some estimates (``None`` when absent or older than them).
+OPTIONAL_AMOUNT_FIELDS = ("rsa_without_housing_aid", "ppa_without_housing_aid")
+SCALE_FIELDS = tuple(f.name for f in fields(Scales))
 
 # What ``RightsAssessmentRecord.store`` writes.
 STORED_FIELDS = (
@@ -99,6 +104,13 @@ class RightsAssessmentRecord(models.Model):
     def store(self, assessment: RightsAssessment) -> None:
         """Copy the engine's estimate into the record (not saved)."""
         results: dict[str, Any] = {name: str(getattr(assessment, name)) for name in AMOUNT_FIELDS}
+        for name in OPTIONAL_AMOUNT_FIELDS:
+            value = getattr(assessment, name)
+            results[name] = None if value is None else str(value)
+        if assessment.scales is not None:
+            results["scales"] = {
+                name: str(getattr(assessment.scales, name)) for name in SCALE_FIELDS
+            }
         results["cmu_c"] = assessment.cmu_c
         results["cheque_energie_year"] = assessment.cheque_energie_year
         self.results = results
@@ -111,7 +123,18 @@ class RightsAssessmentRecord(models.Model):
         """The stored estimate as the pure rules' object (None until the computation is done)."""
         if self.status != AssessmentStatus.DONE or not self.results:
             return None
-        amounts = {name: Decimal(self.results[name]) for name in AMOUNT_FIELDS}
+        # Estimates stored before a field existed lack it: 0 (ASPA not screened then), None.
+        amounts = {name: Decimal(self.results.get(name, "0.00")) for name in AMOUNT_FIELDS}
+        optional = {
+            name: None if self.results.get(name) is None else Decimal(self.results[name])
+            for name in OPTIONAL_AMOUNT_FIELDS
+        }
+        stored_scales = self.results.get("scales")
+        scales = (
+            Scales(**{name: Decimal(stored_scales[name]) for name in SCALE_FIELDS})
+            if stored_scales
+            else None
+        )
         return RightsAssessment(
             month=self.month,
             openfisca_france_version=self.openfisca_france_version,
@@ -119,6 +142,9 @@ class RightsAssessmentRecord(models.Model):
             cheque_energie_year=int(self.results["cheque_energie_year"]),
             rsa_base_amount=self.rsa_base_amount or Decimal(0),
             caveats=tuple(self.caveats) or COVERAGE_CAVEATS,
+            scales=scales,
+            rsa_without_housing_aid=optional["rsa_without_housing_aid"],
+            ppa_without_housing_aid=optional["ppa_without_housing_aid"],
             **amounts,
         )
 

@@ -53,6 +53,7 @@ class RightsPanel:
     rows: list[RightRow] = field(default_factory=list)
     caveats: list[str] = field(default_factory=list)
     outdated: bool = False  # the estimate read an older budget version than the latest
+    scales: rules.Scales | None = None  # the month's reference amounts
 
     @property
     def can_request(self) -> bool:
@@ -100,6 +101,7 @@ def rights_panel(dossier: Dossier, latest_budget: Budget | None) -> RightsPanel:
     stalled = record.is_unfinished and record.created_at < timezone.now() - STALLED_AFTER
     outcomes = {o.right: o for o in record.outcomes.all()}
     rows = [RightRow(right, outcomes.get(right.code)) for right in rights_to_check_for(record)]
+    assessment = record.assessment()
     return RightsPanel(
         record=record,
         has_budget=has_budget,
@@ -108,6 +110,7 @@ def rights_panel(dossier: Dossier, latest_budget: Budget | None) -> RightsPanel:
         rows=rows,
         caveats=list(record.caveats) if record.status == AssessmentStatus.DONE else [],
         outdated=latest_budget is not None and record.budget_id != latest_budget.pk,
+        scales=assessment.scales if assessment is not None else None,
     )
 
 

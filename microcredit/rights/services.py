@@ -4,7 +4,7 @@ became of a right, reassess the whole caseload at once, fill the RSA base amount
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import transaction
@@ -155,6 +155,8 @@ class ScanReport:
     assessed: int  # estimated in the vectorised simulation
     invalid: int  # incomplete situations, recorded as failed without being simulated
     failed: int  # estimated but OpenFisca-France failed
+    # Households with each right to check (every right, in RightCode order, 0 included).
+    rights: dict[RightCode, int] = field(default_factory=dict)
 
 
 Progress = Callable[[str, int, int], None]
@@ -250,7 +252,11 @@ def rights_scan(*, progress: Progress = _no_progress) -> ScanReport:
             amount=assessment.rsa_base_amount,
             version=assessment.openfisca_france_version,
         )
-    return ScanReport(total, len(running), total - len(running), 0)
+    listed = dict.fromkeys(RightCode, 0)
+    for record in running:
+        for right in rights_to_check_for(record):
+            listed[RightCode(right.code)] += 1
+    return ScanReport(total, len(running), total - len(running), 0, listed)
 
 
 def rsa_base_amounts_fill(*, months: Sequence[date]) -> list[RsaBaseAmount]:

@@ -7,6 +7,9 @@ activity, family situation and commune. What is not in the budget is not invente
 * past months' incomes are those of the budget's month (the engine's default: stable income);
 * a member other than the applicant is "employed" when the budget gives them a salary,
   "unemployed" with an unemployment benefit, "retired" with a pension, otherwise inactive;
+* salaries are the net salaries paid (the budget's lines); the gross from the pay slip, when the
+  budget gives it, lets OpenFisca-France derive the rest exactly (otherwise the engine finds
+  the gross that gives the net);
 * the alimony received is the applicant's (it is paid for the children to the parent);
 * the rent is given for tenants only; housing aid declared in the budget means it is received;
 * when alimony is declared, the other parent pays it; otherwise nobody asked (``None``);
@@ -65,6 +68,7 @@ def household_situation(
     family_situation: str,
     commune_insee: str,
     separation_recent: bool = False,
+    gross_salaries: Sequence[Decimal | None] = (),
 ) -> HouseholdSituation:
     """The situation of ``budget``'s household for ``budget.month``.
 
@@ -76,12 +80,17 @@ def household_situation(
         family_situation: the applicant's family situation (``FamilySituation`` value).
         commune_insee: the commune INSEE code of the dwelling.
         separation_recent: separated or widowed less than 18 months ago.
+        gross_salaries: for each member, in the same order, the gross monthly salary when the
+            budget gives it (``None``: derive it from the net); empty: none given.
     """
     if len(personal) != len(budget.members):
         raise ValueError("one mapping of personal resources per member is expected")
+    gross = tuple(gross_salaries) or (None,) * len(budget.members)
+    if len(gross) != len(budget.members):
+        raise ValueError("one gross salary (or None) per member is expected")
     alimony = budget.resource(ResourceType.ALIMONY_RECEIVED)
     persons = []
-    for member, amounts in zip(budget.members, personal, strict=True):
+    for member, amounts, gross_salary in zip(budget.members, personal, gross, strict=True):
         is_applicant = member.role is MemberRole.APPLICANT
         persons.append(
             PersonSituation(
@@ -93,6 +102,7 @@ def household_situation(
                     else member_activity(amounts)
                 ),
                 net_salary=amounts.get(ResourceType.SALARIES, ZERO),
+                gross_salary=gross_salary,
                 unemployment_benefit=amounts.get(ResourceType.UNEMPLOYMENT_BENEFITS, ZERO),
                 pension=amounts.get(ResourceType.PENSIONS, ZERO),
                 aah=amounts.get(ResourceType.AAH, ZERO),

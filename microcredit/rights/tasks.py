@@ -41,6 +41,7 @@ def situation_for(budget: Budget, applicant: Applicant) -> HouseholdSituation:
         family_situation=applicant.family_situation,
         commune_insee=applicant.commune_code,
         separation_recent=budget.separation_recent,
+        gross_salaries=data.gross_salaries,
     )
 
 

@@ -285,9 +285,14 @@ class TestPitfalls:
     def test_housing_aid_not_claimed_is_not_assumed(
         self, singles: dict[str, RightsAssessment]
     ) -> None:
-        # When housing aid was not received, no housing forfait lowers the PPA (pitfall 6).
+        # Housing aid not received: the PPA is given in both cases, and the case "not received"
+        # has no housing forfait lowering it (pitfall 6); the case "received" is the figure of
+        # a household that receives it.
         claimed, not_claimed = singles["lone_parent"], singles["lone_parent_not_claiming"]
-        assert not_claimed.ppa > claimed.ppa
+        assert claimed.ppa_without_housing_aid is None
+        assert not_claimed.ppa == claimed.ppa
+        assert not_claimed.ppa_without_housing_aid is not None
+        assert not_claimed.ppa_without_housing_aid > not_claimed.ppa
         assert not_claimed.aide_logement == claimed.aide_logement > 0
 
     def test_declared_aah_is_a_resource_and_never_computed(

@@ -79,7 +79,9 @@ class TestRightsToCheck:
         assert ppa.summary == (
             "Droit possible, non déclaré dans le budget : environ 370,21\xa0€ par mois selon "
             "l'estimation, à confirmer par la CAF."
-        )  # housing aid is declared: no housing forfait note
+        )  # housing aid is declared: one case only
+        assert ppa.headline == "environ 370,21\xa0€ par mois selon l'estimation"
+        assert ppa.without_housing_aid_amount is None
         assert "caf.fr" in ppa.how_to_claim
         # 386 − 250 = 136 > 10: received, but less than estimated.
         assert housing.declared_monthly_amount == D("250.00")
@@ -89,9 +91,14 @@ class TestRightsToCheck:
         assert css.estimated_monthly_amount is None
         assert "avec participation" in css.summary and "22,00\xa0€" in css.summary
         assert "25,00\xa0€ par mois de mutuelle" in css.summary
-        # 113 / 12 = 9,4166… → 9,42
-        assert cheque.estimated_monthly_amount == D("9.42")
-        assert "Aucune demande à faire" in cheque.how_to_claim
+        # A yearly amount, never shown as a monthly one.
+        assert cheque.estimated_monthly_amount is None
+        assert cheque.estimated_yearly_amount == D("113.00")
+        assert cheque.headline == "environ 113,00\xa0€ pour l'année 2026 selon l'estimation"
+        assert "par mois" not in cheque.summary + cheque.headline
+        # Since 2025 a household not identified must claim it.
+        assert "chequeenergie.gouv.fr" in cheque.how_to_claim
+        assert "Aucune demande à faire" not in cheque.how_to_claim
 
     def test_declared_amounts_within_tolerance_are_not_listed(self) -> None:
         declared = {
@@ -138,7 +145,12 @@ class TestRightsToCheck:
 
     def test_free_css_and_rsa(self) -> None:
         found = rules.rights_to_check(
-            estimate(rsa=D("573.49"), cmu_c=True, aide_logement=D("304.00")),
+            estimate(
+                rsa=D("573.49"),
+                rsa_without_housing_aid=D("651.69"),
+                cmu_c=True,
+                aide_logement=D("304.00"),
+            ),
             {ResourceType.OTHER: D("200")},
         )
         assert [r.code for r in found] == [RightCode.RSA, RightCode.AIDE_LOGEMENT, RightCode.CSS]
@@ -147,9 +159,41 @@ class TestRightsToCheck:
             "(à confirmer par la CPAM)."
         )
         assert "CPAM" in found[2].how_to_claim
-        # Housing aid not received either: the RSA estimate will drop by the housing forfait.
-        assert found[0].summary.endswith(rules.HOUSING_FORFAIT_NOTE)
-        assert not found[1].summary.endswith(rules.HOUSING_FORFAIT_NOTE)
+        # Housing aid not received either: the RSA states both cases, the figure first.
+        rsa = found[0]
+        assert rsa.headline == (
+            "environ 573,49\xa0€ par mois si l'aide au logement est versée ; 651,69\xa0€ tant "
+            "qu'elle ne l'est pas"
+        )
+        assert rsa.estimated_monthly_amount == D("573.49")
+        assert rsa.without_housing_aid_amount == D("651.69")
+        assert rsa.headline in rsa.summary
+        assert "forfait logement" not in rsa.summary
+        assert found[1].without_housing_aid_amount is None
+
+    def test_a_second_case_equal_to_the_first_is_not_shown(self) -> None:
+        # Hosted free: the forfait applies either way, the two cases give the same figure.
+        found = rules.rights_to_check(
+            estimate(rsa=D("573.49"), rsa_without_housing_aid=D("573.49")), {}
+        )
+        assert found[0].without_housing_aid_amount is None
+        assert "versée" not in found[0].headline
+
+    def test_the_case_without_housing_aid_alone_can_list_the_right(self) -> None:
+        # Declared 560 € of RSA: 573,49 is within the tolerance, 651,69 is not.
+        found = rules.rights_to_check(
+            estimate(rsa=D("573.49"), rsa_without_housing_aid=D("651.69")),
+            {ResourceType.RSA: D("570.00")},
+        )
+        assert [r.code for r in found] == [RightCode.RSA]
+        assert found[0].summary.startswith("Le budget déclare 570,00\xa0€ par mois")
+
+    def test_aspa_is_listed_with_the_retirement_fund(self) -> None:
+        found = rules.rights_to_check(estimate(aspa=D("143.60")), {ResourceType.PENSIONS: D("900")})
+        assert [r.code for r in found] == [RightCode.ASPA]
+        assert found[0].headline == "environ 143,60\xa0€ par mois selon l'estimation"
+        assert "caisse de retraite" in found[0].summary
+        assert "Carsat" in found[0].how_to_claim and "SASPA" in found[0].how_to_claim
 
     def test_nothing_estimated_nothing_listed(self) -> None:
         assert rules.rights_to_check(estimate(), {ResourceType.PENSIONS: D("980")}) == ()
@@ -164,6 +208,7 @@ class TestRightsToCheck:
                 af=D("100"),
                 cmu_c=True,
                 cheque_energie=D("100"),
+                aspa=D("100"),
             ),
             {ResourceType.RSA: D("50")},
         )
@@ -183,19 +228,32 @@ class TestLabels:
 
 
 class TestCaveats:
-    def test_constant_caveats_cover_the_known_limits(self) -> None:
+    def test_constant_caveats_are_true_for_every_month(self) -> None:
         text = " ".join(COVERAGE_CAVEATS)
-        for fact in ("avril 2026", "octobre 2026", "avril 2024", "2021"):
-            assert fact in text
+        assert "CRDS" in text and "brut" in text
+        assert "sous-estimés" not in text
 
-    def test_month_and_version_specific_caveats(self) -> None:
-        assert rules.coverage_caveats(MONTH, "176.1.8") == COVERAGE_CAVEATS
-        may = rules.coverage_caveats(date(2026, 5, 1), "176.1.8")
-        assert len(may) == len(COVERAGE_CAVEATS) + 1
-        assert "05/2026" in may[-1]
-        november = rules.coverage_caveats(date(2026, 11, 1), "177.0.0")
-        assert len(november) == len(COVERAGE_CAVEATS) + 3
-        assert "177.0.0" in november[-1]
+    def test_month_specific_caveats(self) -> None:
+        def extra(month: date, version: str = "176.1.8") -> tuple[str, ...]:
+            return rules.coverage_caveats(month, version)[len(COVERAGE_CAVEATS) :]
+
+        # April 2024: the CSS ceilings are in force; only the chèque énergie's 2021 thresholds.
+        assert len(extra(date(2024, 4, 1))) == 1
+        assert "2021" in extra(date(2024, 4, 1))[0]
+        # December 2026: the April 2026 RSA/PPA/AF scales and the October 2026 housing aid
+        # are in force, so no revaluation caveat; the CSS ceilings of April 2024 are stale.
+        december = extra(date(2026, 12, 1))
+        assert len(december) == 2
+        assert "avril 2024" in december[0]
+        assert not any("revalorisation" in c for c in december)
+        # From January 2027 the ASPA, from April 2027 the RSA…, from October 2027 housing aid.
+        assert any("ASPA" in c for c in extra(date(2027, 1, 1)))
+        april = extra(date(2027, 4, 1))
+        assert any("1er avril 2027" in c and "04/2027" in c for c in april)
+        assert not any("logement" in c for c in april)
+        october = extra(date(2027, 10, 1), "177.0.0")
+        assert any("1er octobre 2027" in c for c in october)
+        assert "177.0.0" in october[-1]
 
 
 def situation(**changes: object) -> HouseholdSituation:

@@ -6,18 +6,21 @@ import io
 import os
 import subprocess
 import sys
+from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
 
 from microcredit.accounts.enums import Role
-from microcredit.applicants.models import Applicant
+from microcredit.applicants.models import Applicant, HouseholdMember
+from microcredit.budgets.services import budget_create_version, budget_lines
 from microcredit.dossiers.enums import DossierState
 from microcredit.rights import engine
 from microcredit.rights.enums import AssessmentStatus
 from microcredit.rights.models import RightsAssessmentRecord, RsaBaseAmount
 from tests.budgets.helpers import MONTH, lone_parent_budget, lone_parent_dossier
+from tests.factories import membership_of
 
 D = Decimal
 pytestmark = pytest.mark.django_db
@@ -43,6 +46,21 @@ def caseload(make_user):  # type: ignore[no-untyped-def]
     lone_parent_budget(referent, incomplete)
     Applicant.objects.filter(pk=incomplete.applicant_id).update(commune_code="")
     return households, incomplete
+
+
+def retired_budget(referent, dossier):  # type: ignore[no-untyped-def]
+    return budget_create_version(
+        actor=referent,
+        membership=membership_of(referent),
+        dossier_id=dossier.pk,
+        month=MONTH,
+        housing_status="tenant_private",
+        lines=budget_lines(
+            personal={None: {"pensions": D("900")}},
+            resources={},
+            charges={"rent": D("450"), "energy": D("60")},
+        ),
+    )
 
 
 def test_dry_run_prints_the_count_only(caseload) -> None:  # type: ignore[no-untyped-def]
@@ -77,6 +95,26 @@ def test_one_vectorised_call_for_every_open_household(caseload, monkeypatch) -> 
     text = out.getvalue()
     assert "Simulation OpenFisca-France (une seule pour tous les foyers) : 3 foyer(s)…" in text
     assert "4 foyer(s) : 3 estimé(s), 1 incomplet(s), 0 en échec." in text
+    # Every right is counted, the ASPA included (none of these young parents has it).
+    assert "Foyers ayant chaque droit à vérifier :" in text
+    assert "  prime d'activité : 3\n" in text
+    assert "  allocation de solidarité aux personnes âgées (ASPA) : 0\n" in text
+
+
+def test_the_scan_screens_the_aspa(make_user) -> None:  # type: ignore[no-untyped-def]
+    # A retired applicant alone with a 900 € pension: the scan lists the ASPA for them.
+    referent = make_user(Role.REFERENT)
+    dossier = lone_parent_dossier(referent)
+    Applicant.objects.filter(pk=dossier.applicant_id).update(
+        birth_date=date(1955, 3, 1), activity="retired"
+    )
+    HouseholdMember.objects.filter(applicant_id=dossier.applicant_id).delete()
+    retired_budget(referent, dossier)
+    out = io.StringIO()
+    call_command("rights-scan", stdout=out)
+    record = RightsAssessmentRecord.objects.get(dossier=dossier)
+    assert D(record.results["aspa"]) > D("100")
+    assert "  allocation de solidarité aux personnes âgées (ASPA) : 1\n" in out.getvalue()
 
 
 def test_a_failed_simulation_marks_every_record_failed(caseload, monkeypatch) -> None:  # type: ignore[no-untyped-def]

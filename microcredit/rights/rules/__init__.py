@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from microcredit.rights.rules.comparison import (
     DEFAULT_TOLERANCE,
-    HOUSING_FORFAIT_NOTE,
+    HOUSING_AID_CASES,
     HOW_TO_CLAIM,
     RIGHT_LABELS,
     RIGHT_OUTCOME_LABELS,
@@ -27,6 +27,7 @@ from microcredit.rights.rules.estimate import (
     COVERAGE_CAVEATS,
     COVERAGE_VERSION,
     RightsAssessment,
+    Scales,
     coverage_caveats,
 )
 from microcredit.rights.rules.household import (
@@ -41,7 +42,7 @@ __all__ = [
     "COVERAGE_CAVEATS",
     "COVERAGE_VERSION",
     "DEFAULT_TOLERANCE",
-    "HOUSING_FORFAIT_NOTE",
+    "HOUSING_AID_CASES",
     "HOW_TO_CLAIM",
     "RIGHT_LABELS",
     "RIGHT_OUTCOME_LABELS",
@@ -53,6 +54,7 @@ __all__ = [
     "RightOutcome",
     "RightToCheck",
     "RightsAssessment",
+    "Scales",
     "coverage_caveats",
     "rights_to_check",
     "validate_situation",

@@ -6,10 +6,10 @@ from __future__ import annotations
 import enum
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from microcredit.budgets.rules import ResourceType
-from microcredit.core.formatting import format_eur
+from microcredit.core.formatting import format_eur, format_month
 from microcredit.rights.rules.estimate import RightsAssessment
 from microcredit.rights.rules.household import ZERO
 
@@ -27,6 +27,7 @@ class RightCode(enum.StrEnum):
     AF = "af"
     CSS = "css"
     CHEQUE_ENERGIE = "cheque_energie"
+    ASPA = "aspa"
 
 
 RIGHT_LABELS: Mapping[RightCode, str] = {
@@ -37,48 +38,62 @@ RIGHT_LABELS: Mapping[RightCode, str] = {
     RightCode.AF: "Allocations familiales",
     RightCode.CSS: "Complémentaire santé solidaire",
     RightCode.CHEQUE_ENERGIE: "Chèque énergie",
+    RightCode.ASPA: "Allocation de solidarité aux personnes âgées (ASPA)",
 }
 
 HOW_TO_CLAIM: Mapping[RightCode, str] = {
     RightCode.PPA: (
-        "Demande en ligne sur caf.fr (ou msa.fr pour le régime agricole) ; le droit part du mois "
-        "de la demande, sans effet rétroactif : ne pas tarder. Une déclaration trimestrielle de "
-        "ressources suit."
+        "À demander à la CAF (ou à la MSA pour le régime agricole), en ligne sur caf.fr ou "
+        "msa.fr, ou avec l'aide du CCAS. Le droit part du mois de la demande, sans effet "
+        "rétroactif : ne pas tarder. Une déclaration trimestrielle de ressources suit."
     ),
     RightCode.RSA: (
-        "Demande auprès de la CAF (ou de la MSA), en ligne sur caf.fr ou avec l'aide du CCAS ; "
-        "l'ouverture du droit s'accompagne d'une orientation vers un accompagnement."
+        "À demander à la CAF (ou à la MSA), en ligne sur caf.fr ou avec l'aide du CCAS, qui "
+        "peut instruire la demande. Depuis 2025, le demandeur est inscrit à France Travail et "
+        "signe un contrat d'engagement ; une déclaration trimestrielle de ressources, "
+        "préremplie, suit."
     ),
     RightCode.ASF: (
-        "Demande à la CAF : l'ASF est versée au parent qui élève seul son enfant quand l'autre "
-        "parent ne verse pas la pension alimentaire ou verse moins que l'ASF ; la CAF peut aussi "
-        "aider à fixer ou à recouvrer la pension."
+        "À demander à la CAF (ou à la MSA) : l'ASF est versée au parent qui élève seul son "
+        "enfant quand l'autre parent ne verse pas la pension alimentaire ou verse moins que "
+        "l'ASF. La CAF peut aussi aider à fixer la pension et la recouvrer (ARIPA)."
     ),
     RightCode.AIDE_LOGEMENT: (
-        "Demande en ligne sur caf.fr (rubrique aides au logement) avec le bail et les "
-        "coordonnées du bailleur ; l'aide peut être versée directement au bailleur."
+        "À demander à la CAF (ou à la MSA), en ligne sur caf.fr (rubrique aides au logement) "
+        "avec le bail et les coordonnées du bailleur ; l'aide peut être versée directement au "
+        "bailleur."
     ),
     RightCode.AF: (
-        "Les allocations familiales sont versées par la CAF dès deux enfants à charge : vérifier "
-        "que le dossier CAF est ouvert et que la composition du foyer y est à jour."
+        "Versées par la CAF (ou la MSA) dès deux enfants à charge : vérifier que le dossier CAF "
+        "est ouvert et que la composition du foyer y est à jour."
     ),
     RightCode.CSS: (
-        "Demande auprès de la caisse d'assurance maladie (CPAM), en ligne sur ameli.fr ou avec "
-        "le formulaire de demande ; le droit est ouvert pour un an."
+        "À demander à l'Assurance Maladie (CPAM, ou MSA) : compte ameli, rubrique « Mes "
+        "démarches », ou formulaire cerfa 12504 ; le droit est ouvert pour un an. Les "
+        "allocataires du RSA l'obtiennent sans participation, sans autre demande."
     ),
     RightCode.CHEQUE_ENERGIE: (
-        "Aucune demande à faire : le chèque énergie est envoyé au printemps aux ménages éligibles "
-        "d'après leur déclaration de revenus. S'il n'a pas été reçu, vérifier que la déclaration "
-        "de revenus a été faite et consulter chequeenergie.gouv.fr."
+        "Depuis 2025, seuls les ménages que l'administration identifie (déclaration de revenus "
+        "et compteur d'électricité) le reçoivent sans démarche ; les autres doivent le demander "
+        "sur chequeenergie.gouv.fr, ou par courrier après un appel au 0 805 204 805, avec une "
+        "attestation de contrat d'électricité de moins de 3 mois. La déclaration de revenus doit "
+        "avoir été faite, même sans revenus. Le chèque est envoyé par l'ASP pour l'État."
+    ),
+    RightCode.ASPA: (
+        "Jamais versée sans demande : à demander à la caisse qui verse la retraite (Carsat, "
+        "formulaire cerfa 13710 ou espace personnel lassuranceretraite.fr ; MSA pour les "
+        "exploitants et salariés agricoles), à partir de 65 ans (ou de l'âge légal de départ "
+        "en cas d'inaptitude au travail) ; sans aucune retraite, auprès du service de l'ASPA "
+        "(SASPA, Caisse des dépôts) par la mairie. Les sommes versées peuvent être récupérées "
+        "sur la succession au-delà d'un certain actif net : à expliquer au demandeur."
     ),
 }
 
-
-HOUSING_FORFAIT_NOTE = (
-    " Une fois l'aide au logement perçue, ce montant sera réduit d'un forfait logement."
+HOUSING_AID_CASES = (
+    "si l'aide au logement est versée",
+    "tant qu'elle ne l'est pas",
 )
-"""Appended to the PPA and RSA sentences when housing aid is also to be claimed: the estimate
-assumes no housing aid received, as today."""
+"""The two cases of a right that depends on housing aid not received yet."""
 
 
 class RightOutcome(enum.StrEnum):
@@ -103,7 +118,12 @@ class RightToCheck:
     """A "droit à vérifier": the estimate, what the budget declares and how to claim.
 
     ``estimated_monthly_amount`` is ``None`` for the complémentaire santé solidaire (a cover,
-    not a payment); for the chèque énergie it is the yearly amount / 12, half-up to the cent.
+    not a payment) and for the chèque énergie (a yearly amount: ``estimated_yearly_amount``).
+    For the RSA and the prime d'activité of a household that does not receive housing aid yet,
+    ``estimated_monthly_amount`` is the amount once it is paid and
+    ``without_housing_aid_amount`` the amount until then. ``headline`` states the estimate
+    with its case(s) in one French sentence (« environ 573,49 € par mois si l'aide au logement
+    est versée ; 651,69 € tant qu'elle ne l'est pas »).
     """
 
     code: RightCode
@@ -112,26 +132,45 @@ class RightToCheck:
     declared_monthly_amount: Decimal
     summary: str
     how_to_claim: str
+    headline: str = ""
+    estimated_yearly_amount: Decimal | None = None
+    without_housing_aid_amount: Decimal | None = None
 
 
-def _cents(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+def _headline(estimate: Decimal, without_housing_aid: Decimal | None) -> str:
+    if without_housing_aid is None:
+        return f"environ {format_eur(estimate)} par mois selon l'estimation"
+    paid, unpaid = HOUSING_AID_CASES
+    return (
+        f"environ {format_eur(estimate)} par mois {paid} ; {format_eur(without_housing_aid)} "
+        f"{unpaid}"
+    )
 
 
 def _money_right(
-    code: RightCode, estimate: Decimal, declared: Decimal, payer: str, tolerance: Decimal
+    code: RightCode,
+    estimate: Decimal,
+    declared: Decimal,
+    payer: str,
+    tolerance: Decimal,
+    without_housing_aid: Decimal | None = None,
 ) -> RightToCheck | None:
-    if estimate <= 0 or estimate - declared <= tolerance:
+    """The right when its estimate (in either case) exceeds what is declared by more than
+    ``tolerance``; ``without_housing_aid`` is the second case (``None``: only one)."""
+    if without_housing_aid is not None and without_housing_aid == estimate:
+        without_housing_aid = None
+    highest = max(estimate, without_housing_aid or ZERO)
+    if highest <= 0 or highest - declared <= tolerance:
         return None
+    headline = _headline(estimate, without_housing_aid)
     if declared <= 0:
         summary = (
-            f"Droit possible, non déclaré dans le budget : environ {format_eur(estimate)} par "
-            f"mois selon l'estimation, à confirmer par {payer}."
+            f"Droit possible, non déclaré dans le budget : {headline}, à confirmer par {payer}."
         )
     else:
         summary = (
-            f"Le budget déclare {format_eur(declared)} par mois, l'estimation donne environ "
-            f"{format_eur(estimate)} : faire vérifier la situation déclarée auprès de {payer}."
+            f"Le budget déclare {format_eur(declared)} par mois, l'estimation donne {headline} : "
+            f"faire vérifier la situation déclarée auprès de {payer}."
         )
     return RightToCheck(
         code=code,
@@ -140,6 +179,8 @@ def _money_right(
         declared_monthly_amount=declared,
         summary=summary,
         how_to_claim=HOW_TO_CLAIM[code],
+        headline=headline,
+        without_housing_aid_amount=without_housing_aid,
     )
 
 
@@ -167,9 +208,11 @@ def rights_to_check(
 
     Matching: ``ppa`` ↔ prime d'activité, ``rsa`` ↔ RSA, ``aide_logement`` ↔ housing aid; the
     declared family benefits cover the estimated ``af`` first, what is left of them covers the
-    ``asf``. Rights in ``already_has`` are skipped. Order: the money rights in the order above,
-    then the complémentaire santé solidaire, then the chèque énergie. When housing aid is
-    listed as not received, the PPA and RSA sentences add ``HOUSING_FORFAIT_NOTE``.
+    ``asf``; the ASPA is never declared as such (a pension: its estimate already counts the
+    pensions declared). Rights in ``already_has`` are skipped. Order: the money rights in the
+    order above, the ASPA, then the complémentaire santé solidaire, then the chèque énergie.
+    The RSA and the prime d'activité of a household without housing aid state both cases
+    (:func:`_headline`); every other right has one figure.
     """
 
     def got(kind: ResourceType) -> Decimal:
@@ -180,12 +223,24 @@ def rights_to_check(
     if RightCode.PPA not in skip:
         out.append(
             _money_right(
-                RightCode.PPA, assessment.ppa, got(ResourceType.PRIME_ACTIVITE), "la CAF", tolerance
+                RightCode.PPA,
+                assessment.ppa,
+                got(ResourceType.PRIME_ACTIVITE),
+                "la CAF",
+                tolerance,
+                assessment.ppa_without_housing_aid,
             )
         )
     if RightCode.RSA not in skip:
         out.append(
-            _money_right(RightCode.RSA, assessment.rsa, got(ResourceType.RSA), "la CAF", tolerance)
+            _money_right(
+                RightCode.RSA,
+                assessment.rsa,
+                got(ResourceType.RSA),
+                "la CAF",
+                tolerance,
+                assessment.rsa_without_housing_aid,
+            )
         )
     if RightCode.AIDE_LOGEMENT not in skip:
         out.append(
@@ -221,8 +276,18 @@ def rights_to_check(
                     " L'autre parent ne verse pas de pension : la CAF verse l'ASF et peut en "
                     "poursuivre le recouvrement."
                 )
+            scales = assessment.scales
+            if scales is not None:
+                condition += (
+                    f" Taux plein en {format_month(assessment.month)} : "
+                    f"{format_eur(scales.asf_per_child)} par enfant."
+                )
             asf = replace(asf, summary=asf.summary + condition)
         out.append(asf)
+    if RightCode.ASPA not in skip:
+        out.append(
+            _money_right(RightCode.ASPA, assessment.aspa, ZERO, "la caisse de retraite", tolerance)
+        )
     if RightCode.CSS not in skip and (
         assessment.cmu_c or assessment.css_participation_forfaitaire > 0
     ):
@@ -251,32 +316,32 @@ def rights_to_check(
                 declared_monthly_amount=ZERO,
                 summary=summary,
                 how_to_claim=HOW_TO_CLAIM[RightCode.CSS],
+                headline=(
+                    "sans participation selon l'estimation"
+                    if assessment.cmu_c
+                    else "avec une participation d'environ "
+                    f"{format_eur(assessment.css_participation_forfaitaire)} par mois selon "
+                    "l'estimation"
+                ),
             )
         )
     if RightCode.CHEQUE_ENERGIE not in skip and assessment.cheque_energie > 0:
         yearly = assessment.cheque_energie
+        year = assessment.cheque_energie_year
         out.append(
             RightToCheck(
                 code=RightCode.CHEQUE_ENERGIE,
                 label=RIGHT_LABELS[RightCode.CHEQUE_ENERGIE],
-                estimated_monthly_amount=_cents(yearly / 12),
+                estimated_monthly_amount=None,
                 declared_monthly_amount=ZERO,
                 summary=(
                     f"Chèque énergie possible selon l'estimation : environ {format_eur(yearly)} "
-                    f"pour l'année {assessment.cheque_energie_year}, à confirmer."
+                    f"pour l'année {year} (un chèque par an, pas un versement mensuel), à "
+                    "confirmer."
                 ),
                 how_to_claim=HOW_TO_CLAIM[RightCode.CHEQUE_ENERGIE],
+                headline=f"environ {format_eur(yearly)} pour l'année {year} selon l'estimation",
+                estimated_yearly_amount=yearly,
             )
         )
-    found = [r for r in out if r is not None]
-    housing_aid_unclaimed = any(
-        r.code is RightCode.AIDE_LOGEMENT and r.declared_monthly_amount <= 0 for r in found
-    )
-    if housing_aid_unclaimed:
-        found = [
-            replace(r, summary=r.summary + HOUSING_FORFAIT_NOTE)
-            if r.code in (RightCode.PPA, RightCode.RSA)
-            else r
-            for r in found
-        ]
-    return tuple(found)
+    return tuple(r for r in out if r is not None)

@@ -39,8 +39,9 @@ class PersonSituation:
         role: applicant, spouse, child at charge or other adult (own CAF file and tax return).
         birth_date: date of birth.
         activity: employed, unemployed, student, retired or inactive.
-        net_salary: net salary of the month studied.
-        taxable_salary: taxable salary of the month studied (default: ``net_salary``).
+        net_salary: net salary of the month studied (what is paid into the account).
+        gross_salary: gross salary of the month studied, when known (the payslip's « salaire
+            brut »); otherwise the engine derives the gross that gives ``net_salary``.
         salary_history: ``(first of month, net salary)`` for past months back to January of
             year N-2; a month not given is taken equal to ``net_salary`` (stable income).
         unemployment_benefit: net unemployment benefit of the month (stable over the window).
@@ -55,7 +56,7 @@ class PersonSituation:
     birth_date: date
     activity: Activity = Activity.INACTIVE
     net_salary: Decimal = ZERO
-    taxable_salary: Decimal | None = None
+    gross_salary: Decimal | None = None
     salary_history: tuple[tuple[date, Decimal], ...] = ()
     unemployment_benefit: Decimal = ZERO
     pension: Decimal = ZERO
@@ -129,6 +130,14 @@ def validate_situation(situation: HouseholdSituation) -> list[str]:
         problems.append("Le foyer ne peut comporter qu'un seul conjoint.")
     for number, person in enumerate(situation.members, 1):
         who = f"la personne n° {number}"
+        if (
+            isinstance(person.gross_salary, Decimal)
+            and isinstance(person.net_salary, Decimal)
+            and person.gross_salary.is_finite()
+            and person.net_salary.is_finite()
+            and 0 <= person.gross_salary < person.net_salary
+        ):
+            problems.append(f"Le salaire brut de {who} est inférieur à son salaire net.")
         if not isinstance(person.birth_date, date):
             problems.append(f"La date de naissance de {who} manque.")
         elif month_ok and person.birth_date > month:
@@ -146,8 +155,8 @@ def validate_situation(situation: HouseholdSituation) -> list[str]:
             "pension de retraite": person.pension,
             "AAH": person.aah,
         }
-        if person.taxable_salary is not None:
-            fields["salaire imposable"] = person.taxable_salary
+        if person.gross_salary is not None:
+            fields["salaire brut"] = person.gross_salary
         for what, value in fields.items():
             problem = _money_problem(value, f"{what} de {who}")
             if problem:

@@ -60,3 +60,7 @@ class Command(BaseCommand):
                 f"{report.invalid} incomplet(s), {report.failed} en échec."
             )
         )
+        if report.rights:
+            self.stdout.write("Foyers ayant chaque droit à vérifier :")
+            for code, count in report.rights.items():
+                self.stdout.write(f"  {code.label} : {count}")
