@@ -102,6 +102,7 @@ SALARY_PASSES = 5
 """At most this many person-only simulations to find every gross salary to the cent."""
 
 CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
 
 _lock = threading.Lock()
 _system: Any = None
@@ -200,6 +201,14 @@ def net_of_crds(amount: Decimal, rate: Decimal) -> Decimal:
     return amount - (amount * rate).quantize(CENT, rounding=ROUND_DOWN)
 
 
+def asf_per_child_gross(month: date) -> Decimal:
+    """The ASF at the full rate for one child, before CRDS: the BMAF × the rate, rounded half-up
+    to the cent per child (the CAF pays so much per child)."""
+    family = _parameters(month).prestations_sociales.prestations_familiales
+    share = family.education_presence_parentale.asf.montant_asf.orphelin_assimile_seul_parent
+    return (_decimal(family.bmaf.bmaf) * _decimal(share)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
 def scales(month: date) -> Scales:
     """The month's published scales (:class:`Scales`) from OpenFisca-France's parameters."""
     try:
@@ -223,9 +232,7 @@ def scales(month: date) -> Scales:
             rsa_single=_decimal(minima.rsa.rsa_m.montant_de_base_du_rsa).quantize(CENT),
             ppa_single=_decimal(minima.ppa.pa_m.montant_de_base).quantize(CENT),
             af_two_children=of_bmaf(family.prestations_generales.af.af_cm.taux.enf2),
-            asf_per_child=of_bmaf(
-                family.education_presence_parentale.asf.montant_asf.orphelin_assimile_seul_parent
-            ),
+            asf_per_child=net_of_crds(asf_per_child_gross(month), rate),
             aspa_single=monthly(aspa.personnes_seules),
             aspa_couple=monthly(aspa.couples),
         )
@@ -239,6 +246,15 @@ def scales(month: date) -> Scales:
 
 def _money(value: float) -> Decimal:
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _money_down(value: float) -> Decimal:
+    """Rounded down to the cent, once the float32 noise is gone (4 decimals half-up)."""
+    return (
+        Decimal(value)
+        .quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+        .quantize(CENT, rounding=ROUND_DOWN)
+    )
 
 
 def _months(first: date, last: date) -> list[date]:
@@ -533,27 +549,37 @@ def _simulate(month: date, situations: Sequence[HouseholdSituation]) -> list[Rig
         simulation.set_input("loyer", period, rent)
         simulation.set_input("statut_occupation_logement", period, occupancy)
         simulation.set_input("depcom", period, commune)
-    # Housing aid of the month and the past months: the month's estimate (stable, like the
-    # incomes) in the first case, 0 in the second ("not received yet").
+    # Housing aid, first case ("paid"): the model's for the month and the three before (the
+    # prime d'activité's quarter, each with its own scale: the aid is revalued in October),
+    # the earliest of them before; second case ("not received yet"): 0 for every month.
     period = _month_text(month)
-    current_aid = simulation.calculate("aide_logement", period)
+    quarter = income_months[-4:]
+    computed = {when: simulation.calculate("aide_logement", _month_text(when)) for when in quarter}
     unpaid = np.array([without_aid[h] for h in lay.famille_household], dtype=bool)
-    paid_aid = np.where(unpaid, 0.0, current_aid)
     for when in income_months:
         past = _month_text(when)
         simulation.delete_arrays("aide_logement", past)
-        simulation.set_input("aide_logement", past, paid_aid)
+        simulation.set_input(
+            "aide_logement", past, np.where(unpaid, 0.0, computed.get(when, computed[quarter[0]]))
+        )
 
     main = np.array(lay.main_famille_position)
     names = ("ppa", "rsa", "asf", "af", "css_participation_forfaitaire", "aspa")
     results = {name: simulation.calculate(name, period)[main] for name in names}
-    aid = current_aid[main]
+    aid = computed[month][main]
     cmu_c = simulation.calculate("cmu_c", period)[main]
     cheque = simulation.calculate("cheque_energie", str(month.year))
+    # Children for whom the ASF is due, per main famille (ids 0..n_cases-1).
+    asf_child = simulation.calculate("asf_elig_enfant", period)
+    asf_children = np.zeros(n_cases, dtype=int)
+    for position, famille in enumerate(lay.person_famille):
+        if lay.famille_roles[position] == "enfant" and famille < n_cases and asf_child[position]:
+            asf_children[famille] += 1
     version = openfisca_france_version()
     base = rsa_base_amount(month)
     rate = crds_rate(month)
     month_scales = scales(month)
+    per_child = asf_per_child_gross(month)
     caveats = coverage_caveats(month, version)
 
     def gross_of(name: str, case: int) -> Decimal:
@@ -561,6 +587,24 @@ def _simulate(month: date, situations: Sequence[HouseholdSituation]) -> list[Rig
 
     def net_of(name: str, case: int) -> Decimal:
         return net_of_crds(gross_of(name, case), rate)
+
+    def asf(case: int) -> Decimal:
+        """OpenFisca's ASF (eligibility, threshold) counted per child at the rounded rate,
+        minus the alimony received, as the CAF pays it; then net of CRDS."""
+        if results["asf"][case] <= 0:
+            return ZERO
+        alimony = sum(
+            (
+                p.alimony_received
+                for p in cases[case].members
+                if p.role is not MemberRole.OTHER_ADULT
+            ),
+            ZERO,
+        )
+        children = int(asf_children[case])
+        if alimony <= 0:  # so much per child, as the scale says
+            return net_of_crds(per_child, rate) * children
+        return net_of_crds(max(per_child * children - alimony, ZERO), rate)
 
     out = []
     for h in range(n):
@@ -571,7 +615,7 @@ def _simulate(month: date, situations: Sequence[HouseholdSituation]) -> list[Rig
                 openfisca_france_version=version,
                 ppa=net_of("ppa", h),
                 rsa=gross_of("rsa", h),
-                asf=net_of("asf", h),
+                asf=asf(h),
                 aide_logement=_money(float(aid[h])),
                 af=net_of("af", h),
                 cmu_c=bool(cmu_c[h]),
@@ -580,9 +624,13 @@ def _simulate(month: date, situations: Sequence[HouseholdSituation]) -> list[Rig
                 cheque_energie_year=month.year,
                 rsa_base_amount=base,
                 caveats=caveats,
-                aspa=gross_of("aspa", h),
+                aspa=_money_down(float(results["aspa"][h])),
                 rsa_without_housing_aid=None if without is None else gross_of("rsa", without),
                 ppa_without_housing_aid=None if without is None else net_of("ppa", without),
+                cmu_c_without_housing_aid=None if without is None else bool(cmu_c[without]),
+                css_participation_without_housing_aid=(
+                    None if without is None else gross_of("css_participation_forfaitaire", without)
+                ),
                 scales=month_scales,
             )
         )

@@ -28,7 +28,11 @@ AMOUNT_FIELDS = (
     "aspa",
 )
 # Amounts that exist only in some estimates (``None`` when absent or older than them).
-OPTIONAL_AMOUNT_FIELDS = ("rsa_without_housing_aid", "ppa_without_housing_aid")
+OPTIONAL_AMOUNT_FIELDS = (
+    "rsa_without_housing_aid",
+    "ppa_without_housing_aid",
+    "css_participation_without_housing_aid",
+)
 SCALE_FIELDS = tuple(f.name for f in fields(Scales))
 
 # What ``RightsAssessmentRecord.store`` writes.
@@ -112,6 +116,7 @@ class RightsAssessmentRecord(models.Model):
                 name: str(getattr(assessment.scales, name)) for name in SCALE_FIELDS
             }
         results["cmu_c"] = assessment.cmu_c
+        results["cmu_c_without_housing_aid"] = assessment.cmu_c_without_housing_aid
         results["cheque_energie_year"] = assessment.cheque_energie_year
         self.results = results
         self.caveats = list(assessment.caveats)
@@ -145,6 +150,8 @@ class RightsAssessmentRecord(models.Model):
             scales=scales,
             rsa_without_housing_aid=optional["rsa_without_housing_aid"],
             ppa_without_housing_aid=optional["ppa_without_housing_aid"],
+            css_participation_without_housing_aid=optional["css_participation_without_housing_aid"],
+            cmu_c_without_housing_aid=self.results.get("cmu_c_without_housing_aid"),
             **amounts,
         )
 

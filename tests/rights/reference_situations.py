@@ -35,6 +35,12 @@ SAINT_ETIENNE = "42218"
 APRIL_2025 = date(2025, 4, 1)
 APRIL_2026 = date(2026, 4, 1)
 MONTHS = (APRIL_2025, APRIL_2026)
+# Months compared with the hand-built situations only: the housing aid is revalued each
+# 1 October, so October to December read past months' aid under another scale (issue #13's own
+# check was for December 2026).
+OCTOBER_2025 = date(2025, 10, 1)
+DECEMBER_2026 = date(2026, 12, 1)
+HAND_BUILT_MONTHS = (*MONTHS, OCTOBER_2025, DECEMBER_2026)
 
 # The net OpenFisca-France 176.1.8 gives for each round gross salary of a private-sector
 # employee (``salaire_net`` of a person-only simulation with ``salaire_de_base`` = the gross,
@@ -92,6 +98,10 @@ class Household:
     @property
     def receives_housing_aid(self) -> bool:
         return self.housing_aid_received > 0
+
+    @property
+    def children(self) -> int:
+        return sum(1 for p in self.people if p.role is MemberRole.CHILD)
 
 
 APPLICANT, SPOUSE, CHILD = MemberRole.APPLICANT, MemberRole.SPOUSE, MemberRole.CHILD

@@ -77,8 +77,8 @@ class TestRightsToCheck:
         assert ppa.estimated_monthly_amount == D("370.21")
         assert ppa.declared_monthly_amount == 0
         assert ppa.summary == (
-            "Droit possible, non déclaré dans le budget : environ 370,21\xa0€ par mois selon "
-            "l'estimation, à confirmer par la CAF."
+            "Droit possible selon l'estimation, non déclaré dans le budget : à confirmer par la "
+            "CAF."
         )  # housing aid is declared: one case only
         assert ppa.headline == "environ 370,21\xa0€ par mois selon l'estimation"
         assert ppa.without_housing_aid_amount is None
@@ -89,7 +89,9 @@ class TestRightsToCheck:
         assert asf.estimated_monthly_amount == D("201.78")
         assert "l'autre parent verse-t-il une pension alimentaire" in asf.summary
         assert css.estimated_monthly_amount is None
-        assert "avec participation" in css.summary and "22,00\xa0€" in css.summary
+        assert css.headline == (
+            "avec une participation d'environ 22,00\xa0€ par mois selon l'estimation"
+        )
         assert "25,00\xa0€ par mois de mutuelle" in css.summary
         # A yearly amount, never shown as a monthly one.
         assert cheque.estimated_monthly_amount is None
@@ -155,9 +157,9 @@ class TestRightsToCheck:
         )
         assert [r.code for r in found] == [RightCode.RSA, RightCode.AIDE_LOGEMENT, RightCode.CSS]
         assert found[2].summary == (
-            "Complémentaire santé solidaire sans participation possible selon l'estimation "
-            "(à confirmer par la CPAM)."
+            "Complémentaire santé solidaire possible selon l'estimation (à confirmer par la CPAM)."
         )
+        assert found[2].headline == "sans participation selon l'estimation"
         assert "CPAM" in found[2].how_to_claim
         # Housing aid not received either: the RSA states both cases, the figure first.
         rsa = found[0]
@@ -167,9 +169,38 @@ class TestRightsToCheck:
         )
         assert rsa.estimated_monthly_amount == D("573.49")
         assert rsa.without_housing_aid_amount == D("651.69")
-        assert rsa.headline in rsa.summary
+        assert "€" not in rsa.summary  # the figures are in the headline only
         assert "forfait logement" not in rsa.summary
         assert found[1].without_housing_aid_amount is None
+
+    def test_css_in_both_cases_of_housing_aid(self) -> None:
+        # Free while housing aid is not paid (an RSA then), paying once it is.
+        found = rules.rights_to_check(
+            estimate(
+                css_participation_forfaitaire=D("30.00"),
+                cmu_c_without_housing_aid=True,
+                css_participation_without_housing_aid=D("0.00"),
+            ),
+            {},
+        )
+        assert found[0].headline == (
+            "avec une participation d'environ 30,00\xa0€ par mois si l'aide au logement est "
+            "versée ; sans participation tant qu'elle ne l'est pas"
+        )
+        # Not eligible once paid, eligible before: both cases said too.
+        only_before = rules.rights_to_check(estimate(cmu_c_without_housing_aid=True), {})
+        assert only_before[0].headline == (
+            "aucune si l'aide au logement est versée ; sans participation tant qu'elle ne l'est pas"
+        )
+
+    def test_a_zero_first_case_is_said_in_words(self) -> None:
+        found = rules.rights_to_check(
+            estimate(rsa=D("0.00"), rsa_without_housing_aid=D("13.26")), {}
+        )
+        assert found[0].headline == (
+            "rien si l'aide au logement est versée ; environ 13,26\xa0€ par mois tant qu'elle "
+            "ne l'est pas"
+        )
 
     def test_a_second_case_equal_to_the_first_is_not_shown(self) -> None:
         # Hosted free: the forfait applies either way, the two cases give the same figure.
@@ -186,7 +217,7 @@ class TestRightsToCheck:
             {ResourceType.RSA: D("570.00")},
         )
         assert [r.code for r in found] == [RightCode.RSA]
-        assert found[0].summary.startswith("Le budget déclare 570,00\xa0€ par mois")
+        assert found[0].summary.startswith("Le budget déclare 570,00\xa0€ par mois, moins que")
 
     def test_aspa_is_listed_with_the_retirement_fund(self) -> None:
         found = rules.rights_to_check(estimate(aspa=D("143.60")), {ResourceType.PENSIONS: D("900")})

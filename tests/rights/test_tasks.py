@@ -101,7 +101,7 @@ def test_the_page_polls_while_the_estimate_runs_then_shows_it(
     fragment = html.unescape(client.get(section_url).content.decode())
     assert fragment.lstrip().startswith('<section id="droits"')
     assert "hx-trigger" not in fragment
-    assert "environ 370,21\xa0€ par mois selon l'estimation" in fragment
+    assert "Environ 370,21\xa0€ par mois selon l'estimation" in fragment
 
 
 def test_htmx_request_returns_the_section(

@@ -141,10 +141,13 @@ def _headline(estimate: Decimal, without_housing_aid: Decimal | None) -> str:
     if without_housing_aid is None:
         return f"environ {format_eur(estimate)} par mois selon l'estimation"
     paid, unpaid = HOUSING_AID_CASES
-    return (
-        f"environ {format_eur(estimate)} par mois {paid} ; {format_eur(without_housing_aid)} "
-        f"{unpaid}"
+    first = f"environ {format_eur(estimate)} par mois {paid}" if estimate > 0 else f"rien {paid}"
+    second = (
+        f"{format_eur(without_housing_aid)} {unpaid}"
+        if estimate > 0
+        else f"environ {format_eur(without_housing_aid)} par mois {unpaid}"
     )
+    return f"{first} ; {second}"
 
 
 def _money_right(
@@ -163,14 +166,16 @@ def _money_right(
     if highest <= 0 or highest - declared <= tolerance:
         return None
     headline = _headline(estimate, without_housing_aid)
+    # The figures are in the headline, shown above the summary: the summary does not repeat them.
     if declared <= 0:
         summary = (
-            f"Droit possible, non déclaré dans le budget : {headline}, à confirmer par {payer}."
+            f"Droit possible selon l'estimation, non déclaré dans le budget : à confirmer par "
+            f"{payer}."
         )
     else:
         summary = (
-            f"Le budget déclare {format_eur(declared)} par mois, l'estimation donne {headline} : "
-            f"faire vérifier la situation déclarée auprès de {payer}."
+            f"Le budget déclare {format_eur(declared)} par mois, moins que l'estimation : faire "
+            f"vérifier la situation déclarée auprès de {payer}."
         )
     return RightToCheck(
         code=code,
@@ -181,6 +186,49 @@ def _money_right(
         how_to_claim=HOW_TO_CLAIM[code],
         headline=headline,
         without_housing_aid_amount=without_housing_aid,
+    )
+
+
+def _css_case(free: bool, participation: Decimal) -> str | None:
+    if free:
+        return "sans participation"
+    if participation > 0:
+        return f"avec une participation d'environ {format_eur(participation)} par mois"
+    return None
+
+
+def _css_right(assessment: RightsAssessment, health_cover_charge: Decimal) -> RightToCheck | None:
+    """The complémentaire santé solidaire, in both cases of housing aid when they differ (an
+    RSA paid only while housing aid is not makes it free)."""
+    paid = _css_case(assessment.cmu_c, assessment.css_participation_forfaitaire)
+    unpaid = (
+        None
+        if assessment.cmu_c_without_housing_aid is None
+        else _css_case(
+            assessment.cmu_c_without_housing_aid,
+            assessment.css_participation_without_housing_aid or ZERO,
+        )
+    )
+    if paid is None and unpaid is None:
+        return None
+    if assessment.cmu_c_without_housing_aid is None or paid == unpaid:
+        headline = f"{paid} selon l'estimation"
+    else:
+        when_paid, when_unpaid = HOUSING_AID_CASES
+        headline = f"{paid or 'aucune'} {when_paid} ; {unpaid or 'aucune'} {when_unpaid}"
+    summary = "Complémentaire santé solidaire possible selon l'estimation (à confirmer par la CPAM)"
+    if health_cover_charge > 0:
+        summary += f" ; le budget déclare {format_eur(health_cover_charge)} par mois de mutuelle."
+    else:
+        summary += "."
+    return RightToCheck(
+        code=RightCode.CSS,
+        label=RIGHT_LABELS[RightCode.CSS],
+        estimated_monthly_amount=None,
+        declared_monthly_amount=ZERO,
+        summary=summary,
+        how_to_claim=HOW_TO_CLAIM[RightCode.CSS],
+        headline=headline,
     )
 
 
@@ -288,43 +336,8 @@ def rights_to_check(
         out.append(
             _money_right(RightCode.ASPA, assessment.aspa, ZERO, "la caisse de retraite", tolerance)
         )
-    if RightCode.CSS not in skip and (
-        assessment.cmu_c or assessment.css_participation_forfaitaire > 0
-    ):
-        if assessment.cmu_c:
-            summary = (
-                "Complémentaire santé solidaire sans participation possible selon l'estimation "
-                "(à confirmer par la CPAM)"
-            )
-        else:
-            summary = (
-                "Complémentaire santé solidaire avec participation possible selon l'estimation, "
-                f"pour environ {format_eur(assessment.css_participation_forfaitaire)} par mois "
-                "pour le foyer (à confirmer par la CPAM)"
-            )
-        if health_cover_charge > 0:
-            summary += (
-                f" ; le budget déclare {format_eur(health_cover_charge)} par mois de mutuelle."
-            )
-        else:
-            summary += "."
-        out.append(
-            RightToCheck(
-                code=RightCode.CSS,
-                label=RIGHT_LABELS[RightCode.CSS],
-                estimated_monthly_amount=None,
-                declared_monthly_amount=ZERO,
-                summary=summary,
-                how_to_claim=HOW_TO_CLAIM[RightCode.CSS],
-                headline=(
-                    "sans participation selon l'estimation"
-                    if assessment.cmu_c
-                    else "avec une participation d'environ "
-                    f"{format_eur(assessment.css_participation_forfaitaire)} par mois selon "
-                    "l'estimation"
-                ),
-            )
-        )
+    if RightCode.CSS not in skip:
+        out.append(_css_right(assessment, health_cover_charge))
     if RightCode.CHEQUE_ENERGIE not in skip and assessment.cheque_energie > 0:
         yearly = assessment.cheque_energie
         year = assessment.cheque_energie_year
@@ -335,9 +348,8 @@ def rights_to_check(
                 estimated_monthly_amount=None,
                 declared_monthly_amount=ZERO,
                 summary=(
-                    f"Chèque énergie possible selon l'estimation : environ {format_eur(yearly)} "
-                    f"pour l'année {year} (un chèque par an, pas un versement mensuel), à "
-                    "confirmer."
+                    "Chèque énergie possible selon l'estimation : un chèque par an, pas un "
+                    "versement mensuel, à confirmer."
                 ),
                 how_to_claim=HOW_TO_CLAIM[RightCode.CHEQUE_ENERGIE],
                 headline=f"environ {format_eur(yearly)} pour l'année {year} selon l'estimation",

@@ -63,10 +63,17 @@ class Scales:
 class RightsAssessment:
     """OpenFisca-France's estimate for one household and one month.
 
-    Monthly amounts (``Decimal``, half-up to the cent) for ``month``; ``cheque_energie`` is the
-    yearly amount for ``cheque_energie_year``. ``cmu_c`` is the free complémentaire santé
+    Monthly amounts (``Decimal``, to the cent) for ``month``, as the household would receive
+    them: ``ppa``, ``af`` and ``asf`` net of the CRDS, ``aide_logement`` net of it too (by
+    OpenFisca), ``aspa`` rounded down like the published monthly amounts; ``cheque_energie`` is
+    the yearly amount for ``cheque_energie_year``. ``cmu_c`` is the free complémentaire santé
     solidaire; ``css_participation_forfaitaire`` > 0 means the paying one (amount due monthly).
     ``rsa_base_amount`` is the RSA montant forfaitaire for one person at ``month``.
+
+    The RSA, the prime d'activité and the complémentaire santé solidaire depend on housing aid:
+    their plain fields are the case "housing aid paid"; the ``*_without_housing_aid`` fields are
+    the case "not received yet", ``None`` when the household already receives it (one case).
+    ``scales`` are the month's published reference amounts (``None`` in older estimates).
     """
 
     month: date
@@ -85,6 +92,8 @@ class RightsAssessment:
     aspa: Decimal = Decimal("0.00")
     rsa_without_housing_aid: Decimal | None = None
     ppa_without_housing_aid: Decimal | None = None
+    cmu_c_without_housing_aid: bool | None = None
+    css_participation_without_housing_aid: Decimal | None = None
     scales: Scales | None = None
 
 
