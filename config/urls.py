@@ -19,6 +19,7 @@ urlpatterns = [
     path("dossiers/", include("microcredit.budgets.urls")),
     path("dossiers/", include("microcredit.rights.urls")),
     path("pieces/", include("microcredit.documents.urls")),
+    path("accompagnement/", include("microcredit.followup.urls")),
     path("commission/", include("microcredit.commissions.urls")),
     path("banque/", include("microcredit.banking.urls")),
     path("prets/", include("microcredit.loans.urls")),

@@ -38,6 +38,10 @@ SAMPLE_KWARGS = {
     "import_id": "999999",
     "alert_id": "999999",
     "plan_id": "999999",
+    "note_id": "999999",
+    "appointment_id": "999999",
+    "review_id": "999999",
+    "request_id": "999999",
 }
 # Pages about one object: the role rule lets the request through, then the object-level funnel
 # answers 404 for an object one may not see (walked with real objects in tests/dossiers).
@@ -53,6 +57,10 @@ OBJECT_PARAMS = {
     "import_id",
     "alert_id",
     "plan_id",
+    "note_id",
+    "appointment_id",
+    "review_id",
+    "request_id",
 }
 
 

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "microcredit.applicants",
     "microcredit.dossiers",
     "microcredit.documents",
+    "microcredit.followup",
     "microcredit.commissions",
     "microcredit.budgets",
     "microcredit.rights",
