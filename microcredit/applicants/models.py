@@ -26,6 +26,11 @@ class Applicant(models.Model):
     birth_date = models.DateField("date de naissance")
     email = models.EmailField("e-mail", blank=True)
     phone = models.CharField("téléphone", max_length=20, blank=True)
+    # The applicant's consent to be notified by e-mail (decision letters, appointment reminders,
+    # installment reminders), with its date; None: no consent, nothing is ever sent.
+    notifications_consent_at = models.DateTimeField(
+        "accord pour être prévenu·e par e-mail le", null=True, blank=True
+    )
     address = models.CharField("adresse", max_length=250)
     postcode = models.CharField("code postal", max_length=5, validators=[postcode_validator])
     commune_code = models.CharField(

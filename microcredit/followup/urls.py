@@ -2,6 +2,8 @@
 
 from django.urls import URLPattern
 
+from microcredit.followup.views import notes, requests
+
 app_name = "followup"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns: list[URLPattern] = [*notes.urlpatterns, *requests.urlpatterns]

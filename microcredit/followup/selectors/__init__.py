@@ -1,0 +1,2 @@
+"""Follow-up selectors, one module per topic: ``notes`` (notes, appointments, points
+d'étape) and ``requests`` (the inbox of the public's requests)."""

@@ -1,0 +1,1 @@
+"""requests: see the package docstring."""

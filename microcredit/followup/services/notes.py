@@ -1,0 +1,1 @@
+"""notes: see the package docstring."""

@@ -1,0 +1,5 @@
+"""requests: see the package docstring."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
