@@ -19,13 +19,14 @@ How the situation is given to OpenFisca (see ``shared/docs/OPENFISCA_NOTES.md``)
   complémentaire santé solidaire): exact for the small pensions exempt of CSG, an
   approximation above;
 * rent, occupancy status and commune set for every month from January N-2 to December N;
-* housing aid, two cases: the RSA (forfait logement) and the prime d'activité (housing aid of
-  the last three months) depend on it. The household is simulated with the housing aid paid
-  (the month's estimate for every past month, stable like the incomes); a household that does
-  not receive it yet is simulated a second time, in the same simulation, with ``aide_logement``
-  = 0 for the month and every past month (``rsa_without_housing_aid``,
-  ``ppa_without_housing_aid``). The family benefits estimated are taken as paid in both cases
-  (the CAF opens them with the RSA or the prime d'activité);
+* housing aid, two cases: the RSA (forfait logement), the prime d'activité (housing aid of
+  the last three months) and, through the RSA, the complémentaire santé solidaire depend on it.
+  The household is simulated with the housing aid paid (the model's for the month and each of
+  the three before, each under its own scale since the aid is revalued every 1 October; the
+  earliest of the four for older months); a household that does not receive it yet is
+  simulated a second time, in the same simulation, with ``aide_logement`` = 0 for the month
+  and every past month (the ``*_without_housing_aid`` fields). The family benefits estimated
+  are taken as paid in both cases (the CAF opens them with the RSA or the prime d'activité);
 * the AAH is the declared amount and the ASS and the AAH complement are 0, all given as inputs:
   the estimate does not screen disability benefits (they need the CDAPH's decision), and
   letting the model evaluate them over twelve-month windows was most of the cost of a
