@@ -89,6 +89,12 @@ class AuditAction(enum.StrEnum):
     DOSSIER_SUBMIT_TO_COMMITTEE = "dossier_submit_to_committee"
     DOSSIER_TRANSMIT_TO_BANK = "dossier_transmit_to_bank"
     DOSSIER_WITHDRAW = "dossier_withdraw"
+    # The follow-up of a dossier (followup.services.notes).
+    FOLLOWUP_NOTE_CREATED = "followup_note_created"
+    FOLLOWUP_APPOINTMENT_CREATED = "followup_appointment_created"
+    FOLLOWUP_APPOINTMENT_CLOSED = "followup_appointment_closed"
+    FOLLOWUP_APPOINTMENT_REMINDED = "followup_appointment_reminded"
+    FOLLOWUP_STEP_REVIEW_CREATED = "followup_step_review_created"
 
     @classmethod
     def for_transition(cls, name: str) -> AuditAction:
@@ -127,3 +133,5 @@ class AccessAction(enum.StrEnum):
     PORTFOLIO = "portfolio"
     RIGHTS_SECTION = "rights_section"
     STATEMENT_IMPORT_DETAIL = "statement_import_detail"
+    # The follow-up of a dossier: its notes, appointments and points d'étape read (followup).
+    FOLLOWUP_TIMELINE = "followup_timeline"
