@@ -95,6 +95,10 @@ class AuditAction(enum.StrEnum):
     FOLLOWUP_APPOINTMENT_CLOSED = "followup_appointment_closed"
     FOLLOWUP_APPOINTMENT_REMINDED = "followup_appointment_reminded"
     FOLLOWUP_STEP_REVIEW_CREATED = "followup_step_review_created"
+    # The public's requests in the inbox (followup.services.requests).
+    FOLLOWUP_REQUEST_TAKEN = "followup_request_taken"
+    FOLLOWUP_REQUEST_CONVERTED = "followup_request_converted"
+    FOLLOWUP_REQUEST_CLOSED = "followup_request_closed"
 
     @classmethod
     def for_transition(cls, name: str) -> AuditAction:
@@ -135,3 +139,6 @@ class AccessAction(enum.StrEnum):
     STATEMENT_IMPORT_DETAIL = "statement_import_detail"
     # The follow-up of a dossier: its notes, appointments and points d'étape read (followup).
     FOLLOWUP_TIMELINE = "followup_timeline"
+    # The public's requests: the inbox, a request read (inbox and Django admin alike).
+    FOLLOWUP_REQUEST_LIST = "followup_request_list"
+    FOLLOWUP_REQUEST_DETAIL = "followup_request_detail"
