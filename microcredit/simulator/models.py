@@ -55,6 +55,13 @@ class ContactRequest(models.Model):
         verbose_name = "demande de rendez-vous"
         verbose_name_plural = "demandes de rendez-vous"
         ordering = ["-created_at"]
+        # The CCAS's inbox (followup): per organisation and state, oldest first.
+        indexes = [
+            models.Index(
+                fields=["organisation", "status", "created_at", "id"],
+                name="contact_request_inbox",
+            )
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~models.Q(phone="") | ~models.Q(email=""),

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from django.conf import settings
+from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django_tasks import task
 
 from microcredit.core.enums import AuditAction
 from microcredit.core.errors import Refused
+from microcredit.core.formatting import format_datetime
 from microcredit.core.services import audit_event_create
 from microcredit.organisations.models import Organisation
 from microcredit.simulator import rules
@@ -20,7 +27,10 @@ from microcredit.simulator.models import ContactRequest
 if TYPE_CHECKING:
     from microcredit.accounts.models import User
 
+logger = logging.getLogger(__name__)
+
 _FINGERPRINT_SALT = "microcredit.simulator.contact_request.client"
+ARRIVAL_SUBJECT = "Nouvelle demande de rendez-vous"
 
 
 class ContactRequestRefusedError(Refused):
@@ -92,7 +102,47 @@ def contact_request_create(
             obj=contact_request,
             new_values={"status": contact_request.status, "purpose_code": purpose_code},
         )
+        request_id = contact_request.pk
+        transaction.on_commit(lambda: contact_request_arrival_email.enqueue(request_id))
     return contact_request
+
+
+def contact_request_arrival_text(contact_request: ContactRequest) -> str:
+    """The e-mail to the CCAS about a new request: when it came and where to handle it. Nothing
+    of the person (no name, no phone, not the message): the rest is behind the login."""
+    received = format_datetime(timezone.localtime(contact_request.created_at))
+    link = settings.SITE_URL.rstrip("/") + reverse("followup:requests")
+    return (
+        f"Nouvelle demande de rendez-vous reçue le {received} : à traiter dans la boîte des "
+        f"demandes.\n\n{link}\n"
+    )
+
+
+@task()
+def contact_request_arrival_email(contact_request_id: int) -> bool:
+    """E-mail the CCAS's address (Organisation.email) that a request arrived; enqueued after the
+    commit of `contact_request_create`. Without an address, nothing is sent and the log says
+    so. Whether an e-mail left."""
+    contact_request = (
+        ContactRequest.objects.select_related("organisation").filter(pk=contact_request_id).first()
+    )
+    if contact_request is None:
+        return False
+    organisation = contact_request.organisation
+    if not organisation.email:
+        logger.warning(
+            "Contact request %s: organisation %s has no e-mail address, no e-mail sent",
+            contact_request.pk,
+            organisation.slug,
+        )
+        return False
+    send_mail(
+        subject=ARRIVAL_SUBJECT,
+        message=contact_request_arrival_text(contact_request),
+        from_email=None,
+        recipient_list=[organisation.email],
+    )
+    return True
 
 
 def contact_request_status_change(
