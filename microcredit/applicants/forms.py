@@ -17,6 +17,17 @@ class ApplicantForm(forms.ModelForm):  # type: ignore[type-arg]
         label="Il s'agit bien d'une autre personne que celle(s) déjà enregistrée(s)",
         required=False,
     )
+    notifications_consent = forms.BooleanField(
+        label=(
+            "accepte d'être prévenu·e par e-mail (courriers de décision, rappels de rendez-vous "
+            "et d'échéance)"
+        ),
+        help_text=(
+            "Cochez seulement si la personne l'a demandé ; son accord est daté. Décochez si elle "
+            "le retire : plus aucun e-mail ne lui est envoyé."
+        ),
+        required=False,
+    )
 
     class Meta:
         model = Applicant
@@ -41,6 +52,9 @@ class ApplicantForm(forms.ModelForm):  # type: ignore[type-arg]
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["birth_date"].widget.attrs["autocomplete"] = "off"
+        self.fields["notifications_consent"].initial = (
+            self.instance.notifications_consent_at is not None
+        )
 
     def _post_clean(self) -> None:
         # The service fills and validates the instance (commune name, search key).
@@ -48,6 +62,10 @@ class ApplicantForm(forms.ModelForm):  # type: ignore[type-arg]
 
     def values(self) -> ApplicantValues:
         return cast(ApplicantValues, {name: self.cleaned_data[name] for name in self.Meta.fields})
+
+    def consent_given(self) -> bool:
+        """Ticked: the person agrees to be notified by e-mail; unticked: no (or no longer)."""
+        return bool(self.cleaned_data["notifications_consent"])
 
 
 class HouseholdMemberForm(forms.ModelForm):  # type: ignore[type-arg]

@@ -8,6 +8,7 @@ from typing import TypedDict
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.forms.models import model_to_dict
+from django.utils import timezone
 
 from microcredit.accounts.models import Membership, User
 from microcredit.applicants import hooks
@@ -36,6 +37,13 @@ class ApplicantValues(TypedDict, total=False):
 
 
 APPLICANT_FIELDS: tuple[str, ...] = tuple(ApplicantValues.__annotations__)
+# What the audit rows of an applicant record: the form's fields and the dated consent.
+AUDITED_FIELDS: tuple[str, ...] = (*APPLICANT_FIELDS, "notifications_consent_at")
+
+CONSENT_WITHOUT_EMAIL = (
+    "Sans adresse e-mail, la personne ne peut pas être prévenue par e-mail : indiquez son "
+    "adresse e-mail, ou décochez son accord."
+)
 
 
 def _fill(applicant: Applicant, values: ApplicantValues) -> None:
@@ -54,29 +62,71 @@ def _fill(applicant: Applicant, values: ApplicantValues) -> None:
     applicant.search_name = search_name(applicant.last_name, applicant.first_name)
 
 
+def _consent(applicant: Applicant, consent: bool | None) -> None:
+    """Record the consent to e-mail notifications with its date (kept when it is confirmed
+    again), clear it when withdrawn (False); None leaves it as it is. A consent never stands
+    without an e-mail address.
+
+    Raises:
+        ValidationError: a consent and no e-mail address (keyed `notifications_consent`).
+    """
+    if consent is True and applicant.notifications_consent_at is None:
+        applicant.notifications_consent_at = timezone.now()
+    elif consent is False:
+        applicant.notifications_consent_at = None
+    if applicant.notifications_consent_at is not None and not applicant.email.strip():
+        raise ValidationError({"notifications_consent": CONSENT_WITHOUT_EMAIL})
+
+
 @transaction.atomic
-def applicant_create(*, actor: User, membership: Membership, values: ApplicantValues) -> Applicant:
+def applicant_create(
+    *,
+    actor: User,
+    membership: Membership,
+    values: ApplicantValues,
+    notifications_consent: bool | None = None,
+) -> Applicant:
+    """Record a person; `notifications_consent`: they agree to be notified by e-mail (dated now).
+
+    Raises:
+        ValidationError: a field refused, or a consent without an e-mail address (by field).
+    """
     applicant = Applicant(organisation_id=membership.organisation_id, created_by=actor)
     _fill(applicant, values)
+    _consent(applicant, notifications_consent)
     applicant.full_clean()
     applicant.save()
     audit_event_create(
         actor=actor,
         action=AuditAction.APPLICANT_CREATED,
         obj=applicant,
-        new_values=model_to_dict(applicant, fields=APPLICANT_FIELDS),
+        new_values=model_to_dict(applicant, fields=AUDITED_FIELDS),
     )
     return applicant
 
 
 @transaction.atomic
-def applicant_update(*, actor: User, applicant: Applicant, values: ApplicantValues) -> Applicant:
+def applicant_update(
+    *,
+    actor: User,
+    applicant: Applicant,
+    values: ApplicantValues,
+    notifications_consent: bool | None = None,
+) -> Applicant:
+    """Change a person's fields; `notifications_consent`: True records the consent to e-mail
+    notifications (dated now, or kept with its first date), False withdraws it, None leaves it.
+    One audit row with what changed (the consent's date included).
+
+    Raises:
+        ValidationError: a field refused, or a consent without an e-mail address (by field).
+    """
     locked = Applicant.objects.select_for_update().get(pk=applicant.pk)
-    old = model_to_dict(locked, fields=APPLICANT_FIELDS)
+    old = model_to_dict(locked, fields=AUDITED_FIELDS)
     _fill(locked, values)
+    _consent(locked, notifications_consent)
     locked.full_clean()
     locked.save()
-    new = model_to_dict(locked, fields=APPLICANT_FIELDS)
+    new = model_to_dict(locked, fields=AUDITED_FIELDS)
     changed = {k for k in new if new[k] != old[k]}
     if not changed:
         return locked

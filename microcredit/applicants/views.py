@@ -48,6 +48,7 @@ def applicant_create(request: MemberRequest) -> HttpResponse:
                     actor=request.user,
                     membership=membership,
                     values=form.values(),
+                    notifications_consent=form.consent_given(),
                 ),
             )
             if applicant is not None:
@@ -83,6 +84,7 @@ def applicant_edit(request: MemberRequest, applicant_id: int) -> HttpResponse:
                 actor=request.user,
                 applicant=applicant,
                 values=form.values(),
+                notifications_consent=form.consent_given(),
             ),
         )
         if updated is not None:

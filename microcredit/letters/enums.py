@@ -31,3 +31,13 @@ LETTER_FOR_TRANSITION: dict[str, str] = {
 SERVICING_LETTERS: frozenset[str] = frozenset(
     {LetterKind.MISSED_INSTALLMENT, LetterKind.REPAYMENT_PLAN}
 )
+
+# The decision letters: what a decision about the dossier or the loan says to the applicant (the
+# commission's, the bank's, the cheque handed over with its schedule, the guarantee called, the
+# loan closed, a repayment plan the bank agreed). With the applicant's consent to e-mail
+# notifications (Applicant.notifications_consent_at) they are also e-mailed, as their PDF,
+# once each (letters.emailing). The letter about a missed installment reports a fact, not a
+# decision: it is posted only.
+DECISION_LETTERS: frozenset[str] = frozenset(
+    {*LETTER_FOR_TRANSITION.values(), LetterKind.REPAYMENT_PLAN}
+)

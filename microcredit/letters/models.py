@@ -63,6 +63,8 @@ class Letter(models.Model):
     size = models.PositiveIntegerField("taille (octets)")
     sha256 = models.CharField("empreinte SHA-256", max_length=64)
     created_at = models.DateTimeField("écrit le", auto_now_add=True)
+    # A decision letter e-mailed to the applicant who agreed to it (letters.emailing), once.
+    emailed_at = models.DateTimeField("envoyé par e-mail le", null=True, blank=True)
 
     class Meta:
         verbose_name = "courrier"

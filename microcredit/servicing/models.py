@@ -300,3 +300,29 @@ class StatementImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.original_name} ({self.get_state_display()})"
+
+
+class InstallmentReminder(models.Model):
+    """The e-mail reminding the borrower of an installment a few days before it falls due
+    (servicing.services.reminders), once per loan and due date, and only with the borrower's
+    consent to e-mail notifications (Applicant.notifications_consent_at)."""
+
+    loan = models.ForeignKey(
+        Loan, verbose_name="prêt", on_delete=models.CASCADE, related_name="installment_reminders"
+    )
+    due_date = models.DateField("échéance")
+    amount = models.DecimalField("montant de l'échéance (€)", **MONEY)
+    created_at = models.DateTimeField("préparé le", auto_now_add=True)
+    # Set before sending (whoever sets it sends), given back if the sending failed.
+    emailed_at = models.DateTimeField("envoyé par e-mail le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "rappel d'échéance"
+        verbose_name_plural = "rappels d'échéance"
+        ordering = ["-due_date", "loan"]
+        constraints = [
+            models.UniqueConstraint(fields=["loan", "due_date"], name="installment_reminder_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"Rappel de l'échéance du {format_date(self.due_date)} — {self.loan}"

@@ -37,6 +37,10 @@ def _arrears_arguments(day: date) -> list[str]:
     return ["--as-of", day.isoformat()]
 
 
+def _on_arguments(day: date) -> list[str]:
+    return ["--on", day.isoformat()]
+
+
 SCHEDULE: tuple[PeriodicJob, ...] = (
     # At 02:00 the job computes the arrears of the day that begins: an installment due
     # yesterday and unpaid is one day past due (LOAN_CONVENTIONS); the repayments the bank
@@ -47,6 +51,22 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
         command="arrears",
         arguments=_arrears_arguments,
         description="Retards de la nuit : situations du jour, alertes, plans de reprise suivis",
+    ),
+    # At 08:00 the e-mails to the borrowers and applicants who agreed to them (never at night):
+    # the installments due in five days, the appointments of the next day (followup).
+    PeriodicJob(
+        name="installment_reminders",
+        at=time(8, 0),
+        command="installment_reminders",
+        arguments=_on_arguments,
+        description="Rappels des échéances dans 5 jours",
+    ),
+    PeriodicJob(
+        name="appointment_reminders",
+        at=time(8, 0),
+        command="appointment_reminders",
+        arguments=_on_arguments,
+        description="Rappels des rendez-vous du lendemain",
     ),
 )
 

@@ -40,7 +40,7 @@ def test_the_arrears_job_runs_every_night_at_two_for_that_day() -> None:
     assert jobs_due(paris(2026, 4, 20, 2, 0), paris(2026, 4, 20, 2, 0, 30)) == []
     assert jobs_due(paris(2026, 4, 20, 1, 0), paris(2026, 4, 20, 1, 59, 59)) == []
     # A process stopped for three nights catches up, one run per day, in order.
-    due = jobs_due(paris(2026, 4, 17, 12, 0), paris(2026, 4, 20, 12, 0))
+    due = jobs_due(paris(2026, 4, 17, 12, 0), paris(2026, 4, 20, 12, 0), [ARREARS])
     assert due == [(ARREARS, date(2026, 4, d)) for d in (18, 19, 20)]
 
 

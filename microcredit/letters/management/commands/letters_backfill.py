@@ -9,7 +9,8 @@ writes those letters, the decisions' first (oldest first), then the follow-up's,
 `letter_write` / `servicing_letter_write`: idempotent (a letter is written once per decision, or
 per loan, kind and key; a second run finds nothing to do). A letter that still cannot be written
 is reported and the others are written; the command then ends in error (exit code 1), for the
-scheduler.
+scheduler. A decision letter it writes is e-mailed to the applicant who agreed to it, as after
+the tasks (letters.emailing).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from microcredit.dossiers.models import DossierEvent
 from microcredit.letters.enums import LETTER_FOR_TRANSITION, LetterKind
 from microcredit.letters.models import Letter
 from microcredit.letters.selectors import Owed, events_without_letter, servicing_letters_owed
+from microcredit.letters.tasks import letter_written
 from microcredit.letters.writing import LetterDataMissing, letter_write, servicing_letter_write
 
 logger = logging.getLogger(__name__)
@@ -139,4 +141,5 @@ class Command(BaseCommand):
             self.stdout.write(f"Déjà écrit entre-temps : {what}.")
             return "already"
         self.stdout.write(f"Écrit : {what}.")
+        letter_written(letter)  # a decision letter owed by e-mail leaves once committed
         return "written"
