@@ -63,8 +63,10 @@ class Command(BaseCommand):
         for line in summary(run):
             self.stdout.write(line)
         if run.failed:
+            verb = "n'a" if run.failed == 1 else "n'ont"
             raise CommandError(
-                f"{_plural(run.failed, 'rappel', 'rappels')} n'a pas pu partir : voir le journal."
+                f"{_plural(run.failed, 'rappel', 'rappels')} {verb} pas pu partir : voir le "
+                "journal des erreurs, puis relancez la commande."
             )
 
     @staticmethod
