@@ -1,19 +1,43 @@
-"""Reads that compose several apps for one page (the dossier page)."""
+"""Reads that compose several apps for one page: the dossier page, and each role's work queues
+on its home page."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any, Generic, TypeVar
 
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils import timezone
 
+from microcredit.accounts.enums import Role
 from microcredit.accounts.models import Membership, User
+from microcredit.banking.selectors import bank_dossiers
+from microcredit.commissions.models import AgendaItem, CommissionSession, SessionMember
+from microcredit.commissions.selectors import dossiers_ready, versions_in_force
 from microcredit.documents.models import Document
 from microcredit.documents.selectors import RequiredDocument, required_documents_status
+from microcredit.dossiers.enums import DossierState
 from microcredit.dossiers.models import Dossier, DossierEvent, DossierShare, EligibilityCheck
 from microcredit.dossiers.selectors import access_dossiers_for_user
-from microcredit.dossiers.workflow import Transition, transitions_for
-from microcredit.programmes.models import ProgrammeVersion
-from microcredit.programmes.selectors import version_in_force
+from microcredit.dossiers.workflow import FINAL_STATES, TRANSITIONS, Transition, transitions_for
+from microcredit.followup.enums import AppointmentStatus
+from microcredit.followup.models import Appointment, StepReview
+from microcredit.followup.selectors.notes import day_bounds
+from microcredit.followup.selectors.requests import open_requests
+from microcredit.letters.enums import LETTER_FOR_TRANSITION, LetterKind
+from microcredit.letters.selectors import servicing_letters_owed
+from microcredit.loans.models import Loan
+from microcredit.programmes.models import Programme, ProgrammeVersion
+from microcredit.programmes.selectors import ProgrammeOverview, version_in_force
+from microcredit.servicing.enums import PlanState
+from microcredit.servicing.models import RepaymentPlan
+from microcredit.servicing.selectors.plans import access_plans_for_user
+from microcredit.servicing.selectors.portfolio import PortfolioSummary, portfolio_summary
+from microcredit.simulator.models import ContactRequest
 
 
 @dataclass(frozen=True)
@@ -63,3 +87,476 @@ def dossier_page(dossier_id: int, user: User, membership: Membership | None) -> 
         transitions=transitions_for(dossier.state, membership.role if membership else None),
         shares=shares,
     )
+
+
+# --- Work queues: each role's home page ------------------------------------------------------
+#
+# Each queue is what one role has to do, the most urgent first, bounded to QUEUE_SIZE rows with
+# the total (counted only when the rows fill the queue): a fixed number of queries whatever the
+# data (tests/shell/test_work_queues.py counts them). Each row links to the page where it is
+# handled (the templates under shell/home/queues/).
+
+QUEUE_SIZE = 5
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Queue(Generic[T]):
+    """The first rows of a queue and how many there are in all."""
+
+    items: list[T]
+    total: int
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.items)
+
+
+def bounded(rows: QuerySet[Any], size: int = QUEUE_SIZE) -> Queue[Any]:
+    """The first `size` rows of `rows` (ordered) and their total: one query, two when full."""
+    items = list(rows[:size])
+    total = len(items) if len(items) < size else rows.order_by().count()
+    return Queue(items, total)
+
+
+# The référent's next move from each state of their dossiers, read from the workflow: the first
+# move of the table they make from the dossier page (not the exits: abandon, reorientation).
+SIDE_EXITS = frozenset({"withdraw", "reorient"})
+REFERENT_NEXT_MOVE: dict[str, Transition] = {}
+for _move in TRANSITIONS:
+    if not _move.flow and Role.REFERENT in _move.roles and _move.name not in SIDE_EXITS:
+        for _state in sorted(_move.sources):
+            REFERENT_NEXT_MOVE.setdefault(_state, _move)
+
+
+@dataclass(frozen=True)
+class RequestRow:
+    request: ContactRequest
+    handled_by: User | None  # who took it in the inbox (None: new, or taken in the admin)
+
+
+def requests_to_answer(membership: Membership) -> Queue[RequestRow]:
+    """The public's requests to the member's CCAS still to answer: new, then being handled, the
+    oldest first (the inbox's own order and filter « à traiter », followup.selectors)."""
+    queue = bounded(open_requests(membership))
+    return Queue([RequestRow(r, _handler(r)) for r in queue.items], queue.total)
+
+
+def _handler(contact: ContactRequest) -> User | None:
+    handling = getattr(contact, "handling", None)  # none until someone takes the request
+    return handling.handled_by if handling is not None else None
+
+
+def appointments_of_day(user: User, organisation_id: int, day: date) -> Queue[Appointment]:
+    """The appointments planned on `day` on the dossiers `user` is the référent of, by time
+    (the index on status and starts_at)."""
+    start, end = day_bounds(day)
+    rows = (
+        Appointment.objects.filter(
+            status=AppointmentStatus.PLANNED,
+            starts_at__gte=start,
+            starts_at__lt=end,
+            dossier__organisation_id=organisation_id,
+            dossier__referent=user,
+        )
+        .select_related("dossier", "dossier__applicant")
+        .order_by("starts_at", "id")
+    )
+    return bounded(rows)
+
+
+@dataclass(frozen=True)
+class WaitingDossier:
+    dossier: Dossier
+
+    @property
+    def next_move(self) -> str:
+        return REFERENT_NEXT_MOVE[self.dossier.state].label
+
+
+def dossiers_waiting_on(user: User, organisation_id: int) -> Queue[WaitingDossier]:
+    """The dossiers `user` is the référent of whose next move is theirs, the longest waiting
+    first (the index on referent and state). A repaid dossier waits in the proofs' queue until
+    its proof is filed, then here for its bonification and closing."""
+    rows = (
+        Dossier.objects.filter(
+            organisation_id=organisation_id, referent=user, state__in=list(REFERENT_NEXT_MOVE)
+        )
+        .exclude(state=DossierState.REPAID, loan__project_proof__isnull=True)
+        .select_related("applicant", "loan")
+        .order_by("state_changed_at", "id")
+    )
+    queue = bounded(rows)
+    return Queue([WaitingDossier(d) for d in queue.items], queue.total)
+
+
+def proofs_to_collect(user: User, organisation_id: int) -> Queue[Loan]:
+    """The repaid loans of `user`'s dossiers whose project proof (the invoice) is not filed nor
+    waived, the longest repaid first."""
+    rows = (
+        Loan.objects.filter(
+            organisation_id=organisation_id,
+            dossier__referent=user,
+            dossier__state=DossierState.REPAID,
+            project_proof__isnull=True,
+        )
+        .select_related("dossier", "dossier__applicant")
+        .order_by("dossier__state_changed_at", "id")
+    )
+    return bounded(rows)
+
+
+@dataclass(frozen=True)
+class MissingDocuments:
+    dossier: Dossier
+    labels: list[str]
+
+
+# The states in which the agent gathers the pieces: the dossier goes to the commission only
+# complete (the move « submit_to_committee » needs them).
+DOCUMENT_STATES = tuple(sorted(s for t in TRANSITIONS if t.needs_documents for s in t.sources))
+
+
+def dossiers_missing_documents(organisation_id: int) -> Queue[MissingDocuments]:
+    """The dossiers in instruction (or adjourned) lacking a piece their purpose requires, the
+    longest waiting first: four queries whatever the number of dossiers and documents."""
+    working = Dossier.objects.filter(organisation_id=organisation_id, state__in=DOCUMENT_STATES)
+    rows = list(
+        working.order_by("state_changed_at", "id").values_list(
+            "pk", "programme_id", "application_date", "purpose_category"
+        )
+    )
+    filed: dict[int, set[str]] = {}
+    for dossier_id, kind in Document.objects.filter(dossier__in=working.values("pk")).values_list(
+        "dossier_id", "kind"
+    ):
+        filed.setdefault(dossier_id, set()).add(kind)
+    versions = versions_in_force((programme, day) for _, programme, day, _ in rows)
+    missing: dict[int, list[str]] = {}
+    for dossier_id, programme, day, purpose in rows:
+        version = versions[(programme, day)]
+        required = version.required_documents_for(purpose) if version else []
+        labels = [d["label"] for d in required if d["code"] not in filed.get(dossier_id, set())]
+        if labels:
+            missing[dossier_id] = labels
+    first = list(missing)[:QUEUE_SIZE]
+    dossiers = Dossier.objects.select_related("applicant").in_bulk(first) if first else {}
+    return Queue([MissingDocuments(dossiers[pk], missing[pk]) for pk in first], len(missing))
+
+
+@dataclass(frozen=True)
+class SessionToPrepare:
+    session: CommissionSession
+    items: int
+    undecided: int
+    present: int
+    today: date
+
+    @property
+    def held(self) -> bool:
+        """The session's day has come: decisions, then the closing."""
+        return self.session.date <= self.today
+
+    @property
+    def to_close(self) -> bool:
+        return self.held and self.items > 0 and self.undecided == 0
+
+
+@dataclass(frozen=True)
+class SessionsToPrepare:
+    sessions: Queue[SessionToPrepare]
+    unscheduled: int  # dossiers ready for the commission on no open session's agenda
+
+    @property
+    def total(self) -> int:
+        return self.sessions.total + self.unscheduled
+
+
+def sessions_to_prepare(organisation_id: int, today: date) -> SessionsToPrepare:
+    """The commission's open sessions, the earliest first (one held and not closed comes
+    first), and how many ready dossiers wait for a session: three queries."""
+    sessions = (
+        CommissionSession.objects.filter(organisation_id=organisation_id, closed_at__isnull=True)
+        .annotate(
+            n_items=Count("agenda"),
+            n_undecided=Count("agenda", filter=Q(agenda__decision="")),
+            n_present=Coalesce(
+                Subquery(
+                    SessionMember.objects.filter(session=OuterRef("pk"), present=True)
+                    .order_by()
+                    .values("session")
+                    .annotate(n=Count("pk"))
+                    .values("n")
+                ),
+                0,
+            ),
+        )
+        .order_by("date", "id")
+    )
+    queue = bounded(sessions)
+    rows = [SessionToPrepare(s, s.n_items, s.n_undecided, s.n_present, today) for s in queue.items]
+    return SessionsToPrepare(Queue(rows, queue.total), dossiers_ready(organisation_id).count())
+
+
+@dataclass(frozen=True)
+class PendingLetter:
+    """A letter a decision or a fact of the loan's follow-up calls for, not written yet (the
+    task failed: `microcredit letters_backfill` writes it)."""
+
+    kind: str
+    on: date
+    dossier_id: int
+    dossier_number: str
+
+    @property
+    def kind_label(self) -> str:
+        return LetterKind(self.kind).label
+
+
+def letters_pending(organisation_id: int) -> Queue[PendingLetter]:
+    """The organisation's letters called for and not written, the oldest first: four queries."""
+    events = (
+        DossierEvent.objects.filter(
+            dossier__organisation_id=organisation_id,
+            transition__in=list(LETTER_FOR_TRANSITION),
+            letter__isnull=True,
+        )
+        .select_related("dossier")
+        .order_by("at", "id")
+    )
+    queue = bounded(events)
+    rows = [
+        PendingLetter(
+            LETTER_FOR_TRANSITION[e.transition],
+            timezone.localdate(e.at),
+            e.dossier_id,
+            e.dossier.number,
+        )
+        for e in queue.items
+    ]
+    # The follow-up's letters owed and unwritten: a handful at most (each is written after the
+    # commit that called for it), of every organisation: those of this one kept.
+    owed = servicing_letters_owed(unwritten=True)
+    ours = (
+        set(
+            Dossier.objects.filter(
+                organisation_id=organisation_id, pk__in={o.dossier_id for o in owed}
+            ).values_list("pk", flat=True)
+        )
+        if owed
+        else set()
+    )
+    rows += [
+        PendingLetter(o.kind, o.on, o.dossier_id, o.dossier_number)
+        for o in owed
+        if o.dossier_id in ours
+    ]
+    rows.sort(key=lambda row: row.on)
+    return Queue(rows[:QUEUE_SIZE], queue.total + len(rows) - len(queue.items))
+
+
+# --- The director ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MonthFigures:
+    first_day: date
+    dossiers_opened: int
+    loans_disbursed: int
+    amount_disbursed: Decimal
+    portfolio: PortfolioSummary
+
+
+def month_figures(user: User, membership: Membership, today: date) -> MonthFigures:
+    """The month's dossiers opened and loans disbursed, and the portfolio (PAR30): five
+    queries."""
+    first_day = today.replace(day=1)
+    opened = Dossier.objects.filter(
+        organisation_id=membership.organisation_id,
+        application_date__gte=first_day,
+        application_date__lte=today,
+    ).count()
+    lent = Loan.objects.filter(
+        organisation_id=membership.organisation_id,
+        disbursement_date__gte=first_day,
+        disbursement_date__lte=today,
+    ).aggregate(n=Count("pk"), amount=Sum("principal"))
+    return MonthFigures(
+        first_day=first_day,
+        dossiers_opened=opened,
+        loans_disbursed=lent["n"],
+        amount_disbursed=lent["amount"] or Decimal("0.00"),
+        portfolio=portfolio_summary(user, membership),
+    )
+
+
+@dataclass(frozen=True)
+class SessionToDecide:
+    session: CommissionSession
+    undecided: int
+
+
+def sessions_to_decide(user: User, organisation_id: int, today: date) -> Queue[SessionToDecide]:
+    """The open sessions `user` sits on, held today or earlier, with dossiers left to decide."""
+    sitting = SessionMember.objects.filter(user=user).values("session")
+    sessions = (
+        CommissionSession.objects.filter(
+            organisation_id=organisation_id,
+            closed_at__isnull=True,
+            date__lte=today,
+            pk__in=sitting,
+        )
+        .annotate(n_undecided=Count("agenda", filter=Q(agenda__decision="")))
+        .filter(n_undecided__gt=0)
+        .order_by("date", "id")
+    )
+    queue = bounded(sessions)
+    return Queue([SessionToDecide(s, s.n_undecided) for s in queue.items], queue.total)
+
+
+def quarter_start(day: date) -> date:
+    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+@dataclass(frozen=True)
+class OutdatedUsury:
+    programme: Programme
+    version: ProgrammeVersion
+    latest: date | None  # the latest thresholds' date in the version in force
+    quarter: date
+
+
+def outdated_usury(overviews: list[ProgrammeOverview], today: date) -> Queue[OutdatedUsury]:
+    """The schemes whose version in force has no usury thresholds for the quarter of `today`
+    (the Banque de France publishes them each quarter): the director adds a version. No query:
+    the overviews the home page reads anyway."""
+    quarter = quarter_start(today)
+    rows = []
+    for overview in overviews:
+        version = overview.current
+        if version is None:
+            continue
+        latest = max((row["valid_from"] for row in version.usury_rows()), default=None)
+        if latest is None or latest < quarter:
+            rows.append(OutdatedUsury(overview.programme, version, latest, quarter))
+    return Queue(rows, len(rows))
+
+
+def dossiers_to_close(organisation_id: int) -> Queue[Loan]:
+    """The loans whose dossier may be closed: guarantee called, or repaid with the proof and the
+    bonification recorded (or waived); the longest waiting first."""
+    rows = (
+        Loan.objects.filter(organisation_id=organisation_id)
+        .filter(
+            Q(dossier__state=DossierState.GUARANTEE_CALLED)
+            | Q(
+                dossier__state=DossierState.REPAID,
+                project_proof__isnull=False,
+                bonification__isnull=False,
+            )
+        )
+        .select_related("dossier", "dossier__applicant")
+        .order_by("dossier__state_changed_at", "id")
+    )
+    return bounded(rows)
+
+
+# --- The commission, the bank, the partner worker --------------------------------------------
+
+
+@dataclass(frozen=True)
+class NextSession:
+    session: CommissionSession | None
+    items: Queue[AgendaItem]
+
+    @property
+    def total(self) -> int:
+        return self.items.total
+
+
+def next_session(user: User, organisation_id: int) -> NextSession:
+    """The first open session `user` sits on and its agenda, in order: two or three queries."""
+    session = (
+        CommissionSession.objects.filter(
+            organisation_id=organisation_id,
+            closed_at__isnull=True,
+            pk__in=SessionMember.objects.filter(user=user).values("session"),
+        )
+        .order_by("date", "id")
+        .first()
+    )
+    if session is None:
+        return NextSession(None, Queue([], 0))
+    items = (
+        AgendaItem.objects.filter(session=session)
+        .select_related("dossier")
+        .order_by("position", "id")
+    )
+    return NextSession(session, bounded(items))
+
+
+def bank_to_decide(user: User, membership: Membership) -> Queue[Dossier]:
+    """The dossiers transmitted to the adviser's bank, waiting for its decision, the oldest
+    transmission first."""
+    rows = (
+        bank_dossiers(user, membership)
+        .filter(state=DossierState.TRANSMITTED_TO_BANK)
+        .select_related("applicant", "organisation")
+        .order_by("bank_transmitted_at", "id")
+    )
+    return bounded(rows)
+
+
+def cheques_to_issue(user: User, membership: Membership) -> Queue[Dossier]:
+    """The loans the bank granted and not yet disbursed (the signed offer, then the cheque), the
+    oldest decision first."""
+    rows = (
+        bank_dossiers(user, membership)
+        .filter(state=DossierState.GRANTED)
+        .select_related("applicant", "bank_decision")
+        .order_by("state_changed_at", "id")
+    )
+    return bounded(rows)
+
+
+def plans_to_decide(user: User, membership: Membership) -> Queue[RepaymentPlan]:
+    """The repayment plans the référents proposed to the adviser's bank, the oldest first."""
+    rows = (
+        access_plans_for_user(user, membership)
+        .filter(state=PlanState.PROPOSED)
+        .select_related("loan", "loan__dossier")
+        .order_by("proposed_at", "id")
+    )
+    return bounded(rows)
+
+
+@dataclass(frozen=True)
+class SharedDossier:
+    dossier: Dossier
+    last_on: date | None  # the last point d'étape
+    next_on: date | None  # the next one it set
+    today: date
+
+    @property
+    def overdue(self) -> bool:
+        return self.next_on is not None and self.next_on < self.today
+
+
+def shared_dossiers(user: User, membership: Membership, today: date) -> Queue[SharedDossier]:
+    """The dossiers shared with the partner worker still in progress, with the next point
+    d'étape the last one set (the index on dossier and held_on): the soonest first, then those
+    without any."""
+    latest = StepReview.objects.filter(dossier=OuterRef("pk")).order_by("-held_on", "-id")
+    rows = (
+        access_dossiers_for_user(user, membership)
+        .exclude(state__in=FINAL_STATES)
+        .annotate(
+            last_on=Subquery(latest.values("held_on")[:1]),
+            next_on=Subquery(latest.values("next_on")[:1]),
+        )
+        .select_related("applicant")
+        .order_by(F("next_on").asc(nulls_last=True), "state_changed_at", "id")
+    )
+    queue = bounded(rows)
+    return Queue([SharedDossier(d, d.last_on, d.next_on, today) for d in queue.items], queue.total)

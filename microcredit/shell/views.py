@@ -4,12 +4,12 @@ hang off a dossier), health check, organisation theme and logo."""
 from __future__ import annotations
 
 import mimetypes
+from datetime import date
 from typing import Any
 
 from django.db import DatabaseError, connection
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
@@ -26,15 +26,15 @@ from microcredit.core.services import access_log_create
 from microcredit.documents.forms import UploadForm
 from microcredit.documents.services import document_kinds
 from microcredit.dossiers import selectors as dossier_selectors
-from microcredit.dossiers.enums import DossierState
 from microcredit.dossiers.forms import ConsentForm, ShareForm, TransitionForm
-from microcredit.dossiers.workflow import EDITABLE_STATES, FINAL_STATES
+from microcredit.dossiers.workflow import EDITABLE_STATES
 from microcredit.letters.selectors import letters_for_dossier
 from microcredit.loans.selectors import loan_for_dossier
 from microcredit.organisations.models import Organisation
 from microcredit.programmes import selectors as programme_selectors
 from microcredit.rights.views import rights_section
 from microcredit.servicing.selectors.alerts import unhandled_alerts
+from microcredit.shell import selectors as queue_selectors
 from microcredit.shell.selectors import DossierPage, dossier_page
 
 HOME_TEMPLATES: dict[str, str] = {
@@ -48,66 +48,77 @@ HOME_TEMPLATES: dict[str, str] = {
 }
 
 # The nightly arrears job's alerts go to the dossier's référent and the bank adviser who
-# recorded the cheque: their home pages list those not handled yet.
+# recorded the cheque: their work queues list those not handled yet.
 ALERT_ROLES = (Role.REFERENT, Role.BANK_ADVISER)
 
 
 @authenticated
 def home(request: AuthenticatedRequest) -> HttpResponse:
+    """The role's work queues: what it has to do, the most urgent first, each row linking to
+    the page where it is handled (the counts per state stay on the lists)."""
     membership = request.membership
     if membership is None:
         return render(request, "shell/home/no_membership.html")
-    context: dict[str, Any] = {"membership": membership}
+    today = timezone.localdate()
+    context: dict[str, Any] = {"membership": membership, "today": today}
+    if membership.role in (Role.DIRECTOR, Role.REFERENT, Role.AGENT, Role.ADMIN):
+        context["programmes"] = programme_selectors.programme_overviews_for_membership(
+            membership, today
+        )
     if membership.role in DOSSIER_ROLES:
-        context["todo"] = _todo(request, membership)
+        queues = _todo(request, membership, today, context.get("programmes", []))
+        context.update(queues)
+        context["todo_empty"] = not any(queue.total for queue in queues.values())
+        if membership.role != Role.COMMITTEE_MEMBER and not context["todo_empty"]:
+            # The queues name applicants and borrowers (the commission's shows numbers only).
+            access_log_create(
+                user=request.user, action=AccessAction.DOSSIER_LIST, detail="files de travail"
+            )
     if membership.role == Role.DIRECTOR:
+        context["figures"] = queue_selectors.month_figures(request.user, membership, today)
         context["reorientations"] = dossier_selectors.reorientation_counts(
             request.user,
             membership,
         )
-    if membership.role in ALERT_ROLES:
-        context["alerts"] = unhandled_alerts(request.user)
-    if membership.role in (Role.DIRECTOR, Role.REFERENT, Role.AGENT, Role.ADMIN):
-        context["programmes"] = programme_selectors.programme_overviews_for_membership(
-            membership, timezone.localdate()
-        )
     return render(request, HOME_TEMPLATES[membership.role], context)
 
 
-# The states each role has work in, shown on its home page with their counts.
-TODO_STATES: dict[str, tuple[DossierState, ...]] = {
-    Role.REFERENT: (
-        DossierState.RECEPTION,
-        DossierState.DIAGNOSIS,
-        DossierState.INSTRUCTION,
-        DossierState.ADJOURNED,
-        DossierState.DISBURSED,
-    ),
-    Role.AGENT: (
-        DossierState.RECEPTION,
-        DossierState.INSTRUCTION,
-        DossierState.READY_FOR_COMMITTEE,
-    ),
-    Role.DIRECTOR: tuple(s for s in DossierState if s not in FINAL_STATES),
-    Role.COMMITTEE_MEMBER: (DossierState.READY_FOR_COMMITTEE,),
-    Role.BANK_ADVISER: (
-        DossierState.TRANSMITTED_TO_BANK,
-        DossierState.GRANTED,
-        DossierState.DISBURSED,
-    ),
-    Role.PARTNER_WORKER: tuple(DossierState),
-}
-
-
-def _todo(request: AuthenticatedRequest, membership: Membership) -> list[dict[str, object]]:
-    counts = dossier_selectors.state_counts(request.user, membership)
-    base = reverse("dossiers:list")
-    mine = "&mes=1" if membership.role == Role.REFERENT else ""
-    return [
-        {"label": state.label, "count": counts[state], "url": f"{base}?etat={state}{mine}"}
-        for state in TODO_STATES[membership.role]
-        if counts.get(state)
-    ]
+def _todo(
+    request: AuthenticatedRequest,
+    membership: Membership,
+    today: date,
+    programmes: list[programme_selectors.ProgrammeOverview],
+) -> dict[str, Any]:
+    """The work queues of the member's role, by name, each with its `total` (shell.selectors, a
+    fixed number of queries each)."""
+    user, organisation_id = request.user, membership.organisation_id
+    role = membership.role
+    queues: dict[str, Any] = {}
+    if role in ALERT_ROLES:
+        queues["alerts"] = unhandled_alerts(user, size=queue_selectors.QUEUE_SIZE)
+    if role == Role.REFERENT:
+        queues["appointments"] = queue_selectors.appointments_of_day(user, organisation_id, today)
+        queues["requests"] = queue_selectors.requests_to_answer(membership)
+        queues["waiting"] = queue_selectors.dossiers_waiting_on(user, organisation_id)
+        queues["proofs"] = queue_selectors.proofs_to_collect(user, organisation_id)
+    elif role == Role.AGENT:
+        queues["requests"] = queue_selectors.requests_to_answer(membership)
+        queues["documents"] = queue_selectors.dossiers_missing_documents(organisation_id)
+        queues["sessions"] = queue_selectors.sessions_to_prepare(organisation_id, today)
+        queues["letters"] = queue_selectors.letters_pending(organisation_id)
+    elif role == Role.DIRECTOR:
+        queues["decisions"] = queue_selectors.sessions_to_decide(user, organisation_id, today)
+        queues["usury"] = queue_selectors.outdated_usury(programmes, today)
+        queues["to_close"] = queue_selectors.dossiers_to_close(organisation_id)
+    elif role == Role.COMMITTEE_MEMBER:
+        queues["next_session"] = queue_selectors.next_session(user, organisation_id)
+    elif role == Role.BANK_ADVISER:
+        queues["to_decide"] = queue_selectors.bank_to_decide(user, membership)
+        queues["cheques"] = queue_selectors.cheques_to_issue(user, membership)
+        queues["plans"] = queue_selectors.plans_to_decide(user, membership)
+    elif role == Role.PARTNER_WORKER:
+        queues["shared"] = queue_selectors.shared_dossiers(user, membership, today)
+    return queues
 
 
 @public
