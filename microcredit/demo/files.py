@@ -44,7 +44,8 @@ def demo_pdf(text: str) -> bytes:
 
 
 def date_events(dossier: Dossier) -> None:
-    """Put the dossier's steps on the days they would have happened, not the load's time.
+    """Put the dossier's steps on the days they would have happened, not the load's time, and
+    the dossier's state since the last of them.
 
     The commission's decisions fall on their session's day, the bank's on the days the bank
     services were given; the other steps are spread evenly between the application day (or
@@ -100,7 +101,9 @@ def date_events(dossier: Dossier) -> None:
             DossierEvent.objects.filter(pk=event.pk).update(at=at)
             if event.to_state == DossierState.TRANSMITTED_TO_BANK:
                 Dossier.objects.filter(pk=dossier.pk).update(bank_transmitted_at=at)
-    Dossier.objects.filter(pk=dossier.pk).update(created_at=start)
+    # The dossier is in its state since its last step (the work queues order by it).
+    changed = times[-1] if times and times[-1] is not None else start
+    Dossier.objects.filter(pk=dossier.pk).update(created_at=start, state_changed_at=changed)
 
 
 def aware_at(day: date, moment: time) -> datetime:

@@ -5,8 +5,9 @@ fictional. Their dossiers are built through the services, acting as the demo use
 one carries a true timeline (events) and audit trail, as if the team had worked it.
 
 Split by job: ``accounts``, ``steps`` (and the commission's sessions), ``dossiers`` (the people
-and their dossiers), ``budgets``, ``files`` (documents, events' days) and ``player`` (plays the
-steps through the services); ``load_demo`` here puts them together.
+and their dossiers), ``budgets``, ``files`` (documents, events' days), ``player`` (plays the
+steps through the services) and ``followup`` (requests, appointments, notes, points d'étape, a
+plan de reprise: what the work queues show); ``load_demo`` here puts them together.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from microcredit.accounts.models import Membership, User
 from microcredit.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD, LOGO_SVG, DemoAccount
 from microcredit.demo.budgets import DEMO_BUDGETS
 from microcredit.demo.dossiers import DEMO_DOSSIERS
+from microcredit.demo.followup import DemoFollowup
 from microcredit.demo.player import DemoPlayer
 from microcredit.demo.steps import S_DEC
 from microcredit.organisations.enums import OrganisationKind
@@ -80,4 +82,7 @@ def load_demo() -> list[DemoAccount]:
     # snapshots and raises nothing more): the late loans' alerts wait on the référent's and the
     # bank adviser's home pages after `make run`.
     arrears_run(as_of=demo.today)
+    # What the work queues show besides: the public's requests, today's appointments, notes, a
+    # partner worker's points d'étape, a plan de reprise for the bank to decide.
+    DemoFollowup(ccas, members, demo.today).load()
     return list(DEMO_ACCOUNTS)

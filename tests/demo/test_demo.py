@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
@@ -26,10 +26,15 @@ from microcredit.documents.selectors import missing_document_labels
 from microcredit.dossiers.enums import DossierState
 from microcredit.dossiers.models import Dossier, DossierEvent, DossierShare, EligibilityCheck
 from microcredit.dossiers.selectors import access_dossiers_for_user
+from microcredit.followup.enums import AppointmentStatus, NoteVisibility, RequestStatus
+from microcredit.followup.models import Appointment, Note, RequestHandling, StepReview
 from microcredit.letters.models import Letter
 from microcredit.loans.models import Incident, Loan, Repayment, ScheduleLine
 from microcredit.loans.selectors import loan_schedule_lines, loan_terms
 from microcredit.programmes.selectors import version_in_force
+from microcredit.servicing.enums import PlanState
+from microcredit.servicing.models import RepaymentPlan
+from microcredit.simulator.models import ContactRequest
 
 pytestmark = pytest.mark.django_db
 
@@ -44,6 +49,8 @@ BANK_STATES = {
     S.CLOSED,
 }
 COMMITTEE_STATES = {S.READY_FOR_COMMITTEE, S.ADJOURNED, S.REFUSED_BY_COMMITTEE, *BANK_STATES}
+# What the demo seeds for the work queues (demo.followup): created once, whatever the day.
+FOLLOWUP_MODELS = (ContactRequest, RequestHandling, Appointment, Note, StepReview, RepaymentPlan)
 
 
 def _membership(username: str) -> Membership:
@@ -167,6 +174,7 @@ def test_a_second_load_creates_and_changes_nothing() -> None:
         Repayment,
         Incident,
         Letter,
+        *FOLLOWUP_MODELS,
     )
     counts = {m.__name__: m.objects.count() for m in models}
     dossiers = list(Dossier.objects.order_by("pk").values_list("pk", "state", "updated_at"))
@@ -281,9 +289,60 @@ def test_the_session_to_come_is_held_on_the_day_of_the_demo_and_kept_on_later_lo
         )
     sessions = list(CommissionSession.objects.order_by("pk").values_list("pk", "date", "closed_at"))
     members = list(SessionMember.objects.order_by("pk").values_list("pk", "present"))
+    followup = {m.__name__: m.objects.count() for m in FOLLOWUP_MODELS}
     with _on(date(2026, 12, 4)):  # another day: the same sessions, nothing added
         load_demo()
+    assert {m.__name__: m.objects.count() for m in FOLLOWUP_MODELS} == followup
     assert list(
         CommissionSession.objects.order_by("pk").values_list("pk", "date", "closed_at")
     ) == (sessions)
     assert list(SessionMember.objects.order_by("pk").values_list("pk", "present")) == members
+
+
+def test_the_demo_seeds_what_every_work_queue_shows(client) -> None:  # type: ignore[no-untyped-def]
+    """Through the services, as the demo users: requests from the public, today's and
+    tomorrow's appointments, a private and a shared note, points d'étape by the partner worker,
+    a plan de reprise; then each role's home page shows an item leading to a page it may open."""
+    load_demo()
+    today = timezone.localdate()
+
+    assert set(ContactRequest.objects.values_list("last_name", "status")) == {
+        ("Perrin", "contacted"),
+        ("Diallo", "new"),
+    }
+    taken = RequestHandling.objects.get()
+    assert (taken.status, taken.handled_by.username) == (RequestStatus.IN_PROGRESS, "agent")
+    faure = Dossier.objects.get(applicant__last_name="Faure")
+    days = sorted(
+        timezone.localdate(a.starts_at)
+        for a in Appointment.objects.filter(dossier=faure, status=AppointmentStatus.PLANNED)
+    )
+    assert days == [today, today + timedelta(days=1)]
+    assert set(Note.objects.filter(dossier=faure).values_list("visibility", flat=True)) == {
+        NoteVisibility.CCAS,
+        NoteVisibility.SHARED,
+    }
+    reviews = StepReview.objects.filter(author__username="partenaire")
+    assert {r.dossier.applicant.last_name for r in reviews} == {"Faure", "Vidal"}
+    assert all(r.next_on is not None and r.next_on > r.held_on for r in reviews)
+    plan = RepaymentPlan.objects.get()
+    assert (plan.loan.dossier_id, plan.state) == (faure.pk, PlanState.PROPOSED)
+    assert AuditEvent.objects.filter(action="followup_note_created").count() == 2
+
+    # Each role's queue shows one of them (or of the dossiers), and its link opens.
+    seen = {
+        "referent": ("file-rendez-vous", "14:30 — Sandrine Faure"),
+        "agent": ("file-pieces", "Chantal Mercier"),
+        "directeur": ("file-decisions", "Commission du"),
+        "commission": ("file-seance", "1. Dossier"),
+        "banque": ("file-plans", faure.number),
+        "partenaire": ("file-partages", "Aurélie Vidal"),
+    }
+    for username, (section, text) in seen.items():
+        client.force_login(User.objects.get(username=username))
+        body = client.get("/").content.decode()
+        start = body.index(f'aria-labelledby="{section}"')
+        queue = body[start : body.index("</section>", start)]
+        assert text in queue, username
+        link = queue[queue.index('href="', queue.index("<li")) + 6 :].split('"', 1)[0]
+        assert client.get(link).status_code == 200, (username, link)
