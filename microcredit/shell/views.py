@@ -95,7 +95,7 @@ def _todo(
     role = membership.role
     queues: dict[str, Any] = {}
     if role in ALERT_ROLES:
-        queues["alerts"] = unhandled_alerts(user, size=queue_selectors.QUEUE_SIZE)
+        queues["alerts"] = unhandled_alerts(user)  # its own bound (servicing)
     if role == Role.REFERENT:
         queues["appointments"] = queue_selectors.appointments_of_day(user, organisation_id, today)
         queues["requests"] = queue_selectors.requests_to_answer(membership)
