@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from microcredit.accounts.models import Membership
+from microcredit.organisations.models import Organisation
 from microcredit.programmes.models import Programme, ProgrammeVersion
 
 
@@ -69,6 +70,16 @@ def public_programme() -> Programme | None:
     return (
         Programme.objects.select_related("organisation")
         .filter(organisation__slug=settings.DEFAULT_ORGANISATION_SLUG)
+        .order_by("id")
+        .first()
+    )
+
+
+def public_programme_of(organisation: Organisation) -> Programme | None:
+    """The scheme a CCAS shows on its public pages: its first scheme (as for the default one)."""
+    return (
+        Programme.objects.select_related("organisation")
+        .filter(organisation=organisation)
         .order_by("id")
         .first()
     )

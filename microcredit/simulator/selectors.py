@@ -1,14 +1,23 @@
-"""Reads of the public simulator: the scheme shown to the public and its parameters."""
+"""Reads of the public simulator: the CCAS whose page it is, its scheme and its parameters."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
 
 from loan_engine import DeferralKind, Limits, UsuryThreshold
+from microcredit.organisations.enums import OrganisationKind
+from microcredit.organisations.models import Organisation
 from microcredit.programmes.models import Programme, ProgrammeVersion
-from microcredit.programmes.selectors import public_programme, version_in_force
+from microcredit.programmes.selectors import (
+    public_programme,
+    public_programme_of,
+    version_in_force,
+)
 from microcredit.simulator import rules
 
 
@@ -47,13 +56,65 @@ class PublicScheme:
 
 def public_scheme(today: date) -> PublicScheme | None:
     """The default organisation's scheme and its parameters in force on `today`, if any."""
-    programme = public_programme()
+    return _scheme(public_programme(), today)
+
+
+def default_ccas() -> Organisation | None:
+    """The CCAS `/simulateur/` serves: the one the setting DEFAULT_ORGANISATION_SLUG names."""
+    return public_ccas(settings.DEFAULT_ORGANISATION_SLUG)
+
+
+def public_ccas(slug: str) -> Organisation | None:
+    """The CCAS of this identifier (a bank or a partner structure has no public page)."""
+    return Organisation.objects.filter(slug=slug, kind=OrganisationKind.CCAS).first()
+
+
+def public_scheme_of(organisation: Organisation, today: date) -> PublicScheme | None:
+    """The CCAS's public scheme (its first one) and its parameters in force on `today`, if any:
+    none while its director has not recorded a version in force."""
+    return _scheme(public_programme_of(organisation), today)
+
+
+def _scheme(programme: Programme | None, today: date) -> PublicScheme | None:
     if programme is None:
         return None
     version = version_in_force(programme, today)
     if version is None:
         return None
     return PublicScheme(programme, version)
+
+
+@dataclass(frozen=True)
+class HostedSimulator:
+    """Another CCAS of the installation whose simulator is open, and the communes it serves."""
+
+    organisation: Organisation
+    territory: list[dict[str, Any]]
+
+
+def other_open_simulators(*, today: date, excluded: Organisation | None) -> list[HostedSimulator]:
+    """The CCAS of the installation with a scheme in force on `today`, but `excluded`, by name;
+    one query. Each with the territory of its public scheme (its first one) in force today."""
+    versions = (
+        ProgrammeVersion.objects.filter(
+            programme__organisation__kind=OrganisationKind.CCAS, valid_from__lte=today
+        )
+        .select_related("programme__organisation")
+        .order_by(
+            "programme__organisation__name",
+            "programme__organisation_id",
+            "programme_id",
+            "-valid_from",
+        )
+    )
+    if excluded is not None:
+        versions = versions.exclude(programme__organisation=excluded)
+    hosted: dict[int, HostedSimulator] = {}
+    for version in versions:
+        organisation = version.programme.organisation
+        if organisation.pk not in hosted:  # the first programme's latest version in force
+            hosted[organisation.pk] = HostedSimulator(organisation, version.territory)
+    return list(hosted.values())
 
 
 def public_simulation(

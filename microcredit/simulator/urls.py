@@ -6,4 +6,5 @@ app_name = "simulator"
 
 urlpatterns = [
     path("", views.simulator, name="simulator"),
+    path("<slug:slug>/", views.ccas_simulator, name="ccas"),
 ]

@@ -1,6 +1,11 @@
 """The public simulator page (no account): simulate a loan, check pre-eligibility, ask to be
 called back.
 
+Each CCAS of the installation has its page at `/simulateur/<slug>/` (its scheme in force, its
+territory, its name and colours); the request to be called back goes to that CCAS. `/simulateur/`
+is the default CCAS's page (setting DEFAULT_ORGANISATION_SLUG), which also lists the other CCAS
+whose simulator is open; a CCAS with no parameters in force has a page saying it is not open yet.
+
 Everything is posted (nothing a visitor types ends up in a URL or a server log) and nothing is
 stored for simulations and eligibility checks: no database row, no session. Each section works
 without JavaScript (the full page is returned); with htmx, only the section is swapped.
@@ -11,8 +16,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.http import HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -23,6 +28,8 @@ from loan_engine import LoanEngineError
 from microcredit.accounts.access import public
 from microcredit.accounts.http import HtmxRequest
 from microcredit.core.refusals import attempt_on_form
+from microcredit.organisations.enums import OrganisationKind
+from microcredit.organisations.models import Organisation
 from microcredit.programmes.communes import communes
 from microcredit.simulator import selectors, services
 from microcredit.simulator.forms import ContactRequestForm, EligibilityForm, SimulationForm
@@ -42,11 +49,51 @@ CONTACT_SENT_FLAG = "demande"
 @vary_on_headers("HX-Request")
 @require_http_methods(["GET", "POST"])
 def simulator(request: HtmxRequest) -> HttpResponse:
+    """`/simulateur/`: the default CCAS's simulator (setting DEFAULT_ORGANISATION_SLUG), with
+    links to the other CCAS of the installation whose simulator is open. A member of another
+    CCAS is sent to their own CCAS's page."""
+    membership = getattr(request, "membership", None)
+    default = selectors.default_ccas()
+    if (
+        request.method == "GET"
+        and membership is not None
+        and membership.organisation.kind == OrganisationKind.CCAS
+        and membership.organisation != default
+    ):
+        return redirect("simulator:ccas", slug=membership.organisation.slug)
+    return _page(request, default, page_url=reverse("simulator:simulator"), list_others=True)
+
+
+@public
+@never_cache
+@vary_on_headers("HX-Request")
+@require_http_methods(["GET", "POST"])
+def ccas_simulator(request: HtmxRequest, slug: str) -> HttpResponse:
+    """`/simulateur/<slug>/`: one CCAS's simulator, with its scheme, territory and theme. 404
+    for an identifier that is not a CCAS's (a bank, a partner structure, nothing)."""
+    organisation = selectors.public_ccas(slug)
+    if organisation is None:
+        raise Http404("Aucun CCAS n'a cet identifiant.")
+    return _page(
+        request,
+        organisation,
+        page_url=reverse("simulator:ccas", kwargs={"slug": organisation.slug}),
+        list_others=False,
+    )
+
+
+def _page(
+    request: HtmxRequest, organisation: Organisation | None, *, page_url: str, list_others: bool
+) -> HttpResponse:
     today = timezone.localdate()
-    scheme = selectors.public_scheme(today)
+    scheme = selectors.public_scheme_of(organisation, today) if organisation else None
+    page: dict[str, Any] = {"organisation": organisation, "page_url": page_url}
+    if organisation is not None:
+        # The header, title and colours of the CCAS whose page this is (base.html's shell).
+        page["shell_organisation"] = organisation
     if scheme is None:
-        return render(request, PAGE, {"scheme": None})
-    context = _blank_context(scheme, today)
+        return _full_page(request, {**page, "scheme": None}, list_others, today)
+    context = {**_blank_context(scheme, today), **page}
     context["contact_sent"] = request.GET.get(CONTACT_SENT_FLAG) == "envoyee"
     step = request.POST.get("step", "") if request.method == "POST" else ""
     if step == "simulation":
@@ -54,11 +101,21 @@ def simulator(request: HtmxRequest) -> HttpResponse:
     elif step == "eligibility":
         _check_eligibility(request, scheme, today, context)
     elif step == "contact":
-        redirect = _contact(request, scheme, context)
-        if redirect is not None:
-            return redirect
+        redirect_response = _contact(request, scheme, context)
+        if redirect_response is not None:
+            return redirect_response
     if step in SECTIONS and request.htmx:
         return render(request, SECTIONS[step], context)
+    return _full_page(request, context, list_others, today)
+
+
+def _full_page(
+    request: HtmxRequest, context: dict[str, Any], list_others: bool, today: date
+) -> HttpResponse:
+    organisation = context["organisation"]
+    context["other_simulators"] = (
+        selectors.other_open_simulators(today=today, excluded=organisation) if list_others else []
+    )
     return render(request, PAGE, context)
 
 
@@ -141,5 +198,5 @@ def _contact_sent(
         context["contact_form"] = ContactRequestForm(scheme=scheme)
         context["contact_sent"] = True
         return None
-    url = reverse("simulator:simulator")
+    url = context["page_url"]
     return HttpResponseRedirect(f"{url}?{CONTACT_SENT_FLAG}=envoyee#rendez-vous")
