@@ -17,6 +17,7 @@ from microcredit.core.errors import Refused
 from microcredit.core.models import AuditEvent
 from microcredit.followup.enums import AppointmentStatus
 from microcredit.followup.models import Appointment
+from microcredit.followup.selectors.notes import appointments_of_day
 from microcredit.followup.services.notes import appointment_close, appointment_create
 from tests.followup.test_notes_support import (
     APPOINTMENT_PLACE,
@@ -328,3 +329,16 @@ def test_the_partner_worker_does_not_see_the_appointments(world: World) -> None:
         html = world.client("partner").get(url).content.decode()
         assert APPOINTMENT_PLACE not in html
         assert "Rendez-vous prévus" not in html
+
+
+def test_the_appointments_of_the_day_for_a_home_page(world: World) -> None:
+    today = timezone.localdate()
+    morning = plan(world, local(today, 9))
+    afternoon = plan(world, local(today, 15))
+    plan(world, local(today, 11), status=AppointmentStatus.CANCELLED)
+    plan(world, local(today + timedelta(days=1), 9))
+    for name in ("referent", "agent", "director"):
+        found = appointments_of_day(world.users[name], world.membership(name), today)
+        assert list(found) == [morning, afternoon]
+    for name in ("partner", "other_ccas", "commission", "bank", "admin"):
+        assert not appointments_of_day(world.users[name], world.membership(name), today).exists()

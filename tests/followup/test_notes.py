@@ -259,3 +259,24 @@ def test_a_partner_worker_no_longer_shared_reads_nothing(world: World) -> None:
     assert response.status_code == 404
     rights = followup_rights(world.users["partner"], world.membership("partner"), world.dossier)
     assert not rights.read_any
+
+
+def test_the_technical_admin_sees_when_and_by_whom_never_what(world: World) -> None:
+    admin = world.users["admin"]
+    admin.is_staff = admin.is_superuser = True
+    admin.save()
+    client = world.client("admin")
+    note = world.notes["private"]
+    for url in (
+        reverse("admin:followup_note_changelist"),
+        reverse("admin:followup_note_change", args=[note.pk]),
+        reverse("admin:followup_stepreview_changelist"),
+        reverse("admin:followup_appointment_changelist"),
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        html = response.content.decode()
+        for text in (PRIVATE_TEXT, SHARED_TEXT, REVIEW_TEXT):
+            assert text not in html, url
+    assert client.post(reverse("admin:followup_note_delete", args=[note.pk])).status_code == 403
+    assert Note.objects.filter(pk=note.pk).exists()
