@@ -3,6 +3,8 @@ or shared with the partner worker), through the services, the selectors and the 
 
 from __future__ import annotations
 
+import html
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -280,3 +282,14 @@ def test_the_technical_admin_sees_when_and_by_whom_never_what(world: World) -> N
             assert text not in html, url
     assert client.post(reverse("admin:followup_note_delete", args=[note.pk])).status_code == 403
     assert Note.objects.filter(pk=note.pk).exists()
+
+
+def test_the_partner_worker_is_told_what_is_theirs_on_the_dossier_page(world: World) -> None:
+    # No step change is theirs; the page says their part is the points d'étape, instead of
+    # « Aucune action ne vous revient » above the form that gives them something to do.
+    partner = world.client("partner").get(reverse("dossiers:detail", args=[world.dossier.pk]))
+    text = " ".join(html.unescape(partner.content.decode()).split())
+    assert "votre part, ce sont les points d'étape" in text
+    assert "Aucune action ne vous revient à cette étape" not in text
+    referent = world.client("referent").get(reverse("dossiers:detail", args=[world.dossier.pk]))
+    assert "votre part, ce sont les points d'étape" not in html.unescape(referent.content.decode())

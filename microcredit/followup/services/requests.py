@@ -45,8 +45,10 @@ class RequestAlreadyConverted(Refused):
 def _locked(membership: Membership, request_id: int) -> tuple[ContactRequest, RequestHandling]:
     """The request (locked) and its handling (locked, created « new » if it has none yet)."""
     contact_request = request_for_membership_or_404(membership, request_id, for_update=True)
+    # Lock the handling row only: its dossier is a nullable (outer) join, which PostgreSQL
+    # refuses to lock.
     handling = (
-        RequestHandling.objects.select_for_update()
+        RequestHandling.objects.select_for_update(of=("self",))
         .select_related("dossier")
         .filter(request=contact_request)
         .first()
