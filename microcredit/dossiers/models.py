@@ -158,6 +158,11 @@ class Dossier(models.Model):
         indexes = [
             models.Index(fields=["organisation", "state"]),
             models.Index(fields=["referent", "state"]),
+            # The work queues' orders: a référent's dossiers by state and age, the bank's by
+            # state and transmission, the month's figures by application date.
+            models.Index(fields=["referent", "state", "state_changed_at"]),
+            models.Index(fields=["bank", "state", "bank_transmitted_at"]),
+            models.Index(fields=["organisation", "application_date"]),
         ]
 
     def __str__(self) -> str:
@@ -183,6 +188,8 @@ class DossierEvent(models.Model):
         verbose_name = "étape du dossier"
         verbose_name_plural = "étapes du dossier"
         ordering = ["at", "id"]
+        # The decisions that call for a letter, oldest first (the agent's letters pending).
+        indexes = [models.Index(fields=["transition", "at"])]
 
     def __str__(self) -> str:
         return f"{self.dossier} {self.from_state or '∅'} → {self.to_state}"

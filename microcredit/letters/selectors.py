@@ -75,17 +75,23 @@ def _due_date(key: str, default: date) -> date:
         return default
 
 
-def servicing_letters_owed(*, dossier_id: int | None = None, unwritten: bool = False) -> list[Owed]:
+def servicing_letters_owed(
+    *, dossier_id: int | None = None, organisation_id: int | None = None, unwritten: bool = False
+) -> list[Owed]:
     """The letters owed after the facts of the loans' follow-up, oldest first (two queries):
     one per agreed plan (it has its schedule version), one per missed installment servicing
     raised an alert for (the alert's key is the installment's due date, as letter_due's).
 
-    `dossier_id`: of that dossier only; `unwritten`: only those without their letter."""
+    `dossier_id`: of that dossier only; `organisation_id`: of that CCAS's dossiers only;
+    `unwritten`: only those without their letter."""
     plans = RepaymentPlan.objects.filter(schedule_version__isnull=False)
     alerts = Alert.objects.filter(kind=AlertKind.MISSED_INSTALLMENT)
     if dossier_id is not None:
         plans = plans.filter(loan__dossier_id=dossier_id)
         alerts = alerts.filter(loan__dossier_id=dossier_id)
+    if organisation_id is not None:
+        plans = plans.filter(loan__dossier__organisation_id=organisation_id)
+        alerts = alerts.filter(loan__dossier__organisation_id=organisation_id)
     if unwritten:
         plans = plans.exclude(
             Exists(

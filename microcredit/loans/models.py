@@ -55,6 +55,8 @@ class Loan(models.Model):
         verbose_name = "prêt"
         verbose_name_plural = "prêts"
         ordering = ["-disbursement_date", "-id"]
+        # The month's figures of a CCAS: loans disbursed in a period.
+        indexes = [models.Index(fields=["organisation", "disbursement_date"])]
         constraints = [
             models.CheckConstraint(condition=models.Q(principal__gt=0), name="loan_positive"),
         ]

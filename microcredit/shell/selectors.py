@@ -335,23 +335,10 @@ def letters_pending(organisation_id: int) -> Queue[PendingLetter]:
         )
         for e in queue.items
     ]
-    # The follow-up's letters owed and unwritten: a handful at most (each is written after the
-    # commit that called for it), of every organisation: those of this one kept.
-    owed = servicing_letters_owed(unwritten=True)
-    ours = (
-        set(
-            Dossier.objects.filter(
-                organisation_id=organisation_id, pk__in={o.dossier_id for o in owed}
-            ).values_list("pk", flat=True)
-        )
-        if owed
-        else set()
-    )
-    rows += [
-        PendingLetter(o.kind, o.on, o.dossier_id, o.dossier_number)
-        for o in owed
-        if o.dossier_id in ours
-    ]
+    # The follow-up's letters owed and unwritten, of this CCAS: a handful at most (each is
+    # written after the commit that called for it).
+    owed = servicing_letters_owed(organisation_id=organisation_id, unwritten=True)
+    rows += [PendingLetter(o.kind, o.on, o.dossier_id, o.dossier_number) for o in owed]
     rows.sort(key=lambda row: row.on)
     return Queue(rows[:QUEUE_SIZE], queue.total + len(rows) - len(queue.items))
 
