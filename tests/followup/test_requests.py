@@ -4,6 +4,7 @@ queries a page costs."""
 
 from __future__ import annotations
 
+import html
 from datetime import date, timedelta
 from itertools import count
 from typing import Any
@@ -405,6 +406,21 @@ def test_a_repeated_conversion_creates_nothing_more(
         request_close(
             actor=referent, membership=membership, request_id=contact_request.pk, reason="X"
         )
+
+
+@pytest.mark.parametrize("ticked", [False, True])
+def test_the_consent_to_e_mails_given_at_conversion_is_recorded(
+    referent_client, referent, saint_etienne, ticked
+) -> None:  # type: ignore[no-untyped-def]
+    # The conversion form is the applicant's form: its consent box does what it says.
+    contact_request = make_request(saint_etienne)
+    request_take(actor=referent, membership=membership_of(referent), request_id=contact_request.pk)
+    page = referent_client.get(detail_url(contact_request, "convert")).content.decode()
+    assert "accepte d'être prévenu·e par e-mail" in html.unescape(page)
+    extra = {"notifications_consent": "on"} if ticked else {}
+    referent_client.post(detail_url(contact_request, "convert"), applicant_data(**extra))
+    applicant = Applicant.objects.get()
+    assert (applicant.notifications_consent_at is not None) is ticked
 
 
 def test_a_refused_conversion_is_explained_and_creates_nothing(

@@ -137,11 +137,14 @@ def request_convert(
     applicant_values: ApplicantValues,
     dossier_values: DossierValues,
     existing_applicant_id: int | None = None,
+    notifications_consent: bool = False,
 ) -> RequestHandling:
     """Turn a request being handled into an applicant and a dossier of the CCAS's scheme, through
     the applicants' and the dossiers' own services (their checks, their audit rows). With
     `existing_applicant_id` (the person is already known to the CCAS), the dossier is that
-    applicant's and `applicant_values` are not used. The request is then final.
+    applicant's and `applicant_values` and `notifications_consent` are not used. A new applicant
+    who agrees to be notified by e-mail (`notifications_consent`) has that consent dated now.
+    The request is then final.
 
     Raises:
         Http404: not a request of the member's CCAS (or not a référent or an agent).
@@ -165,7 +168,12 @@ def request_convert(
         if applicant is None:
             raise Refused("Ce demandeur est introuvable dans votre CCAS.")
     else:
-        applicant = applicant_create(actor=actor, membership=membership, values=applicant_values)
+        applicant = applicant_create(
+            actor=actor,
+            membership=membership,
+            values=applicant_values,
+            notifications_consent=notifications_consent,
+        )
     dossier = dossier_create(
         actor=actor,
         membership=membership,

@@ -215,6 +215,7 @@ def request_convert(request: MemberRequest, request_id: int) -> HttpResponse:
                     applicant_values=form.values(),
                     dossier_values=form.dossier_values(),
                     existing_applicant_id=existing_id,
+                    notifications_consent=form.consent_given(),
                 )
             except services.RequestAlreadyConverted as already:
                 messages.info(request, already.messages[0])
