@@ -11,9 +11,8 @@ password yet); 2 for bad input (a French message on stderr, nothing created).
 
 from __future__ import annotations
 
-import re
 import sys
-from typing import Any, NoReturn
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
@@ -24,6 +23,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from microcredit.accounts.models import User
+from microcredit.core.commands import answer_in_french
 from microcredit.core.formatting import format_date
 from microcredit.programmes.services import (
     EMPTY_TEMPLATE,
@@ -36,25 +36,6 @@ from microcredit.programmes.services import (
 
 EXIT_INVALID = 2
 HELP_HINT = "Aide : microcredit create_organisation --help"
-
-# argparse's own (English) messages, in French.
-_ARGPARSE_MESSAGES = (
-    (
-        re.compile(r"the following arguments are required: (.+)"),
-        "option obligatoire manquante : {0}.",
-    ),
-    (re.compile(r"unrecognized arguments: (.+)"), "option inconnue : {0}."),
-    (re.compile(r"argument (\S+): expected one argument"), "l'option {0} attend une valeur."),
-    (re.compile(r"ambiguous option: (\S+)"), "option ambiguë : {0}."),
-)
-
-
-def _french_argparse_message(message: str) -> str:
-    for pattern, template in _ARGPARSE_MESSAGES:
-        match = pattern.search(message)
-        if match:
-            return template.format(*match.groups())
-    return f"arguments invalides ({message})."
 
 
 def password_link(user: User) -> str:
@@ -89,18 +70,9 @@ class Command(BaseCommand):
     )
 
     def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
-        parser = super().create_parser(prog_name, subcommand, **kwargs)
-        from_command_line = parser.called_from_command_line
-
-        def error(message: str) -> NoReturn:
-            french = f"Erreur : {_french_argparse_message(message)} {HELP_HINT}"
-            if from_command_line:
-                sys.stderr.write(f"{french}\n")
-                sys.exit(EXIT_INVALID)
-            raise CommandError(french, returncode=EXIT_INVALID)
-
-        parser.error = error  # type: ignore[method-assign]
-        return parser
+        return answer_in_french(
+            super().create_parser(prog_name, subcommand, **kwargs), "create_organisation"
+        )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--name", required=True, help="nom du CCAS (« CCAS de Firminy »)")

@@ -11,7 +11,7 @@ import re
 import sys
 from datetime import date
 from decimal import Decimal
-from typing import Any, NoReturn
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError
@@ -26,6 +26,7 @@ from loan_engine import (
     build_schedule,
     loan_terms,
 )
+from microcredit.core.commands import answer_in_french
 from microcredit.core.formatting import format_date, format_eur, format_percent
 from microcredit.core.text import parse_decimal as parse_number
 from microcredit.programmes.selectors import public_programme, version_in_force
@@ -35,29 +36,6 @@ DEFAULT_RATE_PERCENT = Decimal("1.75")
 # --deferral-kind takes the stored values ("interest_only", "capitalised"); "interest-only",
 # the spelling this command has always documented, stays accepted as an alias.
 _DEFERRAL_KIND_ALIASES = {"interest-only": DeferralKind.INTEREST_ONLY.value}
-
-# argparse's own (English) messages, in French.
-_ARGPARSE_MESSAGES = (
-    (
-        re.compile(r"the following arguments are required: (.+)"),
-        "option obligatoire manquante : {0}.",
-    ),
-    (re.compile(r"unrecognized arguments: (.+)"), "option inconnue : {0}."),
-    (re.compile(r"argument (\S+): expected one argument"), "l'option {0} attend une valeur."),
-    (
-        re.compile(r"argument (\S+): ignored explicit argument (.+)"),
-        "l'option {0} ne prend pas de valeur ({1}).",
-    ),
-    (re.compile(r"ambiguous option: (\S+)"), "option ambiguë : {0}."),
-)
-
-
-def _french_argparse_message(message: str) -> str:
-    for pattern, template in _ARGPARSE_MESSAGES:
-        match = pattern.search(message)
-        if match:
-            return template.format(*match.groups())
-    return f"arguments invalides ({message})."
 
 
 def _fail(message: str) -> CommandError:
@@ -158,20 +136,7 @@ class Command(BaseCommand):
     requires_migrations_checks = False
 
     def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
-        parser = super().create_parser(prog_name, subcommand, **kwargs)
-        from_command_line = parser.called_from_command_line
-
-        def error(message: str) -> NoReturn:
-            french = (
-                f"Erreur : {_french_argparse_message(message)} Aide : microcredit simulate --help"
-            )
-            if from_command_line:
-                sys.stderr.write(f"{french}\n")
-                sys.exit(EXIT_INVALID)
-            raise _fail(french)
-
-        parser.error = error  # type: ignore[method-assign]
-        return parser
+        return answer_in_french(super().create_parser(prog_name, subcommand, **kwargs), "simulate")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--amount", required=True, help="montant emprunté en euros (3000)")
