@@ -99,6 +99,8 @@ class AuditAction(enum.StrEnum):
     FOLLOWUP_REQUEST_TAKEN = "followup_request_taken"
     FOLLOWUP_REQUEST_CONVERTED = "followup_request_converted"
     FOLLOWUP_REQUEST_CLOSED = "followup_request_closed"
+    # A CCAS onboarded on the deployment (programmes.services.ccas_onboard).
+    ORGANISATION_ONBOARDED = "organisation_onboarded"
 
     @classmethod
     def for_transition(cls, name: str) -> AuditAction:

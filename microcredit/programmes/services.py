@@ -298,6 +298,19 @@ def _onboarding_create(
             programme, schemes()[request.template], territory=territory, today=today
         )
     director = _first_director(organisation, request)
+    audit_event_create(
+        actor=None,
+        action=AuditAction.ORGANISATION_ONBOARDED,
+        obj=organisation,
+        new_values={
+            "name": organisation.name,
+            "slug": organisation.slug,
+            "bank": bank.slug,
+            "template": request.template,
+            "programme": programme.pk,
+            "director": director.pk,
+        },
+    )
     return Onboarding(
         organisation=organisation,
         created=True,

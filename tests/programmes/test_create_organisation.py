@@ -86,6 +86,10 @@ def test_the_ccas_its_scheme_partnership_and_director_are_created(bank: Organisa
     assert audit.actor is None
     assert "à ajuster par la direction" in audit.reason
     assert audit.new_values["territory"] == version.territory
+    onboarded = AuditEvent.objects.get(action="organisation_onboarded")
+    assert onboarded.actor is None
+    assert onboarded.new_values["slug"] == "ccas-firminy"
+    assert onboarded.new_values["programme"] == version.programme_id
 
     director = User.objects.get(username="direction@ccas-firminy.example.org")
     assert (director.email, director.first_name, director.last_name) == (
