@@ -361,11 +361,14 @@ def make_api_token(adviser: User, label: str = "Intégration") -> str:
     return clear
 
 
-def migrate(target: tuple[str, str]) -> None:
-    """Bring the test database's schema to `target` (app, migration), forwards or backwards."""
+def migrate(target: tuple[str, str] | None) -> None:
+    """Bring the test database's schema to `target` (app, migration), forwards or backwards;
+    `None`: every app to its latest migration. Going back unapplies the other apps' migrations
+    that depend on the ones undone: end a test with `migrate(None)`, not with the latest of the
+    one app, or the next tests on that database miss those apps' columns."""
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
 
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
-    executor.migrate([target])
+    executor.migrate(executor.loader.graph.leaf_nodes() if target is None else [target])

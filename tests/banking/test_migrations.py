@@ -26,6 +26,9 @@ def test_existing_disbursements_get_the_bank_of_their_loan(referent: User, advis
         assert "bank_id" not in columns and "payee_siret" not in columns
     finally:
         migrate(AFTER)
-    disbursement = Disbursement.objects.get(dossier=loan.dossier)
-    assert disbursement.bank_id == loan.bank_id
-    assert disbursement.payee_siret == "73282932000074"
+    try:
+        disbursement = Disbursement.objects.get(dossier=loan.dossier)
+        assert disbursement.bank_id == loan.bank_id
+        assert disbursement.payee_siret == "73282932000074"
+    finally:
+        migrate(None)  # every app's latest schema (going back undid the dependent ones too)
