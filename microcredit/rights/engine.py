@@ -56,6 +56,7 @@ from microcredit.budgets.rules import HousingStatus, MemberRole
 from microcredit.core.formatting import format_month
 from microcredit.rights.rules import (
     COVERAGE_CAVEATS,
+    PUBLISHED_ASF_PER_CHILD,
     Activity,
     CoupleKind,
     HouseholdSituation,
@@ -202,12 +203,28 @@ def net_of_crds(amount: Decimal, rate: Decimal) -> Decimal:
     return amount - (amount * rate).quantize(CENT, rounding=ROUND_DOWN)
 
 
+def _in_force_since(values: Any, month: date) -> date | None:
+    """The first day of the value of an OpenFisca parameter in force in ``month``."""
+    first_day = date(month.year, month.month, 1).isoformat()
+    for value in values.values_list:  # newest first
+        if value.instant_str <= first_day:
+            return date.fromisoformat(value.instant_str)
+    return None
+
+
 def asf_per_child_gross(month: date) -> Decimal:
-    """The ASF at the full rate for one child, before CRDS: the BMAF × the rate, rounded half-up
-    to the cent per child (the CAF pays so much per child)."""
-    family = _parameters(month).prestations_sociales.prestations_familiales
-    share = family.education_presence_parentale.asf.montant_asf.orphelin_assimile_seul_parent
-    return (_decimal(family.bmaf.bmaf) * _decimal(share)).quantize(CENT, rounding=ROUND_HALF_UP)
+    """The ASF at the full rate for one child, before CRDS: the amount published for the BMAF in
+    force (``PUBLISHED_ASF_PER_CHILD``) when there is one, otherwise OpenFisca's BMAF × the
+    rate rounded half-up to the cent per child (the CAF pays so much per child)."""
+    family = tax_benefit_system().parameters.prestations_sociales.prestations_familiales
+    since = _in_force_since(family.bmaf.bmaf, month)
+    for published in PUBLISHED_ASF_PER_CHILD:
+        if published.valid_from == since:
+            return published.amount
+    at_month = _parameters(month).prestations_sociales.prestations_familiales
+    share = at_month.education_presence_parentale.asf.montant_asf.orphelin_assimile_seul_parent
+    bmaf = _decimal(at_month.bmaf.bmaf)
+    return (bmaf * _decimal(share)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def scales(month: date) -> Scales:

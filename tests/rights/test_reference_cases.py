@@ -225,12 +225,23 @@ def aspa_down(value: float) -> Decimal:
     )
 
 
-def asf_as_paid(total: float, children: int) -> Decimal:
+def asf_as_paid(total: float, children: int, month: date) -> Decimal:
     """A hand-built ASF (no alimony received) as the CAF pays it: so much per child, each
-    child's amount rounded to the cent, then its CRDS rounded down."""
+    child's amount rounded to the cent, then its CRDS rounded down. Where the administration
+    publishes another amount for the month's BMAF (``rules.PUBLISHED_ASF_PER_CHILD``: April 2025
+    to March 2026), the published one: OpenFisca's is then one cent lower a child."""
     if total <= 0:
         return D("0.00")
-    return engine.net_of_crds(cents(total / children), CRDS_RATE) * children
+    per_child = cents(total / children)
+    published = engine.asf_per_child_gross(month)
+    if published != per_child:
+        assert (month, published - per_child) in {(m, CENT) for m in PUBLISHED_ASF_MONTHS}
+        per_child = published
+    return engine.net_of_crds(per_child, CRDS_RATE) * children
+
+
+PUBLISHED_ASF_MONTHS = {APRIL_2025, date(2025, 10, 1)}
+"""The months of these cases for which the ASF per child is the published amount."""
 
 
 # --- The salaries: typed net, derived back to the round gross ----------------------------------
@@ -416,7 +427,7 @@ def test_the_af_for_two_children_in_april_2026_from_openfiscas_bmaf(
         assert shown[(key, APRIL_2026)].assessment.af == D("152.25"), key
 
 
-def test_the_asf_in_april_2025_is_one_cent_below_the_published_one(
+def test_the_asf_in_april_2025_is_the_published_one(
     shown: dict[tuple[str, date], Shown],
 ) -> None:
     """OpenFisca applies 42,2 % to the BMAF: 474,37 × 0,422 = 200,18414 € gross a child →
@@ -424,20 +435,21 @@ def test_the_asf_in_april_2025_is_one_cent_below_the_published_one(
     revalues the *previous* gross amount and rounds it (196,84 € × 1,017 = 200,19 €), then
     deducts the CRDS rounded down (1,00 €), which reproduces the published 199,19 € (and the
     published 265,51 € for a child deprived of both parents: 262,38 × 1,017 = 266,84 − 1,33).
-    The revaluation coefficient is not among OpenFisca's parameters, so the per-child rate the
-    page quotes is 1 cent low, and the lone parent's ASF for two children 2 cents low
-    (2 × 199,18 = 398,36 € against 398,38 €). The product pays the ASF per child, as the
-    scale says: twice the per-child rate it quotes."""
+    The revaluation coefficient is not among OpenFisca's parameters: the product takes the
+    published amount from ``rules.PUBLISHED_ASF_PER_CHILD`` (with its source) for the BMAF of
+    April 2025, and pays the ASF per child, as the scale says: the lone parent's two children
+    get 2 × 199,19 = 398,38 €, what the CAF pays."""
     case = shown[("lone_parent", APRIL_2025)]
     scales = case.assessment.scales
     assert scales is not None
-    assert scales.asf_per_child == D("199.18")
-    assert ASF_PER_CHILD_APRIL_2025 - scales.asf_per_child == CENT
-    assert case.assessment.asf == 2 * scales.asf_per_child == D("398.36")
-    assert 2 * ASF_PER_CHILD_APRIL_2025 - case.assessment.asf == 2 * CENT
+    assert scales.asf_per_child == ASF_PER_CHILD_APRIL_2025
+    assert case.assessment.asf == 2 * ASF_PER_CHILD_APRIL_2025 == D("398.38")
     asf = case.rights[RightCode.ASF]
-    assert asf.estimated_monthly_amount == D("398.36")
-    assert "Taux plein en 04/2025 : 199,18\N{NO-BREAK SPACE}€ par enfant." in asf.summary
+    assert asf.estimated_monthly_amount == D("398.38")
+    assert "Taux plein en 04/2025 : 199,19\N{NO-BREAK SPACE}€ par enfant." in asf.summary
+    # OpenFisca's own formula, which the published amount replaces, is one cent lower.
+    openfisca = (BMAF_APRIL_2025 * D("0.422")).quantize(CENT, rounding=ROUND_HALF_UP)
+    assert engine.net_of_crds(openfisca, CRDS_RATE) == ASF_PER_CHILD_APRIL_2025 - CENT
 
 
 def test_the_asf_in_april_2026_is_twice_the_per_child_rate(
@@ -495,7 +507,7 @@ def test_the_shown_amounts_equal_the_hand_built_ones(
         "ppa_without_housing_aid": None if unpaid is None else after_crds(unpaid["ppa"]),
         "aide_logement": cents(paid["aide_logement"]),
         "af": after_crds(paid["af"]),
-        "asf": asf_as_paid(paid["asf"], HOUSEHOLDS[key].children),
+        "asf": asf_as_paid(paid["asf"], HOUSEHOLDS[key].children, month),
         "aspa": aspa_down(paid["aspa"]),
         "cmu_c": bool(paid["cmu_c"]),
         "cmu_c_without_housing_aid": None if unpaid is None else bool(unpaid["cmu_c"]),
@@ -620,3 +632,12 @@ def test_the_wording_yearly_amounts_dependent_estimates_and_no_contradiction(
         for text in case.texts():
             for contradiction in CONTRADICTIONS:
                 assert contradiction not in text.lower(), (key, text)
+
+
+def test_the_published_asf_applies_while_its_bmaf_is_in_force() -> None:
+    """The published amount replaces OpenFisca's from the revaluation it belongs to until the
+    next one OpenFisca knows of; before and after, OpenFisca's BMAF × rate."""
+    assert engine.asf_per_child_gross(date(2025, 3, 1)) == D("196.84")  # 466,44 × 0,422
+    assert engine.asf_per_child_gross(date(2025, 4, 1)) == D("200.19")  # published
+    assert engine.asf_per_child_gross(date(2026, 3, 1)) == D("200.19")
+    assert engine.asf_per_child_gross(date(2026, 4, 1)) == D("201.78")  # 478,16 × 0,422

@@ -38,6 +38,33 @@ COVERAGE_CAVEATS: tuple[str, ...] = (
 """French sentences shown next to every estimate, whatever its month."""
 
 
+@dataclass(frozen=True, slots=True)
+class PublishedAmount:
+    """An amount the administration publishes where OpenFisca-France's formula gives another,
+    in force from ``valid_from`` until the next revaluation OpenFisca knows of."""
+
+    valid_from: date
+    amount: Decimal
+    source: str
+
+
+PUBLISHED_ASF_PER_CHILD: tuple[PublishedAmount, ...] = (
+    PublishedAmount(
+        valid_from=date(2025, 4, 1),
+        amount=Decimal("200.19"),
+        source=(
+            "ASF à taux plein, avril 2025 à mars 2026 : 199,19 € par enfant versés (200,19 € "
+            "avant CRDS), tableau de la CAF repris par santecool.net, concept-enfance.fr et "
+            "kalinews.net (2025). La DSS revalorise le montant brut de l'année précédente "
+            "(196,84 € × 1,017) ; OpenFisca-France applique le taux à la BMAF (200,18 €)."
+        ),
+    ),
+)
+"""The ASF per child before CRDS, where the published amount differs from OpenFisca's
+BMAF × rate (the DSS chains the revaluations of the rounded amount). Add a line with its source
+when a revaluation is published and OpenFisca's figure differs from it."""
+
+
 def _next_year(month: date) -> date:
     return date(month.year + 1, month.month, 1)
 
