@@ -21,11 +21,10 @@ from microcredit.core.formatting import format_datetime
 from microcredit.core.services import audit_event_create
 from microcredit.organisations.models import Organisation
 from microcredit.simulator import rules
-from microcredit.simulator.enums import ContactRequestStatus
 from microcredit.simulator.models import ContactRequest
 
 if TYPE_CHECKING:
-    from microcredit.accounts.models import User
+    pass
 
 logger = logging.getLogger(__name__)
 
@@ -143,27 +142,3 @@ def contact_request_arrival_email(contact_request_id: int) -> bool:
         recipient_list=[organisation.email],
     )
     return True
-
-
-def contact_request_status_change(
-    *, actor: User, contact_request: ContactRequest, status: str
-) -> ContactRequest:
-    """Staff mark a request as handled; the person who changes it becomes its handler."""
-    with transaction.atomic():
-        old_status = (
-            ContactRequest.objects.filter(pk=contact_request.pk)
-            .values_list("status", flat=True)
-            .get()
-        )
-        contact_request.status = ContactRequestStatus(status)
-        contact_request.handled_by = actor
-        contact_request.full_clean()
-        contact_request.save(update_fields=["status", "handled_by"])
-        audit_event_create(
-            actor=actor,
-            action=AuditAction.CONTACT_REQUEST_STATUS_CHANGE,
-            obj=contact_request,
-            old_values={"status": old_status},
-            new_values={"status": contact_request.status},
-        )
-    return contact_request

@@ -17,7 +17,6 @@ from microcredit.accounts.models import User
 from microcredit.core.models import AuditEvent
 from microcredit.simulator.enums import ContactRequestStatus
 from microcredit.simulator.models import ContactRequest
-from microcredit.simulator.services import contact_request_status_change
 
 pytestmark = pytest.mark.django_db
 
@@ -183,21 +182,6 @@ def test_fourth_request_for_the_same_phone_within_an_hour_is_refused(client: Cli
 def test_contact_request_creates_no_session(client: Client) -> None:
     send(client)
     assert Session.objects.count() == 0
-
-
-def test_staff_status_change_records_the_handler(client: Client) -> None:
-    send(client)
-    request = ContactRequest.objects.get()
-    agent = User.objects.create_user(username="agent", password="un-mot-de-passe-solide-123")
-    contact_request_status_change(
-        actor=agent, contact_request=request, status=ContactRequestStatus.CONTACTED
-    )
-    request.refresh_from_db()
-    assert request.status == ContactRequestStatus.CONTACTED
-    assert request.handled_by == agent
-    event = AuditEvent.objects.get(action="contact_request.status_change")
-    assert event.old_values == {"status": "new"}
-    assert event.new_values == {"status": "contacted"}
 
 
 def test_admin_cannot_add_requests_and_sees_no_fingerprint(client: Client) -> None:
