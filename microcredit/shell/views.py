@@ -11,6 +11,7 @@ from django.db import DatabaseError, connection
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
@@ -184,6 +185,13 @@ def _transition_forms(page: DossierPage) -> list[dict[str, Any]]:
     ]
 
 
+NO_TRANSITION = gettext_lazy("Aucune action ne vous revient à cette étape.")
+NO_TRANSITION_PARTNER = gettext_lazy(
+    "Aucun changement d'étape ne vous revient : votre part, ce sont les points d'étape, dans la "
+    "section « Suivi et accompagnement » ci-dessous."
+)
+
+
 @roles_required(*DOSSIER_ROLES)
 def dossier_detail(request: MemberRequest, dossier_id: int) -> HttpResponse:
     membership = request.membership
@@ -203,6 +211,10 @@ def dossier_detail(request: MemberRequest, dossier_id: int) -> HttpResponse:
         "staff": staff,
         "editable": staff and page.dossier.state in EDITABLE_STATES,
         "transition_forms": _transition_forms(page),
+        # When no step change is theirs: the partner worker's part is the points d'étape.
+        "no_transition_message": (
+            NO_TRANSITION_PARTNER if membership.role == Role.PARTNER_WORKER else NO_TRANSITION
+        ),
         "purpose_label": page.version.purpose_label(page.dossier.purpose_category)
         if page.version
         else page.dossier.purpose_category,
