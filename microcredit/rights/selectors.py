@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal
 
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 
 from microcredit.budgets.hooks import RsaBase
 from microcredit.budgets.models import Budget, BudgetLine, BudgetPerson
-from microcredit.budgets.rules import ChargeType, ResourceType
 from microcredit.budgets.selectors import budget_data
 from microcredit.dossiers.models import Dossier
 from microcredit.dossiers.workflow import FINAL_STATES
@@ -75,21 +73,15 @@ def latest_record(dossier: Dossier) -> RightsAssessmentRecord | None:
     )
 
 
-def rights_to_check_for(record: RightsAssessmentRecord) -> list[rules.RightToCheck]:
-    """The rights whose estimate exceeds what the record's budget version declares."""
-    assessment = record.assessment()
+def rights_to_check_for(
+    record: RightsAssessmentRecord, assessment: rules.RightsAssessment | None = None
+) -> list[rules.RightToCheck]:
+    """The rights whose estimate exceeds what the record's budget version declares
+    (``assessment``: the record's, when the caller has already read it)."""
+    assessment = assessment or record.assessment()
     if assessment is None:
         return []
-    budget = budget_data(record.budget).budget
-    alimony = budget.resource(ResourceType.ALIMONY_RECEIVED)
-    return list(
-        rules.rights_to_check(
-            assessment,
-            budget.resources_by_type(),
-            health_cover_charge=budget.charge(ChargeType.HEALTH_COVER),
-            other_parent_pays_alimony=True if alimony > Decimal(0) else None,
-        )
-    )
+    return list(rules.rights_to_check_for_budget(assessment, budget_data(record.budget).budget))
 
 
 def rights_panel(dossier: Dossier, latest_budget: Budget | None) -> RightsPanel:
@@ -100,8 +92,11 @@ def rights_panel(dossier: Dossier, latest_budget: Budget | None) -> RightsPanel:
         return RightsPanel(record=None, has_budget=has_budget)
     stalled = record.is_unfinished and record.created_at < timezone.now() - STALLED_AFTER
     outcomes = {o.right: o for o in record.outcomes.all()}
-    rows = [RightRow(right, outcomes.get(right.code)) for right in rights_to_check_for(record)]
     assessment = record.assessment()
+    rows = [
+        RightRow(right, outcomes.get(right.code))
+        for right in rights_to_check_for(record, assessment)
+    ]
     return RightsPanel(
         record=record,
         has_budget=has_budget,

@@ -3,7 +3,7 @@ would, for April 2025 and April 2026, checked three ways.
 
 1. **The product's path**: ``budgets.rules.Budget`` → ``rights.situation.household_situation``
    → ``rights.engine.assess_households`` (one batch for the ten cases) →
-   ``rights.rules.rights_to_check`` (what the page shows: ``headline``, ``summary``). The
+   ``rights.rules.rights_to_check_for_budget`` (what the page shows: ``headline``, ``summary``). The
    households are in ``tests/rights/reference_situations.py``; salaries are typed net, as on
    the payslip's « net à payer », for round gross salaries.
 2. **The amounts the administration publishes** (constants below, each with its source and
@@ -35,7 +35,7 @@ from openfisca_core.simulation_builder import (  # type: ignore[import-untyped]
     SimulationBuilder,
 )
 
-from microcredit.budgets.rules import Budget, ChargeType, ResourceType, validate_budget
+from microcredit.budgets.rules import Budget, validate_budget
 from microcredit.core.formatting import format_eur
 from microcredit.rights import engine
 from microcredit.rights.rules import (
@@ -43,7 +43,7 @@ from microcredit.rights.rules import (
     RightCode,
     RightsAssessment,
     RightToCheck,
-    rights_to_check,
+    rights_to_check_for_budget,
 )
 from tests.rights.reference_situations import (
     APRIL_2025,
@@ -151,13 +151,7 @@ def shown() -> dict[tuple[str, date], Shown]:
     )
     out = {}
     for case, household_budget, assessment in zip(cases, budgets, assessments, strict=True):
-        alimony = household_budget.resource(ResourceType.ALIMONY_RECEIVED)
-        rights = rights_to_check(  # as rights.selectors.rights_to_check_for calls it
-            assessment,
-            household_budget.resources_by_type(),
-            health_cover_charge=household_budget.charge(ChargeType.HEALTH_COVER),
-            other_parent_pays_alimony=True if alimony > 0 else None,
-        )
+        rights = rights_to_check_for_budget(assessment, household_budget)  # as the page
         out[case] = Shown(household_budget, assessment, {r.code: r for r in rights})
     return out
 

@@ -22,6 +22,7 @@ from microcredit.rights.rules.comparison import (
     RightOutcome,
     RightToCheck,
     rights_to_check,
+    rights_to_check_for_budget,
 )
 from microcredit.rights.rules.estimate import (
     COVERAGE_CAVEATS,
@@ -61,5 +62,6 @@ __all__ = [
     "Scales",
     "coverage_caveats",
     "rights_to_check",
+    "rights_to_check_for_budget",
     "validate_situation",
 ]

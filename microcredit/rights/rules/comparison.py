@@ -8,7 +8,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from microcredit.budgets.rules import ResourceType
+from microcredit.budgets.rules import Budget, ChargeType, ResourceType
 from microcredit.core.formatting import format_eur, format_month
 from microcredit.rights.rules.estimate import RightsAssessment
 from microcredit.rights.rules.household import ZERO
@@ -357,3 +357,17 @@ def rights_to_check(
             )
         )
     return tuple(r for r in out if r is not None)
+
+
+def rights_to_check_for_budget(
+    assessment: RightsAssessment, budget: Budget
+) -> tuple[RightToCheck, ...]:
+    """:func:`rights_to_check` with what ``budget`` declares: its resources, its health-cover
+    charge, and the other parent paying alimony when alimony is declared (otherwise not asked)."""
+    alimony = budget.resource(ResourceType.ALIMONY_RECEIVED)
+    return rights_to_check(
+        assessment,
+        budget.resources_by_type(),
+        health_cover_charge=budget.charge(ChargeType.HEALTH_COVER),
+        other_parent_pays_alimony=True if alimony > 0 else None,
+    )
