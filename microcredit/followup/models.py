@@ -14,6 +14,7 @@ from django.db import models
 
 from microcredit.dossiers.models import Dossier
 from microcredit.followup.enums import AppointmentStatus, NoteVisibility, RequestStatus
+from microcredit.simulator.enums import ContactRequestStatus
 from microcredit.simulator.models import ContactRequest
 
 
@@ -125,15 +126,23 @@ class StepReview(models.Model):
         return f"Point d'étape {self.pk} du dossier {self.dossier_id}"
 
 
+def request_state(status: str, *, converted: bool) -> RequestStatus:
+    """Where a request stands in the inbox, from its own status (new, contacted, closed) and the
+    dossier it was turned into: one state, stored once (the request's status)."""
+    if status == ContactRequestStatus.NEW:
+        return RequestStatus.NEW
+    if status == ContactRequestStatus.CONTACTED:
+        return RequestStatus.IN_PROGRESS
+    return RequestStatus.CONVERTED if converted else RequestStatus.CLOSED
+
+
 class RequestHandling(models.Model):
-    """How a request from the public was handled: taken, then turned into a dossier or closed
-    with a reason. One per request, created when someone first takes it."""
+    """How a request from the public was handled: by whom, the dossier it was turned into, or
+    the reason it was closed. One per request, created when someone first takes it. Its state
+    (:attr:`status`) is derived from the request's status and the dossier, never stored."""
 
     request = models.OneToOneField(
         ContactRequest, verbose_name="demande", on_delete=models.CASCADE, related_name="handling"
-    )
-    status = models.CharField(
-        "état", max_length=12, choices=RequestStatus.choices, default=RequestStatus.NEW
     )
     handled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -157,22 +166,17 @@ class RequestHandling(models.Model):
     class Meta:
         verbose_name = "traitement d'une demande"
         verbose_name_plural = "traitements des demandes"
-        indexes = [models.Index(fields=["status", "updated_at"])]
         constraints = [
+            # Turned into a dossier or closed with a reason, never both.
             models.CheckConstraint(
-                condition=models.Q(status__in=RequestStatus.values),
-                name="followup_request_status_valid",
-            ),
-            models.CheckConstraint(
-                condition=~models.Q(status=RequestStatus.CONVERTED)
-                | models.Q(dossier__isnull=False),
-                name="followup_converted_request_has_dossier",
-            ),
-            models.CheckConstraint(
-                condition=~models.Q(status=RequestStatus.CLOSED) | ~models.Q(closed_reason=""),
-                name="followup_closed_request_has_reason",
+                condition=models.Q(dossier__isnull=True) | models.Q(closed_reason=""),
+                name="followup_request_converted_or_closed",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"Demande {self.request_id} : {self.get_status_display()}"
+        return f"Demande {self.request_id} : {self.status.label}"
+
+    @property
+    def status(self) -> RequestStatus:
+        return request_state(self.request.status, converted=self.dossier_id is not None)

@@ -16,13 +16,14 @@ from datetime import date
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404
 
 from microcredit.accounts.enums import Role
 from microcredit.accounts.models import Membership
 from microcredit.followup.enums import RequestStatus
 from microcredit.followup.models import RequestHandling
+from microcredit.followup.models import request_state as models_request_state
 from microcredit.programmes.selectors import access_programmes_for_membership, version_in_force
 from microcredit.simulator.enums import ContactRequestStatus
 from microcredit.simulator.models import ContactRequest
@@ -43,12 +44,6 @@ PUBLIC_STATUS: dict[str, ContactRequestStatus] = {
     RequestStatus.CONVERTED: ContactRequestStatus.CLOSED,
     RequestStatus.CLOSED: ContactRequestStatus.CLOSED,
 }
-# The state of a request without a handling row, read from its own status.
-_STATE_OF_STATUS: dict[str, RequestStatus] = {
-    ContactRequestStatus.NEW: RequestStatus.NEW,
-    ContactRequestStatus.CONTACTED: RequestStatus.IN_PROGRESS,
-    ContactRequestStatus.CLOSED: RequestStatus.CLOSED,
-}
 
 
 def access_requests_for_membership(membership: Membership | None) -> QuerySet[ContactRequest]:
@@ -59,11 +54,12 @@ def access_requests_for_membership(membership: Membership | None) -> QuerySet[Co
 
 
 def request_state(contact_request: ContactRequest) -> RequestStatus:
-    """Where the request stands: its handling's state, or (no handling yet) its own status's."""
+    """Where the request stands: its own status, and the dossier its handling turned it into."""
     handling: RequestHandling | None = getattr(contact_request, "handling", None)
-    if handling is not None:
-        return RequestStatus(handling.status)
-    return _STATE_OF_STATUS[contact_request.status]
+    return models_request_state(
+        contact_request.status,
+        converted=handling is not None and handling.dossier_id is not None,
+    )
 
 
 def _state_filter(state: str) -> Q | None:
@@ -74,9 +70,9 @@ def _state_filter(state: str) -> Q | None:
     if state == RequestStatus.IN_PROGRESS:
         return Q(status=ContactRequestStatus.CONTACTED)
     if state == RequestStatus.CONVERTED:
-        return Q(status=ContactRequestStatus.CLOSED, handling__status=RequestStatus.CONVERTED)
+        return Q(status=ContactRequestStatus.CLOSED, handling__dossier__isnull=False)
     if state == RequestStatus.CLOSED:
-        return Q(status=ContactRequestStatus.CLOSED) & ~Q(handling__status=RequestStatus.CONVERTED)
+        return Q(status=ContactRequestStatus.CLOSED) & ~Q(handling__dossier__isnull=False)
     return None
 
 
@@ -159,12 +155,19 @@ def inbox_counts(membership: Membership | None) -> dict[str, int]:
     counts = {state.value: 0 for state in RequestStatus}
     rows = (
         access_requests_for_membership(membership)
-        .values("status", "handling__status")
+        .annotate(
+            converted=Case(
+                When(handling__dossier__isnull=False, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
+        .values("status", "converted")
         .annotate(n=Count("id"))
         .order_by()
     )
     for row in rows:
-        state = row["handling__status"] or _STATE_OF_STATUS[row["status"]]
+        state = models_request_state(row["status"], converted=row["converted"])
         counts[state] += row["n"]
     counts[OPEN_FILTER] = sum(counts[s] for s in OPEN_STATES)
     return counts

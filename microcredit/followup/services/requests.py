@@ -3,8 +3,9 @@ into an applicant and a dossier, or closes it with a reason.
 
 Each step is one transaction with its audit row, under a lock on the request: a converted or
 closed request is final, and a second submission of the same step changes nothing (a double
-click on « Transformer en dossier » creates no second dossier). The request's own status is
-kept in step with its handling (followup.selectors.requests.PUBLIC_STATUS).
+click on « Transformer en dossier » creates no second dossier). The inbox state is stored once:
+the request's own status (followup.selectors.requests.PUBLIC_STATUS), the handling's dossier
+telling a converted request from a closed one (followup.models.request_state).
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from microcredit.followup.models import RequestHandling
 from microcredit.followup.selectors.requests import (
     PUBLIC_STATUS,
     request_for_membership_or_404,
-    request_state,
 )
 from microcredit.programmes.selectors import access_programmes_for_membership, version_in_force
 from microcredit.simulator.models import ContactRequest
@@ -56,10 +56,10 @@ def _locked(membership: Membership, request_id: int) -> tuple[ContactRequest, Re
     if handling is None:
         # New; or handled in the admin before the inbox existed (its status and handler).
         handling = RequestHandling(
-            request=contact_request,
-            status=request_state(contact_request),
-            handled_by_id=contact_request.handled_by_id,
+            request=contact_request, handled_by_id=contact_request.handled_by_id
         )
+    else:
+        handling.request = contact_request  # its state is read from this (locked) row
     return contact_request, handling
 
 
@@ -81,13 +81,12 @@ def _move(
 ) -> RequestHandling:
     """Record the handling's new state, the request's status in step, and the audit row."""
     old = {"state": handling.status, "status": contact_request.status}
-    handling.status = status
-    handling.handled_by = actor
-    handling.full_clean()
-    handling.save()
     contact_request.status = PUBLIC_STATUS[status]
     contact_request.handled_by = actor
     contact_request.save(update_fields=["status", "handled_by"])
+    handling.handled_by = actor
+    handling.full_clean()
+    handling.save()
     new: dict[str, object] = {"state": handling.status, "status": contact_request.status}
     if handling.dossier_id is not None:
         new["dossier"] = handling.dossier_id
