@@ -47,4 +47,6 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         "shell_role": role,
         "shell_role_label": Role(role).label if role else "",
         "shell_navigation": _navigation(role) if request.user.is_authenticated else [],
+        # The idle expiry (SESSION_COOKIE_AGE): app.js warns before it and offers to extend.
+        "shell_session_seconds": settings.SESSION_COOKIE_AGE,
     }
