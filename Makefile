@@ -44,8 +44,8 @@ lock:
 ## make run: the embedded SQLite database under var/, demo data, development server.
 run: install
 	$(BIN)/microcredit migrate --noinput
-	$(BIN)/microcredit load_demo
-	$(BIN)/microcredit runserver 127.0.0.1:$(PORT)
+	SITE_URL=http://127.0.0.1:$(PORT) $(BIN)/microcredit load_demo
+	SITE_URL=http://127.0.0.1:$(PORT) $(BIN)/microcredit runserver 127.0.0.1:$(PORT)
 
 ## make test: linters, then the whole suite on SQLite and on a throwaway PostgreSQL cluster, each
 ## in parallel processes (pytest-xdist; every process has its own test database, live server,

@@ -1,5 +1,6 @@
 """Settings shared by every environment. Environment-specific values live in dev/test/prod."""
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -184,8 +185,9 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
-# The address links in e-mails point to.
-SITE_URL = "http://127.0.0.1:8000"
+# The address links in e-mails point to: the environment's SITE_URL (`make run PORT=…` passes
+# http://127.0.0.1:<port>), else the development server's default address.
+SITE_URL = os.environ.get("SITE_URL") or "http://127.0.0.1:8000"
 
 # Background tasks (django-tasks): run immediately here; production uses the database backend and
 # its worker (`microcredit db_worker`), see config/settings/prod.py.
