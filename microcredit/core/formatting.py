@@ -17,7 +17,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-__all__ = ["format_date", "format_datetime", "format_eur", "format_month", "format_percent"]
+__all__ = [
+    "format_date",
+    "format_datetime",
+    "format_eur",
+    "format_installment",
+    "format_month",
+    "format_percent",
+]
 
 _CENT = Decimal("0.01")
 _NNBSP = "\u202f"  # narrow no-break space: thousands separator
@@ -43,6 +50,25 @@ def format_eur(value: Decimal) -> str:
     sign = "-" if cents < 0 else ""
     units, rest = divmod(abs(cents), 100)
     return f"{sign}{_group(str(units))},{rest:02d}{_NBSP}€"
+
+
+def format_installment(
+    installment: Decimal, last: Decimal | None = None, *, last_word: str = "dernière"
+) -> str:
+    """A loan's monthly installment, and its last one where it differs.
+
+    ``format_installment(Decimal("85.60"), Decimal("85.62"))`` → ``"85,60 € (dernière 85,62 €)"``;
+    ``"85,60 €"`` when ``last`` is None or shows the same amount. The engine's schedules end with
+    a last row that takes the remaining principal, a few cents above or below the others: every
+    page and message that states an installment writes both this way. ``last_word`` is the
+    translated word when a page shows it (the ``installment`` template filter).
+    """
+    text = format_eur(installment)
+    if last is not None:
+        last_text = format_eur(last)
+        if last_text != text:
+            text += f" ({last_word} {last_text})"
+    return text
 
 
 def format_percent(value: Decimal, places: int = 2) -> str:

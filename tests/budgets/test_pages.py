@@ -59,7 +59,7 @@ def test_the_dossier_page_shows_the_figures_the_verdict_and_the_options(client, 
     for text in (
         "1,3 UC",
         "445,00\xa0€ par mois, soit 11,41\xa0€ par jour et par UC",
-        "10,12\xa0€ par jour et par UC après l'échéance demandée",
+        "10,12\xa0€ par jour et par UC après la mensualité demandée",
         "avant le prêt 0,00\xa0%",
         "après 4,21\xa0%",
         "55,00\xa0€ par mois (limitée par le reste à vivre minimal par UC)",

@@ -87,7 +87,8 @@ class TestRecommendation:
     def test_largest_carried_amount_when_the_requested_one_is_not(self) -> None:
         # Capacity 55,00 € (lone parent): 3 000 € never fits (36 months: up to 85,62 €), nor
         # 2 000 € (36 months: 57,07 €); 1 500 € over 30 months is 51,14 € (carried, no margin:
-        # above 44,00), over 36 months 42,81 € at most (with a margin) → 1 500 € × 36.
+        # above 44,00), over 36 months 42,81 € at most (with a margin) → 1 500 € × 36. Its
+        # installment is 42,80 €, the last one 42,81 €: the text states both.
         a = rules.assess_budget(lone_parent(), THRESHOLDS, SCHEME, LoanRequest(D("3000"), 36))
         assert a.verdict is Verdict.NOT_SUITABLE
         assert a.recommended is not None
@@ -96,7 +97,8 @@ class TestRecommendation:
         assert a.recommended.comfortable
         assert max(o.amount for o in a.options if o.carried) == D("1500.00")
         assert a.recommendation == (
-            "Option recommandée : 1\u202f500,00\xa0€ sur 36 mois (échéance de 42,81\xa0€)."
+            "Option recommandée : 1\u202f500,00\xa0€ sur 36 mois, "
+            "mensualité 42,80\xa0€ (dernière 42,81\xa0€)."
         )
 
     def test_prefers_the_requested_deferral_then_none(self) -> None:

@@ -207,9 +207,10 @@ class Capacity:
 class LoanOption:
     """One row of the options table.
 
-    ``installment`` is the constant amortising installment (the engine's ``A``); ``max_payment``
-    is the largest payment of the schedule (the last one may be a few cents higher), and the
-    budget carries the option when ``max_payment`` ≤ the repayment capacity.
+    ``installment`` is the constant amortising installment (the engine's ``A``), the one every
+    page states; ``last_payment`` is the schedule's last payment (a few cents above or below);
+    ``max_payment`` is the largest payment of the schedule, and the budget carries the option
+    when ``max_payment`` ≤ the repayment capacity (the safe rule: every payment is carried).
     ``debt_ratio_after_percent`` is None when the household has no resource (no ratio: « sans
     objet »).
     """
@@ -219,6 +220,7 @@ class LoanOption:
     deferral_months: int
     deferral_kind: DeferralKind
     installment: Decimal
+    last_payment: Decimal
     max_payment: Decimal
     total_interest: Decimal
     total_due: Decimal

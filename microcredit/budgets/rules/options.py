@@ -59,6 +59,7 @@ def _option(
         deferral_months=deferral_months,
         deferral_kind=kind,
         installment=schedule.installment,
+        last_payment=schedule.rows[-1].payment,
         max_payment=max_payment,
         total_interest=schedule.total_interest,
         total_due=schedule.total_due,

@@ -30,7 +30,7 @@ from microcredit.budgets.rules.figures import (
 from microcredit.budgets.rules.options import loan_options, recommend_option
 from microcredit.budgets.rules.validation import validate_budget, validate_request
 from microcredit.budgets.vocabulary import Verdict
-from microcredit.core.formatting import format_eur, format_percent
+from microcredit.core.formatting import format_eur, format_installment, format_percent
 
 
 def _eur(value: Decimal) -> str:
@@ -45,12 +45,17 @@ def _pct(value: Decimal) -> str:
     return format_percent(value)
 
 
+def _installment(option: LoanOption) -> str:
+    """« 85,60 € (dernière 85,62 €) », as every page states an installment."""
+    return format_installment(option.installment, option.last_payment)
+
+
 def _describe(option: LoanOption) -> str:
     text = f"{_eur(option.amount)} sur {option.months} mois"
     if option.deferral_months:
         kind = "partiel" if option.deferral_kind is DeferralKind.INTEREST_ONLY else "total"
         text += f" avec un différé {kind} de {option.deferral_months} mois"
-    return text + f" (échéance de {_eur(option.max_payment)})"
+    return text + f", mensualité {_installment(option)}"
 
 
 _LIMIT_SENTENCES: Mapping[CapacityLimit, str] = {
@@ -73,12 +78,14 @@ def assess_budget(
 
     * not suitable: the household has no resource at all (declared so), or the budget is
       already in deficit (reste à vivre < 0), or it carries no installment at all (capacity 0),
-      or the requested installment exceeds the capacity;
-    * fragile: the requested installment is carried but takes more than
-      ``fragile_share_percent`` of the capacity;
+      or the requested loan's largest payment exceeds the capacity;
+    * fragile: the largest payment is carried but takes more than ``fragile_share_percent`` of
+      the capacity;
     * suitable: otherwise.
 
-    The reasons always restate the reste à vivre per UC per day, the debt ratio and the floor
+    The reasons state the requested installment as every page does, with the last one where it
+    differs (« 85,60 € (dernière 85,62 €) »); the judgement is on the largest of the two. They
+    always restate the reste à vivre per UC per day, the debt ratio and the floor
     against their thresholds after the requested loan (the debt ratio is « sans objet » without
     any resource), and end with the recommendation.
 
@@ -126,7 +133,7 @@ def assess_budget(
     elif not requested.carried:
         verdict = Verdict.NOT_SUITABLE
         reasons.append(
-            f"L'échéance demandée ({_eur(requested.max_payment)}) dépasse la capacité de "
+            f"La mensualité demandée, {_installment(requested)}, dépasse la capacité de "
             f"remboursement du budget ({_eur(capacity.amount)} par mois, limitée par "
             f"{_LIMIT_SENTENCES[capacity.limit]})."
         )
@@ -134,21 +141,21 @@ def assess_budget(
         verdict = Verdict.FRAGILE
         share = requested.max_payment * HUNDRED / capacity.amount
         reasons.append(
-            f"L'échéance demandée ({_eur(requested.max_payment)}) est supportable mais absorbe "
+            f"La mensualité demandée, {_installment(requested)}, est supportable mais absorbe "
             f"{format_percent(share, places=0)} de la capacité de remboursement "
             f"({_eur(capacity.amount)} par mois) : la marge est faible face à un imprévu."
         )
     else:
         verdict = Verdict.SUITABLE
         reasons.append(
-            f"L'échéance demandée ({_eur(requested.max_payment)}) reste dans la capacité de "
+            f"La mensualité demandée, {_installment(requested)}, reste dans la capacité de "
             f"remboursement du budget ({_eur(capacity.amount)} par mois)."
         )
     minimum = thresholds.min_remaining_income_per_uc_day
     reasons.append(
         f"Reste à vivre : {_eur(remaining)} par mois, soit {_eur(per_day)} par jour et par unité "
-        f"de consommation ({_units(units)} UC) ; {_eur(per_day_after)} après l'échéance demandée "
-        f"(minimum du dispositif : {_eur(minimum)})."
+        f"de consommation ({_units(units)} UC) ; {_eur(per_day_after)} après la mensualité "
+        f"demandée (minimum du dispositif : {_eur(minimum)})."
     )
     if ratio_before is None or ratio_after is None:
         reasons.append(
