@@ -5,12 +5,14 @@ Bounds come from the scheme's version in force; every message is plain French, n
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
+from django.utils.translation import gettext_lazy as _
 
 from loan_engine import (
     DeferralKind,
@@ -211,11 +213,10 @@ class EligibilityForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
     commune = forms.CharField(
-        label="Votre code postal",
+        label=_("Votre code postal"),
         required=False,
         max_length=60,
-        help_text="Par exemple 42000. Vous pouvez aussi indiquer le code INSEE de votre commune.",
-        widget=forms.TextInput(attrs={"autocomplete": "postal-code"}),
+        widget=forms.TextInput(attrs={"autocomplete": "postal-code", "inputmode": "numeric"}),
     )
     purpose = forms.ChoiceField(label="Votre projet", required=False)
 
@@ -225,6 +226,9 @@ class EligibilityForm(forms.Form):
         self.scheme = scheme
         self.today = today
         v = scheme.version
+        self.fields["commune"].help_text = _("5 chiffres, ex. %(example)s.") % {
+            "example": rules.postcode_example(v.territory)
+        }
         cast(forms.ChoiceField, self.fields["purpose"]).choices = [
             ("", "— Choisissez le type de projet —"),
             ("Projets que le micro-crédit peut financer", purpose_choices(v.purposes)),
@@ -244,7 +248,9 @@ class EligibilityForm(forms.Form):
             raise forms.ValidationError("La date de naissance ne peut pas être dans le futur.")
         return birth_date
 
-    def eligibility(self, communes: dict[str, str]) -> rules.Eligibility:
+    def eligibility(self, commune_names: Mapping[str, str]) -> rules.Eligibility:
+        """The pre-eligibility of the answers; `commune_names` maps a folded commune name to its
+        official name (`selectors.commune_names`)."""
         data = self.cleaned_data
         v = self.scheme.version
         return rules.check_eligibility(
@@ -254,7 +260,7 @@ class EligibilityForm(forms.Form):
             commune=data["commune"],
             purpose_code=data["purpose"],
             territory=v.territory,
-            communes=communes,
+            commune_names=commune_names,
             purposes=v.purposes,
             excluded=v.excluded_purposes,
         )

@@ -30,7 +30,7 @@ from loan_engine import (
     validate_terms,
 )
 from microcredit.applicants.rules import age_on
-from microcredit.core.text import fold
+from microcredit.core.text import fold, strip_accents
 
 ADULT_AGE = 18
 
@@ -193,7 +193,43 @@ def check_age(*, today: date, birth_date: date | None = None, age: int | None = 
 
 # --- Residence -------------------------------------------------------------------------------
 
-_CODE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
+_POSTCODE = re.compile(r"^\d{5}$")
+_DIGITS = re.compile(r"^\d+$")
+DEFAULT_POSTCODE_EXAMPLE = "42000"
+_VOWELS = frozenset("aeiouœæ")
+
+
+def de_commune(name: str) -> str:
+    """« de » before a commune's name, as French writes it: « de Lyon », « d'Aigueperse »,
+    « d'Yssingeaux », « du Chambon-Feugerolles » (« de Le »), « des Abymes » (« de Les »).
+
+    A name starting with « h » keeps « de »: whether its « h » is mute (« d'Hyères ») or
+    aspirated (« de Haguenau ») depends on the word, not on its spelling.
+    """
+    name = name.strip()
+    if name.startswith("Le "):
+        return f"du {name[3:]}"
+    if name.startswith("Les "):
+        return f"des {name[4:]}"
+    start = strip_accents(name[:2]).casefold().ljust(2)
+    first, second = start[0], start[1]
+    if first in _VOWELS or (first == "y" and second not in _VOWELS and second.isalpha()):
+        return f"d'{name}"
+    return f"de {name}"
+
+
+def commune_names_by_fold(communes: Mapping[str, str]) -> dict[str, str]:
+    """Folded commune name → official name, from the national list (INSEE code → name): to
+    recognise a commune typed by hand, « saint etienne » for « Saint-Étienne »."""
+    return {fold(name): name for name in communes.values()}
+
+
+def postcode_example(territory: Sequence[Mapping[str, Any]]) -> str:
+    """A postcode to show as an example: the territory's first one, else 42000."""
+    for commune in territory:
+        for postcode in commune.get("postcodes", []):
+            return str(postcode)
+    return DEFAULT_POSTCODE_EXAMPLE
 
 
 def _territory_names(territory: Sequence[Mapping[str, Any]]) -> str:
@@ -208,51 +244,53 @@ def check_residence(
     *,
     query: str,
     territory: Sequence[Mapping[str, Any]],
-    communes: Mapping[str, str],
+    commune_names: Mapping[str, str],
 ) -> Criterion:
-    """Resident in the scheme's territory, from a postcode, an INSEE commune code or a name.
+    """Resident in the scheme's territory, from a postcode or a commune's name.
 
-    `territory` is the version's list of {insee, name, postcodes}; `communes` maps every INSEE
-    code to its commune name (the national registry).
+    Five digits are a postcode, compared with the postcodes the territory lists (never read as
+    an INSEE code: 69002 is a postcode of Lyon and the INSEE code of Aigueperse). A name is
+    compared with the territory's communes, then looked up in `commune_names` (folded name →
+    official name, see `commune_names_by_fold`) to say which commune was understood.
+    `territory` is the version's list of {insee, name, postcodes}.
     """
     label = "Commune de résidence"
-    text = query.strip().upper().replace(" ", "")
+    text = " ".join(query.split())
+    compact = text.replace(" ", "")
     covered = _territory_names(territory)
     if not text:
         return Criterion(
             "residence",
             label,
             Outcome.UNKNOWN,
-            f"Vous n'avez pas indiqué votre commune. Le CCAS couvre : {covered}.",
+            f"Vous n'avez pas indiqué votre code postal. Le CCAS couvre : {covered}.",
         )
-    if _CODE.match(text):
+    if _POSTCODE.match(compact):
         for commune in territory:
-            if text in commune.get("postcodes", []):
+            if compact in commune.get("postcodes", []):
                 return Criterion(
                     "residence",
                     label,
                     Outcome.OK,
-                    f"{commune['name']} ({text}) fait partie du territoire du CCAS.",
+                    f"{commune['name']} ({compact}) fait partie du territoire du CCAS.",
                 )
-        for commune in territory:
-            if text == commune["insee"]:
-                return Criterion(
-                    "residence",
-                    label,
-                    Outcome.OK,
-                    f"{commune['name']} (code commune {text}) fait partie du territoire du CCAS.",
-                )
-        name = communes.get(text)
-        known = f" (code commune de {name})" if name else ""
         return Criterion(
             "residence",
             label,
             Outcome.KO,
-            f"Le code {text}{known} ne fait pas partie du territoire du CCAS, qui couvre : "
+            f"Le code postal {compact} ne fait pas partie du territoire du CCAS, qui couvre : "
             f"{covered}. Le CCAS de votre commune peut vous renseigner sur les aides "
             "proposées chez vous.",
         )
-    folded = fold(query)
+    if _DIGITS.match(compact):
+        return Criterion(
+            "residence",
+            label,
+            Outcome.UNKNOWN,
+            f"« {text} » n'est pas un code postal : un code postal a 5 chiffres, par exemple "
+            f"{postcode_example(territory)}. Le CCAS couvre : {covered}.",
+        )
+    folded = fold(text)
     for commune in territory:
         if folded == fold(str(commune["name"])):
             return Criterion(
@@ -261,12 +299,21 @@ def check_residence(
                 Outcome.OK,
                 f"{commune['name']} fait partie du territoire du CCAS.",
             )
+    name = commune_names.get(folded)
+    if name is not None:
+        return Criterion(
+            "residence",
+            label,
+            Outcome.KO,
+            f"{name} ne fait pas partie du territoire du CCAS, qui couvre : {covered}. "
+            f"Le CCAS {de_commune(name)} peut vous renseigner sur les aides proposées chez vous.",
+        )
     return Criterion(
         "residence",
         label,
         Outcome.UNKNOWN,
-        f"Nous n'avons pas reconnu « {query.strip()} ». Indiquez votre code postal (5 chiffres). "
-        f"Le CCAS couvre : {covered}.",
+        f"Nous n'avons pas reconnu « {text} ». Indiquez votre code postal (5 chiffres, par "
+        f"exemple {postcode_example(territory)}). Le CCAS couvre : {covered}.",
     )
 
 
@@ -361,14 +408,14 @@ def check_eligibility(
     commune: str,
     purpose_code: str,
     territory: Sequence[Mapping[str, Any]],
-    communes: Mapping[str, str],
+    commune_names: Mapping[str, str],
     purposes: Sequence[Mapping[str, Any]],
     excluded: Sequence[Mapping[str, Any]],
 ) -> Eligibility:
     return eligibility(
         [
             check_age(today=today, birth_date=birth_date, age=age),
-            check_residence(query=commune, territory=territory, communes=communes),
+            check_residence(query=commune, territory=territory, commune_names=commune_names),
             check_purpose(code=purpose_code, purposes=purposes, excluded=excluded),
         ]
     )

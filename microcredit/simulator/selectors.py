@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -12,6 +13,7 @@ from django.conf import settings
 from loan_engine import DeferralKind, Limits, UsuryThreshold
 from microcredit.organisations.enums import OrganisationKind
 from microcredit.organisations.models import Organisation
+from microcredit.programmes.communes import communes
 from microcredit.programmes.models import Programme, ProgrammeVersion
 from microcredit.programmes.selectors import (
     public_programme,
@@ -144,3 +146,10 @@ def public_simulation(
         bonification_cap=v.bonification_cap,
         usury_table=scheme.usury_table(),
     )
+
+
+@lru_cache(maxsize=1)
+def commune_names() -> dict[str, str]:
+    """Folded commune name → official name, for every commune of the national list (read once
+    a process): to say which commune a visitor typed by name."""
+    return rules.commune_names_by_fold(communes())

@@ -30,7 +30,6 @@ from microcredit.accounts.http import HtmxRequest
 from microcredit.core.refusals import attempt_on_form
 from microcredit.organisations.enums import OrganisationKind
 from microcredit.organisations.models import Organisation
-from microcredit.programmes.communes import communes
 from microcredit.simulator import selectors, services
 from microcredit.simulator.forms import ContactRequestForm, EligibilityForm, SimulationForm
 from microcredit.simulator.selectors import PublicScheme
@@ -157,7 +156,7 @@ def _check_eligibility(
     form = EligibilityForm(request.POST, scheme=scheme, today=today)
     context["eligibility_form"] = form
     if form.is_valid():
-        context["eligibility"] = form.eligibility(communes())
+        context["eligibility"] = form.eligibility(selectors.commune_names())
 
 
 def _contact(

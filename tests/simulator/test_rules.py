@@ -13,7 +13,12 @@ from microcredit.simulator.rules import Outcome
 
 TODAY = date(2026, 3, 15)
 TERRITORY = [{"insee": "42218", "name": "Saint-Étienne", "postcodes": ["42000", "42100"]}]
-COMMUNES = {"42218": "Saint-Étienne", "69123": "Lyon", "42095": "Firminy"}
+COMMUNES = {
+    "42218": "Saint-Étienne",
+    "69123": "Lyon",
+    "42095": "Firminy",
+    "69002": "Aigueperse",
+}
 PURPOSES = [
     {"code": "mobilite", "label": "Mobilité", "subcategories": []},
     {"code": "logement", "label": "Logement", "subcategories": []},
@@ -59,7 +64,9 @@ class TestAge:
 
 class TestResidence:
     def check(self, query: str) -> rules.Criterion:
-        return rules.check_residence(query=query, territory=TERRITORY, communes=COMMUNES)
+        return rules.check_residence(
+            query=query, territory=TERRITORY, commune_names=rules.commune_names_by_fold(COMMUNES)
+        )
 
     @pytest.mark.parametrize("postcode", ["42000", "42100", " 42 000 "])
     def test_territory_postcodes_are_ok(self, postcode: str) -> None:
@@ -72,24 +79,71 @@ class TestResidence:
             "Saint-Étienne (42000) fait partie du territoire du CCAS."
         )
 
-    def test_territory_insee_code_is_ok(self) -> None:
-        assert self.check("42218").outcome is Outcome.OK
-
     def test_commune_name_typed_by_hand_is_ok(self) -> None:
         assert self.check("saint etienne").outcome is Outcome.OK
 
-    def test_other_commune_is_ko_and_named(self) -> None:
-        criterion = self.check("69123")
+    def test_a_postcode_is_never_read_as_an_insee_code(self) -> None:
+        # 69002 is a postcode of Lyon and the INSEE code of Aigueperse (Rhône).
+        criterion = self.check("69002")
         assert criterion.outcome is Outcome.KO
-        assert "Lyon" in criterion.reason
-        assert "ne fait pas partie du territoire" in criterion.reason
+        assert "Aigueperse" not in criterion.reason
+        assert "code commune" not in criterion.reason
+        assert criterion.reason.startswith(
+            "Le code postal 69002 ne fait pas partie du territoire du CCAS, qui couvre : "
+            "Saint-Étienne (42000, 42100)."
+        )
+
+    def test_the_territory_insee_code_is_not_a_postcode(self) -> None:
+        assert self.check("42218").outcome is Outcome.KO
+
+    def test_other_commune_by_name_is_ko_and_named(self) -> None:
+        criterion = self.check("lyon")
+        assert criterion.outcome is Outcome.KO
+        assert criterion.reason.startswith("Lyon ne fait pas partie du territoire du CCAS")
+        assert "Le CCAS de Lyon peut vous renseigner" in criterion.reason
+
+    def test_other_commune_starting_with_a_vowel_is_elided(self) -> None:
+        assert "Le CCAS d'Aigueperse peut" in self.check("Aigueperse").reason
 
     def test_unknown_postcode_outside_territory_is_ko(self) -> None:
         assert self.check("75011").outcome is Outcome.KO
 
-    @pytest.mark.parametrize("query", ["", "abc", "420"])
+    @pytest.mark.parametrize("query", ["", "abc", "420", "2A004"])
     def test_missing_or_unreadable_is_unknown(self, query: str) -> None:
         assert self.check(query).outcome is Outcome.UNKNOWN
+
+    def test_too_few_digits_says_what_a_postcode_is(self) -> None:
+        assert self.check("420").reason.startswith(
+            "« 420 » n'est pas un code postal : un code postal a 5 chiffres, par exemple 42000."
+        )
+
+    def test_postcode_example_comes_from_the_territory(self) -> None:
+        other = [{"insee": "69123", "name": "Lyon", "postcodes": ["69001", "69002"]}]
+        assert rules.postcode_example(other) == "69001"
+        assert rules.postcode_example([]) == "42000"
+
+
+class TestDeCommune:
+    @pytest.mark.parametrize(
+        ("name", "expected"),
+        [
+            ("Lyon", "de Lyon"),
+            ("Saint-Étienne", "de Saint-Étienne"),
+            ("Aigueperse", "d'Aigueperse"),
+            ("Étrat", "d'Étrat"),
+            ("Œting", "d'Œting"),
+            ("Yssingeaux", "d'Yssingeaux"),
+            ("Unieux", "d'Unieux"),
+            ("Le Chambon-Feugerolles", "du Chambon-Feugerolles"),
+            ("Les Abymes", "des Abymes"),
+            ("La Ricamarie", "de La Ricamarie"),
+            ("L'Horme", "de L'Horme"),
+            ("Haguenau", "de Haguenau"),
+            ("Lens", "de Lens"),
+        ],
+    )
+    def test_elision_and_contraction(self, name: str, expected: str) -> None:
+        assert rules.de_commune(name) == expected
 
 
 class TestPurpose:
@@ -126,7 +180,7 @@ class TestOverall:
             "commune": "42100",
             "purpose_code": "logement",
             "territory": TERRITORY,
-            "communes": COMMUNES,
+            "commune_names": rules.commune_names_by_fold(COMMUNES),
             "purposes": PURPOSES,
             "excluded": EXCLUDED,
         }
@@ -143,7 +197,7 @@ class TestOverall:
         )
 
     def test_one_ko_makes_it_ko_even_with_unknowns(self) -> None:
-        assert self.run(commune="69123", purpose_code="").outcome is Outcome.KO
+        assert self.run(commune="69002", purpose_code="").outcome is Outcome.KO
 
     def test_unknown_without_ko(self) -> None:
         assert self.run(purpose_code="").outcome is Outcome.UNKNOWN

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -195,10 +196,25 @@ class TestEligibility:
         assert "Vous avez 17 ans : le micro-crédit est réservé aux personnes majeures." in html
         assert 'class="criterion-ko"' in html
 
-    def test_commune_outside_the_territory(self, client: Client) -> None:
-        html = post_eligibility(client, age="30", commune="69123", purpose="mobilite")
-        assert "Lyon" in html
-        assert "ne fait pas partie du territoire du CCAS" in html
+    def test_postcode_outside_the_territory(self, client: Client) -> None:
+        # 69002 is a Lyon postcode, and the INSEE code of Aigueperse: never read as the latter.
+        html = post_eligibility(client, age="30", commune="69002", purpose="mobilite")
+        assert "Le code postal 69002 ne fait pas partie du territoire du CCAS" in html
+        assert "Aigueperse" not in html
+        assert "code commune" not in html
+
+    def test_commune_outside_the_territory_by_name(self, client: Client) -> None:
+        html = post_eligibility(client, age="30", commune="aigueperse", purpose="mobilite")
+        assert "Aigueperse ne fait pas partie du territoire du CCAS" in html
+        assert "Le CCAS d&#x27;Aigueperse peut vous renseigner" in html
+
+    def test_postcode_field_has_an_example_and_a_numeric_keyboard(self, client: Client) -> None:
+        html = client.get(URL).content.decode()
+        field = re.search(r"<input[^>]*name=\"elig-commune\"[^>]*>", html)
+        assert field is not None
+        assert 'autocomplete="postal-code"' in field.group()
+        assert 'inputmode="numeric"' in field.group()
+        assert "5 chiffres, ex. 42000." in html
 
     def test_excluded_purpose(self, client: Client) -> None:
         html = post_eligibility(
