@@ -25,6 +25,7 @@ from microcredit.core.formatting import format_date
 from microcredit.core.services import audit_event_create
 from microcredit.organisations.enums import OrganisationKind
 from microcredit.organisations.models import Organisation, Partnership, colour_validator
+from microcredit.organisations.theme import validate_theme_colour_contrast
 from microcredit.programmes.communes import communes
 from microcredit.programmes.models import Programme, ProgrammeVersion
 from microcredit.programmes.rules import (
@@ -231,6 +232,7 @@ def _onboarding_input_errors(
     if request.theme_colour:
         try:
             colour_validator(request.theme_colour.strip())
+            validate_theme_colour_contrast(request.theme_colour.strip())
         except ValidationError as error:
             errors.extend(error.messages)
     territory: list[dict[str, Any]] = []
