@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from microcredit.accounts.enums import Role
 from microcredit.accounts.models import User
@@ -12,6 +14,7 @@ from microcredit.core.forms import AmountField
 from microcredit.core.text import INVALID_SIRET, normalise_siret
 from microcredit.dossiers.enums import DeferralKind, DossierState
 from microcredit.dossiers.services import DossierValues
+from microcredit.dossiers.texts import AMOUNT_NOT_POSITIVE
 from microcredit.organisations.enums import OrganisationKind
 from microcredit.organisations.models import Organisation
 from microcredit.programmes.models import ProgrammeVersion
@@ -80,12 +83,28 @@ class DossierForm(forms.Form):
     payee_address = forms.CharField(label="Adresse du bénéficiaire", max_length=250, required=False)
     quote_reference = forms.CharField(label="Référence du devis", max_length=100, required=False)
     quote_date = forms.DateField(label="Date du devis", widget=DATE_WIDGET, required=False)
-    requested_amount = AmountField(label="Montant demandé (€)", required=False)
+    # No bound here but positive: an amount outside the scheme's is a warning (the view shows
+    # it), never a refusal; zero or below is refused with its own sentence (clean_…).
+    requested_amount = AmountField(label="Montant demandé (€)", required=False, min_value=None)
     requested_months = forms.IntegerField(
-        label="Durée (nombre de mensualités)", min_value=1, max_value=120, required=False
+        label="Durée (nombre de mensualités)",
+        min_value=1,
+        max_value=120,
+        required=False,
+        error_messages={
+            "min_value": _("La durée doit compter au moins une mensualité."),
+            "max_value": _("La durée ne peut pas dépasser %(limit_value)s mensualités."),
+        },
     )
     requested_deferral_months = forms.IntegerField(
-        label="Différé (mois)", min_value=0, max_value=24, initial=0
+        label="Différé (mois)",
+        min_value=0,
+        max_value=24,
+        initial=0,
+        error_messages={
+            "min_value": _("Le différé ne peut pas être négatif."),
+            "max_value": _("Le différé ne peut pas dépasser %(limit_value)s mois."),
+        },
     )
     requested_deferral_kind = forms.ChoiceField(
         label="Type de différé", choices=DeferralKind.choices, initial=DeferralKind.NONE
@@ -119,6 +138,12 @@ class DossierForm(forms.Form):
             partner_of__ccas_id=organisation_id,
             partner_of__active=True,
         ).distinct()
+
+    def clean_requested_amount(self) -> Decimal | None:
+        amount: Decimal | None = self.cleaned_data["requested_amount"]
+        if amount is not None and amount <= 0:
+            raise forms.ValidationError(AMOUNT_NOT_POSITIVE, code="not_positive")
+        return amount
 
     def clean_payee_siret(self) -> str:
         value = self.cleaned_data["payee_siret"]

@@ -6,7 +6,7 @@ people decide: a failed criterion never blocks a dossier by itself.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -206,6 +206,94 @@ def check_dossier_eligibility(
     if Outcome.UNKNOWN in outcomes:
         return Outcome.UNKNOWN, criteria
     return Outcome.OK, criteria
+
+
+@dataclass(frozen=True)
+class EligibilityTally:
+    """How many criteria a stored eligibility check met, and which ones it did not (by label, in
+    the order of the check): what its banner says."""
+
+    total: int
+    met: int
+    failed: tuple[str, ...]
+    incomplete: tuple[str, ...]
+
+
+def eligibility_tally(criteria: Iterable[Mapping[str, Any]]) -> EligibilityTally:
+    """The tally of a check's criteria as stored (``{"label", "outcome", …}`` each)."""
+    rows = list(criteria)
+    return EligibilityTally(
+        total=len(rows),
+        met=sum(1 for c in rows if c["outcome"] == Outcome.OK),
+        failed=tuple(str(c["label"]) for c in rows if c["outcome"] == Outcome.KO),
+        incomplete=tuple(str(c["label"]) for c in rows if c["outcome"] == Outcome.UNKNOWN),
+    )
+
+
+@dataclass(frozen=True)
+class LoanBounds:
+    """The scheme's bounds on the loan asked for (the parameter version in force)."""
+
+    min_amount: Decimal
+    max_amount: Decimal
+    min_months: int
+    max_months: int
+    max_deferral_months: int
+
+
+class RequestWarningKind:
+    AMOUNT_BELOW = "amount_below"
+    AMOUNT_ABOVE = "amount_above"
+    MONTHS_BELOW = "months_below"
+    MONTHS_ABOVE = "months_above"
+    DEFERRAL_ABOVE = "deferral_above"
+
+
+@dataclass(frozen=True)
+class RequestWarning:
+    """A loan asked for outside the scheme's bounds: the field, what was asked, the bound."""
+
+    field: str
+    kind: str
+    value: Decimal | int
+    bound: Decimal | int
+
+
+def request_warnings(
+    amount: Decimal | None, months: int | None, deferral_months: int, bounds: LoanBounds
+) -> tuple[RequestWarning, ...]:
+    """What the loan asked for has outside the scheme's bounds. A warning, never a refusal: the
+    dossier may be recorded and the commission decides."""
+    K = RequestWarningKind
+    found: list[RequestWarning] = []
+    if amount is not None and amount > 0:
+        if amount < bounds.min_amount:
+            found.append(
+                RequestWarning("requested_amount", K.AMOUNT_BELOW, amount, bounds.min_amount)
+            )
+        elif amount > bounds.max_amount:
+            found.append(
+                RequestWarning("requested_amount", K.AMOUNT_ABOVE, amount, bounds.max_amount)
+            )
+    if months is not None and months > 0:
+        if months < bounds.min_months:
+            found.append(
+                RequestWarning("requested_months", K.MONTHS_BELOW, months, bounds.min_months)
+            )
+        elif months > bounds.max_months:
+            found.append(
+                RequestWarning("requested_months", K.MONTHS_ABOVE, months, bounds.max_months)
+            )
+    if deferral_months > bounds.max_deferral_months:
+        found.append(
+            RequestWarning(
+                "requested_deferral_months",
+                K.DEFERRAL_ABOVE,
+                deferral_months,
+                bounds.max_deferral_months,
+            )
+        )
+    return tuple(found)
 
 
 def format_dossier_number(prefix: str, year: int, number: int) -> str:

@@ -13,6 +13,7 @@ from microcredit.core.text import fold
 from microcredit.dossiers import rules
 from microcredit.dossiers.enums import DossierState
 from microcredit.dossiers.models import Dossier, DossierShare
+from microcredit.dossiers.workflow import FINAL_STATES
 from microcredit.programmes.models import ProgrammeVersion
 from microcredit.simulator.rules import Criterion, Outcome
 
@@ -104,6 +105,42 @@ def evaluate_eligibility(
             allow_capitalised_deferral=version.allow_capitalised_deferral,
         ),
     )
+
+
+def loan_bounds(version: ProgrammeVersion) -> rules.LoanBounds:
+    return rules.LoanBounds(
+        min_amount=version.min_amount,
+        max_amount=version.max_amount,
+        min_months=version.min_months,
+        max_months=version.max_months,
+        max_deferral_months=version.max_deferral_months,
+    )
+
+
+def dossier_request_warnings(
+    dossier: Dossier, version: ProgrammeVersion | None
+) -> tuple[rules.RequestWarning, ...]:
+    """What the loan asked for has outside the bounds of `version` (recomputed from the
+    dossier's values, never stored: it follows each edit)."""
+    if version is None:
+        return ()
+    return rules.request_warnings(
+        dossier.requested_amount,
+        dossier.requested_months,
+        dossier.requested_deferral_months,
+        loan_bounds(version),
+    )
+
+
+def other_open_dossiers(
+    applicant_id: int, *, exclude_dossier_id: int | None = None
+) -> list[Dossier]:
+    """The applicant's dossiers not yet in a final state, but `exclude_dossier_id` (one query).
+    For the CCAS's staff only: the applicant is theirs, so are the applicant's dossiers."""
+    dossiers = Dossier.objects.filter(applicant_id=applicant_id).exclude(state__in=FINAL_STATES)
+    if exclude_dossier_id is not None:
+        dossiers = dossiers.exclude(pk=exclude_dossier_id)
+    return list(dossiers.order_by("application_date", "id"))
 
 
 PAGE_SIZE = 25

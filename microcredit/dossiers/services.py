@@ -31,6 +31,7 @@ from microcredit.dossiers.models import (
 )
 from microcredit.dossiers.selectors import dossier_for_user_or_404, evaluate_eligibility
 from microcredit.dossiers.tasks import notify_dossier_event
+from microcredit.dossiers.texts import AMOUNT_NOT_POSITIVE
 from microcredit.dossiers.workflow import (
     CLOSE,
     EDITABLE_STATES,
@@ -85,6 +86,8 @@ def _check_values(dossier: Dossier, values: DossierValues) -> None:
         raise ValueError(f"unknown dossier fields: {sorted(unknown)}")
     for name, value in values.items():
         setattr(dossier, name, value)
+    if dossier.requested_amount is not None and dossier.requested_amount <= 0:
+        raise ValidationError({"requested_amount": AMOUNT_NOT_POSITIVE})
     if dossier.requested_deferral_months == 0:
         dossier.requested_deferral_kind = "none"
     elif dossier.requested_deferral_kind == "none":

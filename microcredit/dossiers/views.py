@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from microcredit.accounts.access import roles_required
@@ -17,11 +19,18 @@ from microcredit.accounts.enums import DOSSIER_ROLES, DOSSIER_STAFF_ROLES, Role
 from microcredit.accounts.http import MemberRequest
 from microcredit.applicants.selectors import applicant_for_membership_or_404
 from microcredit.core.enums import AccessAction
+from microcredit.core.errors import Refused
 from microcredit.core.refusals import attempt_on_form, attempt_with_messages
 from microcredit.core.services import access_log_create
 from microcredit.dossiers import selectors, services
 from microcredit.dossiers.enums import DossierState
 from microcredit.dossiers.forms import ConsentForm, DossierForm, ShareForm, TransitionForm
+from microcredit.dossiers.rules import eligibility_tally
+from microcredit.dossiers.templatetags.dossiers import (
+    eligibility_context,
+    request_warnings_context,
+)
+from microcredit.dossiers.texts import eligibility_headline, request_warning_text
 from microcredit.dossiers.workflow import EDITABLE_STATES, TRANSITIONS_BY_NAME
 from microcredit.programmes.selectors import access_programmes_for_membership, version_in_force
 
@@ -69,6 +78,13 @@ def _version_or_error(request: HttpRequest, programme: Any) -> Any:
     return version
 
 
+def _warn_out_of_bounds(request: HttpRequest, dossier: Any, version: Any) -> None:
+    """Right after the entry: what the loan asked for has outside the scheme's bounds (the
+    dossier page keeps saying it, recomputed, while it lasts)."""
+    for warning in selectors.dossier_request_warnings(dossier, version):
+        messages.warning(request, request_warning_text(warning))
+
+
 @roles_required(*DOSSIER_STAFF_ROLES)
 def dossier_create(request: MemberRequest) -> HttpResponse:
     membership = request.membership
@@ -103,11 +119,20 @@ def dossier_create(request: MemberRequest) -> HttpResponse:
         )
         if dossier is not None:
             messages.success(request, f"Dossier {dossier.number} ouvert.")
+            _warn_out_of_bounds(request, dossier, version)
             return redirect("dossiers:detail", dossier.pk)
     return render(
         request,
         "dossiers/dossier_form.html",
-        {"form": form, "applicant": applicant, "dossier": None, "version": version},
+        {
+            "form": form,
+            "applicant": applicant,
+            "dossier": None,
+            "version": version,
+            # Said before anything is typed: the person already has a dossier under way.
+            "warnings": [],
+            "others": selectors.other_open_dossiers(applicant.pk),
+        },
     )
 
 
@@ -141,13 +166,20 @@ def dossier_edit(request: MemberRequest, dossier_id: int) -> HttpResponse:
         )
         if updated is not None:
             messages.success(request, "Le dossier est enregistré.")
+            _warn_out_of_bounds(request, updated, version)
             return redirect("dossiers:detail", dossier.pk)
     else:
         access_log_create(user=request.user, action=AccessAction.DOSSIER_EDIT, obj=dossier)
     return render(
         request,
         "dossiers/dossier_form.html",
-        {"form": form, "applicant": dossier.applicant, "dossier": dossier, "version": version},
+        {
+            "form": form,
+            "applicant": dossier.applicant,
+            "dossier": dossier,
+            "version": version,
+            **request_warnings_context(dossier, version, staff=True),
+        },
     )
 
 
@@ -192,16 +224,29 @@ def dossier_transition(request: MemberRequest, dossier_id: int) -> HttpResponse:
 @roles_required(*DOSSIER_STAFF_ROLES)
 @require_POST
 def dossier_check_eligibility(request: MemberRequest, dossier_id: int) -> HttpResponse:
-    check = attempt_with_messages(
-        request,
-        lambda: services.dossier_check_eligibility(
-            actor=request.user,
-            membership=request.membership,
-            dossier_id=dossier_id,
-        ),
-    )
+    """Check again; with htmx, answer the section's criteria and its banner (announced by the
+    page's live region), else back to the page with the banner as a message."""
+    errors: list[str] = []
+    check = None
+    try:
+        check = services.dossier_check_eligibility(
+            actor=request.user, membership=request.membership, dossier_id=dossier_id
+        )
+    except (ValidationError, Refused) as refusal:
+        errors = [str(m) for m in refusal.messages]
+    if request.htmx:
+        dossier = selectors.dossier_for_user_or_404(request.user, request.membership, dossier_id)
+        context = eligibility_context(
+            dossier, dossier.eligibility, editable=dossier.state in EDITABLE_STATES
+        )
+        return render(request, "dossiers/_eligibility_update.html", {**context, "errors": errors})
+    for error in errors:
+        messages.error(request, error)
     if check is not None:
-        messages.success(request, f"Éligibilité vérifiée : {check.get_outcome_display()}.")
+        headline = eligibility_headline(eligibility_tally(check.criteria))
+        messages.success(
+            request, _("Éligibilité vérifiée : %(headline)s.") % {"headline": headline}
+        )
     return redirect(reverse("dossiers:detail", args=[dossier_id]) + "#eligibilite")
 
 

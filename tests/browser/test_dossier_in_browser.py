@@ -4,6 +4,7 @@ pages render without a CSP violation, a script error or a server error."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from microcredit.demo.loading import DEMO_PASSWORD
 from microcredit.dossiers.enums import DossierState
@@ -44,7 +45,10 @@ def test_a_referent_receives_a_person_and_starts_the_dossier(
     dossier = Dossier.objects.get(applicant__last_name="Testeuse")
     assert dossier.number in page.get_by_role("heading", level=1).inner_text()
     page.get_by_role("button", name="Vérifier l'éligibilité").click()
-    assert "Éligibilité vérifiée : critère rempli" in page.content()
+    # Through htmx: the banner is announced by the live region that stays in the page.
+    expect(page.get_by_role("status").filter(has_text="remplis")).to_contain_text(
+        "7 critères remplis sur 7"
+    )
 
     pdf = tmp_path / "piece-identite.pdf"
     pdf.write_bytes(pdf_bytes("browser"))
