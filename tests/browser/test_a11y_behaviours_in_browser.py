@@ -1,0 +1,66 @@
+"""Small behaviours of every page, in a real browser (static/js/app.js): Space on a button-like
+link, focus on the error summary of a refused form, the warning before the idle expiry."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from microcredit.demo.loading import DEMO_PASSWORD
+from tests.browser.conftest import login
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+]
+
+# Pages of the demo that show links styled as buttons (role="button"), by account.
+BUTTON_LINK_PAGES = {
+    "referent": ["/", "/dossiers/"],
+    "directeur": ["/parametres/", "/commission/"],
+}
+
+
+def test_space_on_a_button_like_link_follows_it(page, live_server, demo) -> None:  # type: ignore[no-untyped-def]
+    login(page, live_server, "referent", DEMO_PASSWORD)
+    page.goto(f"{live_server.url}/dossiers/")
+    link = page.locator('a[role="button"]', has_text="Accueillir un nouveau demandeur")
+    link.focus()
+    page.keyboard.press("Space")
+    page.wait_for_url(re.compile(r"/demandeurs/nouveau/$"))
+    page.problems.assert_none()
+
+
+def test_space_works_on_every_button_like_link_and_does_not_scroll(page, live_server, demo) -> None:  # type: ignore[no-untyped-def]
+    page.set_viewport_size({"width": 1366, "height": 400})  # short: Space would scroll the page
+    checked = 0
+    for username, paths in BUTTON_LINK_PAGES.items():
+        page.context.clear_cookies()
+        login(page, live_server, username, DEMO_PASSWORD)
+        for path in paths:
+            page.goto(live_server.url + path)
+            # Record the activation instead of following the link, to check every one of them.
+            page.evaluate(
+                """() => { window.activated = [];
+                document.addEventListener('click', (event) => {
+                  const link = event.target.closest('a[role="button"]');
+                  if (link) {
+                    window.activated.push(link.textContent.trim());
+                    event.preventDefault();
+                  }
+                }); }"""
+            )
+            links = page.locator('a[role="button"]')
+            assert links.count() > 0, path
+            for index in range(links.count()):
+                link = links.nth(index)
+                link.focus()
+                scroll_before = page.evaluate("window.scrollY")
+                page.keyboard.press("Space")
+                assert page.evaluate("window.activated.length") == 1, (path, index)
+                assert page.evaluate("window.scrollY") == scroll_before, (path, index)
+                page.evaluate("window.activated = []")
+                checked += 1
+    assert checked >= 4
+    page.problems.assert_none()
