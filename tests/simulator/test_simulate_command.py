@@ -25,6 +25,9 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connections
+
+from microcredit.simulator.management.commands.simulate import Command
 
 ROOT = Path(__file__).resolve().parents[2]
 AMOUNT = re.compile(r"^\d+\.\d{2}$")
@@ -43,7 +46,18 @@ def simulate_table(*args: str) -> str:
     return out.getvalue()
 
 
-BASE = ("--amount", "3000", "--months", "36", "--rate", "1.75", "--start", "2026-01-31")
+# The engine's figures, without the database (outside the scheme: no bounds to read).
+BASE = (
+    "--amount",
+    "3000",
+    "--months",
+    "36",
+    "--rate",
+    "1.75",
+    "--start",
+    "2026-01-31",
+    "--hors-dispositif",
+)
 
 
 class TestJson:
@@ -98,12 +112,14 @@ class TestJson:
         assert sum(Decimal(r["principal"]) for r in rows) == Decimal("3008.76")
 
     def test_zero_rate(self) -> None:
-        data = simulate_json("--amount", "300", "--months", "3", "--rate", "0")
+        data = simulate_json("--amount", "300", "--months", "3", "--rate", "0", "--hors-dispositif")
         assert [r["payment"] for r in data["rows"]] == ["100.00"] * 3
         assert data["apr"] == "0.00"
 
-    def test_command_is_not_bound_by_the_scheme(self) -> None:
-        data = simulate_json("--amount", "50000", "--months", "120", "--rate", "3")
+    def test_outside_the_scheme_only_the_engine_limits_apply(self) -> None:
+        data = simulate_json(
+            "--amount", "50000", "--months", "120", "--rate", "3", "--hors-dispositif"
+        )
         assert len(data["rows"]) == 120
 
     @pytest.mark.django_db
@@ -153,6 +169,7 @@ INVALID = [
 ]
 
 
+@pytest.mark.django_db
 @pytest.mark.parametrize(("args", "message"), INVALID)
 def test_invalid_input_is_refused_in_french_with_code_2(args: list[str], message: str) -> None:
     rate = [] if "--rate" in args else ["--rate", "1.75"]  # no database needed
@@ -208,3 +225,107 @@ def test_cli_errors_exit_2_with_a_french_message(args: list[str], message: str) 
     assert message in result.stderr
     assert "Traceback" not in result.stderr
     assert "CommandError" not in result.stderr
+
+
+class TestSchemeBounds:
+    """By default the loan must fit the scheme in force (Saint-Étienne: 300–3 000 €, 3–36 months,
+    a deferral of 12 months at most), as on the public simulator."""
+
+    OUTSIDE = [
+        (["--amount", "299.99", "--months", "36"], "Le montant doit être compris entre 300,00"),
+        (["--amount", "3000", "--months", "37"], "entre 3 et 36 mois"),
+        (
+            [
+                "--amount",
+                "3000",
+                "--months",
+                "36",
+                "--deferral-months",
+                "13",
+                "--deferral-kind",
+                "interest-only",
+            ],
+            "Le différé ne peut pas dépasser 12 mois.",
+        ),
+    ]
+
+    @pytest.mark.django_db
+    @pytest.mark.parametrize(("args", "message"), OUTSIDE)
+    def test_outside_the_scheme_is_refused_with_code_2(self, args: list[str], message: str) -> None:
+        with pytest.raises(CommandError) as excinfo:
+            call_command("simulate", *args, stdout=StringIO())
+        assert excinfo.value.returncode == 2
+        assert message in str(excinfo.value)
+        assert "--hors-dispositif" in str(excinfo.value)
+
+    @pytest.mark.django_db
+    @pytest.mark.parametrize(("args", "message"), OUTSIDE)
+    def test_the_option_allows_a_loan_outside_the_scheme(
+        self, args: list[str], message: str
+    ) -> None:
+        assert simulate_json(*args, "--hors-dispositif")["rows"]
+
+    @pytest.mark.django_db
+    def test_the_bounds_themselves_are_accepted(self) -> None:
+        assert len(simulate_json("--amount", "300", "--months", "3")["rows"]) == 3
+        data = simulate_json(
+            "--amount",
+            "3000",
+            "--months",
+            "36",
+            "--deferral-months",
+            "12",
+            "--deferral-kind",
+            "capitalised",
+        )
+        assert len(data["rows"]) == 48
+
+    @pytest.mark.django_db
+    def test_no_scheme_in_force_is_refused_unless_outside_the_scheme(self) -> None:
+        with pytest.raises(CommandError) as excinfo:
+            call_command("simulate", "--amount", "1000", "--months", "12", "--start", "2000-01-01")
+        assert "Aucun dispositif n'est en vigueur le 01/01/2000" in str(excinfo.value)
+        data = simulate_json(
+            "--amount", "1000", "--months", "12", "--start", "2000-01-01", "--hors-dispositif"
+        )
+        assert len(data["rows"]) == 12
+
+
+def test_cli_help_is_french_and_exits_0() -> None:
+    result = run_cli("--help")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert result.stdout.startswith("utilisation : microcredit simulate")
+    assert "taux nominal annuel en % (1.75)" in result.stdout
+    assert "--hors-dispositif" in result.stdout
+    assert "affiche cette aide et s'arrête" in result.stdout
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("args", "message"), TestSchemeBounds.OUTSIDE)
+def test_command_line_outside_the_scheme_exits_2_with_a_french_message(
+    args: list[str],
+    message: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The command-line path (`run_from_argv`, as the `microcredit` script calls it), in this
+    process: a fresh process would have no database holding the scheme. Django closes every
+    connection when a command-line run ends; the test's own connection is kept open."""
+    monkeypatch.setattr(connections, "close_all", lambda: None)
+    with pytest.raises(SystemExit) as excinfo:
+        Command().run_from_argv(["microcredit", "simulate", *args])
+    assert excinfo.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith("Erreur : ")
+    assert message in err
+    assert "Pour le simuler quand même : --hors-dispositif." in err
+    assert "Traceback" not in err
+
+
+def test_cli_without_a_scheme_in_force_exits_2() -> None:
+    result = run_cli("--amount", "3000", "--months", "36")  # the test settings' empty database
+    assert result.returncode == 2
+    assert result.stderr.startswith("Erreur : Aucun dispositif n'est en vigueur le ")
+    assert "--hors-dispositif" in result.stderr

@@ -1,7 +1,10 @@
 """`microcredit simulate`: a loan's schedule, TAEG and totals, as a French table or as JSON.
 
-The command is mathematical: it checks what the loan engine checks (amount > 0, months ≥ 1,
-rate in [0, 100 %), deferral consistency), not a scheme's bounds.
+By default the loan must fit the public scheme in force on the disbursement date: its amount,
+duration and deferral bounds, checked by the same `PublicScheme.limits` and engine check
+(`validate_terms`) as the public simulator. With `--hors-dispositif` the command is mathematical:
+it checks only what the loan engine checks (amount > 0, months ≥ 1, rate in [0, 100 %),
+deferral consistency).
 """
 
 from __future__ import annotations
@@ -13,9 +16,16 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import (
+    BaseCommand,
+    CommandError,
+    CommandParser,
+    DjangoHelpFormatter,
+)
 from django.db import DatabaseError
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from loan_engine import (
     DeferralKind,
@@ -25,11 +35,12 @@ from loan_engine import (
     annual_percentage_rate,
     build_schedule,
     loan_terms,
+    validate_terms,
 )
 from microcredit.core.commands import answer_in_french
 from microcredit.core.formatting import format_date, format_eur, format_percent
 from microcredit.core.text import parse_decimal as parse_number
-from microcredit.programmes.selectors import public_programme, version_in_force
+from microcredit.simulator.selectors import PublicScheme, public_scheme
 
 EXIT_INVALID = 2
 DEFAULT_RATE_PERCENT = Decimal("1.75")
@@ -128,32 +139,84 @@ def schedule_as_table(schedule: Schedule, apr: Decimal) -> str:
     return "\n".join(out)
 
 
+class FrenchHelpFormatter(DjangoHelpFormatter):
+    """Django's help layout, with argparse's own words in French (« utilisation : »)."""
+
+    def add_usage(self, usage: Any, actions: Any, *args: Any, **kwargs: Any) -> None:
+        if len(args) < 2 and "prefix" not in kwargs:
+            kwargs["prefix"] = _("utilisation : ")
+        super().add_usage(usage, actions, *args, **kwargs)
+
+
+def _french_help(parser: CommandParser) -> CommandParser:
+    """The help of argparse's and Django's own options in French (argparse needs « %% » for
+    a literal « % » in a help string)."""
+    helps = {
+        "help": _("affiche cette aide et s'arrête"),
+        "version": _("affiche la version de Django et s'arrête"),
+        "verbosity": _("niveau de détail : 0 (rien), 1 (normal), 2 ou 3 (bavard)"),
+        "settings": _("module de réglages Python (sinon DJANGO_SETTINGS_MODULE)"),
+        "pythonpath": _("dossier à ajouter au chemin de Python"),
+        "traceback": _("affiche la trace complète en cas d'erreur"),
+        "no_color": _("sortie sans couleurs"),
+        "force_color": _("sortie en couleurs même hors terminal"),
+        "skip_checks": _("ne pas lancer les vérifications du système"),
+    }
+    for action in parser._actions:  # argparse has no public way to reword them
+        if action.dest in helps:
+            action.help = helps[action.dest]
+    parser._optionals.title = _("options")
+    return parser
+
+
 class Command(BaseCommand):
-    help = (
-        "Simule un prêt : échéancier, mensualité, TAEG, coût total. "
-        "Exemple : microcredit simulate --amount 3000 --months 36 --json"
+    help = gettext_lazy(  # type: ignore[assignment]  # a str once translated, in create_parser
+        "Simule un prêt : échéancier, mensualité, TAEG, coût total. Par défaut, le prêt doit "
+        "respecter les bornes du dispositif en vigueur (montant, durée, différé), comme sur le "
+        "simulateur public. Exemple : microcredit simulate --amount 3000 --months 36 --json"
     )
     requires_migrations_checks = False
 
     def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
-        return answer_in_french(super().create_parser(prog_name, subcommand, **kwargs), "simulate")
+        kwargs.setdefault("formatter_class", FrenchHelpFormatter)
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        parser.description = str(self.help)  # argparse needs a str, not a lazy translation
+        return answer_in_french(_french_help(parser), "simulate")
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--amount", required=True, help="montant emprunté en euros (3000)")
-        parser.add_argument("--months", required=True, help="nombre de mensualités (36)")
+        parser.add_argument(
+            "--amount", required=True, metavar="MONTANT", help=_("montant emprunté en euros (3000)")
+        )
+        parser.add_argument(
+            "--months", required=True, metavar="MOIS", help=_("nombre de mensualités (36)")
+        )
         parser.add_argument(
             "--rate",
-            help="taux nominal annuel en % (1.75) ; par défaut celui du dispositif en vigueur",
+            metavar="TAUX",
+            help=_("taux nominal annuel en %% (1.75) ; par défaut celui du dispositif en vigueur"),
         )
-        parser.add_argument("--deferral-months", default="0", help="mois de différé (0)")
+        parser.add_argument(
+            "--deferral-months", default="0", metavar="MOIS", help=_("mois de différé (0)")
+        )
         parser.add_argument(
             "--deferral-kind",
-            help="type de différé : interest-only (partiel) ou capitalised (total)",
+            metavar="TYPE",
+            help=_("type de différé : interest-only (partiel) ou capitalised (total)"),
         )
         parser.add_argument(
-            "--start", help="date de décaissement AAAA-MM-JJ (par défaut : aujourd'hui)"
+            "--start",
+            metavar="AAAA-MM-JJ",
+            help=_("date de décaissement AAAA-MM-JJ (par défaut : aujourd'hui)"),
         )
-        parser.add_argument("--json", action="store_true", help="sortie JSON")
+        parser.add_argument(
+            "--hors-dispositif",
+            action="store_true",
+            help=_(
+                "simule un prêt hors dispositif : sans les bornes du dispositif en vigueur "
+                "(montant, durée, différé), seules les limites du calcul s'appliquent"
+            ),
+        )
+        parser.add_argument("--json", action="store_true", help=_("sortie JSON"))
 
     def execute(self, *args: Any, **options: Any) -> str | None:
         try:
@@ -186,12 +249,8 @@ class Command(BaseCommand):
         months = parse_int(options["months"], "Durée")
         if months < 1:
             raise _fail("La durée doit être d'au moins 1 mois.")
-        rate_percent = (
-            self._default_rate_percent()
-            if options["rate"] is None
-            else parse_decimal(options["rate"], "Taux")
-        )
-        if rate_percent < 0:
+        given_rate = None if options["rate"] is None else parse_decimal(options["rate"], "Taux")
+        if given_rate is not None and given_rate < 0:
             raise _fail("Le taux ne peut pas être négatif.")
         deferral_months = parse_int(options["deferral_months"], "Différé")
         if deferral_months < 0:
@@ -215,8 +274,16 @@ class Command(BaseCommand):
         if kind is not DeferralKind.NONE and deferral_months == 0:
             raise _fail("Un type de différé est indiqué sans durée : précisez --deferral-months.")
         start = self._start(options["start"])
+        # What was typed is checked first; then the scheme in force on the disbursement date.
+        scheme = None if options["hors_dispositif"] else self._scheme(start)
+        if given_rate is not None:
+            rate_percent = given_rate
+        elif scheme is not None:
+            rate_percent = scheme.version.nominal_rate_percent
+        else:
+            rate_percent = self._default_rate_percent(start)
         try:
-            return loan_terms(
+            terms = loan_terms(
                 principal=amount,
                 rate_percent=rate_percent,
                 months=months,
@@ -226,6 +293,41 @@ class Command(BaseCommand):
             )
         except LoanEngineError as error:
             raise _fail(str(error)) from error
+        if scheme is not None:
+            self._check_scheme_bounds(terms, scheme)
+        return terms
+
+    @staticmethod
+    def _check_scheme_bounds(terms: LoanTerms, scheme: PublicScheme) -> None:
+        """The scheme's bounds, as the public simulator applies them (`PublicScheme.limits`)."""
+        try:
+            validate_terms(terms, scheme.limits)
+        except LoanEngineError as error:
+            raise _fail(
+                _(
+                    "%(error)s Ce prêt sort du dispositif en vigueur (%(programme)s). "
+                    "Pour le simuler quand même : --hors-dispositif."
+                )
+                % {"error": error, "programme": scheme.programme.name}
+            ) from error
+
+    @staticmethod
+    def _scheme(start: date) -> PublicScheme:
+        """The public scheme in force on the disbursement date, whose bounds the loan must
+        respect; refused (exit 2) when there is none, or no database to read it from."""
+        try:
+            scheme = public_scheme(start)
+        except DatabaseError:
+            scheme = None
+        if scheme is None:
+            raise _fail(
+                _(
+                    "Aucun dispositif n'est en vigueur le %(date)s : ses bornes ne peuvent pas "
+                    "être vérifiées. Pour simuler un prêt hors dispositif : --hors-dispositif."
+                )
+                % {"date": format_date(start)}
+            )
+        return scheme
 
     @staticmethod
     def _start(text: str | None) -> date:
@@ -239,11 +341,11 @@ class Command(BaseCommand):
             ) from None
 
     @staticmethod
-    def _default_rate_percent() -> Decimal:
-        """The public scheme's rate in force today, or 1.75 % without a database."""
+    def _default_rate_percent(start: date) -> Decimal:
+        """Outside the scheme: the public scheme's rate in force on `start` all the same, or
+        1.75 % without one (or without a database)."""
         try:
-            programme = public_programme()
-            version = version_in_force(programme, timezone.localdate()) if programme else None
+            scheme = public_scheme(start)
         except DatabaseError:
             return DEFAULT_RATE_PERCENT
-        return version.nominal_rate_percent if version else DEFAULT_RATE_PERCENT
+        return scheme.version.nominal_rate_percent if scheme else DEFAULT_RATE_PERCENT
