@@ -166,3 +166,26 @@ def demo(live_server, demo_snapshot) -> None:  # type: ignore[no-untyped-def]
         snapshot.backup(connection.connection)
         # The flush after the previous test recreated the content types, under other ids.
         ContentType.objects.clear_cache()
+
+
+AXE_SOURCE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+# The WCAG 2.1 A and AA rules: the level the RGAA 4.1 maps onto.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def axe_violations(page) -> list[str]:  # type: ignore[no-untyped-def]
+    """axe-core's violations on the page as it stands, one line per rule and element.
+
+    axe-core comes from the npm registry (package.json, devDependencies). It is evaluated
+    through the DevTools protocol, not added as a <script>: the pages' strict CSP stays on.
+    """
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE_SOURCE.read_text(encoding="utf-8"))
+    results = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
+    )
+    return [
+        f"{violation['id']} ({violation['impact']}): {node['target']} — {violation['help']}"
+        for violation in results["violations"]
+        for node in violation["nodes"]
+    ]
