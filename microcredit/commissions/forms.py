@@ -8,7 +8,11 @@ from django import forms
 
 from microcredit.accounts.models import User
 from microcredit.commissions.enums import CommitteeDecision
-from microcredit.commissions.selectors import dossiers_ready, member_choices
+from microcredit.commissions.selectors import (
+    agenda_choice_labeller,
+    dossiers_ready,
+    member_choices,
+)
 from microcredit.dossiers.enums import DossierState
 from microcredit.dossiers.models import Dossier
 
@@ -78,5 +82,7 @@ class AgendaAddForm(forms.Form):
     def __init__(self, *args: Any, organisation_id: int, session_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["dossier"]
-        field.queryset = dossiers_ready(organisation_id, session_id=session_id)  # type: ignore[attr-defined]
-        field.label_from_instance = lambda dossier: dossier.number  # type: ignore[attr-defined]
+        field.queryset = dossiers_ready(  # type: ignore[attr-defined]
+            organisation_id, session_id=session_id
+        ).select_related("applicant")
+        field.label_from_instance = agenda_choice_labeller(organisation_id)  # type: ignore[attr-defined]

@@ -59,6 +59,22 @@ def mask_names(text: str, names: Iterable[str]) -> str:
     return masked
 
 
+def initials(first_name: str, last_name: str) -> str:
+    """« J.-P. D. » for Jean-Pierre Dupont: what a commission page says of a person, never the
+    name itself."""
+
+    def initial(name: str) -> str:
+        parts = [p for p in name.strip().split("-") if p]
+        return "-".join(f"{p[0].upper()}." for p in parts)
+
+    return " ".join(i for i in (initial(first_name), initial(last_name)) if i)
+
+
+def agenda_choice_label(number: str, person: str, amount: str, purpose: str) -> str:
+    """« MC-2026-00012 — J. D. — 1 200,00 € — véhicule »: a dossier offered for the agenda."""
+    return " — ".join(part for part in (number, person, amount, purpose) if part)
+
+
 # --- The minimised summary: what the commission reads about one dossier -----------------------
 
 

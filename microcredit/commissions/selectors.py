@@ -11,13 +11,14 @@ decisions' reasons) is shown with the names of the person and of her household m
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from loan_engine import LoanEngineError, annual_percentage_rate, build_schedule, loan_terms
 from microcredit.accounts.enums import DOSSIER_STAFF_ROLES, Role
@@ -32,9 +33,12 @@ from microcredit.commissions.rules import (
     DossierSummary,
     Opinion,
     RightRow,
+    agenda_choice_label,
+    initials,
     mask_names,
     sum_rows,
 )
+from microcredit.core.formatting import format_eur
 from microcredit.dossiers.enums import DossierState, EligibilityOutcome
 from microcredit.dossiers.models import Dossier
 from microcredit.programmes.models import ProgrammeVersion
@@ -211,6 +215,50 @@ def dossiers_ready(organisation_id: int, *, session_id: int | None = None) -> Qu
     if session_id is not None:
         awaiting = awaiting | AgendaItem.objects.filter(session_id=session_id)
     return dossiers_ready_to_lock(organisation_id).exclude(pk__in=awaiting.values("dossier"))
+
+
+def agenda_choice_labeller(organisation_id: int) -> Callable[[Dossier], str]:
+    """The label of each dossier offered for the agenda: its number, the applicant's initials
+    (the commission's pages name nobody), the amount asked for and the project. The dossiers
+    come with their applicant (the form's select_related); the parameter versions that
+    name the projects are read once, on the first label: the form's query count stays fixed."""
+    versions: list[ProgrammeVersion] | None = None
+
+    def label(dossier: Dossier) -> str:
+        nonlocal versions
+        if versions is None:
+            versions = list(
+                ProgrammeVersion.objects.filter(
+                    programme__organisation_id=organisation_id
+                ).order_by("-valid_from", "-pk")
+            )
+        version = next(
+            (
+                v
+                for v in versions
+                if v.programme_id == dossier.programme_id
+                and v.valid_from <= dossier.application_date
+            ),
+            None,
+        )
+        purpose = dossier.purpose_category
+        if version is not None:
+            purpose = (
+                version.subcategory_label(dossier.purpose_category, dossier.purpose_subcategory)
+                if dossier.purpose_subcategory
+                else version.purpose_label(dossier.purpose_category)
+            )
+        applicant = dossier.applicant
+        amount = (
+            format_eur(dossier.requested_amount)
+            if dossier.requested_amount is not None
+            else _("montant à préciser")
+        )
+        return agenda_choice_label(
+            dossier.number, initials(applicant.first_name, applicant.last_name), amount, purpose
+        )
+
+    return label
 
 
 def version_key(dossier: Dossier) -> tuple[int, date]:

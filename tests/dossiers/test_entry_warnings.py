@@ -5,6 +5,7 @@ page afterwards (recomputed from the dossier's values)."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -197,3 +198,22 @@ def test_the_rule_warns_outside_the_bounds_only() -> None:
     assert [w.bound for w in found] == [Decimal(3000), 36, 12]
     below = rules.request_warnings(Decimal("299.99"), 5, 0, bounds)
     assert [w.kind for w in below] == [kinds.AMOUNT_BELOW, kinds.MONTHS_BELOW]
+
+
+@pytest.mark.django_db
+def test_each_remove_share_button_names_the_person(client_for, make_user) -> None:  # type: ignore[no-untyped-def]
+    from tests.factories import share_with
+
+    client = client_for(Role.REFERENT)
+    dossier = make_dossier(created_by=client.user)
+    names = []
+    for username, first, last in (("p1", "Paule", "Amiel"), ("p2", "Pierre", "Brun")):
+        worker = make_user(Role.PARTNER_WORKER, username=username)
+        worker.first_name, worker.last_name = first, last
+        worker.save(update_fields=["first_name", "last_name"])
+        share_with(dossier, worker, shared_by=client.user)
+        names.append(f"{first} {last}")
+    page = client.get(reverse("dossiers:detail", args=[dossier.pk])).content.decode()
+    for name in names:
+        hidden = f'<span class="visually-hidden"> le partage avec {name}</span>'
+        assert re.search(r"Retirer\s*" + re.escape(hidden), page), name
