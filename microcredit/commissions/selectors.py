@@ -41,6 +41,8 @@ from microcredit.commissions.rules import (
 from microcredit.core.formatting import format_eur
 from microcredit.dossiers.enums import DossierState, EligibilityOutcome
 from microcredit.dossiers.models import Dossier
+from microcredit.dossiers.rules import eligibility_tally
+from microcredit.dossiers.texts import eligibility_headline
 from microcredit.programmes.models import ProgrammeVersion
 from microcredit.programmes.selectors import version_in_force
 from microcredit.rights.selectors import rights_panel
@@ -51,11 +53,6 @@ MANAGER_ROLES = frozenset({Role.AGENT, Role.DIRECTOR})
 MEMBER_ROLES = frozenset({Role.COMMITTEE_MEMBER, Role.DIRECTOR})
 
 _CRITERION_LABELS: dict[str, str] = dict(EligibilityOutcome.choices)
-_ELIGIBILITY_LABELS: dict[str, str] = {
-    EligibilityOutcome.OK: "tous les critères sont remplis",
-    EligibilityOutcome.KO: "un critère au moins n'est pas rempli",
-    EligibilityOutcome.UNKNOWN: "des informations manquent pour conclure",
-}
 
 
 def access_sessions_for_user(
@@ -440,7 +437,10 @@ def dossier_summary(
         adults=len(persons) - children,
         children=children,
         ages=ages,
-        eligibility=_ELIGIBILITY_LABELS.get(eligibility.outcome, "") if eligibility else "",
+        # « 2 critères non remplis sur 7 : montant, durée »: how many, and which.
+        eligibility=eligibility_headline(eligibility_tally(eligibility.criteria))
+        if eligibility
+        else "",
         eligibility_criteria=[
             (c["label"], _CRITERION_LABELS.get(c["outcome"], c["outcome"]))
             for c in (eligibility.criteria if eligibility else [])

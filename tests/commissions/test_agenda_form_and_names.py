@@ -96,3 +96,13 @@ def test_the_repeated_controls_of_the_agenda_say_which_dossier(people, client) -
     for number in numbers:
         hidden = f'<span class="visually-hidden"> le dossier {number}</span>'
         assert re.search(r"Retirer de l.ordre du jour\s*" + re.escape(hidden), page), number
+
+
+def test_the_summary_counts_the_criteria_met(people, client) -> None:  # type: ignore[no-untyped-def]
+    session = open_session(people)
+    ready_dossier(people.referent)
+    (item,) = _build(people, session)
+    client.force_login(people.member)
+    page = client.get(f"/commission/point/{item.pk}/").content.decode()
+    assert "7 critères remplis sur 7" in page
+    assert "tous les critères sont remplis" not in page.lower()
