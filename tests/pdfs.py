@@ -50,8 +50,8 @@ def pdf_accessibility(content: bytes) -> PdfAccessibility:
     """What `content` (a PDF) declares for accessibility; raises when it is not a PDF."""
     assert content.startswith(b"%PDF-"), "not a PDF"
     reader = PdfReader(io.BytesIO(content))
-    catalog = reader.trailer["/Root"]
-    info = reader.metadata or {}
+    catalog: Any = reader.trailer["/Root"].get_object()  # pypdf types its values loosely
+    info: dict[str, Any] = dict(reader.metadata or {})
     xmp = reader.xmp_metadata
     xmp_raw = (
         catalog["/Metadata"].get_object().get_data().decode() if "/Metadata" in catalog else ""

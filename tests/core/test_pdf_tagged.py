@@ -8,26 +8,28 @@ from __future__ import annotations
 
 import base64
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.files.base import ContentFile
+from django.template.loader import render_to_string
 
 import microcredit
 from microcredit.accounts.enums import Role
+from microcredit.accounts.models import User
 from microcredit.commissions import services
 from microcredit.commissions.enums import CommitteeDecision
-from microcredit.core import pdf
 from microcredit.dossiers.enums import DossierState
 from microcredit.dossiers.services import dossier_transition
 from microcredit.letters import rules, writing
 from microcredit.letters.enums import LetterKind
 from microcredit.letters.models import Letter
 from microcredit.organisations.models import Organisation
-from tests.commissions.helpers import SESSION_DATE, cast, full_dossier, membership, open_session
+from tests.commissions.helpers import SESSION_DATE, cast, full_dossier, open_session
 from tests.factories import make_dossier
+from tests.factories import membership_of as membership
 from tests.pdfs import assert_accessible, pdf_text
 
 pytestmark = pytest.mark.django_db
@@ -49,13 +51,12 @@ def rendered(monkeypatch, caplog) -> Iterator[list[str]]:  # type: ignore[no-unt
     """The templates render_pdf rendered during the test; WeasyPrint logs no error (it does
     for a PDF/UA document without a language or with an image without alternative text)."""
     names: list[str] = []
-    render = pdf.render_to_string
 
     def spy(template_name: str, context: dict[str, Any]) -> str:
         names.append(template_name)
-        return render(template_name, context)
+        return render_to_string(template_name, context)
 
-    monkeypatch.setattr(pdf, "render_to_string", spy)
+    monkeypatch.setattr("microcredit.core.pdf.render_to_string", spy)
     with caplog.at_level(logging.ERROR, logger="weasyprint"):
         yield names
     errors = [
@@ -97,8 +98,10 @@ def test_every_kind_of_letter_is_tagged(organisation, kind, rendered) -> None:  
 
 
 def test_a_letter_written_after_a_decision_is_tagged(
-    organisation, make_user, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+    organisation: Organisation,
+    make_user: Callable[..., User],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
     director, referent = make_user(Role.DIRECTOR), make_user(Role.REFERENT)
     dossier = make_dossier(
         created_by=referent, referent=referent, state=DossierState.READY_FOR_COMMITTEE
