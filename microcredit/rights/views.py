@@ -1,5 +1,10 @@
 """Rights pages: ask for an estimate, the « Droits à vérifier » section (polled by htmx while
-the estimate runs) and the outcome of each right."""
+the estimate runs) and the outcome of each right.
+
+The htmx answers carry the section's content (``#rights-content``) and, out of band, the text of
+its live region (``#rights-status``), which stays in the page so that screen readers announce
+it. A poll that finds the estimate still running answers 204: htmx swaps nothing, so the control
+that has the focus is not replaced every 2 s."""
 
 from __future__ import annotations
 
@@ -26,6 +31,9 @@ from microcredit.rights import selectors, services
 from microcredit.rights.enums import RightOutcome
 
 SECTION_TEMPLATE = "rights/_rights_section.html"
+UPDATE_TEMPLATE = "rights/_rights_update.html"
+# The element that polls (htmx sends its id in the HX-Trigger header).
+POLLING_ELEMENT = "rights-content"
 
 
 def rights_section(
@@ -47,12 +55,19 @@ def _to_rights(dossier_id: int) -> str:
 @roles_required(*DOSSIER_STAFF_ROLES)
 @require_GET
 def rights_section_view(request: MemberRequest, dossier_id: int) -> HttpResponse:
-    """The section alone: htmx polls it every 2 s while the estimate runs."""
+    """The section alone; htmx polls its content every 2 s while the estimate runs.
+
+    A poll that finds the estimate still running answers 204 No Content (htmx swaps nothing);
+    otherwise htmx gets the content and the live region's text, a plain request the section.
+    """
     dossier = dossier_for_user_or_404(request.user, request.membership, dossier_id)
     context = rights_section(dossier, latest_budget(dossier))
-    if not context["rights_panel"].running:
+    if context["rights_panel"].running:
+        if request.htmx and request.htmx.trigger == POLLING_ELEMENT:
+            return HttpResponse(status=204)
+    else:
         access_log_create(user=request.user, action=AccessAction.RIGHTS_SECTION, obj=dossier)
-    return render(request, SECTION_TEMPLATE, context)
+    return render(request, UPDATE_TEMPLATE if request.htmx else SECTION_TEMPLATE, context)
 
 
 @roles_required(*DOSSIER_STAFF_ROLES)
@@ -70,7 +85,7 @@ def rights_request(request: MemberRequest, dossier_id: int) -> HttpResponse:
     if request.htmx:
         dossier = dossier_for_user_or_404(request.user, request.membership, dossier_id)
         return render(
-            request, SECTION_TEMPLATE, rights_section(dossier, latest_budget(dossier), errors)
+            request, UPDATE_TEMPLATE, rights_section(dossier, latest_budget(dossier), errors)
         )
     for message in errors:
         messages.error(request, message)

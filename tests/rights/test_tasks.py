@@ -92,6 +92,9 @@ def test_the_page_polls_while_the_estimate_runs_then_shows_it(
     body = page(client, dossier)
     assert "Estimation en cours…" in body
     assert f'hx-get="{section_url}"' in body and 'hx-trigger="every 2s"' in body
+    # A poll that finds it still running swaps nothing: the focus stays where it is.
+    poll = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TRIGGER": "rights-content"}
+    assert client.get(section_url, **poll).status_code == 204
     # Asking again while it runs does not start a second computation.
     client.post(reverse("rights:request", args=[dossier.pk]))
     assert RightsAssessmentRecord.objects.count() == 1
@@ -102,6 +105,12 @@ def test_the_page_polls_while_the_estimate_runs_then_shows_it(
     assert fragment.lstrip().startswith('<section id="droits"')
     assert "hx-trigger" not in fragment
     assert "Environ 370,21\xa0€ par mois selon l'estimation" in fragment
+    # The poll that finds it done: the content, and the live region's text out of band.
+    update = html.unescape(client.get(section_url, **poll).content.decode())
+    assert update.lstrip().startswith('<div id="rights-content"')
+    assert "hx-trigger" not in update
+    assert '<p id="rights-status" hx-swap-oob="innerHTML">' in update
+    assert "Estimation terminée : " in update and "droits à vérifier." in update
 
 
 def test_htmx_request_returns_the_section(
@@ -114,9 +123,13 @@ def test_htmx_request_returns_the_section(
     )
     assert response.status_code == 200
     text = html.unescape(response.content.decode())
-    # The section answered before the commit, so before the task: it polls, then shows it.
-    assert text.lstrip().startswith('<section id="droits"')
+    # The content answered before the commit, so before the task: it polls, then shows it. The
+    # live region stays in the page; its text comes out of band.
+    assert text.lstrip().startswith('<div id="rights-content"')
     assert "Estimation en cours…" in text and 'hx-trigger="every 2s"' in text
+    assert '<section id="droits"' not in text
+    assert '<p id="rights-status" hx-swap-oob="innerHTML">' in text
+    assert "Estimation des droits en cours…" in text
     section = client.get(reverse("rights:section", args=[dossier.pk]))
     assert "Prime d'activité" in html.unescape(section.content.decode())
 
