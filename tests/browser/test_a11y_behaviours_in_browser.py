@@ -64,3 +64,20 @@ def test_space_works_on_every_button_like_link_and_does_not_scroll(page, live_se
                 checked += 1
     assert checked >= 4
     page.problems.assert_none()
+
+
+def test_a_refused_form_puts_focus_on_its_error_summary(page, live_server, demo) -> None:  # type: ignore[no-untyped-def]
+    login(page, live_server, "referent", DEMO_PASSWORD)
+    page.goto(f"{live_server.url}/demandeurs/nouveau/")
+    page.get_by_role("button", name="Enregistrer").click()
+    page.wait_for_load_state()
+    assert page.title().startswith("Erreur")
+    assert page.evaluate("document.activeElement.id") == "error-summary"
+    summary = page.locator("#error-summary")
+    assert "Le formulaire contient" in summary.inner_text()
+    # A link of the summary takes focus to its field, not only the view.
+    first_link = summary.get_by_role("link").first
+    target = first_link.get_attribute("href")
+    first_link.click()
+    assert "#" + page.evaluate("document.activeElement.id") == target
+    page.problems.assert_none()
