@@ -21,4 +21,5 @@ urlpatterns = [
     ),
     path("double-authentification/", views.otp_setup, name="otp_setup"),
     path("double-authentification/verification/", views.otp_verify, name="otp_verify"),
+    path("session/prolonger/", views.session_keep_alive, name="session_keep_alive"),
 ]

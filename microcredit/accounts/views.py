@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
 from microcredit.accounts import services
@@ -116,3 +117,12 @@ def otp_setup(request: AuthenticatedRequest) -> HttpResponse:
             "has_confirmed": confirmed_totp_device_for_user(user) is not None,
         },
     )
+
+
+@require_POST
+@authenticated
+def session_keep_alive(request: AuthenticatedRequest) -> HttpResponse:
+    """« Rester connecté » in the idle-expiry warning (static/js/app.js): the session starts its
+    idle time again. 204 with nothing to show; anonymous people are sent to the login page."""
+    request.session.modified = True  # saved again: its expiry starts from now
+    return HttpResponse(status=204)

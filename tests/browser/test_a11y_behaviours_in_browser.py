@@ -81,3 +81,49 @@ def test_a_refused_form_puts_focus_on_its_error_summary(page, live_server, demo)
     first_link.click()
     assert "#" + page.evaluate("document.activeElement.id") == target
     page.problems.assert_none()
+
+
+def test_a_warning_comes_before_the_idle_expiry_and_staying_signed_in_works(
+    page, live_server, demo
+) -> None:  # type: ignore[no-untyped-def]
+    page.clock.install()  # the page's timers run on a clock the test moves forward
+    login(page, live_server, "referent", DEMO_PASSWORD)
+    page.goto(f"{live_server.url}/dossiers/")
+    seconds = int(page.locator("body").get_attribute("data-session-seconds") or 0)
+    assert seconds == 30 * 60
+    warning = page.locator(".session-warning")
+    search = page.locator("main input, main a").first
+    search.focus()
+    focused_before = page.evaluate("document.activeElement.outerHTML")
+
+    # Any request (here an htmx one) starts the idle time again.
+    page.clock.run_for("20:00")
+    page.evaluate(
+        "document.body.dispatchEvent(new CustomEvent('htmx:afterRequest', {bubbles: true}))"
+    )
+    page.clock.run_for("20:00")  # 40 minutes after the page, 20 after the request
+    assert warning.count() == 0 or not warning.is_visible()
+
+    page.clock.run_for("08:01")  # two minutes before the end of the restarted idle time
+    assert warning.is_visible()
+    assert warning.get_attribute("role") == "alertdialog"
+    text = page.locator("#" + (warning.get_attribute("aria-describedby") or "")).inner_text()
+    assert text == (
+        "Votre session expire dans 2 minutes sans activité. "
+        "Vos saisies non enregistrées seraient perdues."
+    )
+    assert page.evaluate("document.activeElement.textContent") == "Rester connecté"
+
+    with page.expect_response(lambda r: r.url.endswith("/compte/session/prolonger/")) as answer:
+        page.keyboard.press("Enter")
+    assert answer.value.status == 204
+    warning.wait_for(state="hidden")
+    assert page.evaluate("document.activeElement.outerHTML") == focused_before
+
+    # Without an answer this time, the warning says the session is over.
+    page.clock.run_for("28:01")
+    assert warning.is_visible()
+    page.clock.run_for("02:00")
+    assert "Votre session a expiré" in warning.inner_text()
+    assert not page.get_by_role("button", name="Rester connecté").is_visible()
+    page.problems.assert_none()
