@@ -24,6 +24,7 @@ from microcredit.budgets.enums import (
     Verdict,
 )
 from microcredit.budgets.models import Budget
+from microcredit.budgets.rules.validation import amount_problem
 from microcredit.budgets.services import LineInput
 from microcredit.core.forms import AmountField
 
@@ -66,6 +67,7 @@ class FormPerson:
     key: str  # APPLICANT_KEY or the household member's id
     label: str
     member_id: int | None
+    first_name: str = ""
 
 
 def form_persons(
@@ -73,7 +75,9 @@ def form_persons(
 ) -> list[FormPerson]:
     """Who gets fields for personal resources: the applicant, every adult of the household and
     the children aged 16 or more."""
-    persons = [FormPerson(APPLICANT_KEY, f"{applicant.first_name} (demandeur)", None)]
+    persons = [
+        FormPerson(APPLICANT_KEY, f"{applicant.first_name} (demandeur)", None, applicant.first_name)
+    ]
     for member in members:
         old_enough = rules.age_on(member.birth_date, today) >= PERSONAL_FIELDS_FROM_AGE
         if member.relationship != "child" or old_enough:
@@ -82,6 +86,7 @@ def form_persons(
                     str(member.pk),
                     f"{member.first_name} ({member.get_relationship_display()})",
                     member.pk,
+                    member.first_name,
                 )
             )
     return persons
@@ -91,9 +96,15 @@ def _resource_label(kind: str) -> str:
     return rules.RESOURCE_LABELS[rules.ResourceType(kind)]
 
 
-def _amount(label: str) -> AmountField:
-    # Negative amounts reach the rules, which say in French which amount is wrong.
-    return AmountField(label=label, required=False, min_value=None)
+def _amount(label: str, what: str = "") -> AmountField:
+    # A negative amount gets the rules' French sentence, which names the amount (``what``, the
+    # label by default), on its field.
+    def check(value: Decimal | None) -> None:
+        problem = None if value is None else amount_problem(value, what or label)
+        if problem is not None:
+            raise forms.ValidationError(problem)
+
+    return AmountField(label=label, required=False, min_value=None, validators=[check])
 
 
 GROSS_SALARY_LABEL = "Salaire brut mensuel (facultatif, sur la fiche de paie)"
@@ -126,7 +137,9 @@ class BudgetForm(forms.Form):
             for kind in PERSONAL_RESOURCES:
                 self.fields[f"{kind}__{person.key}"] = _amount(_resource_label(kind))
                 if kind == ResourceType.SALARIES:  # the gross right after the net salary
-                    self.fields[_gross_name(person)] = _amount(GROSS_SALARY_LABEL)
+                    self.fields[_gross_name(person)] = _amount(
+                        GROSS_SALARY_LABEL, f"salaire brut de {person.first_name}"
+                    )
         for kind in HOUSEHOLD_RESOURCES:
             self.fields[f"resource__{kind}"] = _amount(_resource_label(kind))
         for charge in ChargeType:

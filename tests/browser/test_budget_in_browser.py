@@ -47,3 +47,27 @@ def test_budget_diagnostic_then_rights_estimate_polled_by_htmx(
     page.get_by_role("heading", name="Prime d'activité").wait_for(timeout=10_000)
     assert "Estimation en cours…" not in page.content()
     page.problems.assert_none()
+
+
+def test_a_refused_budget_gets_a_focused_error_summary_linking_to_each_field(
+    page, live_server, make_user
+) -> None:  # type: ignore[no-untyped-def]
+    referent = make_user(Role.REFERENT)
+    dossier = lone_parent_dossier(referent)
+    login(page, live_server, referent.username, PASSWORD)
+    page.goto(f"{live_server.url}/dossiers/{dossier.pk}/budget/modifier/")
+    page.get_by_label("Mois décrit par le budget").fill("2026-04")
+    page.get_by_label("Salaires").fill("950")
+    page.get_by_label("Loyer (charges comprises)").fill("550")
+    page.get_by_label("Énergie (électricité, gaz, chauffage)").fill("-80")
+    page.get_by_label("Eau").fill("beaucoup")
+    page.get_by_role("button", name="Enregistrer une nouvelle version du budget").click()
+    page.wait_for_load_state()
+    assert page.title().startswith("Erreur : Budget du foyer")
+    summary = page.locator("#error-summary")
+    assert "Le formulaire contient 2 erreurs" in summary.inner_text()
+    # The summary, at the top of the form, has the focus: a screen reader reads it first.
+    page.wait_for_function("() => document.activeElement.id === 'error-summary'", timeout=5_000)
+    summary.get_by_role("link", name="ne peut pas être négatif").click()
+    assert page.evaluate("() => document.activeElement.id") == "id_charge__energy"
+    page.problems.assert_none()

@@ -19,7 +19,10 @@ from microcredit.budgets.vocabulary import CHARGE_LABELS, RESOURCE_LABELS, Charg
 from microcredit.core.formatting import format_eur
 
 
-def _amount_problem(value: object, what: str) -> str | None:
+def amount_problem(value: object, what: str) -> str | None:
+    """The French sentence saying why the amount ``what`` is wrong (not a number, negative, more
+    than two decimals), or None. The budget form checks each of its fields with it, so that the
+    error sits on the field (and links to it from the error summary)."""
     if isinstance(value, bool) or not isinstance(value, Decimal) or not value.is_finite():
         return f"Le montant « {what} » n'est pas un nombre valide."
     if value < 0:
@@ -73,8 +76,8 @@ def validate_budget(budget: Budget) -> list[str]:
         ):
             problems.append("Le demandeur doit être majeur au mois du budget.")
     amount_problems = [
-        _amount_problem(r.amount, RESOURCE_LABELS[r.type]) for r in budget.resources
-    ] + [_amount_problem(c.amount, CHARGE_LABELS[c.type]) for c in budget.charges]
+        amount_problem(r.amount, RESOURCE_LABELS[r.type]) for r in budget.resources
+    ] + [amount_problem(c.amount, CHARGE_LABELS[c.type]) for c in budget.charges]
     problems.extend(p for p in amount_problems if p)
     amounts_ok = not any(amount_problems)
     if budget.housing.is_tenant and not any(
@@ -103,7 +106,7 @@ def validate_gross_salary(who: str, gross: Decimal | None, net: Decimal) -> list
     """
     if gross is None:
         return []
-    problem = _amount_problem(gross, f"salaire brut de {who}")
+    problem = amount_problem(gross, f"salaire brut de {who}")
     if problem:
         return [problem]
     if net <= 0:
@@ -123,7 +126,7 @@ def validate_gross_salary(who: str, gross: Decimal | None, net: Decimal) -> list
 def validate_request(request: LoanRequest, scheme: Scheme) -> list[str]:
     """French sentences for a request outside the scheme's bounds (empty list: valid)."""
     problems: list[str] = []
-    problem = _amount_problem(request.amount, "montant demandé")
+    problem = amount_problem(request.amount, "montant demandé")
     if problem:
         problems.append(problem)
     elif not scheme.min_amount <= request.amount <= scheme.max_amount:
