@@ -45,6 +45,14 @@ DEFERRAL_KIND_LABELS = {
 }
 
 
+def mark_required(form: forms.Form) -> None:
+    """Say « (obligatoire) » in the label of each field that must be filled in: visible to
+    everyone, read out with the label (RGAA 11.10)."""
+    for field in form.fields.values():
+        if field.required and field.label:
+            field.label = _("%(label)s (obligatoire)") % {"label": field.label}
+
+
 def plain_eur(value: Decimal) -> str:
     """« 3 000 € » for whole amounts, « 1 500,50 € » otherwise."""
     text = format_eur(value)
@@ -104,10 +112,16 @@ class SimulationForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.scheme = scheme
         v = scheme.version
-        self.fields[
-            "amount"
-        ].help_text = f"Entre {plain_eur(v.min_amount)} et {plain_eur(v.max_amount)}."
-        self.fields["months"].help_text = f"Entre {v.min_months} et {v.max_months} mois."
+        self.fields["amount"].help_text = _(
+            "Entre %(min)s et %(max)s, en chiffres. Par exemple : 1 500."
+        ) % {"min": plain_eur(v.min_amount), "max": plain_eur(v.max_amount)}
+        self.fields["months"].help_text = _(
+            "Entre %(min)s et %(max)s mois, en chiffres. Par exemple : %(example)s."
+        ) % {
+            "min": v.min_months,
+            "max": v.max_months,
+            "example": max(v.min_months, min(24, v.max_months)),
+        }
         kinds = scheme.deferral_kinds
         if kinds:
             self.fields["deferral_months"].help_text = (
@@ -121,6 +135,7 @@ class SimulationForm(forms.Form):
         else:
             del self.fields["deferral_months"]
             del self.fields["deferral_kind"]
+        mark_required(self)
 
     @property
     def offers_deferral(self) -> bool:
@@ -229,6 +244,8 @@ class EligibilityForm(forms.Form):
         self.fields["commune"].help_text = _("5 chiffres, ex. %(example)s.") % {
             "example": rules.postcode_example(v.territory)
         }
+        self.fields["birth_date"].help_text = _("Format jj/mm/aaaa, ex. 14/07/1985.")
+        self.fields["age"].help_text = _("En chiffres, ex. 45.")
         cast(forms.ChoiceField, self.fields["purpose"]).choices = [
             ("", "— Choisissez le type de projet —"),
             ("Projets que le micro-crédit peut financer", purpose_choices(v.purposes)),
@@ -336,6 +353,7 @@ class ContactRequestForm(forms.Form):
             ("", "Je ne sais pas encore"),
             *purpose_choices(scheme.version.purposes),
         ]
+        mark_required(self)
 
     @property
     def has_field_errors(self) -> bool:

@@ -52,8 +52,8 @@ class TestPage:
         response = client.get(URL)
         assert response.status_code == 200
         html = response.content.decode()
-        assert f"Entre 300{NBSP}€ et 3{NNBSP}000{NBSP}€." in html
-        assert "Entre 3 et 36 mois." in html
+        assert f"Entre 300{NBSP}€ et 3{NNBSP}000{NBSP}€, en chiffres." in html
+        assert "Entre 3 et 36 mois, en chiffres." in html
         assert "De 0 à 12 mois." in html
         assert f"1,75{NBSP}%" in html
         # Both deferral kinds are offered by the Saint-Étienne scheme.
@@ -168,7 +168,7 @@ class TestSimulation:
             headers={"HX-Request": "true"},
         )
         html = response.content.decode()
-        assert "obligatoire" not in html
+        assert "Ce champ est obligatoire." not in html
         assert "<table" not in html
 
     def test_pressing_the_button_reports_missing_fields(self, client: Client) -> None:
@@ -261,3 +261,62 @@ class TestEligibility:
         html = response.content.decode()
         assert "<html" not in html
         assert html.lstrip().startswith('<section id="eligibilite"')
+
+
+def element(html: str, element_id: str) -> str:
+    """The element of this id, from its opening tag to its closing tag (no nested same tag)."""
+    match = re.search(rf'<(\w+)[^>]*\bid="{element_id}"[^>]*>.*?</\1>', html, re.DOTALL)
+    assert match is not None, element_id
+    return match.group()
+
+
+class TestAccessibility:
+    def test_a_stable_live_region_outside_the_swapped_form_announces_the_result(
+        self, client: Client
+    ) -> None:
+        html = post_simulation(client, htmx=True, amount="3000", months="36")
+        form = element(html, "simulation-form")
+        # htmx swaps the form in place and only the content of the live region.
+        assert 'hx-target="this"' in form
+        assert 'hx-select="#simulation-form"' in form
+        assert 'hx-select-oob="#simulation-status:innerHTML,#simulation-output"' in form
+        status = element(html, "simulation-status")
+        assert 'role="status"' in status
+        assert 'aria-live="polite"' in status
+        assert 'id="simulation-status"' not in form
+        assert f"Résultat du calcul : une mensualité de 85,60{NBSP}€ pendant 36 mois" in status
+        assert "<table" not in status  # a sentence is read out, not the whole schedule
+
+    def test_a_refused_calculation_is_announced(self, client: Client) -> None:
+        html = post_simulation(client, htmx=True, amount="100", months="36")
+        assert "Le calcul n'a pas été fait" in element(html, "simulation-status")
+
+    def test_the_eligibility_result_is_announced(self, client: Client) -> None:
+        html = post_eligibility(client, age="45", commune="42000", purpose="logement")
+        status = element(html, "eligibility-status")
+        assert 'role="status"' in status
+        assert "Résultat de la vérification : D&#x27;après vos réponses" in status
+
+    def test_the_schedule_scrolls_in_its_own_labelled_box(self, client: Client) -> None:
+        html = post_simulation(client, amount="3000", months="36")
+        assert re.search(
+            r'<div class="table-scroll"\s+tabindex="0"\s+role="region"\s+'
+            r'aria-label="Tableau de remboursement">\s*<table class="schedule',
+            html,
+        )
+
+    def test_required_fields_say_so_in_their_label(self, client: Client) -> None:
+        html = client.get(URL).content.decode()
+        for field in ("sim-amount", "sim-months", "rdv-first_name", "rdv-last_name"):
+            label = re.search(rf'<label for="id_{field}"[^>]*>(.*?)</label>', html, re.DOTALL)
+            assert label is not None, field
+            assert "(obligatoire)" in label.group(1), field
+        label = re.search(r'<label for="id_sim-deferral_months"[^>]*>(.*?)</label>', html)
+        assert label is not None
+        assert "obligatoire" not in label.group(1)
+
+    def test_formats_and_examples_are_visible_hints(self, client: Client) -> None:
+        html = client.get(URL).content.decode()
+        assert "Format jj/mm/aaaa, ex. 14/07/1985." in html
+        assert "Par exemple : 1 500." in html
+        assert "placeholder=" not in html
