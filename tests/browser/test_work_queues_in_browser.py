@@ -29,7 +29,7 @@ def _open(page, live_server, username: str, queue: str, link: str | re.Pattern[s
     page.context.clear_cookies()
     login(page, live_server, username, DEMO_PASSWORD)
     assert page.url == f"{live_server.url}/"
-    section = page.locator(f"section[aria-labelledby='file-{queue}']")
+    section = page.locator(f"article[aria-labelledby='file-{queue}']")
     section.get_by_role("link", name=link).click()
     page.wait_for_load_state()
 

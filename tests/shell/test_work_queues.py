@@ -44,6 +44,11 @@ S = DossierState
 MANY = QUEUE_SIZE + 1
 
 
+def figure(total: int) -> str:
+    """A queue's total, the figure of its card."""
+    return f'<p class="figure">{total}</p>'
+
+
 def _at(days: int = 0, hour: int = 10, minute: int = 0) -> datetime:
     day = timezone.localdate() + timedelta(days=days)
     return timezone.make_aware(datetime.combine(day, time(hour, minute)))
@@ -144,16 +149,16 @@ def test_the_referent_queues_show_the_day_s_work_most_urgent_first(
 
     appointments = body[body.index("Rendez-vous du jour") : body.index("Demandes du public")]
     assert appointments.index("09:15") < appointments.index("16:00")
-    assert "(2)" in appointments and "11:00" not in appointments and "08:00" not in appointments
+    assert figure(2) in appointments and "11:00" not in appointments and "08:00" not in appointments
     assert reverse("followup:dossier_followup", args=[mine.pk]) in appointments
     requests = body[body.index("Demandes du public") : body.index("Alertes de suivi")]
-    assert "(3)" in requests and "Close" not in requests
+    assert figure(3) in requests and "Close" not in requests
     assert requests.index("Premiere") < requests.index("Seconde") < requests.index("Prise")
     assert reverse("followup:request_detail", args=[first.pk]) in requests
     assert reverse("followup:request_detail", args=[second.pk]) in requests
     assert reverse("followup:request_detail", args=[taken.pk]) in requests
     waiting = body[body.index("attendent votre action") : body.index("Justificatifs du projet")]
-    assert "(3)" in waiting  # instruction, reception, and the repaid loan whose proof is filed
+    assert figure(3) in waiting  # instruction, reception, and the repaid loan whose proof is filed
     assert waiting.index(old.number) < waiting.index(new.number)
     assert "Présenter à la commission" in waiting and "Commencer le diagnostic" in waiting
     assert reverse("servicing:closing", args=[proven.pk]) in waiting
@@ -188,7 +193,7 @@ def test_the_referent_queues_take_the_same_queries_whatever_their_length(
     assert _queries(client, referent, count_queries) == full
     assert empty <= full <= empty + 7  # each of the five queues counts once it is full; log
     body = _home(client, referent)
-    assert f"({2 * MANY})" in body and "Et 7 autres" in body
+    assert figure(2 * MANY) in body and "Et 7 autres" in body
 
 
 # --- The agent ------------------------------------------------------------------------------
@@ -218,7 +223,7 @@ def test_the_agent_queues_missing_pieces_sessions_and_letters(
     body = _home(client, agent)
 
     pieces = body[body.index("Pièces manquantes") : body.index("Séances de la commission")]
-    assert lacking.number in pieces and "(1)" in pieces
+    assert lacking.number in pieces and figure(1) in pieces
     assert "Devis du fournisseur" in pieces
     assert reverse("dossiers:detail", args=[lacking.pk]) + "#pieces" in pieces
     sessions = body[body.index("Séances de la commission") : body.index("Courriers en attente")]
@@ -388,12 +393,12 @@ def test_the_bank_adviser_decides_issues_cheques_and_answers_plans(
     body = _home(client, adviser)
 
     decide = body[body.index("Dossiers à décider") : body.index("Chèques à émettre")]
-    assert reverse("banking:dossier", args=[transmitted.pk]) in decide and "(1)" in decide
+    assert reverse("banking:dossier", args=[transmitted.pk]) in decide and figure(1) in decide
     cheques = body[body.index("Chèques à émettre") : body.index("Plans de reprise")]
     assert reverse("banking:dossier", args=[granted.pk]) in cheques
     assert "offre signée à enregistrer" in cheques
     plans = body[body.index("Plans de reprise") : body.index("Alertes de suivi")]
-    assert reverse("servicing:loan", args=[plan.loan_id]) + "#plans" in plans and "(1)" in plans
+    assert reverse("servicing:loan", args=[plan.loan_id]) + "#plans" in plans and figure(1) in plans
 
     def add(n: int) -> None:
         for _ in range(n):
@@ -438,7 +443,7 @@ def test_the_partner_worker_sees_the_shared_dossiers_by_next_point_d_etape(
     body = _home(client, partner)
 
     queue = body[body.index("points d'étape") :]
-    assert "(3)" in queue and closed.number not in queue
+    assert figure(3) in queue and closed.number not in queue
     assert queue.index(late.number) < queue.index(soon.number) < queue.index(none.number)
     assert "à faire" in queue and "aucun point d'étape pour l'instant" in queue
     assert reverse("followup:dossier_followup", args=[late.pk]) in queue
