@@ -20,6 +20,7 @@ from datetime import date, datetime, time, timedelta
 from django.utils import timezone
 
 from microcredit.accounts.models import Membership
+from microcredit.demo.timeline import Stamper, aware_at, working_day_on_or_before
 from microcredit.dossiers.models import Dossier
 from microcredit.followup.enums import NoteVisibility
 from microcredit.followup.models import Appointment, Note, StepReview
@@ -97,6 +98,18 @@ class DemoFollowup:
         self.ccas = ccas
         self.members = members
         self.today = today
+        self.stamper = Stamper()
+
+    def _working_day(self, days_ago: int) -> date:
+        """The working day `days_ago` working days before today (0: today, or the last one)."""
+        day = working_day_on_or_before(self.today)
+        for _ in range(days_ago):
+            day = working_day_on_or_before(day - timedelta(days=1))
+        return day
+
+    def _office(self, days_ago: int, hour: int, minute: int = 0) -> datetime:
+        """During office hours `days_ago` working days ago, and not after now."""
+        return min(aware_at(self._working_day(days_ago), time(hour, minute)), timezone.now())
 
     def load(self) -> None:
         self.requests()
@@ -115,12 +128,13 @@ class DemoFollowup:
 
     def requests(self) -> None:
         """The public's requests, sent from the simulator's form (its service)."""
-        for spec in DEMO_REQUESTS:
+        for number, spec in enumerate(DEMO_REQUESTS):
             same = ContactRequest.objects.filter(
                 organisation=self.ccas, first_name=spec.first_name, last_name=spec.last_name
             )
             if same.exists():
                 continue
+            since = self.stamper.mark()
             contact = contact_request_create(
                 organisation=self.ccas,
                 first_name=spec.first_name,
@@ -134,16 +148,20 @@ class DemoFollowup:
                 client_ip=DEMO_CLIENT_IP,
                 now=timezone.now(),
             )
+            # Sent from the simulator a few days ago (the older first), taken the next morning.
+            since = self.stamper.stamp(since, self._office(4 - 3 * number, 12, 40))
             if spec.taken_by:
                 membership = self.members[spec.taken_by]
                 request_take(actor=membership.user, membership=membership, request_id=contact.pk)
+                self.stamper.stamp(since, self._office(3 - 3 * number, 9, 10))
 
     def appointments(self, dossier: Dossier) -> None:
         """Today's and tomorrow's appointments, planned by the référent three days ago."""
         if Appointment.objects.filter(dossier=dossier).exists():
             return
         referent = self.members["referent"]
-        planned_at = self._at(self.today - timedelta(days=3), 9)
+        planned_at = self._office(3, 9)
+        since = self.stamper.mark()
         for day, hour, minute, place, with_whom in (
             (self.today, 14, 30, "CCAS de Saint-Étienne, bureau 3", "Mme Faure"),
             (
@@ -163,16 +181,18 @@ class DemoFollowup:
                 with_whom=with_whom,
                 now=planned_at,
             )
+        self.stamper.stamp(since, planned_at)
 
     def notes(self, dossier: Dossier) -> None:
         """A note private to the CCAS and one shared with the partner worker."""
         if Note.objects.filter(dossier=dossier).exists():
             return
         referent = self.members["referent"]
-        for visibility, body in (
-            (NoteVisibility.CCAS, NOTE_CCAS),
-            (NoteVisibility.SHARED, NOTE_SHARED),
+        for visibility, body, written in (
+            (NoteVisibility.CCAS, NOTE_CCAS, self._office(8, 11, 20)),
+            (NoteVisibility.SHARED, NOTE_SHARED, self._office(5, 15, 5)),
         ):
+            since = self.stamper.mark()
             note_create(
                 actor=referent.user,
                 membership=referent,
@@ -180,6 +200,7 @@ class DemoFollowup:
                 visibility=visibility,
                 body=body,
             )
+            self.stamper.stamp(since, written)
 
     def review(
         self, dossier: Dossier, summary: str, *, held_days_ago: int, next_in_days: int
@@ -188,15 +209,18 @@ class DemoFollowup:
         if StepReview.objects.filter(dossier=dossier).exists():
             return
         partner = self.members["partenaire"]
+        held_on = working_day_on_or_before(self.today - timedelta(days=held_days_ago))
+        since = self.stamper.mark()
         step_review_create(
             actor=partner.user,
             membership=partner,
             dossier_id=dossier.pk,
-            held_on=self.today - timedelta(days=held_days_ago),
+            held_on=held_on,
             summary=summary,
             next_on=self.today + timedelta(days=next_in_days),
             today=self.today,
         )
+        self.stamper.stamp(since, aware_at(held_on, time(16, 30)))  # written the same day
 
     def plan(self, dossier: Dossier) -> None:
         """The référent proposes a plan de reprise to the bank for the unpaid installments."""
@@ -204,6 +228,7 @@ class DemoFollowup:
         if loan is None or RepaymentPlan.objects.filter(loan=loan).exists():
             return
         referent = self.members["referent"]
+        since = self.stamper.mark()
         try:
             plan_propose(
                 actor=referent.user,
@@ -215,6 +240,7 @@ class DemoFollowup:
                 "suivantes.",
                 today=self.today,
             )
+            self.stamper.stamp(since, self._office(1, 11, 45))
         except PlanRefused as refusal:
             if refusal.code != "no_arrears":
                 raise

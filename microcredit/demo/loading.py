@@ -12,8 +12,12 @@ plan de reprise: what the work queues show); ``load_demo`` here puts them togeth
 
 from __future__ import annotations
 
+from datetime import date, time, timedelta
+
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
 
 from microcredit.accounts.enums import Role
 from microcredit.accounts.models import Membership, User
@@ -23,6 +27,13 @@ from microcredit.demo.dossiers import DEMO_DOSSIERS
 from microcredit.demo.followup import DemoFollowup
 from microcredit.demo.player import DemoPlayer
 from microcredit.demo.steps import S_DEC
+from microcredit.demo.timeline import (
+    aware_at,
+    latest_slot,
+    working_day_on_or_after,
+    working_day_on_or_before,
+)
+from microcredit.letters.models import Letter
 from microcredit.organisations.enums import OrganisationKind
 from microcredit.organisations.models import Organisation, Partnership
 from microcredit.programmes.schemes import scheme_load
@@ -74,6 +85,7 @@ def load_demo() -> list[DemoAccount]:
             organisation=Organisation.objects.get(slug=account.organisation_slug),
             role=account.role,
         )
+    letters = Letter.objects.aggregate(top=Max("pk"))["top"] or 0
     demo = DemoPlayer(ccas, structure, members)
     for spec in sorted(DEMO_DOSSIERS, key=lambda d: d.application_date):
         demo.load(spec)
@@ -81,8 +93,33 @@ def load_demo() -> list[DemoAccount]:
     # The nightly arrears job for the demo's day (idempotent: a second load rewrites the same
     # snapshots and raises nothing more): the late loans' alerts wait on the référent's and the
     # bank adviser's home pages after `make run`.
+    since = demo.stamper.mark()
     arrears_run(as_of=demo.today)
+    # Raised by the nightly job, seen at the start of the office day.
+    start = aware_at(working_day_on_or_before(demo.today), time(8, 30))
+    if start <= timezone.now():
+        demo.stamper.stamp(since, start)
     # What the work queues show besides: the public's requests, today's appointments, notes, a
     # partner worker's points d'étape, a plan de reprise for the bank to decide.
     DemoFollowup(ccas, members, demo.today).load()
+    # The letters are written once the load is committed: date them as their decisions.
+    transaction.on_commit(lambda: date_letters(letters))
     return list(DEMO_ACCOUNTS)
+
+
+def date_letters(since: int) -> None:
+    """The letters written by this load, dated as the decision they report (or, for a missed
+    installment, the morning after it), not the load's « now »."""
+    latest = latest_slot(timezone.now())
+    for letter in Letter.objects.filter(pk__gt=since).select_related("event"):
+        if letter.event is not None:
+            at = letter.event.at
+        else:
+            try:
+                day = date.fromisoformat(letter.key) + timedelta(days=1)
+            except ValueError:
+                continue
+            at = min(aware_at(working_day_on_or_after(day), time(10, 0)), latest)
+        Letter.objects.filter(pk=letter.pk).update(
+            created_at=at, emailed_at=at if letter.emailed_at else None
+        )

@@ -3,7 +3,7 @@ commission sessions and decisions, the bank and the loans, budgets and rights.""
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -29,11 +29,22 @@ from microcredit.commissions.models import AgendaItem, CommissionSession, Sessio
 from microcredit.commissions.services import agenda_item_decide, session_close
 from microcredit.demo.budgets import DEMO_BUDGETS, DemoBudget
 from microcredit.demo.dossiers import DemoDossier, DemoPerson
-from microcredit.demo.files import aware_at, date_events, demo_pdf
+from microcredit.demo.files import demo_pdf
 from microcredit.demo.steps import S_DEC, S_NOV, SESSION_PLACE, SESSIONS, Step
+from microcredit.demo.timeline import (
+    Stamper,
+    after_days,
+    aware_at,
+    latest_slot,
+    office_time,
+    spread_next,
+    working_day_on_or_after,
+    working_day_on_or_before,
+)
 from microcredit.documents.models import CONSENT_KIND, Document
 from microcredit.documents.services import document_kinds, document_upload
-from microcredit.dossiers.models import Dossier
+from microcredit.dossiers.enums import DossierState
+from microcredit.dossiers.models import Dossier, DossierEvent
 from microcredit.dossiers.services import (
     dossier_check_eligibility,
     dossier_consent_record,
@@ -43,7 +54,7 @@ from microcredit.dossiers.services import (
 )
 from microcredit.dossiers.workflow import TRANSITIONS_BY_NAME
 from microcredit.loans.enums import IncidentKind, RecordedVia
-from microcredit.loans.models import Incident, Loan
+from microcredit.loans.models import Incident, Loan, Repayment
 from microcredit.loans.selectors import loan_schedule_lines
 from microcredit.loans.services import RepaymentLine, incident_record, repayments_record_batch
 from microcredit.organisations.models import Organisation
@@ -66,8 +77,23 @@ class DemoPlayer:
         self.members = members
         self.programme = Programme.objects.get(organisation=ccas, slug="micro-credit-personnel")
         self.today = timezone.localdate()
+        # The last office slot before the load: nothing of the demo's past comes after it.
+        self.latest = latest_slot(timezone.now())
+        self.stamper = Stamper()
+        self._since = self.stamper.mark()
         self._versions: dict[date, ProgrammeVersion | None] = {}
         self.sessions = {day: self._session(day) for day in SESSIONS}
+
+    def _stamp(self, at: datetime) -> None:
+        """Date what was created since the last stamp at `at` (not the load's « now »)."""
+        self._since = self.stamper.stamp(self._since, at)
+
+    def bank_day(self, decided: date, days: int) -> date:
+        """A working day of the bank, `days` after the commission's decision, not after today."""
+        return min(
+            working_day_on_or_after(decided + timedelta(days=days)),
+            working_day_on_or_before(self.today),
+        )
 
     def _as(self, username: str) -> tuple[User, Membership]:
         membership = self.members[username]
@@ -95,6 +121,11 @@ class DemoPlayer:
             session = CommissionSession.objects.create(
                 organisation=self.ccas, date=held_on, place=SESSION_PLACE
             )
+            # Planned by the agent some three weeks before.
+            planned = working_day_on_or_before(held_on - timedelta(days=21))
+            CommissionSession.objects.filter(pk=session.pk).update(
+                created_at=aware_at(planned, time(10, 15))
+            )
         for username in ("commission", "directeur"):
             SessionMember.objects.get_or_create(
                 session=session,
@@ -113,6 +144,7 @@ class DemoPlayer:
         ).first()
         if applicant is not None and applicant.dossiers.exists():
             return False
+        self._since = self.stamper.mark()
         if applicant is None:
             applicant = self._applicant(person)
         user, membership = self._as("referent")
@@ -142,12 +174,103 @@ class DemoPlayer:
                 "no_ordinary_credit_evidence": spec.no_ordinary_credit_evidence,
             },
         )
-        for step in spec.steps:
-            self._play(dossier, spec, step)
-        date_events(dossier)
-        if person.last_name in DEMO_BUDGETS:
-            self._budget(dossier, DEMO_BUDGETS[person.last_name])
+        # Received on the application day, during office hours.
+        opened = aware_at(spec.application_date, office_time(person.last_name))
+        self._stamp(opened)
+        steps = self._steps(spec)
+        anchors = self._anchors(spec, steps)
+        at = opened
+        for index, step in enumerate(steps):
+            at = self._moment(dossier, spec, steps, anchors, index, at)
+            self._play(dossier, spec, step, at)
+            self._stamp(at)
+        self._date_dossier(dossier, at)
         return True
+
+    def _steps(self, spec: DemoDossier) -> list[Step]:
+        """The spec's steps, with the household budget typed during the diagnosis (before the
+        instruction starts, or last when the dossier has not reached it)."""
+        steps = list(spec.steps)
+        if spec.person.last_name in DEMO_BUDGETS:
+            where = next(
+                (i for i, s in enumerate(steps) if s.transition == "start_instruction"),
+                len(steps),
+            )
+            steps.insert(where, Step("budget"))
+        return steps
+
+    def _anchors(
+        self, spec: DemoDossier, steps: list[Step]
+    ) -> dict[int, tuple[datetime, datetime]]:
+        """The steps whose moment is known beforehand: the commission's decisions on their
+        session's day, the bank's on its days after them. Each with the bound the steps before
+        it are spread up to (the session's morning: the agenda is set before the day)."""
+        anchors: dict[int, tuple[datetime, datetime]] = {}
+        held: date | None = None
+        salt = spec.person.last_name
+        for index, step in enumerate(steps):
+            if step.action == "agenda" and step.session in self.sessions:
+                held = self.sessions[step.session].date
+            if step.action != "move" or held is None:
+                continue
+            flow = TRANSITIONS_BY_NAME[step.transition].flow
+            if flow == "commission":
+                # The commission sits in the afternoon; its decisions come one by one.
+                at = aware_at(held, time(14, 0)) + timedelta(minutes=15 * (len(salt) % 8))
+                anchors[index] = (at, aware_at(held, time(8, 30)))
+            elif step.transition in {"bank_accept", "bank_refuse"}:
+                at = aware_at(self.bank_day(held, 10), time(11, 0))
+                anchors[index] = (at, at)
+            elif step.transition == "disburse":
+                at = aware_at(self.bank_day(held, 17), time(14, 0))
+                anchors[index] = (at, at)
+        return anchors
+
+    def _moment(
+        self,
+        dossier: Dossier,
+        spec: DemoDossier,
+        steps: list[Step],
+        anchors: dict[int, tuple[datetime, datetime]],
+        index: int,
+        previous: datetime,
+    ) -> datetime:
+        """When step `index` happened: its anchor, the day the loan's facts give, or spread
+        evenly up to the next anchor (or a few working days after the previous step when
+        none comes after it), always during office hours and not after the load."""
+        step = steps[index]
+        if index in anchors:
+            return max(anchors[index][0], previous + timedelta(minutes=1))
+        if step.transition in {"record_repaid", "call_guarantee"}:
+            if step.transition == "record_repaid":
+                last = Repayment.objects.filter(loan__dossier=dossier).aggregate(day=Max("date"))
+                day = (last["day"] or self.today) + timedelta(days=3)
+            else:
+                missed = Incident.objects.filter(loan__dossier=dossier).aggregate(day=Max("date"))
+                day = (missed["day"] or self.today) + timedelta(days=30)
+            at = aware_at(working_day_on_or_after(day), time(10, 0))
+            return max(min(at, self.latest), previous + timedelta(minutes=1))
+        salt = f"{spec.person.last_name}-{index}"
+        upcoming = next((i for i in sorted(anchors) if i > index), None)
+        if upcoming is not None:
+            return spread_next(previous, anchors[upcoming][1], upcoming - index)
+        gap = 6 if step.action == "move" else 2
+        soon = after_days(previous, gap, salt, self.latest)
+        if soon is None:
+            return spread_next(previous, self.latest + timedelta(minutes=1), len(steps) - index)
+        return soon
+
+    def _date_dossier(self, dossier: Dossier, last_step: datetime) -> None:
+        """The dossier is in its state since its last move (the work queues order by it)."""
+        events = list(DossierEvent.objects.filter(dossier=dossier).order_by("at", "id"))
+        transmitted = next(
+            (e.at for e in events if e.to_state == DossierState.TRANSMITTED_TO_BANK), None
+        )
+        Dossier.objects.filter(pk=dossier.pk).update(
+            state_changed_at=events[-1].at,
+            bank_transmitted_at=transmitted,
+            updated_at=max(last_step, events[-1].at),
+        )
 
     def _budget(self, dossier: Dossier, spec: DemoBudget) -> None:
         user, membership = self._as("referent")
@@ -214,13 +337,15 @@ class DemoPlayer:
             )
         return applicant
 
-    def _play(self, dossier: Dossier, spec: DemoDossier, step: Step) -> None:
+    def _play(self, dossier: Dossier, spec: DemoDossier, step: Step, at: datetime) -> None:
         user, membership = self._as(step.by)
         flow = TRANSITIONS_BY_NAME[step.transition].flow if step.action == "move" else ""
         if flow == "commission":
-            self._decide(dossier, step)
+            self._decide(dossier, step, at)
         elif flow == "bank":
-            self._bank(dossier, spec, step, user, membership)
+            self._bank(dossier, spec, step, user, membership, at)
+        elif step.action == "budget":
+            self._budget(dossier, DEMO_BUDGETS[spec.person.last_name])
         elif step.action == "move":
             dossier_transition(
                 actor=user,
@@ -233,7 +358,7 @@ class DemoPlayer:
         elif step.action == "check":
             dossier_check_eligibility(actor=user, membership=membership, dossier_id=dossier.pk)
         elif step.action == "closing":
-            self._closing(dossier, user, membership)
+            self._closing(dossier, user, membership, timezone.localdate(at))
         elif step.action == "upload":
             for kind in step.kinds or self._missing_kinds(dossier):
                 self._upload(dossier, kind, user, membership, step.note)
@@ -243,7 +368,7 @@ class DemoPlayer:
                 actor=user,
                 membership=membership,
                 dossier_id=dossier.pk,
-                consent_date=min(spec.application_date + timedelta(days=21), self.today),
+                consent_date=timezone.localdate(at),
                 today=self.today,
             )
         elif step.action == "agenda":
@@ -265,7 +390,7 @@ class DemoPlayer:
         else:
             raise ValueError(f"unknown demo step: {step.action}")
 
-    def _decide(self, dossier: Dossier, step: Step) -> None:
+    def _decide(self, dossier: Dossier, step: Step, at: datetime) -> None:
         """The commission's decision, recorded on the agenda of the dossier's last session."""
         user, membership = self._as(step.by)
         item = (
@@ -286,27 +411,19 @@ class DemoPlayer:
             reorientation_scheme=step.scheme,
             today=self.today,
         )
-        AgendaItem.objects.filter(pk=item.pk).update(
-            decided_at=aware_at(item.session.date, time(17, 30))
-        )
-
-    def _bank_day(self, dossier: Dossier, after_days: int) -> date:
-        """A day of the bank's work: `after_days` after the commission's decision, not later
-        than today."""
-        decided = (
-            AgendaItem.objects.filter(dossier=dossier)
-            .exclude(decision="")
-            .order_by("-session__date")
-            .values_list("session__date", flat=True)
-            .first()
-        )
-        return min((decided or self.today) + timedelta(days=after_days), self.today)
+        AgendaItem.objects.filter(pk=item.pk).update(decided_at=at)
 
     def _bank(
-        self, dossier: Dossier, spec: DemoDossier, step: Step, user: User, membership: Membership
+        self,
+        dossier: Dossier,
+        spec: DemoDossier,
+        step: Step,
+        user: User,
+        membership: Membership,
+        at: datetime,
     ) -> None:
         """The bank's moves through its own services, on the days they would have happened."""
-        day = self._bank_day(dossier, 10)
+        day = timezone.localdate(at)
         if step.transition == "bank_accept":
             if dossier.requested_amount is None or dossier.requested_months is None:
                 raise ValueError(f"{dossier.number} : la démo n'a pas de prêt demandé.")
@@ -320,9 +437,7 @@ class DemoPlayer:
                 deferral_kind=dossier.requested_deferral_kind,
                 today=day,
             )
-            BankDecision.objects.filter(pk=decision.pk).update(
-                decided_at=aware_at(day, time(11, 0))
-            )
+            BankDecision.objects.filter(pk=decision.pk).update(decided_at=at)
         elif step.transition == "bank_refuse":
             decision = bank_refuse(
                 actor=user,
@@ -331,11 +446,9 @@ class DemoPlayer:
                 reason=step.refusal or BankRefusalReason.OTHER,
                 text=step.reason,
             )
-            BankDecision.objects.filter(pk=decision.pk).update(
-                decided_at=aware_at(day, time(11, 0))
-            )
+            BankDecision.objects.filter(pk=decision.pk).update(decided_at=at)
         elif step.transition == "disburse":
-            self._disburse(dossier, spec, user, membership)
+            self._disburse(dossier, spec, user, membership, at)
         elif step.transition == "call_guarantee":
             self._call_guarantee(dossier, step, user, membership)
         else:
@@ -349,6 +462,7 @@ class DemoPlayer:
         loan = Loan.objects.get(dossier=dossier)
         missed = Incident.objects.filter(loan=loan).aggregate(day=Max("date"))["day"]
         accelerated = min((missed or self.today) + timedelta(days=30), self.today)
+        accelerated = min(working_day_on_or_after(accelerated), self.today)
         first_unpaid = loan_claim_basis(loan, accelerated).first_unpaid_date
         if first_unpaid is None:
             raise ValueError(f"{dossier.number} : la démo n'a pas d'échéance impayée.")
@@ -364,9 +478,13 @@ class DemoPlayer:
         )
 
     def _disburse(
-        self, dossier: Dossier, spec: DemoDossier, user: User, membership: Membership
+        self, dossier: Dossier, spec: DemoDossier, user: User, membership: Membership, at: datetime
     ) -> None:
-        signed_on = self._bank_day(dossier, 14)
+        """The signed offer, the cheque on the day of `at`, then the loan's life until today:
+        each installment paid on its due day, the missed ones reported the day after."""
+        decided = AgendaItem.objects.filter(dossier=dossier).exclude(decision="")
+        held = decided.order_by("-session__date").values_list("session__date", flat=True)[0]
+        signed_on = min(self.bank_day(held, 14), timezone.localdate(at))
         offer = SimpleUploadedFile(
             "offre-signee.pdf",
             demo_pdf(f"Offre de pret signee - {dossier.number}"),
@@ -380,7 +498,10 @@ class DemoPlayer:
             upload=offer,
             today=signed_on,
         )
-        paid_on = self._bank_day(dossier, 17)
+        signed_at = min(aware_at(signed_on, time(10, 15)), at)
+        BankDecision.objects.filter(pk=decision.pk).update(offer_recorded_at=signed_at)
+        self._stamp(signed_at)
+        paid_on = timezone.localdate(at)
         loan = disbursement_record(
             actor=user,
             membership=membership,
@@ -390,6 +511,7 @@ class DemoPlayer:
             amount=decision.amount or Decimal(0),
             today=paid_on,
         )
+        self._stamp(at)
         due = [
             line
             for line in loan_schedule_lines(loan)
@@ -398,7 +520,7 @@ class DemoPlayer:
         paid = [
             line for line in due if spec.unpaid_from is None or line.due_date < spec.unpaid_from
         ]
-        if paid:
+        for line in paid:  # the bank's file of the day, sent through the API
             repayments_record_batch(
                 actor=user,
                 membership=membership,
@@ -409,11 +531,11 @@ class DemoPlayer:
                         date=line.due_date,
                         amount=line.payment,
                     )
-                    for line in paid
                 ],
                 today=self.today,
                 via=RecordedVia.API,
             )
+            self._stamp(self._recorded(line.due_date, time(9, 0)))
         for line in due[len(paid) :][:3]:
             incident_record(
                 actor=user,
@@ -427,8 +549,13 @@ class DemoPlayer:
                 today=self.today,
                 via=RecordedVia.API,
             )
+            self._stamp(self._recorded(line.due_date + timedelta(days=1), time(9, 30)))
 
-    def _closing(self, dossier: Dossier, user: User, membership: Membership) -> None:
+    def _recorded(self, day: date, moment: time) -> datetime:
+        """The morning of the working day `day` (or after), not after the load."""
+        return min(aware_at(working_day_on_or_after(day), moment), self.latest)
+
+    def _closing(self, dossier: Dossier, user: User, membership: Membership, day: date) -> None:
         """The repaid loan's invoice, then the bonification the engine gives, paid by transfer."""
         loan_id = dossier.loan.pk
         invoice = SimpleUploadedFile(
@@ -443,7 +570,7 @@ class DemoPlayer:
             actor=user,
             membership=membership,
             loan_id=loan_id,
-            paid_on=self.today,
+            paid_on=day,
             mode=PaymentMode.TRANSFER,
             today=self.today,
         )
@@ -457,10 +584,11 @@ class DemoPlayer:
                 continue
             if AgendaItem.objects.filter(session=session, decision="").exists():
                 continue
+            since = self.stamper.mark()
             session_close(actor=user, membership=membership, session_id=session.pk, today=day)
-            CommissionSession.objects.filter(pk=session.pk).update(
-                closed_at=aware_at(day, time(18, 0))
-            )
+            closed_at = aware_at(day, time(17, 45))  # after the last decision
+            self.stamper.stamp(since, closed_at)
+            CommissionSession.objects.filter(pk=session.pk).update(closed_at=closed_at)
 
     def _version(self, dossier: Dossier) -> ProgrammeVersion | None:
         day = dossier.application_date

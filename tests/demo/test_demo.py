@@ -33,7 +33,7 @@ from microcredit.loans.models import Incident, Loan, Repayment, ScheduleLine
 from microcredit.loans.selectors import loan_schedule_lines, loan_terms
 from microcredit.programmes.selectors import version_in_force
 from microcredit.servicing.enums import PlanState
-from microcredit.servicing.models import RepaymentPlan
+from microcredit.servicing.models import ProjectProof, RepaymentPlan
 from microcredit.simulator.models import ContactRequest
 
 pytestmark = pytest.mark.django_db
@@ -346,3 +346,92 @@ def test_the_demo_seeds_what_every_work_queue_shows(client) -> None:  # type: ig
         assert text in queue, username
         link = queue[queue.index('href="', queue.index("<li")) + 6 :].split('"', 1)[0]
         assert client.get(link).status_code == 200, (username, link)
+
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def test_the_demo_history_happened_during_office_hours_over_past_months(
+    django_capture_on_commit_callbacks,
+) -> None:  # type: ignore[no-untyped-def]
+    """Not the load's moment, nor the night: every dated row of the demo's dossiers falls on a
+    working day between 08:00 and 18:30 (Paris), spread over the months, in the workflow's
+    order (reception, commission, transmission, bank, cheque)."""
+    loaded = datetime(2026, 12, 3, 15, 0, tzinfo=PARIS)  # a Thursday afternoon
+    with (
+        time_machine.travel(loaded, tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        load_demo()
+
+    def office(at: datetime, what: object) -> None:
+        local = at.astimezone(PARIS)
+        assert local.weekday() < 5, (what, local)
+        assert "08:00" <= f"{local:%H:%M}" <= "18:30", (what, local)
+        assert at <= loaded, (what, local)
+
+    history = [
+        *DossierEvent.objects.values_list("at", "transition"),
+        *AuditEvent.objects.values_list("at", "action"),
+        *Document.objects.values_list("uploaded_at", "kind"),
+        *EligibilityCheck.objects.values_list("checked_at", "outcome"),
+        *DossierShare.objects.values_list("shared_at", "dossier"),
+        *Letter.objects.values_list("created_at", "kind"),
+        *Repayment.objects.values_list("recorded_at", "reference"),
+        *Incident.objects.values_list("recorded_at", "reference"),
+        *Loan.objects.values_list("created_at", "dossier"),
+        *Disbursement.objects.values_list("recorded_at", "dossier"),
+        *BankDecision.objects.values_list("decided_at", "dossier"),
+        *AgendaItem.objects.exclude(decided_at=None).values_list("decided_at", "dossier"),
+        *CommissionSession.objects.exclude(closed_at=None).values_list("closed_at", "date"),
+        *Applicant.objects.values_list("created_at", "last_name"),
+        *Note.objects.values_list("created_at", "visibility"),
+        *StepReview.objects.values_list("created_at", "dossier"),
+        *ContactRequest.objects.values_list("created_at", "last_name"),
+        *RepaymentPlan.objects.values_list("proposed_at", "loan"),
+    ]
+    for at, what in history:
+        office(at, what)
+
+    dossiers = Dossier.objects.all()
+    changed = {timezone.localdate(d.state_changed_at) for d in dossiers}
+    assert len(changed) >= len(dossiers) - 3  # not all the same day
+    assert min(changed) < date(2026, 6, 1) and max(changed) < loaded.date()
+    for dossier in dossiers:
+        office(dossier.created_at, dossier.number)
+        office(dossier.state_changed_at, dossier.number)
+        events = list(DossierEvent.objects.filter(dossier=dossier).order_by("id"))
+        times = [e.at for e in events]
+        assert times == sorted(times) and len(set(times)) == len(times), dossier.number
+        assert dossier.created_at == times[0] and dossier.state_changed_at == times[-1]
+        # The dossier's audit trail, in the order it was written, goes forward in time.
+        audit = list(
+            AuditEvent.objects.filter(
+                object_type="dossiers.dossier", object_id=str(dossier.pk)
+            ).order_by("id")
+        )
+        assert [a.at for a in audit] == sorted(a.at for a in audit), dossier.number
+        steps = {e.transition: e.at for e in events}
+        # The papers of the application (not the bank's signed offer nor the project's invoice).
+        papers = (
+            Document.objects.filter(dossier=dossier)
+            .exclude(pk__in=BankDecision.objects.values("offer_document"))
+            .exclude(pk__in=ProjectProof.objects.values("document"))
+            .values_list("uploaded_at", flat=True)
+        )
+        if "submit_to_committee" in steps:
+            assert all(at <= steps["submit_to_committee"] for at in papers), dossier.number
+            assert dossier.consent_date is None or (
+                dossier.application_date
+                <= dossier.consent_date
+                <= timezone.localdate(steps["submit_to_committee"])
+            )
+        if "transmit_to_bank" in steps:
+            assert dossier.created_at < steps["transmit_to_bank"] == dossier.bank_transmitted_at
+        if "disburse" in steps:
+            decision = BankDecision.objects.get(dossier=dossier)
+            assert steps["transmit_to_bank"] < decision.decided_at < steps["disburse"]
+            assert decision.decided_at < decision.offer_recorded_at <= steps["disburse"]
+            assert Disbursement.objects.get(dossier=dossier).recorded_at == steps["disburse"]
+        for letter in Letter.objects.filter(dossier=dossier, event__isnull=False):
+            assert letter.created_at == letter.event.at
