@@ -34,6 +34,27 @@ def _navigation(role: str | None) -> list[dict[str, str]]:
     return items
 
 
+def current_marker(path: str, url: str) -> str:
+    """The value of aria-current for a navigation link: « page » on the page itself, « true »
+    on a page of its section (a dossier under « Dossiers »), "" elsewhere. The home page is a
+    section of its own only."""
+    if path == url:
+        return "page"
+    if url != "/" and path.startswith(url):
+        return "true"
+    return ""
+
+
+def navigation(request: HttpRequest, role: str | None) -> list[dict[str, str]]:
+    """The signed-in user's pages, each marked when it is (or contains) the page shown."""
+    if not request.user.is_authenticated:
+        return []
+    items = _navigation(role)
+    for item in items:
+        item["current"] = current_marker(request.path, item["url"])
+    return items
+
+
 def shell(request: HttpRequest) -> dict[str, Any]:
     membership = getattr(request, "membership", None)
     if membership is not None:
@@ -46,7 +67,7 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         "shell_organisation": organisation,
         "shell_role": role,
         "shell_role_label": Role(role).label if role else "",
-        "shell_navigation": _navigation(role) if request.user.is_authenticated else [],
+        "shell_navigation": navigation(request, role),
         # The idle expiry (SESSION_COOKIE_AGE): app.js warns before it and offers to extend.
         "shell_session_seconds": settings.SESSION_COOKIE_AGE,
     }

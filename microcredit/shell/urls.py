@@ -1,6 +1,6 @@
 from django.urls import path
 
-from microcredit.shell import views
+from microcredit.shell import views, views_pages
 
 app_name = "shell"
 
@@ -9,6 +9,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("theme/<slug:slug>.css", views.theme_css, name="theme_css"),
     path("organisations/<slug:slug>/logo", views.organisation_logo, name="organisation_logo"),
+    path("accessibilite/", views_pages.accessibility_statement, name="accessibility"),
+    path("plan-du-site/", views_pages.site_map, name="site_map"),
 ]
 
 # The dossier page composes every app that hangs off a dossier: it is served here, under the
