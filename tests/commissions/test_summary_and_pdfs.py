@@ -247,3 +247,16 @@ def test_names_written_in_free_text_are_masked(setting, client, monkeypatch) -> 
     for text in (session_page, draft, minutes):
         assert f"Mme {NAME_MASK} doit fournir le devis définitif." in text
         assert "ZEPHYRIN" not in text and "QUELEN" not in text
+
+
+def test_a_household_without_children_reads_aucun_enfant(setting, client) -> None:  # type: ignore[no-untyped-def]
+    """« 0 enfants à charge » was shown (English plural rule at 0): French says « aucun »."""
+    from microcredit.budgets.enums import MemberRole
+    from microcredit.budgets.models import BudgetPerson
+
+    people, dossier, _session, item = setting
+    BudgetPerson.objects.filter(budget__dossier=dossier, role=MemberRole.CHILD).delete()
+    client.force_login(people.member)
+    html = _plain(client.get(f"/commission/point/{item.pk}/").content.decode())
+    assert "aucun enfant à charge" in html
+    assert "0 enfant" not in html
