@@ -79,3 +79,27 @@ def test_a_refused_request_is_announced_in_the_live_region(client, referent) -> 
     oob = answer[answer.index('<p id="rights-status" hx-swap-oob="innerHTML">') :]
     assert "Saisissez d'abord le budget du foyer" in oob[: oob.index("</p>")]
     assert not RightsAssessmentRecord.objects.exists()
+
+
+def test_each_rights_outcome_control_names_its_right(client, referent, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Several « Suite donnée » selects and « Enregistrer » buttons in one section (RGAA 6.1,
+    11.1): each one's accessible name says which right it is for."""
+    dossier = lone_parent_dossier(referent)
+    lone_parent_budget(referent, dossier)
+    client.force_login(referent)
+    monkeypatch.setattr(engine, "assess_household", lambda situation: fake_assessment())
+    client.post(reverse("rights:request", args=[dossier.pk]))
+    assess_dossier_rights.call(RightsAssessmentRecord.objects.get().pk)
+    body = text_of(client.get(reverse("rights:section", args=[dossier.pk]), **HTMX))
+    labels = [
+        " ".join(m.split())
+        for m in re.findall(r'<label for="outcome-[^"]+">(.*?)<select', body, flags=re.S)
+    ]
+    buttons = [
+        " ".join(re.sub(r"<[^>]+>", " ", m).split())
+        for m in re.findall(r'<button type="submit" class="secondary">(.*?)</button>', body, re.S)
+    ]
+    buttons = [text for text in buttons if text.startswith("Enregistrer")]
+    assert len(labels) == 2 and len(set(labels)) == 2, labels
+    assert len(buttons) == 2 and len(set(buttons)) == 2, buttons
+    assert all(label.startswith("Suite donnée") and "à «" in label for label in labels)
