@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from microcredit.applicants.models import Applicant, HouseholdMember
 from microcredit.applicants.services import ApplicantValues
@@ -46,7 +47,11 @@ class ApplicantForm(forms.ModelForm):  # type: ignore[type-arg]
         ]
         widgets = {"birth_date": DATE_WIDGET}
         help_texts = {
-            "commune_code": "Le code commune INSEE (Saint-Étienne : 42218), pas le code postal.",
+            "commune_code": _("Le code commune INSEE (Saint-Étienne : 42218), pas le code postal."),
+            "phone": _("Dix chiffres, ex. 04 77 12 34 56 ou 06 12 34 56 78."),
+            "email": _("Ex. prenom.nom@exemple.fr"),
+            "postcode": _("Cinq chiffres, ex. 42000."),
+            "birth_date": _("Jour, mois et année, ex. 14/07/1985."),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
