@@ -185,7 +185,8 @@ def axe_violations(page) -> list[str]:  # type: ignore[no-untyped-def]
         "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
     )
     return [
-        f"{violation['id']} ({violation['impact']}): {node['target']} — {violation['help']}"
+        f"{violation['id']} ({violation['impact']}): {node['target']} {node['html'][:120]} — "
+        f"{node.get('failureSummary', '')}"
         for violation in results["violations"]
         for node in violation["nodes"]
     ]
