@@ -33,7 +33,7 @@ def test_presence_decision_then_the_bank_grants_the_loan(browser, page, live_ser
 
     login(page, live_server, "commission", DEMO_PASSWORD)
     page.goto(session_url)
-    page.get_by_role("link", name=dossier.number).click()
+    page.get_by_role("link", name=dossier.number, exact=True).click()
     assert "ni nom, ni adresse" in page.content()
     assert dossier.applicant.last_name not in page.content()
     page.get_by_role("link", name="← Retour à la séance").click()
@@ -47,7 +47,7 @@ def test_presence_decision_then_the_bank_grants_the_loan(browser, page, live_ser
 
     login(page, live_server, "banque", DEMO_PASSWORD)
     page.get_by_role("link", name="Dossiers transmis").first.click()
-    page.get_by_role("link", name=dossier.number).click()
+    page.get_by_role("link", name=dossier.number, exact=True).click()
     page.get_by_label("Durée de remboursement (mois)").fill("30")
     page.get_by_role("button", name="Calculer la mensualité et le TAEG").click()
     status = page.get_by_role("status").inner_text()

@@ -31,19 +31,20 @@ def test_the_demo_day_has_its_arrears_and_the_late_loan_its_alerts(client) -> No
     }
     active = Loan.objects.filter(state=LoanState.ACTIVE)
     assert set(snapshots) == {loan.dossier.applicant.last_name for loan in active}
-    # Sandrine Faure: decided on 7 May, cheque 17 days later (24 May); three months of
-    # interest only (24 June, July, August), installments from 24 September; nothing paid from
-    # 1 October: overdue since 24 October, 31 days of October-November + 12 = 43 days, 30+.
+    # Sandrine Faure: decided on 7 May, cheque on the working day 17 days later (Sunday 24 May,
+    # so Monday 25 May); three months of interest only (25 June, July, August), installments
+    # from 25 September; nothing paid from 1 October: overdue since 25 October, 31 days of
+    # October-November + 11 = 42 days, 30+.
     faure = snapshots["Faure"]
-    assert faure.loan.disbursement_date == date(2026, 5, 24)
-    assert (faure.days_past_due, faure.bucket) == (43, "30+")
-    assert faure.next_due_date == date(2026, 12, 24)
+    assert faure.loan.disbursement_date == date(2026, 5, 25)
+    assert (faure.days_past_due, faure.bucket) == (42, "30+")
+    assert faure.next_due_date == date(2026, 12, 25)
     # Georges Lambert pays every installment on its due date.
     assert (snapshots["Lambert"].days_past_due, snapshots["Lambert"].bucket) == (0, "current")
 
     alerts = set(Alert.objects.values_list("loan__dossier__applicant__last_name", "kind", "key"))
     assert alerts == {
-        ("Faure", "missed_installment", "2026-10-24"),
+        ("Faure", "missed_installment", "2026-10-25"),
         ("Faure", "bucket_entered", "30+"),
     }
     recipients = set(Alert.objects.values_list("recipient__username", flat=True))
