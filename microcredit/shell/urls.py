@@ -11,6 +11,7 @@ urlpatterns = [
     path("organisations/<slug:slug>/logo", views.organisation_logo, name="organisation_logo"),
     path("accessibilite/", views_pages.accessibility_statement, name="accessibility"),
     path("plan-du-site/", views_pages.site_map, name="site_map"),
+    path("favicon.ico", views_pages.favicon, name="favicon"),
 ]
 
 # The dossier page composes every app that hangs off a dossier: it is served here, under the

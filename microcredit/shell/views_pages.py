@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import date
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
@@ -73,3 +74,11 @@ def site_map(request: HttpRequest) -> HttpResponse:
         "shell/pages/site_map.html",
         {"public_pages": public_pages, "account_pages": account_pages},
     )
+
+
+@public
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers ask for on pages that name no icon (Django's plain error
+    pages, files): the site's icon, instead of a 404 on every such page."""
+    return redirect(static("favicon.svg"))  # not permanent: the hashed name changes

@@ -125,7 +125,9 @@ def login(page, live_server, username: str, password: str) -> None:  # type: ign
     page.goto(f"{live_server.url}/compte/connexion/")
     page.get_by_label("Nom d’utilisateur").fill(username)
     page.get_by_label("Mot de passe").fill(password)
-    page.get_by_role("button", name="Se connecter").click()
+    # Wait for the answer to the POST itself: the next goto must carry the session cookie.
+    with page.expect_navigation():
+        page.get_by_role("button", name="Se connecter").click()
     page.wait_for_load_state()
 
 

@@ -15,3 +15,10 @@ def test_pages_link_an_icon_that_exists(client) -> None:  # type: ignore[no-unty
     match = re.search(r'<link rel="icon" href="/static/([^"]+)"', html)
     assert match is not None
     assert finders.find(match.group(1)) is not None
+
+
+def test_favicon_ico_leads_to_the_icon(client) -> None:  # type: ignore[no-untyped-def]
+    """Pages without the link (Django's plain 404) make browsers ask for /favicon.ico."""
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/static/favicon")
