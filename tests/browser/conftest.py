@@ -192,3 +192,11 @@ def axe_violations(page) -> list[str]:  # type: ignore[no-untyped-def]
         for violation in results["violations"]
         for node in violation["nodes"]
     ]
+
+
+def sign_out(page) -> None:  # type: ignore[no-untyped-def]
+    """Forget the session, once the page's own requests are over: a response still on its way
+    (SESSION_SAVE_EVERY_REQUEST sets the session cookie on every answer) would bring it back
+    after the cookies were cleared, and the next login page would find the old user."""
+    page.wait_for_load_state("networkidle")
+    page.context.clear_cookies()

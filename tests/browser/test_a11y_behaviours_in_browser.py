@@ -8,7 +8,7 @@ import re
 import pytest
 
 from microcredit.demo.loading import DEMO_PASSWORD
-from tests.browser.conftest import login
+from tests.browser.conftest import login, sign_out
 
 pytestmark = [
     pytest.mark.browser,
@@ -36,7 +36,7 @@ def test_space_works_on_every_button_like_link_and_does_not_scroll(page, live_se
     page.set_viewport_size({"width": 1366, "height": 400})  # short: Space would scroll the page
     checked = 0
     for username, paths in BUTTON_LINK_PAGES.items():
-        page.context.clear_cookies()
+        sign_out(page)
         login(page, live_server, username, DEMO_PASSWORD)
         for path in paths:
             page.goto(live_server.url + path)

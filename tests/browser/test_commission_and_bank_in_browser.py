@@ -13,7 +13,7 @@ from microcredit.demo.loading import DEMO_PASSWORD
 from microcredit.dossiers.enums import DossierState
 from microcredit.dossiers.models import Dossier
 from microcredit.loans.models import Loan
-from tests.browser.conftest import login
+from tests.browser.conftest import login, sign_out
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -29,7 +29,7 @@ def test_presence_decision_then_the_bank_grants_the_loan(browser, page, live_ser
     page.get_by_label("Présent·e : Marc Durand").check()
     page.get_by_role("button", name="Enregistrer la séance").click()
     assert page.get_by_label("Présent·e : Marc Durand").is_checked()
-    page.context.clear_cookies()
+    sign_out(page)
 
     login(page, live_server, "commission", DEMO_PASSWORD)
     page.goto(session_url)
@@ -43,7 +43,7 @@ def test_presence_decision_then_the_bank_grants_the_loan(browser, page, live_ser
     assert "Transmis à la banque" in page.locator(f"#point-{item.pk}").inner_text()
     dossier.refresh_from_db()
     assert dossier.state == DossierState.TRANSMITTED_TO_BANK
-    page.context.clear_cookies()
+    sign_out(page)
 
     login(page, live_server, "banque", DEMO_PASSWORD)
     page.get_by_role("link", name="Dossiers transmis").first.click()

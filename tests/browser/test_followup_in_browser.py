@@ -13,7 +13,7 @@ from microcredit.dossiers.enums import DossierState
 from microcredit.dossiers.models import Dossier
 from microcredit.followup.enums import NoteVisibility
 from microcredit.followup.models import Note, StepReview
-from tests.browser.conftest import login
+from tests.browser.conftest import login, sign_out
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -23,7 +23,7 @@ REVIEW = "Point d'étape : budget tenu, la voiture est réparée."
 
 
 def as_user(page, live_server, username: str) -> None:  # type: ignore[no-untyped-def]
-    page.context.clear_cookies()
+    sign_out(page)
     login(page, live_server, username, DEMO_PASSWORD)
 
 

@@ -15,7 +15,7 @@ from microcredit.accounts.enums import Role
 from microcredit.loans.services import repayment_record_for_loan
 from microcredit.servicing.enums import PlanState
 from microcredit.servicing.models import RepaymentPlan
-from tests.browser.conftest import login
+from tests.browser.conftest import login, sign_out
 from tests.conftest import PASSWORD
 from tests.factories import make_loan, membership_of
 from tests.servicing.plan_helpers import PARIS, D
@@ -61,7 +61,7 @@ def test_the_referent_proposes_the_bank_agrees(page, live_server, make_user) -> 
     assert not RepaymentPlan.objects.exists()
     page.get_by_role("button", name="Proposer le plan à la banque").click()
     assert "Le plan de reprise est proposé à la banque" in page.content()
-    page.context.clear_cookies()
+    sign_out(page)
 
     login(page, live_server, "conseiller", PASSWORD)
     page.goto(url)

@@ -6,7 +6,7 @@ import pytest
 
 from microcredit.demo.loading import DEMO_ACCOUNTS, DEMO_PASSWORD
 from microcredit.programmes.models import Programme
-from tests.browser.conftest import login
+from tests.browser.conftest import login, sign_out
 
 pytestmark = [
     pytest.mark.browser,
@@ -26,7 +26,7 @@ HOME_HEADINGS = {
 
 def test_each_demo_login_reaches_its_home_page(page, live_server, demo) -> None:  # type: ignore[no-untyped-def]
     for account in DEMO_ACCOUNTS:
-        page.context.clear_cookies()
+        sign_out(page)
         login(page, live_server, account.username, DEMO_PASSWORD)
         heading = page.get_by_role("heading", level=1)
         assert heading.inner_text() == HOME_HEADINGS[account.username], account.username
@@ -69,7 +69,7 @@ def test_no_page_violates_the_content_security_policy(page, live_server, demo) -
     for path in staff_pages:
         response = page.goto(live_server.url + path)
         assert response.status == 200, path
-    page.context.clear_cookies()
+    sign_out(page)
     login(page, live_server, "admin", DEMO_PASSWORD)
     for path in ["/admin/", "/admin/accounts/user/", "/admin/organisations/organisation/"]:
         response = page.goto(live_server.url + path)

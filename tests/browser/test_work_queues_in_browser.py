@@ -11,7 +11,7 @@ from django.utils import timezone
 from microcredit.demo.loading import DEMO_PASSWORD
 from microcredit.dossiers.models import Dossier
 from microcredit.simulator.models import ContactRequest
-from tests.browser.conftest import login
+from tests.browser.conftest import login, sign_out
 
 pytestmark = [
     pytest.mark.browser,
@@ -26,7 +26,7 @@ def _number(last_name: str) -> str:
 def _open(page, live_server, username: str, queue: str, link: str | re.Pattern[str]) -> None:  # type: ignore[no-untyped-def]
     """Log in as `username`, find `link` in the work queue `queue` (its section's id) and
     follow it."""
-    page.context.clear_cookies()
+    sign_out(page)
     login(page, live_server, username, DEMO_PASSWORD)
     assert page.url == f"{live_server.url}/"
     section = page.locator(f"article[aria-labelledby='file-{queue}']")
