@@ -148,3 +148,16 @@ def actions_are_members(request: pytest.FixtureRequest) -> Iterator[None]:
     assert access <= set(AccessAction), (
         f"access actions outside AccessAction: {access - set(AccessAction)}"
     )
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Each test starts in the site's language. A request through the test client runs in the
+    test's thread, and LocaleMiddleware leaves the language it activated (English for a page
+    asked in English): the next test of the process would speak English."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
