@@ -26,6 +26,7 @@ urlpatterns = [
     path("suivi/", include("microcredit.servicing.urls")),
     path("courriers/", include("microcredit.letters.urls")),
     path("api/", include("microcredit.api.urls")),
+    path("bilan/", include("microcredit.reporting.urls")),
     path("langue/", public(set_language), name="set_language"),
     path("admin/", admin.site.urls),
 ]

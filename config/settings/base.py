@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "microcredit.loans",
     "microcredit.letters",
     "microcredit.api",
+    "microcredit.reporting",
     "microcredit.shell",
     "microcredit.demo",
 ]

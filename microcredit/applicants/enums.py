@@ -2,7 +2,7 @@ from django.db import models
 
 from microcredit.applicants.vocabulary import HousingStatus
 
-__all__ = ["Activity", "FamilySituation", "HousingStatus", "Relationship"]
+__all__ = ["Activity", "FamilySituation", "HouseholdType", "HousingStatus", "Relationship"]
 
 
 class FamilySituation(models.TextChoices):
@@ -33,3 +33,14 @@ class Relationship(models.TextChoices):
     CHILD = "child", "enfant"
     OTHER_RELATIVE = "other_relative", "autre parent"
     OTHER = "other", "autre personne"
+
+
+class HouseholdType(models.TextChoices):
+    """The household's type in the bilan (the seed's borrowers' profiles). Derived from the family
+    situation and the children for a dossier worked here; declared for an imported one."""
+
+    SINGLE_PERSON = "single_person", "personne seule"
+    COUPLE_NO_CHILDREN = "couple_no_children", "couple sans enfant"
+    COUPLE_WITH_CHILDREN = "couple_with_children", "couple avec enfants"
+    SINGLE_PARENT = "single_parent", "famille monoparentale"
+    OTHER = "other", "autre"

@@ -6,7 +6,13 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 
-from microcredit.applicants.enums import Activity, FamilySituation, HousingStatus, Relationship
+from microcredit.applicants.enums import (
+    Activity,
+    FamilySituation,
+    HouseholdType,
+    HousingStatus,
+    Relationship,
+)
 from microcredit.organisations.models import Organisation
 
 postcode_validator = RegexValidator(r"^\d{5}$", "Le code postal compte 5 chiffres.")
@@ -42,6 +48,14 @@ class Applicant(models.Model):
     )
     activity = models.CharField("activité", max_length=20, choices=Activity.choices)
     housing_status = models.CharField("logement", max_length=20, choices=HousingStatus.choices)
+    # The household's type as a scheme's history declared it (import_history); empty for a person
+    # received here, whose type the bilan derives from the family situation and the members.
+    imported_household_type = models.CharField(
+        "composition du foyer (historique importé)",
+        max_length=30,
+        choices=HouseholdType.choices,
+        blank=True,
+    )
     # Lower-case, accent-free "last first" for search and the duplicate warning.
     search_name = models.CharField("nom normalisé", max_length=210, editable=False, db_index=True)
     created_at = models.DateTimeField("créé le", auto_now_add=True)

@@ -132,6 +132,13 @@ class Dossier(models.Model):
         blank=True,
     )
 
+    # A dossier of the scheme's history brought from a spreadsheet (import_history): when, and
+    # the CCAS's own number in it (the import is idempotent by it). It holds no documents.
+    imported_at = models.DateTimeField("importé le", null=True, blank=True)
+    external_number = models.CharField(
+        "numéro dans l'historique importé", max_length=50, blank=True
+    )
+
     created_at = models.DateTimeField("créé le", auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -153,6 +160,11 @@ class Dossier(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(state__in=DossierState.values), name="dossier_state_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "external_number"],
+                condition=~models.Q(external_number=""),
+                name="dossier_external_number_unique",
             ),
         ]
         indexes = [

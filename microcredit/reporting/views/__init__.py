@@ -1,0 +1,1 @@
+"""The reporting pages, one module per part of the bilan."""
