@@ -12,6 +12,7 @@ urlpatterns = [
     path("exports/", exports.export_list, name="exports"),
     path("exports/<str:dataset>.<str:fmt>", exports.export_download, name="export"),
     path("rapport-annuel.pdf", report.annual_report, name="annual_report"),
+    path("statistiques.<str:fmt>", report.statistics_export, name="statistics_export"),
     path("banque-de-france/", regulator.regulator_figures, name="regulator"),
     path("banque-de-france.csv", regulator.regulator_csv, name="regulator_csv"),
     path("import/", imports.import_history, name="import"),

@@ -10,3 +10,8 @@ from microcredit.accounts.http import MemberRequest
 @roles_required(Role.DIRECTOR)
 def annual_report(request: MemberRequest, /, **kwargs: str) -> HttpResponse:
     raise Http404
+
+
+@roles_required(Role.DIRECTOR)
+def statistics_export(request: MemberRequest, /, **kwargs: str) -> HttpResponse:
+    raise Http404
