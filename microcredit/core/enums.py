@@ -144,3 +144,6 @@ class AccessAction(enum.StrEnum):
     # The public's requests: the inbox, a request read (inbox and Django admin alike).
     FOLLOWUP_REQUEST_LIST = "followup_request_list"
     FOLLOWUP_REQUEST_DETAIL = "followup_request_detail"
+    # An export of the bilan's rows (reporting.exports): one row per file, its detail naming the
+    # dataset, the period, the number of rows and « nominatif » when names were included.
+    EXPORT = "export"
