@@ -16,9 +16,10 @@ Definitions (docs/reporting.md says them for the users):
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 
 @dataclass(frozen=True)
@@ -111,3 +112,121 @@ class Bilan:
 
     # Unclaimed rights.
     rights: tuple[RightRow, ...] = field(default_factory=tuple)
+
+
+# --- Pure helpers the selectors and the outputs share ----------------------------------------
+
+
+def gettext_noop(message: str) -> str:
+    """Marks a label for the translation catalogue without Django (makemessages finds the
+    name); the selectors translate it with `gettext` when they fill a `Row`."""
+    return message
+
+
+# The funnel's stages, in order: (key, label, the dossier states that enter it). A dossier of the
+# cohort reached a stage when it has an event into that stage or a later one.
+FUNNEL_STAGES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("received", gettext_noop("reçus"), ("reception",)),
+    ("diagnosis", gettext_noop("diagnostic"), ("diagnosis",)),
+    ("instruction", gettext_noop("instruction"), ("instruction",)),
+    (
+        "committee",
+        gettext_noop("commission"),
+        ("ready_for_committee", "adjourned", "refused_by_committee"),
+    ),
+    (
+        "transmitted",
+        gettext_noop("transmis à la banque"),
+        ("transmitted_to_bank", "refused_by_bank"),
+    ),
+    ("granted", gettext_noop("accordés par la banque"), ("granted",)),
+    ("disbursed", gettext_noop("décaissés"), ("disbursed", "repaid", "guarantee_called")),
+)
+
+# The states a dossier is done in (it leaves the référent's caseload).
+FINAL_STATES: tuple[str, ...] = (
+    "repaid",
+    "guarantee_called",
+    "closed",
+    "reoriented",
+    "withdrawn",
+    "refused_by_committee",
+    "refused_by_bank",
+)
+
+NOT_GIVEN = "none"  # the key of a breakdown's « non renseigné » row
+
+HUNDRED = Decimal(100)
+CENT = Decimal("0.01")
+TENTH = Decimal("0.1")
+
+# The loan amount bands, in euros: (key, label, lower bound included, upper bound excluded or
+# None). The Saint-Étienne scheme lends 300 to 3,000 €; its seed's bilan reads the loans in these
+# four bands.
+AMOUNT_BANDS: tuple[tuple[str, str, Decimal, Decimal | None], ...] = (
+    ("lt500", gettext_noop("moins de 500 €"), Decimal(0), Decimal(500)),
+    ("500_999", gettext_noop("de 500 à 999,99 €"), Decimal(500), Decimal(1000)),
+    ("1000_1999", gettext_noop("de 1 000 à 1 999,99 €"), Decimal(1000), Decimal(2000)),
+    ("ge2000", gettext_noop("2 000 € et plus"), Decimal(2000), None),
+)
+
+# The repayment duration bands, in months: (key, label, lowest included, highest included or None).
+DURATION_BANDS: tuple[tuple[str, str, int, int | None], ...] = (
+    ("le12", gettext_noop("12 mois ou moins"), 0, 12),
+    ("13_24", gettext_noop("de 13 à 24 mois"), 13, 24),
+    ("25_36", gettext_noop("de 25 à 36 mois"), 25, 36),
+    ("gt36", gettext_noop("plus de 36 mois"), 37, None),
+)
+
+# The borrowers' age bands at disbursement, in whole years: (key, label, lowest, highest or None).
+AGE_BANDS: tuple[tuple[str, str, int, int | None], ...] = (
+    ("lt25", gettext_noop("moins de 25 ans"), 0, 24),
+    ("25_34", gettext_noop("de 25 à 34 ans"), 25, 34),
+    ("35_44", gettext_noop("de 35 à 44 ans"), 35, 44),
+    ("45_54", gettext_noop("de 45 à 54 ans"), 45, 54),
+    ("55_64", gettext_noop("de 55 à 64 ans"), 55, 64),
+    ("ge65", gettext_noop("65 ans et plus"), 65, None),
+)
+
+
+def percent(numerator: int | Decimal, denominator: int | Decimal) -> Decimal | None:
+    """numerator / denominator in percent, 2 decimals rounded half-up (9 / 192 → 4.69); None
+    when the denominator is 0."""
+    if not denominator:
+        return None
+    return (Decimal(numerator) * HUNDRED / Decimal(denominator)).quantize(
+        CENT, rounding=ROUND_HALF_UP
+    )
+
+
+def median_from_histogram(histogram: Mapping[int, int]) -> Decimal | None:
+    """The exact median of the values a histogram counts ({value: how many}), to one decimal:
+    the middle value, or the mean of the two middle values for an even count. None when empty.
+
+    The database groups the delays (one row per distinct number of days); the median is taken
+    here, the same way on SQLite and PostgreSQL."""
+    total = sum(n for n in histogram.values() if n > 0)
+    if total == 0:
+        return None
+    # The 1-based ranks of the middle values (the same rank twice for an odd count).
+    ranks = ((total + 1) // 2, total // 2 + 1) if total % 2 == 0 else ((total + 1) // 2,) * 2
+    middle: list[int] = []
+    seen = 0
+    for value in sorted(histogram):
+        seen += max(histogram[value], 0)
+        while len(middle) < 2 and seen >= ranks[len(middle)]:
+            middle.append(value)
+    return (Decimal(middle[0] + middle[1]) / 2).quantize(TENTH, rounding=ROUND_HALF_UP)
+
+
+def age_band(age: int) -> str:
+    """The key of the age band `age` (whole years) falls in."""
+    for key, _label, lowest, highest in AGE_BANDS:
+        if age >= lowest and (highest is None or age <= highest):
+            return key
+    return AGE_BANDS[0][0]  # a negative age (bad data) goes with the youngest
+
+
+def completed_years(birth: date, on: date) -> int:
+    """Whole years from `birth` to `on` (the age on that day)."""
+    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))

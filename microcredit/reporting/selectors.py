@@ -1,0 +1,605 @@
+"""The bilan's figures, by SQL aggregation (`bilan()` → `rules.Bilan`).
+
+Every figure is one aggregate query (COUNT/SUM with CASE or a subquery, or a `values().annotate()`
+grouping), so the number of queries is the same whatever the number of dossiers: about thirty.
+The medians are taken in Python from a histogram the database makes (one row per distinct
+number of days), the same way on SQLite and PostgreSQL. docs/reporting.md (« Définitions des
+chiffres ») says how each figure is computed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    DateField,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear, TruncDate, TruncMonth
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from microcredit.applicants.enums import Activity, HouseholdType, Relationship
+from microcredit.applicants.models import HouseholdMember
+from microcredit.budgets.enums import LineKind, ResourceType
+from microcredit.budgets.models import Budget, BudgetLine
+from microcredit.dossiers.models import Dossier, DossierEvent
+from microcredit.loans.enums import LoanState
+from microcredit.loans.models import Loan, Repayment, ScheduleLine
+from microcredit.programmes.models import Programme, ProgrammeVersion
+from microcredit.programmes.selectors import version_in_force
+from microcredit.reporting import rules
+from microcredit.reporting.rules import (
+    Bilan,
+    FunnelStage,
+    Period,
+    Profiles,
+    RightRow,
+    Row,
+)
+from microcredit.rights.enums import RightCode, RightOutcome
+from microcredit.rights.models import RightOutcomeRecord
+from microcredit.servicing.enums import PlanState
+from microcredit.servicing.models import (
+    ArrearsSnapshot,
+    Bonification,
+    GuaranteeClaim,
+    RepaymentPlan,
+)
+from microcredit.servicing.rules.arrears import PAR_DAYS
+from microcredit.servicing.selectors.portfolio import portfolio_par30
+from microcredit.simulator.models import ContactRequest
+
+ZERO = Decimal("0.00")
+COUPLE_SITUATIONS = ("married", "civil_partnership", "cohabiting")
+
+__all__ = ["bilan", "default_periods"]
+
+
+# --- Periods -------------------------------------------------------------------------------
+
+
+def default_periods(
+    today: date, *, organisation_ids: Sequence[int] | None = None
+) -> list[tuple[str, Period]]:
+    """The two periods the dashboard offers first: the calendar year of `today` (1 January to
+    31 December) and « Depuis le début » (from the earliest application date of the
+    organisations' dossiers, or `today` when there is none, to `today`). Without
+    `organisation_ids`, the earliest date of every dossier (a date only, never a figure)."""
+    dossiers = Dossier.objects.all()
+    if organisation_ids is not None:
+        dossiers = dossiers.filter(organisation_id__in=list(organisation_ids))
+    earliest: date | None = dossiers.aggregate(first=Min("application_date"))["first"]
+    start = min(earliest, today) if earliest else today
+    return [
+        (
+            _("Année %(year)s") % {"year": today.year},
+            Period(date(today.year, 1, 1), date(today.year, 12, 31)),
+        ),
+        (_("Depuis le début"), Period(start, today)),
+    ]
+
+
+def _instant(day: date) -> datetime:
+    """Midnight at the start of `day`, in the site's time zone."""
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+# --- The bilan -----------------------------------------------------------------------------
+
+
+def bilan(
+    *,
+    organisation_ids: Sequence[int],
+    period: Period,
+    programme_id: int | None = None,
+    today: date | None = None,
+) -> Bilan:
+    """The figures of `period` for the dossiers of `organisation_ids` (and of `programme_id`
+    when given). A fixed number of queries whatever the data. `today` is accepted for the
+    callers' symmetry; every figure is read as of the period's end (the caseload as it stands)."""
+    del today  # every figure is dated by the period; kept in the signature for the callers
+    orgs = tuple(sorted(set(organisation_ids)))
+    dossiers = Dossier.objects.filter(organisation_id__in=orgs)
+    loans = Loan.objects.filter(organisation_id__in=orgs)
+    if programme_id is not None:
+        dossiers = dossiers.filter(programme_id=programme_id)
+        loans = loans.filter(dossier__programme_id=programme_id)
+    start, end = period.start, period.end
+    since, until = _instant(start), _instant(end + timedelta(days=1))
+
+    cohort = dossiers.filter(application_date__gte=start, application_date__lte=end)
+    received, people, funnel = _funnel(cohort, until)
+
+    disbursed = loans.filter(disbursement_date__gte=start, disbursement_date__lte=end)
+    totals = disbursed.aggregate(n=Count("pk"), amount=Sum("principal"))
+    disbursed_count: int = totals["n"]
+    disbursed_amount: Decimal = totals["amount"] or ZERO
+
+    claims = GuaranteeClaim.objects.filter(
+        loan__in=disbursed.values("pk"), acceleration_date__lte=end
+    ).aggregate(n=Count("pk"), amount=Sum("outstanding_principal"))
+    calls: int = claims["n"]
+    calls_amount: Decimal = claims["amount"] or ZERO
+
+    as_of, outstanding, par30 = _portfolio(loans, end)
+    reference = _reference(orgs, programme_id, end)
+    bonifications = Bonification.objects.filter(
+        loan__in=loans.values("pk"), paid_on__gte=start, paid_on__lte=end
+    ).aggregate(n=Count("pk"), amount=Sum("amount"))
+
+    return Bilan(
+        period=period,
+        organisation_ids=orgs,
+        programme_id=programme_id,
+        contacts=ContactRequest.objects.filter(
+            organisation_id__in=orgs, created_at__gte=since, created_at__lt=until
+        ).count(),
+        received=received,
+        people_received=people,
+        funnel=funnel,
+        reorientations=_reorientations(cohort),
+        caseload=_caseload(dossiers),
+        disbursed_count=disbursed_count,
+        disbursed_amount=disbursed_amount,
+        purposes=_purposes(disbursed, orgs),
+        amount_bands=_amount_bands(disbursed),
+        duration_bands=_duration_bands(disbursed),
+        profiles=Profiles(
+            household_types=_household_types(disbursed),
+            activities=_activities(disbursed),
+            age_bands=_age_bands(disbursed),
+            income_sources=_income_sources(disbursed),
+        ),
+        portfolio_as_of=as_of,
+        outstanding_principal=outstanding,
+        par30_percent=par30,
+        plans=_plans(loans, since, until),
+        completions=_completions(loans, start, end),
+        guarantee_calls=calls,
+        guarantee_calls_amount=calls_amount,
+        loss_rate_count_percent=rules.percent(calls, disbursed_count),
+        loss_rate_amount_percent=rules.percent(calls_amount, disbursed_amount),
+        national_reference_percent=reference.loss_rate_reference_percent if reference else None,
+        national_reference_source=reference.loss_rate_reference_source if reference else "",
+        national_reference_basis=reference.loss_rate_reference_basis if reference else "",
+        bonifications_count=bonifications["n"],
+        bonifications_amount=bonifications["amount"] or ZERO,
+        rights=_rights(dossiers, since, until),
+    )
+
+
+# --- People and the funnel -----------------------------------------------------------------
+
+
+def _events_into(states: Iterable[str], until: datetime) -> QuerySet[DossierEvent]:
+    """The events of the outer dossier into one of `states`, before `until`."""
+    return DossierEvent.objects.filter(
+        dossier=OuterRef("pk"), to_state__in=list(states), at__lt=until
+    )
+
+
+def _funnel(cohort: QuerySet[Dossier], until: datetime) -> tuple[int, int, tuple[FunnelStage, ...]]:
+    """(received, distinct people, the stages): one query for the counts, one per stage for
+    its delays' histogram."""
+    stages = rules.FUNNEL_STAGES
+    reached: dict[str, Any] = {}
+    for index, (key, _label, _states) in enumerate(stages[1:], start=1):
+        later = [state for _k, _l, group in stages[index:] for state in group]
+        reached[key] = Count("pk", filter=Q(Exists(_events_into(later, until))))
+    counts = cohort.aggregate(
+        received=Count("pk"), people=Count("applicant", distinct=True), **reached
+    )
+
+    def entry(states: tuple[str, ...]) -> Subquery:
+        """The day of the outer dossier's first event into `states` (before `until`)."""
+        first = (
+            _events_into(states, until)
+            .order_by("at", "pk")
+            .annotate(day=TruncDate("at"))
+            .values("day")[:1]
+        )
+        return Subquery(first, output_field=DateField())
+
+    result: list[FunnelStage] = []
+    previous_count: int | None = None
+    for index, (key, label, states) in enumerate(stages):
+        count: int = counts[key]
+        median: Decimal | None = None
+        measured = 0
+        if index > 0:
+            previous_entry: Any = (
+                F("application_date") if index == 1 else entry(stages[index - 1][2])
+            )
+            histogram = (
+                cohort.annotate(entered_before=previous_entry, entered=entry(states))
+                .filter(entered_before__isnull=False, entered__isnull=False)
+                .values(
+                    days=ExpressionWrapper(
+                        F("entered") - F("entered_before"), output_field=DurationField()
+                    )
+                )
+                .annotate(n=Count("pk"))
+                .order_by()
+            )
+            by_days: dict[int, int] = {}
+            for row in histogram:
+                days = row["days"].days if isinstance(row["days"], timedelta) else 0
+                by_days[days] = by_days.get(days, 0) + row["n"]
+            median = rules.median_from_histogram(by_days)
+            measured = sum(by_days.values())
+        result.append(
+            FunnelStage(
+                key=key,
+                label=_(label),
+                count=count,
+                conversion_percent=(
+                    rules.percent(count, previous_count) if previous_count is not None else None
+                ),
+                median_days=median,
+                delays_measured=measured,
+            )
+        )
+        previous_count = count
+    return counts["received"], counts["people"], tuple(result)
+
+
+def _reorientations(cohort: QuerySet[Dossier]) -> tuple[Row, ...]:
+    groups = (
+        cohort.exclude(reorientation_scheme="")
+        .values("reorientation_scheme")
+        .annotate(n=Count("pk"), label=Max("reorientation_label"))
+        .order_by("-n", "reorientation_scheme")
+    )
+    return tuple(
+        Row(g["reorientation_scheme"], g["label"] or g["reorientation_scheme"], g["n"])
+        for g in groups
+    )
+
+
+def _caseload(dossiers: QuerySet[Dossier]) -> tuple[Row, ...]:
+    groups = (
+        dossiers.exclude(state__in=rules.FINAL_STATES)
+        .values("referent_id", "referent__first_name", "referent__last_name")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "referent__last_name", "referent__first_name", "referent_id")
+    )
+    rows = []
+    for g in groups:
+        if g["referent_id"] is None:
+            rows.append(Row(rules.NOT_GIVEN, _("sans référent"), g["n"]))
+        else:
+            name = f"{g['referent__first_name']} {g['referent__last_name']}".strip()
+            rows.append(Row(str(g["referent_id"]), name, g["n"]))
+    return tuple(rows)
+
+
+# --- Loans ---------------------------------------------------------------------------------
+
+
+def _purpose_labels(orgs: Sequence[int]) -> dict[str, str]:
+    """The purpose categories' labels in the organisations' parameter versions (the newest
+    label of a code wins); one query, the versions being few."""
+    labels: dict[str, str] = {}
+    versions = ProgrammeVersion.objects.filter(programme__organisation_id__in=orgs).order_by(
+        "valid_from", "pk"
+    )
+    for purposes in versions.values_list("purposes", flat=True):
+        for purpose in purposes or []:
+            if isinstance(purpose, dict) and purpose.get("code"):
+                labels[str(purpose["code"])] = str(purpose.get("label") or purpose["code"])
+    return labels
+
+
+def _purposes(disbursed: QuerySet[Loan], orgs: Sequence[int]) -> tuple[Row, ...]:
+    labels = _purpose_labels(orgs)
+    groups = (
+        disbursed.values("dossier__purpose_category")
+        .annotate(n=Count("pk"), amount=Sum("principal"))
+        .order_by("-n", "dossier__purpose_category")
+    )
+    return tuple(
+        Row(
+            g["dossier__purpose_category"],
+            labels.get(g["dossier__purpose_category"], g["dossier__purpose_category"]),
+            g["n"],
+            g["amount"] or ZERO,
+        )
+        for g in groups
+    )
+
+
+def _banded(
+    disbursed: QuerySet[Loan], band: Case, bands: Sequence[tuple[str, str]]
+) -> tuple[Row, ...]:
+    """Count and amount per band (every band listed, in order, empty ones at 0)."""
+    found = {
+        g["band"]: g
+        for g in disbursed.annotate(band=band)
+        .values("band")
+        .annotate(n=Count("pk"), amount=Sum("principal"))
+        .order_by()
+    }
+    return tuple(
+        Row(
+            key,
+            _(label),
+            found[key]["n"] if key in found else 0,
+            (found[key]["amount"] or ZERO) if key in found else ZERO,
+        )
+        for key, label in bands
+    )
+
+
+def _amount_bands(disbursed: QuerySet[Loan]) -> tuple[Row, ...]:
+    whens = [
+        When(principal__lt=upper, then=Value(key))
+        for key, _label, _lower, upper in rules.AMOUNT_BANDS
+        if upper is not None
+    ]
+    case = Case(*whens, default=Value(rules.AMOUNT_BANDS[-1][0]))
+    return _banded(disbursed, case, [(k, label) for k, label, _l, _u in rules.AMOUNT_BANDS])
+
+
+def _duration_bands(disbursed: QuerySet[Loan]) -> tuple[Row, ...]:
+    whens = [
+        When(months__lte=highest, then=Value(key))
+        for key, _label, _lowest, highest in rules.DURATION_BANDS
+        if highest is not None
+    ]
+    case = Case(*whens, default=Value(rules.DURATION_BANDS[-1][0]))
+    return _banded(disbursed, case, [(k, label) for k, label, _l, _h in rules.DURATION_BANDS])
+
+
+# --- The borrowers' profiles ---------------------------------------------------------------
+
+
+def _household_types(disbursed: QuerySet[Loan]) -> tuple[Row, ...]:
+    children = HouseholdMember.objects.filter(
+        applicant=OuterRef("dossier__applicant"), relationship=Relationship.CHILD
+    )
+    couple = Q(dossier__applicant__family_situation__in=COUPLE_SITUATIONS)
+    household = Case(
+        When(
+            ~Q(dossier__applicant__imported_household_type=""),
+            then=F("dossier__applicant__imported_household_type"),
+        ),
+        When(couple & Q(has_children=True), then=Value(HouseholdType.COUPLE_WITH_CHILDREN.value)),
+        When(couple, then=Value(HouseholdType.COUPLE_NO_CHILDREN.value)),
+        When(Q(has_children=True), then=Value(HouseholdType.SINGLE_PARENT.value)),
+        default=Value(HouseholdType.SINGLE_PERSON.value),
+    )
+    found = {
+        g["household"]: g["n"]
+        for g in disbursed.annotate(has_children=Exists(children))
+        .annotate(household=household)
+        .values("household")
+        .annotate(n=Count("pk"))
+        .order_by()
+    }
+    return tuple(Row(t.value, str(t.label), found.get(t.value, 0)) for t in HouseholdType)
+
+
+def _activities(disbursed: QuerySet[Loan]) -> tuple[Row, ...]:
+    found = {
+        g["dossier__applicant__activity"]: g["n"]
+        for g in disbursed.values("dossier__applicant__activity").annotate(n=Count("pk")).order_by()
+    }
+    rows = [Row(a.value, str(a.label), found.pop(a.value)) for a in Activity if a.value in found]
+    rows += [Row(code, code, n) for code, n in sorted(found.items())]  # codes no longer listed
+    return tuple(sorted(rows, key=lambda row: -row.count))
+
+
+def _age_bands(disbursed: QuerySet[Loan]) -> tuple[Row, ...]:
+    """Whole years at the disbursement date: a histogram of ages in SQL, banded here."""
+    birthday_not_yet = Q(disbursed_month__lt=F("birth_month")) | Q(
+        disbursed_month=F("birth_month"), disbursed_day__lt=F("birth_day")
+    )
+    ages = (
+        disbursed.annotate(
+            disbursed_year=ExtractYear("disbursement_date"),
+            disbursed_month=ExtractMonth("disbursement_date"),
+            disbursed_day=ExtractDay("disbursement_date"),
+            birth_year=ExtractYear("dossier__applicant__birth_date"),
+            birth_month=ExtractMonth("dossier__applicant__birth_date"),
+            birth_day=ExtractDay("dossier__applicant__birth_date"),
+        )
+        .annotate(
+            age=ExpressionWrapper(
+                F("disbursed_year")
+                - F("birth_year")
+                - Case(When(birthday_not_yet, then=Value(1)), default=Value(0)),
+                output_field=IntegerField(),
+            )
+        )
+        .values("age")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    counts: dict[str, int] = {}
+    for g in ages:
+        band = rules.age_band(g["age"])
+        counts[band] = counts.get(band, 0) + g["n"]
+    return tuple(Row(key, _(label), counts.get(key, 0)) for key, label, _lo, _hi in rules.AGE_BANDS)
+
+
+def _income_sources(disbursed: QuerySet[Loan]) -> tuple[Row, ...]:
+    """The type of the largest resource line of the dossier's latest budget version."""
+    latest_budget = (
+        Budget.objects.filter(dossier=OuterRef(OuterRef("dossier_id")))
+        .order_by("-version")
+        .values("pk")[:1]
+    )
+    main = (
+        BudgetLine.objects.filter(
+            budget_id=Subquery(latest_budget), kind=LineKind.RESOURCE, amount__gt=0
+        )
+        .order_by("-amount", "type")
+        .values("type")[:1]
+    )
+    found = {
+        g["income"]: g["n"]
+        for g in disbursed.annotate(income=Subquery(main))
+        .values("income")
+        .annotate(n=Count("pk"))
+        .order_by()
+    }
+    rows = [
+        Row(t.value, str(t.label), found.pop(t.value)) for t in ResourceType if t.value in found
+    ]
+    not_given = found.pop(None, 0)
+    rows += [Row(code, code, n) for code, n in sorted(found.items())]
+    rows.sort(key=lambda row: -row.count)
+    if not_given:
+        rows.append(Row(rules.NOT_GIVEN, _("non renseigné"), not_given))
+    return tuple(rows)
+
+
+# --- Servicing -----------------------------------------------------------------------------
+
+
+def _portfolio(
+    loans: QuerySet[Loan], end: date
+) -> tuple[date | None, Decimal | None, Decimal | None]:
+    """(the latest arrears date on or before `end`, the outstanding principal then, PAR30 in
+    percent): the nightly job's snapshots, summed; the engine's ratio."""
+    snapshots = ArrearsSnapshot.objects.filter(loan__in=loans.values("pk"))
+    as_of: date | None = snapshots.filter(as_of__lte=end).aggregate(d=Max("as_of"))["d"]
+    if as_of is None:
+        return None, None, None
+    sums = snapshots.filter(as_of=as_of).aggregate(
+        outstanding=Sum("outstanding_principal"),
+        at_risk=Sum("outstanding_principal", filter=Q(days_past_due__gte=PAR_DAYS)),
+    )
+    outstanding: Decimal = sums["outstanding"] or ZERO
+    at_risk: Decimal = sums["at_risk"] or ZERO
+    ratio = portfolio_par30(outstanding, at_risk)
+    return as_of, outstanding, (ratio * rules.HUNDRED).quantize(rules.CENT)
+
+
+def _plans(loans: QuerySet[Loan], since: datetime, until: datetime) -> tuple[Row, ...]:
+    found = {
+        g["state"]: g
+        for g in RepaymentPlan.objects.filter(
+            loan__in=loans.values("pk"), proposed_at__gte=since, proposed_at__lt=until
+        )
+        .values("state")
+        .annotate(n=Count("pk"), amount=Sum("overdue_amount"))
+        .order_by()
+    }
+    return tuple(
+        Row(
+            s.value,
+            str(s.label),
+            found[s.value]["n"] if s.value in found else 0,
+            found[s.value]["amount"] if s.value in found else ZERO,
+        )
+        for s in PlanState
+    )
+
+
+def _completions(loans: QuerySet[Loan], start: date, end: date) -> tuple[Row, ...]:
+    """Loans repaid whose last repayment falls in the period; early when that repayment was an
+    early repayment, or when it came before the month of the original schedule's last due
+    date; normal otherwise."""
+    last_payment = Repayment.objects.filter(loan=OuterRef("pk")).order_by("-date", "-pk")
+    original_end = ScheduleLine.objects.filter(
+        version__loan=OuterRef("pk"), version__number=1
+    ).order_by("-due_date")
+    closing_early = Repayment.objects.filter(
+        loan=OuterRef("pk"), early_repayment=True, date=OuterRef("ended")
+    )
+    repaid = (
+        loans.filter(state=LoanState.REPAID)
+        .annotate(
+            ended=Subquery(last_payment.values("date")[:1], output_field=DateField()),
+            original_last_due=Subquery(original_end.values("due_date")[:1]),
+        )
+        .filter(ended__gte=start, ended__lte=end)
+        .annotate(original_last_month=TruncMonth("original_last_due", output_field=DateField()))
+    )
+    groups = (
+        repaid.annotate(
+            early=Case(
+                When(Exists(closing_early), then=Value(True)),
+                When(ended__lt=F("original_last_month"), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
+        .values("early")
+        .annotate(n=Count("pk"), amount=Sum("principal"))
+        .order_by()
+    )
+    found = {bool(g["early"]): g for g in groups}
+    empty = {"n": 0, "amount": ZERO}
+    early, normal = found.get(True, empty), found.get(False, empty)
+    return (
+        Row("early", _("remboursements anticipés"), early["n"], early["amount"] or ZERO),
+        Row("normal", _("remboursements à l'échéance"), normal["n"], normal["amount"] or ZERO),
+    )
+
+
+def _reference(orgs: Sequence[int], programme_id: int | None, end: date) -> ProgrammeVersion | None:
+    """The parameter version in force at the period's end of the scheme (or of the first
+    organisation's first scheme), which holds the national loss-rate reference."""
+    programme = (
+        Programme.objects.filter(pk=programme_id, organisation_id__in=orgs).first()
+        if programme_id is not None
+        else Programme.objects.filter(organisation_id__in=orgs)
+        .order_by("organisation_id", "pk")
+        .first()
+    )
+    return version_in_force(programme, end) if programme is not None else None
+
+
+def _rights(dossiers: QuerySet[Dossier], since: datetime, until: datetime) -> tuple[RightRow, ...]:
+    groups = (
+        RightOutcomeRecord.objects.filter(
+            assessment__dossier__in=dossiers.values("pk"),
+            recorded_at__gte=since,
+            recorded_at__lt=until,
+        )
+        .values("right", "outcome")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    counts: dict[str, dict[str, int]] = {}
+    for g in groups:
+        counts.setdefault(g["right"], {})[g["outcome"]] = g["n"]
+    rows = []
+    for right in RightCode:
+        outcomes = counts.get(right.value)
+        if not outcomes:
+            continue
+        rows.append(
+            RightRow(
+                right=right.value,
+                label=str(right.label),
+                detected=sum(outcomes.values()),
+                opened=outcomes.get(RightOutcome.OPENED, 0),
+                already_received=outcomes.get(RightOutcome.ALREADY_RECEIVED, 0),
+                claim_started=outcomes.get(RightOutcome.CLAIM_STARTED, 0),
+                not_eligible=outcomes.get(RightOutcome.NOT_ELIGIBLE, 0),
+            )
+        )
+    return tuple(rows)
