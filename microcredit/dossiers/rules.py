@@ -299,3 +299,56 @@ def request_warnings(
 def format_dossier_number(prefix: str, year: int, number: int) -> str:
     """MC-2026-00042."""
     return f"{prefix}-{year}-{number:05d}"
+
+
+# --- The funnel, as the bilan counts it and the dossier list filters it ----------------------
+
+
+def gettext_noop(message: str) -> str:
+    """Marks a label for the translation catalogue without Django (makemessages finds the
+    name); the pages translate it with `gettext` when they show it."""
+    return message
+
+
+# The funnel's stages, in order: (key, label, the dossier states that enter it). A dossier of the
+# cohort reached a stage when it has an event into that stage or a later one. The one definition:
+# `reporting.rules` (the bilan's funnel) and the dossier list's `etape` filter read it here.
+FUNNEL_STAGES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("received", gettext_noop("reçus"), ("reception",)),
+    ("diagnosis", gettext_noop("diagnostic"), ("diagnosis",)),
+    ("instruction", gettext_noop("instruction"), ("instruction",)),
+    (
+        "committee",
+        gettext_noop("commission"),
+        ("ready_for_committee", "adjourned", "refused_by_committee"),
+    ),
+    (
+        "transmitted",
+        gettext_noop("transmis à la banque"),
+        ("transmitted_to_bank", "refused_by_bank"),
+    ),
+    ("granted", gettext_noop("accordés par la banque"), ("granted",)),
+    ("disbursed", gettext_noop("décaissés"), ("disbursed", "repaid", "guarantee_called")),
+)
+
+# The states a dossier is done in for its référent (it leaves the caseload): the bilan's
+# caseload and the dossier list's `en_cours` filter.
+OUT_OF_CASELOAD_STATES: tuple[str, ...] = (
+    "repaid",
+    "guarantee_called",
+    "closed",
+    "reoriented",
+    "withdrawn",
+    "refused_by_committee",
+    "refused_by_bank",
+)
+
+
+def states_reaching(stage: str) -> tuple[str, ...] | None:
+    """The states whose events show that a dossier reached `stage` (the stage's and every later
+    one's); None for an unknown stage or for « received », which every dossier reached."""
+    keys = [key for key, _label, _states in FUNNEL_STAGES]
+    if stage not in keys or stage == keys[0]:
+        return None
+    index = keys.index(stage)
+    return tuple(state for _key, _label, group in FUNNEL_STAGES[index:] for state in group)

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from microcredit.dossiers import rules as dossier_rules
+
 
 @dataclass(frozen=True)
 class Period:
@@ -123,36 +125,10 @@ def gettext_noop(message: str) -> str:
     return message
 
 
-# The funnel's stages, in order: (key, label, the dossier states that enter it). A dossier of the
-# cohort reached a stage when it has an event into that stage or a later one.
-FUNNEL_STAGES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("received", gettext_noop("reçus"), ("reception",)),
-    ("diagnosis", gettext_noop("diagnostic"), ("diagnosis",)),
-    ("instruction", gettext_noop("instruction"), ("instruction",)),
-    (
-        "committee",
-        gettext_noop("commission"),
-        ("ready_for_committee", "adjourned", "refused_by_committee"),
-    ),
-    (
-        "transmitted",
-        gettext_noop("transmis à la banque"),
-        ("transmitted_to_bank", "refused_by_bank"),
-    ),
-    ("granted", gettext_noop("accordés par la banque"), ("granted",)),
-    ("disbursed", gettext_noop("décaissés"), ("disbursed", "repaid", "guarantee_called")),
-)
-
-# The states a dossier is done in (it leaves the référent's caseload).
-FINAL_STATES: tuple[str, ...] = (
-    "repaid",
-    "guarantee_called",
-    "closed",
-    "reoriented",
-    "withdrawn",
-    "refused_by_committee",
-    "refused_by_bank",
-)
+# The funnel's stages and the states that leave the caseload: defined once in the dossiers'
+# rules, which the dossier list's filters read too (the figures' links show the same dossiers).
+FUNNEL_STAGES = dossier_rules.FUNNEL_STAGES
+FINAL_STATES = dossier_rules.OUT_OF_CASELOAD_STATES
 
 NOT_GIVEN = "none"  # the key of a breakdown's « non renseigné » row
 
