@@ -14,7 +14,8 @@ from microcredit.demo.volume import VolumeRefused, generate_volume
 
 class Command(BaseCommand):
     help = (
-        "Remplit une base VIDE de dossiers, de prêts, d'échéanciers et de remboursements fictifs "
+        "Remplit une base VIDE de dossiers (avec leurs étapes, ménages et budgets), de prêts, "
+        "d'échéanciers, de remboursements, d'appels en garantie et de bonifications fictifs "
         "(pour les mesures de bench/). Refuse une base qui contient déjà des données."
     )
 
@@ -51,5 +52,10 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Volume généré en {time.monotonic() - started:.1f} s : {result.dossiers} dossiers, "
             f"{result.loans} prêts, {result.schedule_lines} lignes d'échéancier, "
-            f"{result.repayments} remboursements ({result.loans_in_arrears} prêts en retard)."
+            f"{result.repayments} remboursements ({result.loans_in_arrears} prêts en retard) ; "
+            f"{result.events} étapes de dossiers, {result.household_members} membres de ménages, "
+            f"{result.budgets} budgets, {result.rights_outcomes} suites données aux droits, "
+            f"{result.guarantee_claims} appels en garantie, {result.bonifications} "
+            f"bonifications, {result.plans} plans de reprise, {result.contact_requests} "
+            "demandes de rendez-vous."
         )
