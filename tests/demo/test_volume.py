@@ -142,7 +142,8 @@ def test_borrowers_have_households_budgets_rights_claims_bonifications_and_plans
     for bonification in bonifications:
         assert bonification.loan.state == LoanState.REPAID
         last = loan_schedule(bonification.loan).rows[-1]
-        assert bonification.amount == last.payment and bonification.paid_on > last.due_date
+        assert bonification.paid_on is not None and bonification.paid_on > last.due_date
+        assert bonification.amount == last.payment
     plans = RepaymentPlan.objects.all()
     assert plans and {p.state for p in plans} <= {PlanState.PROPOSED, PlanState.REFUSED}
     assert all(p.overdue_amount > 0 for p in plans)
