@@ -42,6 +42,8 @@ SAMPLE_KWARGS = {
     "appointment_id": "999999",
     "review_id": "999999",
     "request_id": "999999",
+    "dataset": "dossiers",
+    "fmt": "csv",
 }
 # Pages about one object: the role rule lets the request through, then the object-level funnel
 # answers 404 for an object one may not see (walked with real objects in tests/dossiers).
