@@ -99,6 +99,11 @@ def default_periods(
     ]
 
 
+def money(amount: Decimal | None) -> Decimal:
+    """A sum the database made, to the cent (SQLite's sums carry more places); 0.00 for none."""
+    return (amount or ZERO).quantize(rules.CENT)
+
+
 def _instant(day: date) -> datetime:
     """Midnight at the start of `day`, in the site's time zone."""
     return timezone.make_aware(datetime.combine(day, time.min))
@@ -133,13 +138,13 @@ def bilan(
     disbursed = loans.filter(disbursement_date__gte=start, disbursement_date__lte=end)
     totals = disbursed.aggregate(n=Count("pk"), amount=Sum("principal"))
     disbursed_count: int = totals["n"]
-    disbursed_amount: Decimal = totals["amount"] or ZERO
+    disbursed_amount: Decimal = money(totals["amount"])
 
     claims = GuaranteeClaim.objects.filter(
         loan__in=disbursed.values("pk"), acceleration_date__lte=end
     ).aggregate(n=Count("pk"), amount=Sum("outstanding_principal"))
     calls: int = claims["n"]
-    calls_amount: Decimal = claims["amount"] or ZERO
+    calls_amount: Decimal = money(claims["amount"])
 
     as_of, outstanding, par30 = _portfolio(loans, end)
     reference = _reference(orgs, programme_id, end)
@@ -183,7 +188,7 @@ def bilan(
         national_reference_source=reference.loss_rate_reference_source if reference else "",
         national_reference_basis=reference.loss_rate_reference_basis if reference else "",
         bonifications_count=bonifications["n"],
-        bonifications_amount=bonifications["amount"] or ZERO,
+        bonifications_amount=money(bonifications["amount"]),
         rights=_rights(dossiers, since, until),
     )
 
@@ -322,7 +327,7 @@ def _purposes(disbursed: QuerySet[Loan], orgs: Sequence[int]) -> tuple[Row, ...]
             g["dossier__purpose_category"],
             labels.get(g["dossier__purpose_category"], g["dossier__purpose_category"]),
             g["n"],
-            g["amount"] or ZERO,
+            money(g["amount"]),
         )
         for g in groups
     )
@@ -344,7 +349,7 @@ def _banded(
             key,
             _(label),
             found[key]["n"] if key in found else 0,
-            (found[key]["amount"] or ZERO) if key in found else ZERO,
+            money(found[key]["amount"]) if key in found else ZERO,
         )
         for key, label in bands
     )
@@ -490,8 +495,8 @@ def _portfolio(
         outstanding=Sum("outstanding_principal"),
         at_risk=Sum("outstanding_principal", filter=Q(days_past_due__gte=PAR_DAYS)),
     )
-    outstanding: Decimal = sums["outstanding"] or ZERO
-    at_risk: Decimal = sums["at_risk"] or ZERO
+    outstanding: Decimal = money(sums["outstanding"])
+    at_risk: Decimal = money(sums["at_risk"])
     ratio = portfolio_par30(outstanding, at_risk)
     return as_of, outstanding, (ratio * rules.HUNDRED).quantize(rules.CENT)
 
@@ -511,7 +516,7 @@ def _plans(loans: QuerySet[Loan], since: datetime, until: datetime) -> tuple[Row
             s.value,
             str(s.label),
             found[s.value]["n"] if s.value in found else 0,
-            found[s.value]["amount"] if s.value in found else ZERO,
+            money(found[s.value]["amount"]) if s.value in found else ZERO,
         )
         for s in PlanState
     )
@@ -551,11 +556,11 @@ def _completions(loans: QuerySet[Loan], start: date, end: date) -> tuple[Row, ..
         .order_by()
     )
     found = {bool(g["early"]): g for g in groups}
-    empty = {"n": 0, "amount": ZERO}
+    empty: dict[str, Any] = {"n": 0, "amount": ZERO}
     early, normal = found.get(True, empty), found.get(False, empty)
     return (
-        Row("early", _("remboursements anticipés"), early["n"], early["amount"] or ZERO),
-        Row("normal", _("remboursements à l'échéance"), normal["n"], normal["amount"] or ZERO),
+        Row("early", _("remboursements anticipés"), early["n"], money(early["amount"])),
+        Row("normal", _("remboursements à l'échéance"), normal["n"], money(normal["amount"])),
     )
 
 

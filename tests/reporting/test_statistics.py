@@ -50,7 +50,7 @@ def d(month: int, day: int, year: int = 2026) -> date:
     return date(year, month, day)
 
 
-def path(*stages: tuple[str, tuple[int, int]]) -> list[tuple[str, date]]:
+def path(*stages: tuple[str, tuple[int, ...]]) -> list[tuple[str, date]]:
     return [(state, d(*day)) for state, day in stages]
 
 
@@ -617,7 +617,7 @@ def test_query_count_does_not_grow(  # type: ignore[no-untyped-def]
     actor = make_user(Role.REFERENT, "ref-volume")
 
     def measure() -> int:
-        return count_queries(lambda: bilan(organisation_ids=[saint_etienne.pk], period=PERIOD))
+        return int(count_queries(lambda: bilan(organisation_ids=[saint_etienne.pk], period=PERIOD)))
 
     volume(saint_etienne, bank, actor, 5)
     small = measure()
