@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -38,11 +40,40 @@ def version_detail(request: MemberRequest, programme_id: int, number: int) -> Ht
     )
 
 
+# The fields a link may prefill with GET (the reporting what-if sends its draft): initial values
+# the director reviews, nothing saved before the form is posted.
+PREFILLED_FIELDS = (
+    "min_amount",
+    "max_amount",
+    "min_months",
+    "max_months",
+    "nominal_rate_percent",
+    "max_deferral_months",
+    "allow_interest_only_deferral",
+    "allow_capitalised_deferral",
+    "purposes_text",
+    "territory_text",
+)
+PREFILLED_BOOLEANS = frozenset({"allow_interest_only_deferral", "allow_capitalised_deferral"})
+
+
+def _prefill(request: MemberRequest) -> dict[str, Any]:
+    if request.method != "GET":
+        return {}
+    return {
+        name: request.GET[name] in ("1", "on", "true")
+        if name in PREFILLED_BOOLEANS
+        else request.GET[name]
+        for name in PREFILLED_FIELDS
+        if name in request.GET
+    }
+
+
 @roles_required(Role.DIRECTOR)
 def version_create(request: MemberRequest, programme_id: int) -> HttpResponse:
     programme = selectors.programme_for_membership_or_404(request.membership, programme_id)
     base = selectors.latest_version(programme)
-    form = ProgrammeVersionForm(request.POST or None, base=base)
+    form = ProgrammeVersionForm(request.POST or None, base=base, initial=_prefill(request))
     if request.method == "POST" and form.is_valid():
         version = attempt_on_form(
             form,
