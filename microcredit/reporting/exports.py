@@ -33,9 +33,8 @@ from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 
 from microcredit.accounts.enums import DOSSIER_STAFF_ROLES
 from microcredit.accounts.models import Membership, User
-from microcredit.applicants.enums import Activity, FamilySituation, HouseholdType, Relationship
+from microcredit.applicants.enums import Activity, HouseholdType, Relationship
 from microcredit.applicants.models import HouseholdMember
-from microcredit.applicants.rules import age_on
 from microcredit.dossiers.enums import DeferralKind, DossierState
 from microcredit.dossiers.selectors import access_dossiers_for_user
 from microcredit.loans.enums import EarlyRepaymentKeep, LoanState, RecordedVia
@@ -43,7 +42,9 @@ from microcredit.loans.models import Repayment
 from microcredit.loans.selectors import access_loans_for_user
 from microcredit.programmes.models import ProgrammeVersion
 from microcredit.programmes.selectors import access_programmes_for_membership
+from microcredit.reporting import rules
 from microcredit.reporting.rules import Period
+from microcredit.reporting.selectors import COUPLE_SITUATIONS
 
 DOSSIERS = "dossiers"
 LOANS = "prets"
@@ -57,13 +58,6 @@ NAME_ROLES = DOSSIER_STAFF_ROLES
 # The first characters a spreadsheet reads as the start of a formula (with the tab and the
 # carriage return that some of them strip first).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-# Age bands (years): a lower bound each, the last open.
-AGE_BANDS = (0, 25, 35, 45, 55, 65)
-COUPLE_SITUATIONS = (
-    FamilySituation.MARRIED,
-    FamilySituation.CIVIL_PARTNERSHIP,
-    FamilySituation.COHABITING,
-)
 
 
 class Kind(enum.Enum):
@@ -110,39 +104,30 @@ def neutralise(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def age_bands() -> tuple[tuple[int, str], ...]:
-    """(lower bound, French label) of each age band, youngest first."""
-    labels = []
-    for index, low in enumerate(AGE_BANDS):
-        if index == 0:
-            label = _("moins de %(age)s ans") % {"age": AGE_BANDS[1]}
-        elif index == len(AGE_BANDS) - 1:
-            label = _("%(age)s ans et plus") % {"age": low}
-        else:
-            label = _("%(low)s à %(high)s ans") % {"low": low, "high": AGE_BANDS[index + 1] - 1}
-        labels.append((low, label))
-    return tuple(labels)
+def age_bands() -> dict[str, str]:
+    """The bilan's age bands (reporting.rules.AGE_BANDS): key → French label."""
+    return {key: _(label) for key, label, _lowest, _highest in rules.AGE_BANDS}
 
 
-def age_band(
-    birth_date: date | None, on_date: date | None, bands: Sequence[tuple[int, str]]
-) -> str:
-    """« 25 à 34 ans »: the band of the age on `on_date` (empty when a date is unknown)."""
+def age_band(birth_date: date | None, on_date: date | None, labels: Mapping[str, str]) -> str:
+    """« de 25 à 34 ans »: the band of the age on `on_date`, the bilan's (empty when a date is
+    unknown)."""
     if birth_date is None or on_date is None:
         return ""
-    age = age_on(birth_date, on_date)
-    return next((label for low, label in reversed(bands) if age >= low), bands[0][1])
+    return labels[rules.age_band(rules.completed_years(birth_date, on_date))]
 
 
 # --- The queries ------------------------------------------------------------------------------
 
 
 def _household_type(applicant: str) -> Case:
-    """The household's type in SQL: the one an imported history declared, else derived from
-    the family situation and the household's members (children or not)."""
-    members = HouseholdMember.objects.filter(applicant=OuterRef(applicant))
-    has_child = Exists(members.filter(relationship=Relationship.CHILD))
-    has_member = Exists(members)
+    """The household's type in SQL, as the bilan counts it (reporting.selectors): the one an
+    imported history declared, else from the family situation and whether there are children."""
+    has_child = Exists(
+        HouseholdMember.objects.filter(
+            applicant=OuterRef(applicant), relationship=Relationship.CHILD
+        )
+    )
     couple = Q(**{f"{applicant}__family_situation__in": COUPLE_SITUATIONS})
     return Case(
         When(
@@ -152,7 +137,6 @@ def _household_type(applicant: str) -> Case:
         When(couple & has_child, then=Value(HouseholdType.COUPLE_WITH_CHILDREN.value)),
         When(couple, then=Value(HouseholdType.COUPLE_NO_CHILDREN.value)),
         When(has_child, then=Value(HouseholdType.SINGLE_PARENT.value)),
-        When(has_member, then=Value(HouseholdType.OTHER.value)),
         default=Value(HouseholdType.SINGLE_PERSON.value),
     )
 

@@ -227,7 +227,7 @@ def test_the_dossiers(director: Client, world: dict[str, Any], fmt: str) -> None
     assert disbursed["Composition du foyer (code)"] == "couple_with_children"
     assert disbursed["Composition du foyer"] == "couple avec enfants"
     assert disbursed["Activité"] == "demandeur·se d'emploi"
-    assert disbursed["Tranche d'âge"] == "25 à 34 ans"  # 34 on 10 March 2025
+    assert disbursed["Tranche d'âge"] == "de 25 à 34 ans"  # 34 on 10 March 2025
     assert disbursed["Commune (code INSEE)"] == "42218"
     assert received["Composition du foyer"] == "personne seule"
     assert received["Réorienté vers"] == "Fonds de solidarité"
@@ -253,7 +253,7 @@ def test_the_loans(director: Client, world: dict[str, Any], fmt: str) -> None:
     assert loan["Numéro du dossier"] == world["loan"].dossier.number
     assert loan["État du prêt"] == "en remboursement"
     assert loan["Banque"] == world["loan"].bank.name
-    assert loan["Tranche d'âge"] == "25 à 34 ans"
+    assert loan["Tranche d'âge"] == "de 25 à 34 ans"
     if fmt == "csv":
         assert loan["Date du décaissement"] == "10/03/2025"
         assert loan["Montant prêté (€)"] == "1200,00"
@@ -446,8 +446,8 @@ def test_neutralise_leaves_numbers_and_plain_text() -> None:
     ("born", "on", "band"),
     [
         (date(2001, 3, 11), date(2025, 3, 10), "moins de 25 ans"),
-        (date(2000, 3, 10), date(2025, 3, 10), "25 à 34 ans"),
-        (date(1981, 1, 1), date(2025, 3, 10), "35 à 44 ans"),
+        (date(2000, 3, 10), date(2025, 3, 10), "de 25 à 34 ans"),
+        (date(1981, 1, 1), date(2025, 3, 10), "de 35 à 44 ans"),
         (date(1960, 3, 10), date(2025, 3, 10), "65 ans et plus"),
         (None, date(2025, 3, 10), ""),
     ],
