@@ -9,7 +9,6 @@ import logging
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any
 
 import pytest
 import time_machine
@@ -21,10 +20,9 @@ from microcredit.accounts.models import User
 from microcredit.organisations.models import Organisation
 from microcredit.reporting import report
 from microcredit.reporting.charts import Chart
-from microcredit.reporting.rules import Bilan, FunnelStage, Period, Profiles, RightRow, Row
 from tests.factories import saint_etienne_programme
 from tests.pdfs import assert_accessible, pdf_text
-from tests.reporting.report_data import loans_of_2026, small_loan
+from tests.reporting.report_data import hand_bilan, loans_of_2026, small_loan
 from tests.servicing.claim_helpers import PARIS
 
 pytestmark = pytest.mark.django_db
@@ -186,59 +184,6 @@ def test_only_the_director_reads_the_report(client_for: Callable[..., Client], r
 
 
 # --- What the report publishes (a bilan built by hand) ------------------------------------------
-
-
-def hand_bilan(**changes: Any) -> Bilan:
-    values: dict[str, Any] = {
-        "period": Period(date(2026, 1, 1), date(2026, 12, 31)),
-        "organisation_ids": (1,),
-        "programme_id": None,
-        "contacts": 4,
-        "received": 9,
-        "people_received": 8,
-        "funnel": (
-            FunnelStage("received", "reçus", 9, None, None, 0),
-            FunnelStage("disbursed", "décaissés", 6, Decimal("66.67"), Decimal("21"), 6),
-        ),
-        "reorientations": (Row("fsl", "Fonds de solidarité logement", 1),),
-        "caseload": (Row("7", "Alice Martin", 4),),
-        "disbursed_count": 6,
-        "disbursed_amount": Decimal("4100.00"),
-        "purposes": (
-            Row("mobilite", "Mobilité", 3, Decimal("2400.00")),
-            Row("sante", "Santé", 2, Decimal("1200.00")),
-            Row("logement", "Logement", 1, Decimal("500.00")),
-            Row("emploi", "Emploi et formation", 0, Decimal("0.00")),
-        ),
-        "amount_bands": (Row("lt500", "moins de 500 €", 6),),
-        "duration_bands": (Row("le12", "12 mois ou moins", 6),),
-        "profiles": Profiles(
-            household_types=(Row("single", "personne seule", 5), Row("couple", "couple", 1)),
-            activities=(Row("job_seeker", "demandeur d'emploi", 6),),
-            age_bands=(Row("25_34", "de 25 à 34 ans", 6),),
-            income_sources=(),
-        ),
-        "portfolio_as_of": None,
-        "outstanding_principal": None,
-        "par30_percent": None,
-        "plans": (),
-        "completions": (),
-        "guarantee_calls": 0,
-        "guarantee_calls_amount": Decimal("0.00"),
-        "loss_rate_count_percent": Decimal("0.00"),
-        "loss_rate_amount_percent": Decimal("0.00"),
-        "national_reference_percent": Decimal("7.02"),
-        "national_reference_source": "CDC",
-        "national_reference_basis": "count",
-        "bonifications_count": 0,
-        "bonifications_amount": Decimal("0.00"),
-        "rights": (
-            RightRow("ppa", "prime d'activité", 4, 2, 1, 1, 0),
-            RightRow("asf", "allocation de soutien familial (ASF)", 1, 1, 0, 0, 0),
-        ),
-    }
-    values.update(changes)
-    return Bilan(**values)
 
 
 def test_categories_of_one_or_two_are_grouped_and_totals_kept() -> None:
