@@ -85,6 +85,7 @@ bench: install
 	$(BIN)/python bench/rights/run.py
 	$(BIN)/python bench/letters/run.py
 	$(BIN)/python bench/arrears/run.py
+	$(BIN)/python bench/reporting/run.py
 
 fix: install
 	$(BIN)/ruff format .

@@ -1,0 +1,395 @@
+"""Benchmark of the bilan (issue #16): the statistics and the statistics page over 100,000 dossiers.
+
+Run: ``python bench/reporting/run.py [--dossiers 100000] [--loans 25000]`` (about ten minutes on
+a 2-core machine, most of it generating the volume). It needs PostgreSQL: without a
+``postgres://`` DATABASE_URL it runs itself again under ``scripts/with-postgres`` (a throwaway
+cluster, removed afterwards). Steps, for a small database (1,000 dossiers, 250 loans) and then the
+large one, each created empty in the cluster:
+
+1. migrate it and fill it with ``microcredit generate_volume`` (dossiers in every state with their
+   dated path through the funnel, households, borrowers' budgets and rights outcomes, loans with
+   their schedules and repayments, guarantee calls, bonifications, plans, contact requests), dated
+   today so that the page's default period (the calendar year) holds a fifth of the dossiers;
+2. run the nightly arrears job once (``microcredit arrears``): the outstanding principal and the
+   PAR30 of the bilan are read from its snapshots; then ``VACUUM ANALYZE`` the database, as
+   autovacuum does after a mass insert (without statistics the planner walks every schedule line
+   of the portfolio for each loan of the completions' query: seconds instead of milliseconds);
+3. in a fresh process, measure each of these once to warm up, then five times (median, min, max),
+   with the number of SQL queries and the slowest query of the last run:
+   ``reporting.selectors.bilan()`` since the start and for the calendar year; the statistics page
+   ``/bilan/`` for both periods, rendered with its charts for the volume's director through
+   Django's test client (``force_login``); ``microcredit bilan --json`` in a subprocess, end to end
+   (process start included), for both periods, its queries counted by ``call_command``.
+
+The issue asks for ≤ 2 s each over 100,000 dossiers, with a number of queries that does not grow
+with the data: the two databases must give the same counts. Prints a Markdown report and writes
+``bench/reporting/results.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parents[2]
+SETTINGS = "bench.reporting.settings"
+ORGANISATION = "ccas-saint-etienne"
+DIRECTOR = "volume-directeur"
+REPEATS = 5
+TARGET_SECONDS = 2.0
+SMALL = (1_000, 250)
+MEASURES = (
+    ("bilan_since", "`bilan()`, since the start"),
+    ("bilan_year", "`bilan()`, calendar year"),
+    ("page_since", "page `/bilan/?periode=debut` (since the start), charts included"),
+    ("page_year", "page `/bilan/` (calendar year, the default), charts included"),
+    ("command_since", "`microcredit bilan --json`, since the start (subprocess, end to end)"),
+    ("command_year", "`microcredit bilan --json`, calendar year (subprocess, end to end)"),
+)
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def environment(database_url: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DJANGO_SETTINGS_MODULE": SETTINGS,
+        "PYTHONPATH": str(ROOT),
+    }
+
+
+def manage(database_url: str, *args: str) -> float:
+    """Run a `microcredit` command against the database; its wall time in seconds."""
+    started = time.perf_counter()
+    subprocess.run(  # noqa: S603 (fixed commands)
+        [str(ROOT / ".venv/bin/microcredit"), *args],
+        check=True,
+        cwd=ROOT,
+        env=environment(database_url),
+    )
+    return time.perf_counter() - started
+
+
+def vacuum_analyze(database_url: str) -> float:
+    """VACUUM ANALYZE the database (what autovacuum does after a mass insert); its seconds."""
+    import psycopg
+
+    started = time.perf_counter()
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        connection.execute("VACUUM ANALYZE")
+    return time.perf_counter() - started
+
+
+def create_database(name: str) -> str:
+    """A new empty database in the throwaway cluster; its URL."""
+    import psycopg
+
+    base = os.environ["DATABASE_URL"]
+    with psycopg.connect(base, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    parts = urlsplit(base)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+# --- In the measuring process -------------------------------------------------------------
+
+
+class QueryLog:
+    """Counts the queries run inside it and keeps the slowest one."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.slowest = (0.0, "")
+
+    def __call__(self, execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        self.count += 1
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            spent = time.perf_counter() - started
+            if spent > self.slowest[0]:
+                self.slowest = (spent, sql)
+
+
+def timed(run: Callable[[], Any], check: Callable[[Any], None]) -> dict[str, Any]:
+    """One warm-up, then REPEATS runs: their median, min and max seconds, the queries of each."""
+    from django.db import connection
+
+    seconds, counts = [], []
+    log = QueryLog()
+    for attempt in range(REPEATS + 1):
+        log = QueryLog()
+        with connection.execute_wrapper(log):
+            started = time.perf_counter()
+            result = run()
+            spent = time.perf_counter() - started
+        check(result)
+        if attempt:
+            seconds.append(spent)
+            counts.append(log.count)
+    return {
+        "median": statistics.median(seconds),
+        "min": min(seconds),
+        "max": max(seconds),
+        "queries": counts[-1],
+        "queries_stable": len(set(counts)) == 1,
+        "slowest_ms": round(log.slowest[0] * 1000, 1),
+        "slowest_sql": " ".join(log.slowest[1].split())[:600],
+    }
+
+
+def command_timed(args: list[str], expected: dict[str, Any]) -> dict[str, Any]:
+    """`microcredit bilan` in a subprocess (wall time), and its queries counted in process."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    command = [str(ROOT / ".venv/bin/microcredit"), "bilan", *args]
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": SETTINGS, "PYTHONPATH": str(ROOT)}
+    seconds = []
+    for attempt in range(REPEATS + 1):
+        started = time.perf_counter()
+        out = subprocess.run(  # noqa: S603 (fixed command)
+            command, check=True, capture_output=True, text=True, cwd=ROOT, env=env
+        ).stdout
+        spent = time.perf_counter() - started
+        figures = json.loads(out)
+        for key, value in expected.items():
+            if figures[key] != value:
+                raise SystemExit(f"bilan --json gives {key}={figures[key]!r}, bilan() {value!r}")
+        if attempt:
+            seconds.append(spent)
+    log = QueryLog()
+    with connection.execute_wrapper(log):
+        call_command("bilan", *args, stdout=io.StringIO())
+    return {
+        "median": statistics.median(seconds),
+        "min": min(seconds),
+        "max": max(seconds),
+        "queries": log.count,
+        "queries_stable": True,
+        "slowest_ms": round(log.slowest[0] * 1000, 1),
+        "slowest_sql": " ".join(log.slowest[1].split())[:600],
+    }
+
+
+def measure() -> None:
+    """In a fresh process on one database: every measurement, printed as one JSON line."""
+    sys.path.insert(0, str(ROOT))
+    os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+    from django.utils import timezone
+
+    from microcredit.accounts.models import User
+    from microcredit.dossiers.models import Dossier, DossierEvent
+    from microcredit.loans.models import Loan
+    from microcredit.organisations.models import Organisation
+    from microcredit.reporting.rules import Bilan
+    from microcredit.reporting.selectors import bilan, default_periods
+
+    ccas = Organisation.objects.get(slug=ORGANISATION)
+    today = timezone.localdate()
+    (_label, year), (_label2, since) = default_periods(today, organisation_ids=[ccas.pk])
+    client = Client()
+    client.force_login(User.objects.get(username=DIRECTOR))
+
+    def figures(period: Any) -> Callable[[], Bilan]:
+        return lambda: bilan(organisation_ids=[ccas.pk], period=period, today=today)
+
+    def some(result: Bilan) -> None:
+        if not result.received or not result.disbursed_count:
+            raise SystemExit(f"the bilan of {result.period} is empty: nothing was measured")
+
+    charts: dict[str, int] = {}
+
+    def page(query: str) -> Callable[[], Any]:
+        return lambda: client.get(f"/bilan/{query}")
+
+    def rendered(key: str) -> Callable[[Any], None]:
+        def check(response: Any) -> None:
+            if response.status_code != 200:
+                raise SystemExit(f"/bilan/ answered {response.status_code}")
+            body = response.content.decode()
+            charts[key] = body.count("data:image/svg+xml") + body.count("<svg")
+            if not charts[key]:
+                raise SystemExit("/bilan/ shows no chart")
+
+        return check
+
+    results: dict[str, Any] = {
+        "bilan_since": timed(figures(since), some),
+        "bilan_year": timed(figures(year), some),
+        "page_since": timed(page("?periode=debut"), rendered("page_since")),
+        "page_year": timed(page(""), rendered("page_year")),
+    }
+    for key, period in (("command_since", since), ("command_year", year)):
+        expected = bilan(organisation_ids=[ccas.pk], period=period)
+        args = [f"--from={period.start}", f"--to={period.end}", f"--organisation={ORGANISATION}"]
+        results[key] = command_timed(
+            [*args, "--json"],
+            {"received": expected.received, "disbursed_count": expected.disbursed_count},
+        )
+    since_figures = bilan(organisation_ids=[ccas.pk], period=since)
+    year_figures = bilan(organisation_ids=[ccas.pk], period=year)
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        server = cursor.fetchone()[0]
+    results["volume"] = {
+        "dossiers": Dossier.objects.count(),
+        "loans": Loan.objects.count(),
+        "events": DossierEvent.objects.count(),
+        "since": f"{since.start} – {since.end}",
+        "year": f"{year.start} – {year.end}",
+        "received_since": since_figures.received,
+        "disbursed_since": since_figures.disbursed_count,
+        "calls_since": since_figures.guarantee_calls,
+        "received_year": year_figures.received,
+        "disbursed_year": year_figures.disbursed_count,
+        "charts": charts,
+        "postgresql": server,
+    }
+    print(json.dumps(results))
+
+
+def run_measure(database_url: str) -> dict[str, Any]:
+    out = subprocess.run(  # noqa: S603 (this very script, fixed arguments)
+        [sys.executable, __file__, "--measure"],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=environment(database_url),
+    ).stdout
+    return dict(json.loads(out.strip().splitlines()[-1]))
+
+
+# --- The whole run ------------------------------------------------------------------------
+
+
+def prepare(name: str, dossiers: int, loans: int, today: str) -> tuple[str, dict[str, float]]:
+    url = create_database(name)
+    manage(url, "migrate", "--noinput", "-v0")
+    spent = {
+        "generate": manage(
+            url, "generate_volume", f"--dossiers={dossiers}", f"--loans={loans}", f"--today={today}"
+        ),
+        "arrears": manage(url, "arrears", f"--as-of={today}"),
+    }
+    spent["analyze"] = vacuum_analyze(url)
+    return url, spent
+
+
+def report(
+    dossiers: int, loans: int, small: dict[str, Any], large: dict[str, Any], spent: dict[str, float]
+) -> str:
+    volume = large["volume"]
+    lines = [
+        "# The bilan over 100,000 dossiers (bench/reporting)",
+        "",
+        f"Machine: {platform.platform()}, {cpu_model()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, PostgreSQL {volume['postgresql']} (throwaway "
+        f"cluster, fsync off). Date: {dt.date.today().isoformat()}.",
+        "",
+        f"Volume: {volume['dossiers']:,} dossiers, {volume['loans']:,} loans, "
+        f"{volume['events']:,} dossier events, generated by `generate_volume` in "
+        f"{spent['generate']:.0f} s; the nightly arrears job then ran once in "
+        f"{spent['arrears']:.0f} s (the bilan's outstanding principal and PAR30), and "
+        f"`VACUUM ANALYZE` in {spent['analyze']:.0f} s. Since the "
+        f"start ({volume['since']}): {volume['received_since']:,} dossiers received, "
+        f"{volume['disbursed_since']:,} loans disbursed, {volume['calls_since']:,} guarantee "
+        f"calls; calendar year ({volume['year']}): {volume['received_year']:,} received, "
+        f"{volume['disbursed_year']:,} disbursed. The small database: "
+        f"{small['volume']['dossiers']:,} dossiers, {small['volume']['loans']:,} loans.",
+        "",
+        f"Seconds: median of {REPEATS} runs after one warm-up (min – max); SQL queries of one run.",
+        "",
+        f"| measurement | {small['volume']['dossiers']:,} dossiers: s | queries | "
+        f"{volume['dossiers']:,} dossiers: median s (min – max) | queries | slowest query | "
+        f"≤ {TARGET_SECONDS:.0f} s |",
+        "|---|---:|---:|---:|---:|---:|---|",
+    ]
+    met, equal = True, True
+    for key, label in MEASURES:
+        s, b = small[key], large[key]
+        ok = b["median"] <= TARGET_SECONDS
+        met &= ok
+        equal &= s["queries"] == b["queries"] and s["queries_stable"] and b["queries_stable"]
+        lines.append(
+            f"| {label} | {s['median']:.3f} | {s['queries']} | {b['median']:.3f} "
+            f"({b['min']:.3f} – {b['max']:.3f}) | {b['queries']} | {b['slowest_ms']:.0f} ms | "
+            f"{'met' if ok else 'NOT met'} |"
+        )
+    lines += [
+        "",
+        f"Target ≤ {TARGET_SECONDS:.0f} s for each measurement over {volume['dossiers']:,} "
+        f"dossiers: {'met' if met else 'NOT met'}. The number of SQL queries "
+        f"{'is the same' if equal else 'is NOT the same'} at {small['volume']['dossiers']:,} "
+        f"and at {volume['dossiers']:,} dossiers (and from one run to the next). The page "
+        f"showed {volume['charts'].get('page_year', 0)} chart images for the calendar year. "
+        "The command's time includes the start of its process (Django set up, the URLconf "
+        "not loaded).",
+        "",
+        f"The slowest query of each measurement over {volume['dossiers']:,} dossiers:",
+        "",
+    ]
+    for key, label in MEASURES:
+        b = large[key]
+        lines.append(f"- {label}, {b['slowest_ms']:.0f} ms: `{b['slowest_sql'][:300]}…`")
+    lines.append("")
+    return "\n".join(lines)
+
+
+def main(dossiers: int, loans: int) -> None:
+    started = time.perf_counter()
+    today = dt.date.today().isoformat()
+    small_url, _small_spent = prepare("bench_small", *SMALL, today)
+    small = run_measure(small_url)
+    large_url, spent = prepare("bench_large", dossiers, loans, today)
+    large = run_measure(large_url)
+    text = report(dossiers, loans, small, large, spent)
+    text += f"\nThe whole bench ran in {time.perf_counter() - started:.0f} s.\n"
+    print(text)
+    (Path(__file__).parent / "results.md").write_text(text)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dossiers", type=int, default=100_000)
+    parser.add_argument("--loans", type=int, default=25_000)
+    parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        measure()
+    elif not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        os.execv(  # noqa: S606 (this very script under a throwaway PostgreSQL)
+            str(ROOT / "scripts/with-postgres"),
+            [str(ROOT / "scripts/with-postgres"), sys.executable, __file__, *sys.argv[1:]],
+        )
+    else:
+        main(args.dossiers, args.loans)
