@@ -49,7 +49,7 @@ from microcredit.simulator.rules import Criterion, Outcome
 
 # The most dossiers one replay reads (a CCAS receives a few hundred a year; docs/whatif.md gives
 # the measured cost per 1,000 dossiers).
-MAX_REPLAYED = 20_000
+MAX_REPLAYED = 10_000
 # The most dossiers each list (excluded, newly included) shows; the others are counted.
 LIST_LIMIT = 50
 
