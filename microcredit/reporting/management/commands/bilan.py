@@ -18,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from microcredit.core.formatting import format_date
 from microcredit.organisations.enums import OrganisationKind
 from microcredit.organisations.models import Organisation
+from microcredit.programmes.enums import LossRateBasis
 from microcredit.programmes.models import Programme
 from microcredit.reporting.rules import Bilan, Period, Row
 from microcredit.reporting.selectors import bilan
@@ -63,6 +64,11 @@ def _percent(value: Decimal | None) -> str:
 
 def _number(value: Decimal | None) -> str:
     return "—" if value is None else f"{value:f}".replace(".", ",")
+
+
+def _basis(code: str) -> str:
+    """The reference's basis in French ("en nombre de prêts "), or nothing."""
+    return f"{LossRateBasis(code).label} " if code in LossRateBasis.values else ""
 
 
 def _line(label: str, value: object, width: int = 46) -> str:
@@ -144,7 +150,8 @@ def bilan_text(figures: Bilan, scope: str) -> list[str]:
         _line(
             "Référence nationale",
             f"{_percent(figures.national_reference_percent)} "
-            f"({figures.national_reference_source or 'non renseignée'})",
+            f"{_basis(figures.national_reference_basis)}"
+            f"({figures.national_reference_source or 'source non renseignée'})",
         ),
         _line("Bonifications payées", figures.bonifications_count),
         _line("Montant des bonifications", _money(figures.bonifications_amount)),
