@@ -297,8 +297,10 @@ def _percent_or(value: Decimal | None, missing: str) -> str:
     return format_percent(value) if value is not None else missing
 
 
-def _count_of(n: int, singular: str, plural: str) -> str:
-    return ngettext(singular, plural, n) % {"n": format_count(n)}
+def _count_of(n: int, text: str) -> str:
+    """`text`, the `ngettext` of a count (literal msgids where it is called, for makemessages),
+    with the count written in French (« 1 234 »)."""
+    return text % {"n": format_count(n)}
 
 
 def _average(amount: Decimal, count: int) -> Decimal | None:
@@ -355,18 +357,29 @@ def key_figures(bilan: Bilan) -> list[Figure]:
     figures = [
         Figure(
             _("Personnes reçues"),
-            _count_of(bilan.people_received, "%(n)s personne", "%(n)s personnes"),
-            _count_of(bilan.received, "%(n)s dossier ouvert", "%(n)s dossiers ouverts")
+            _count_of(
+                bilan.people_received,
+                ngettext("%(n)s personne", "%(n)s personnes", bilan.people_received),
+            ),
+            _count_of(
+                bilan.received,
+                ngettext("%(n)s dossier ouvert", "%(n)s dossiers ouverts", bilan.received),
+            )
             + " ; "
             + _count_of(
                 bilan.contacts,
-                "%(n)s demande de contact en ligne",
-                "%(n)s demandes de contact en ligne",
+                ngettext(
+                    "%(n)s demande de contact en ligne",
+                    "%(n)s demandes de contact en ligne",
+                    bilan.contacts,
+                ),
             ),
         ),
         Figure(
             _("Prêts décaissés"),
-            _count_of(bilan.disbursed_count, "%(n)s prêt", "%(n)s prêts"),
+            _count_of(
+                bilan.disbursed_count, ngettext("%(n)s prêt", "%(n)s prêts", bilan.disbursed_count)
+            ),
             _("pour %(amount)s") % {"amount": format_eur(bilan.disbursed_amount)},
         ),
         Figure(_("Montant prêté"), format_eur(bilan.disbursed_amount)),
@@ -376,7 +389,10 @@ def key_figures(bilan: Bilan) -> list[Figure]:
         ),
         Figure(
             _("Appels en garantie"),
-            _count_of(bilan.guarantee_calls, "%(n)s appel", "%(n)s appels"),
+            _count_of(
+                bilan.guarantee_calls,
+                ngettext("%(n)s appel", "%(n)s appels", bilan.guarantee_calls),
+            ),
             _("%(amount)s de capital restant dû appelé")
             % {"amount": format_eur(bilan.guarantee_calls_amount)},
         ),
@@ -387,10 +403,14 @@ def key_figures(bilan: Bilan) -> list[Figure]:
             % {
                 "calls": _count_of(
                     bilan.guarantee_calls,
-                    "%(n)s appel en garantie",
-                    "%(n)s appels en garantie",
+                    ngettext(
+                        "%(n)s appel en garantie", "%(n)s appels en garantie", bilan.guarantee_calls
+                    ),
                 ),
-                "loans": _count_of(bilan.disbursed_count, "%(n)s prêt", "%(n)s prêts"),
+                "loans": _count_of(
+                    bilan.disbursed_count,
+                    ngettext("%(n)s prêt", "%(n)s prêts", bilan.disbursed_count),
+                ),
             },
         ),
         Figure(
@@ -409,7 +429,10 @@ def key_figures(bilan: Bilan) -> list[Figure]:
         ),
         Figure(
             _("Bonifications versées"),
-            _count_of(bilan.bonifications_count, "%(n)s bonification", "%(n)s bonifications"),
+            _count_of(
+                bilan.bonifications_count,
+                ngettext("%(n)s bonification", "%(n)s bonifications", bilan.bonifications_count),
+            ),
             _("pour %(amount)s") % {"amount": format_eur(bilan.bonifications_amount)},
         ),
     ]
@@ -468,9 +491,12 @@ def report_sections(bilan: Bilan) -> list[Section]:
         funnel_text.append(
             _("Sur %(received)s, %(disbursed)s (%(rate)s) à la fin de la période.")
             % {
-                "received": _count_of(first.count, "%(n)s dossier reçu", "%(n)s dossiers reçus"),
+                "received": _count_of(
+                    first.count, ngettext("%(n)s dossier reçu", "%(n)s dossiers reçus", first.count)
+                ),
                 "disbursed": _count_of(
-                    last.count, "%(n)s a abouti à un prêt", "%(n)s ont abouti à un prêt"
+                    last.count,
+                    ngettext("%(n)s a abouti à un prêt", "%(n)s ont abouti à un prêt", last.count),
                 ),
                 "rate": format_percent(Decimal(last.count) * 100 / Decimal(first.count)),
             }
