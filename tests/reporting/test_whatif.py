@@ -522,3 +522,18 @@ def test_the_replay_reads_the_demand_in_one_query(
     assert queries == 1
     assert results[0].excluded_count == 2  # B and D: above 2000 €
     assert draft.pk is None
+
+
+def test_the_page_shows_both_parameter_sets_side_by_side(
+    director: Client, version: ProgrammeVersion, demand: dict[str, Dossier]
+) -> None:
+    query = the_draft(version)
+    del query["allow_capitalised_deferral"]
+    body = director.get(URL, query).content.decode()
+    assert "<td>Saint-Étienne</td>" in body
+    assert "<td>Saint-Étienne, Firminy</td>" in body
+    assert "3\u202f000,00\u00a0€" in body and "2\u202f000,00\u00a0€" in body
+    assert "partiel et total" in body
+    # Without the capitalised deferral, J (3 months capitalised) leaves too.
+    assert "(-3)" in body
+    assert "Ce type de différé n&#x27;est pas prévu par le dispositif." in body
