@@ -204,16 +204,41 @@ def _events_into(states: Iterable[str], until: datetime) -> QuerySet[DossierEven
 
 
 def _funnel(cohort: QuerySet[Dossier], until: datetime) -> tuple[int, int, tuple[FunnelStage, ...]]:
-    """(received, distinct people, the stages): one query for the counts, one per stage for
-    its delays' histogram."""
+    """(received, distinct people, the stages): one query for the cohort's size, one for the
+    number of dossiers per furthest stage reached, one per stage for its delays' histogram."""
     stages = rules.FUNNEL_STAGES
-    reached: dict[str, Any] = {}
-    for index, (key, _label, _states) in enumerate(stages[1:], start=1):
-        later = [state for _k, _l, group in stages[index:] for state in group]
-        reached[key] = Count("pk", filter=Q(Exists(_events_into(later, until))))
-    counts = cohort.aggregate(
-        received=Count("pk"), people=Count("applicant", distinct=True), **reached
+    totals = cohort.aggregate(received=Count("pk"), people=Count("applicant", distinct=True))
+    # The furthest stage each dossier reached (its index; none: the received stage only), as
+    # one correlated subquery, grouped: a dossier reached every stage up to its furthest.
+    rank = Case(
+        *[
+            When(to_state__in=list(states), then=Value(index))
+            for index, (_key, _label, states) in enumerate(stages)
+            if index > 0
+        ],
+        default=Value(0),
+        output_field=IntegerField(),
     )
+    furthest = (
+        DossierEvent.objects.filter(dossier=OuterRef("pk"), at__lt=until)
+        .order_by()
+        .values("dossier")
+        .annotate(furthest=Max(rank))
+        .values("furthest")
+    )
+    per_furthest = (
+        cohort.annotate(furthest=Subquery(furthest, output_field=IntegerField()))
+        .values("furthest")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    reached_at = [0] * len(stages)
+    for group in per_furthest:
+        reached_at[group["furthest"] or 0] += group["n"]
+    counts: dict[str, int] = {"received": totals["received"]}
+    for index, (key, _label, _states) in enumerate(stages[1:], start=1):
+        counts[key] = sum(reached_at[index:])
+    counts["people"] = totals["people"]
 
     def entry(states: tuple[str, ...]) -> Subquery:
         """The day of the outer dossier's first event into `states` (before `until`)."""
