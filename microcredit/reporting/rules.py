@@ -11,7 +11,9 @@ Definitions (docs/reporting.md says them for the users):
 - `disbursed_*`, purposes, bands and profiles: the loans disbursed in the period;
 - loss rates: among the loans disbursed in the period (the cohort), those whose guarantee was
   called by the end of the period, on the count basis (calls / loans) and on the amount basis
-  (outstanding principal claimed at the calls / amount disbursed).
+  (outstanding principal claimed at the calls / amount disbursed);
+- every other figure (the funnel's stages and delays, the caseload, the profiles, PAR30, the
+  completions, early or normal): docs/reporting.md, « Définitions des chiffres ».
 """
 
 from __future__ import annotations
