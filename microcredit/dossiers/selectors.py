@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from microcredit.accounts.enums import DOSSIER_STAFF_ROLES, Role
 from microcredit.accounts.models import Membership, User
 from microcredit.core.text import fold
 from microcredit.dossiers import rules
 from microcredit.dossiers.enums import DossierState
-from microcredit.dossiers.models import Dossier, DossierShare
+from microcredit.dossiers.models import Dossier, DossierEvent, DossierShare
 from microcredit.dossiers.workflow import FINAL_STATES
 from microcredit.programmes.models import ProgrammeVersion
 from microcredit.simulator.rules import Criterion, Outcome
@@ -146,6 +149,60 @@ def other_open_dossiers(
 PAGE_SIZE = 25
 
 
+@dataclass(frozen=True)
+class ListFilters:
+    """The dossier list's filters that the bilan's figures link to (each narrows the visible
+    dossiers; the access rules apply first). Empty values filter nothing."""
+
+    received_from: date | None = None  # application date, inclusive
+    received_to: date | None = None
+    programme_id: int | None = None
+    # A funnel stage reached (rules.FUNNEL_STAGES), by the end of `received_to` when given.
+    stage: str = ""
+    disbursed_from: date | None = None  # the loan's disbursement date, inclusive
+    disbursed_to: date | None = None
+    purpose_category: str = ""
+    referent_id: int | None = None
+    without_referent: bool = False
+    reorientation: str = ""  # the target scheme's code
+    open_only: bool = False  # still in a référent's caseload (not rules.OUT_OF_CASELOAD_STATES)
+
+    def __bool__(self) -> bool:
+        return any(getattr(self, f.name) for f in fields(self))
+
+
+def _filtered(dossiers: QuerySet[Dossier], filters: ListFilters) -> QuerySet[Dossier]:
+    if filters.received_from is not None:
+        dossiers = dossiers.filter(application_date__gte=filters.received_from)
+    if filters.received_to is not None:
+        dossiers = dossiers.filter(application_date__lte=filters.received_to)
+    if filters.programme_id is not None:
+        dossiers = dossiers.filter(programme_id=filters.programme_id)
+    states = rules.states_reaching(filters.stage)
+    if states is not None:
+        events = DossierEvent.objects.filter(dossier=OuterRef("pk"), to_state__in=states)
+        if filters.received_to is not None:
+            until = datetime.combine(filters.received_to + timedelta(days=1), time.min)
+            events = events.filter(at__lt=timezone.make_aware(until))
+        dossiers = dossiers.filter(Exists(events))
+    # The loan is the app above (loans.Loan.dossier, related name « loan »): read by its name.
+    if filters.disbursed_from is not None:
+        dossiers = dossiers.filter(loan__disbursement_date__gte=filters.disbursed_from)
+    if filters.disbursed_to is not None:
+        dossiers = dossiers.filter(loan__disbursement_date__lte=filters.disbursed_to)
+    if filters.purpose_category:
+        dossiers = dossiers.filter(purpose_category=filters.purpose_category)
+    if filters.referent_id is not None:
+        dossiers = dossiers.filter(referent_id=filters.referent_id)
+    if filters.without_referent:
+        dossiers = dossiers.filter(referent__isnull=True)
+    if filters.reorientation:
+        dossiers = dossiers.filter(reorientation_scheme=filters.reorientation)
+    if filters.open_only:
+        dossiers = dossiers.exclude(state__in=rules.OUT_OF_CASELOAD_STATES)
+    return dossiers
+
+
 def dossier_list(
     user: User,
     membership: Membership | None,
@@ -153,11 +210,14 @@ def dossier_list(
     state: str = "",
     query: str = "",
     mine: bool = False,
+    filters: ListFilters | None = None,
 ) -> QuerySet[Dossier]:
     """The list page's rows: visible dossiers, filtered, with what each row shows (no N+1)."""
     dossiers = access_dossiers_for_user(user, membership).select_related(
         "applicant", "referent", "programme"
     )
+    if filters:
+        dossiers = _filtered(dossiers, filters)
     if state:
         dossiers = dossiers.filter(state=state)
     if mine:

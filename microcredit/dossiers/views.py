@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,15 +19,18 @@ from django.views.decorators.http import require_POST
 from microcredit.accounts.access import roles_required
 from microcredit.accounts.enums import DOSSIER_ROLES, DOSSIER_STAFF_ROLES, Role
 from microcredit.accounts.http import MemberRequest
+from microcredit.accounts.models import User
 from microcredit.applicants.selectors import applicant_for_membership_or_404
 from microcredit.core.enums import AccessAction
 from microcredit.core.errors import Refused
+from microcredit.core.formatting import format_date
 from microcredit.core.refusals import attempt_on_form, attempt_with_messages
 from microcredit.core.services import access_log_create
 from microcredit.dossiers import selectors, services
 from microcredit.dossiers.enums import DossierState
 from microcredit.dossiers.forms import ConsentForm, DossierForm, ShareForm, TransitionForm
-from microcredit.dossiers.rules import eligibility_tally
+from microcredit.dossiers.rules import FUNNEL_STAGES, eligibility_tally
+from microcredit.dossiers.selectors import ListFilters
 from microcredit.dossiers.templatetags.dossiers import (
     eligibility_context,
     request_warnings_context,
@@ -33,6 +38,103 @@ from microcredit.dossiers.templatetags.dossiers import (
 from microcredit.dossiers.texts import eligibility_headline, request_warning_text
 from microcredit.dossiers.workflow import EDITABLE_STATES, TRANSITIONS_BY_NAME
 from microcredit.programmes.selectors import access_programmes_for_membership, version_in_force
+
+# The list's filters that the bilan's figures link to: GET parameter → what it narrows to. Bad
+# values are ignored (the list shows without that filter), never an error page.
+FILTER_PARAMS = (
+    "recu_du",
+    "recu_au",
+    "dispositif",
+    "etape",
+    "decaisse_du",
+    "decaisse_au",
+    "categorie",
+    "referent",
+    "reorientation",
+    "en_cours",
+)
+NO_REFERENT = "aucun"
+
+
+def _day(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        return None
+
+
+def _number(value: str) -> int | None:
+    value = value.strip()
+    return int(value) if value.isdigit() and len(value) <= 12 else None
+
+
+def _list_filters(params: QueryDict) -> ListFilters:
+    stages = {key for key, _label, _states in FUNNEL_STAGES}
+    referent = params.get("referent", "")
+    return ListFilters(
+        received_from=_day(params.get("recu_du", "")),
+        received_to=_day(params.get("recu_au", "")),
+        programme_id=_number(params.get("dispositif", "")),
+        stage=params.get("etape", "") if params.get("etape", "") in stages else "",
+        disbursed_from=_day(params.get("decaisse_du", "")),
+        disbursed_to=_day(params.get("decaisse_au", "")),
+        purpose_category=params.get("categorie", "").strip()[:100],
+        referent_id=_number(referent),
+        without_referent=referent == NO_REFERENT,
+        reorientation=params.get("reorientation", "").strip()[:100],
+        open_only=params.get("en_cours") == "1",
+    )
+
+
+def _span(start: date | None, end: date | None) -> str:
+    if start and end:
+        return _("du %(start)s au %(end)s") % {
+            "start": format_date(start),
+            "end": format_date(end),
+        }
+    if start:
+        return _("depuis le %(start)s") % {"start": format_date(start)}
+    return _("jusqu'au %(end)s") % {"end": format_date(end)} if end else ""
+
+
+def _filter_labels(membership: Any, filters: ListFilters) -> list[str]:
+    """The active filters, in French, for the list's heading (a query for a scheme's or a
+    référent's name, only when that filter is set)."""
+    labels = []
+    if filters.received_from or filters.received_to:
+        labels.append(
+            _("Demande reçue %(span)s")
+            % {"span": _span(filters.received_from, filters.received_to)}
+        )
+    if filters.programme_id is not None:
+        programme = (
+            access_programmes_for_membership(membership).filter(pk=filters.programme_id).first()
+        )
+        labels.append(
+            _("Dispositif : %(name)s")
+            % {"name": programme.name if programme else _("inconnu (aucun dossier)")}
+        )
+    if filters.stage:
+        label = next(label for key, label, _s in FUNNEL_STAGES if key == filters.stage)
+        labels.append(_("Étape atteinte : %(stage)s") % {"stage": _(label)})
+    if filters.disbursed_from or filters.disbursed_to:
+        labels.append(
+            _("Prêt décaissé %(span)s")
+            % {"span": _span(filters.disbursed_from, filters.disbursed_to)}
+        )
+    if filters.purpose_category:
+        labels.append(_("Catégorie de projet : %(code)s") % {"code": filters.purpose_category})
+    if filters.referent_id is not None:
+        referent = User.objects.filter(pk=filters.referent_id).first()
+        name = (referent.get_full_name() or referent.username) if referent else _("inconnu")
+        labels.append(_("Référent : %(name)s") % {"name": name})
+    if filters.without_referent:
+        labels.append(_("Sans référent"))
+    if filters.reorientation:
+        labels.append(_("Réorienté vers : %(code)s") % {"code": filters.reorientation})
+    if filters.open_only:
+        labels.append(_("Dossiers en cours (suivis par un référent)"))
+    return labels
 
 
 @roles_required(*DOSSIER_ROLES)
@@ -43,17 +145,25 @@ def dossier_list(request: MemberRequest) -> HttpResponse:
         state = ""
     query = request.GET.get("q", "").strip()[:100]
     mine = request.GET.get("mes") == "1" and membership.role == Role.REFERENT
-    dossiers = selectors.dossier_list(request.user, membership, state=state, query=query, mine=mine)
-    page = Paginator(dossiers, selectors.PAGE_SIZE).get_page(request.GET.get("page"))
-    access_log_create(
-        user=request.user,
-        action=AccessAction.DOSSIER_LIST,
-        detail=f"état={state} recherche={query} page={page.number}",
+    filters = _list_filters(request.GET)
+    dossiers = selectors.dossier_list(
+        request.user, membership, state=state, query=query, mine=mine, filters=filters
     )
+    page = Paginator(dossiers, selectors.PAGE_SIZE).get_page(request.GET.get("page"))
+    filter_params = {
+        name: request.GET[name] for name in FILTER_PARAMS if request.GET.get(name, "").strip()
+    }
+    detail = f"état={state} recherche={query} page={page.number}"
+    if filter_params:
+        detail += " filtres=" + urlencode(filter_params)
+    access_log_create(user=request.user, action=AccessAction.DOSSIER_LIST, detail=detail)
     counts = selectors.state_counts(request.user, membership)
     states = [(s, label, counts.get(s, 0)) for s, label in DossierState.choices]
     params = request.GET.copy()
     params.pop("page", None)
+    unfiltered = request.GET.copy()
+    for name in (*FILTER_PARAMS, "page"):
+        unfiltered.pop(name, None)
     return render(
         request,
         "dossiers/dossier_list.html",
@@ -67,6 +177,9 @@ def dossier_list(request: MemberRequest) -> HttpResponse:
             "page_query": params.urlencode(),
             "can_create": membership.role in DOSSIER_STAFF_ROLES,
             "minimised": membership.role == Role.COMMITTEE_MEMBER,
+            "filter_labels": _filter_labels(membership, filters) if filters else [],
+            "filter_params": filter_params if filters else {},
+            "unfiltered_query": unfiltered.urlencode(),
         },
     )
 
