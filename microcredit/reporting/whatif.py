@@ -50,6 +50,8 @@ from microcredit.simulator.rules import Criterion, Outcome
 # The most dossiers one replay reads (a CCAS receives a few hundred a year; docs/whatif.md gives
 # the measured cost per 1,000 dossiers).
 MAX_REPLAYED = 10_000
+# The longest loan the engine schedules (deferral included), in months.
+MAX_TOTAL_MONTHS = 1200
 # The most dossiers each list (excluded, newly included) shows; the others are counted.
 LIST_LIMIT = 50
 
@@ -166,6 +168,15 @@ def draft_problems(
         errors.setdefault("purposes", []).append(_("Cochez au moins un projet éligible."))
     if not draft.get("territory"):
         errors.setdefault("territory", []).append(_("Indiquez au moins une commune du territoire."))
+    longest = (draft.get("max_months") or 0) + (draft.get("max_deferral_months") or 0)
+    if longest > MAX_TOTAL_MONTHS:
+        errors.setdefault("max_months", []).append(
+            _(
+                "La durée maximale et le différé maximal ne peuvent pas dépasser %(limit)s mois "
+                "à eux deux."
+            )
+            % {"limit": f"{MAX_TOTAL_MONTHS:,}".replace(",", "\u202f")}
+        )
     if not errors:
         problem = usury_problem(draft_version(base, draft), today)
         if problem:

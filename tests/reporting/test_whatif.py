@@ -343,6 +343,7 @@ def test_too_many_dossiers_ask_for_a_shorter_period(
         ({"territory": ""}, "territory", "au moins une commune"),
         ({"start": "2026-05-01", "end": "2026-04-01"}, "end", "doit suivre son début"),
         ({"max_amount": "beaucoup"}, "max_amount", "nombre"),
+        ({"max_months": "1199"}, "max_months", "1\u202f200 mois"),
     ],
 )
 def test_an_invalid_draft_is_refused_in_french_with_no_replay(
