@@ -37,7 +37,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 
 from loan_engine import (
     Schedule,
@@ -364,6 +364,39 @@ def _member(username: str, organisation: Organisation, role: Role, last_name: st
     return user
 
 
+def _insert(model: type[models.Model], objects: list[Any]) -> None:
+    """Insert rows whose ids nobody reads back: PostgreSQL's COPY (several times faster than
+    INSERT for the volume's millions of rows), bulk_create elsewhere. The values go as Python
+    gives them (psycopg adapts dates, aware datetimes, Decimals); no field of these models needs
+    Django's conversion, the stamps aside (their pre_save)."""
+    if not objects:
+        return
+    if connection.vendor != "postgresql":
+        model._default_manager.bulk_create(objects, batch_size=5000)
+        return
+    columns = [f for f in model._meta.concrete_fields if not f.primary_key]
+    if any(isinstance(f, models.JSONField) for f in columns):
+        raise ValueError("JSON is not copied as is")
+    stamps = {
+        f.attname
+        for f in columns
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+    }
+    names = ", ".join(connection.ops.quote_name(f.column or f.attname) for f in columns)
+    table = connection.ops.quote_name(model._meta.db_table)
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
+    ):
+        for obj in objects:
+            copy.write_row(
+                [
+                    f.pre_save(obj, add=True) if f.attname in stamps else getattr(obj, f.attname)
+                    for f in columns
+                ]
+            )
+
+
 def _batches(total: int, size: int) -> Iterator[range]:
     for start in range(0, total, size):
         yield range(start, min(total, start + size))
@@ -563,17 +596,20 @@ class _Generator:
                 )
             )
         loans = Loan.objects.bulk_create(loans)
-        Disbursement.objects.bulk_create(
-            Disbursement(
-                dossier=dossier,
-                bank=self.bank,
-                cheque_number=f"CHQ-{i + 1:07d}",
-                date=disbursed[i],
-                amount=loan.principal,
-                payee_name="Garage du Volume",
-                recorded_by=self.adviser,
-            )
-            for (i, dossier), loan in zip(with_loan, loans, strict=True)
+        _insert(
+            Disbursement,
+            [
+                Disbursement(
+                    dossier=dossier,
+                    bank=self.bank,
+                    cheque_number=f"CHQ-{i + 1:07d}",
+                    date=disbursed[i],
+                    amount=loan.principal,
+                    payee_name="Garage du Volume",
+                    recorded_by=self.adviser,
+                )
+                for (i, dossier), loan in zip(with_loan, loans, strict=True)
+            ],
         )
         versions = ScheduleVersion.objects.bulk_create(
             ScheduleVersion(
@@ -606,8 +642,8 @@ class _Generator:
                 for row in schedule.rows
             ]
             repayments += self.repayments(loan, schedule, i)
-        ScheduleLine.objects.bulk_create(lines, batch_size=5000)
-        Repayment.objects.bulk_create(repayments, batch_size=5000)
+        _insert(ScheduleLine, lines)
+        _insert(Repayment, repayments)
         self.counts.lines += len(lines)
         self.counts.repayments += len(repayments)
         repaid = self._repaid(with_loan, loans, schedules, repayments)
@@ -730,7 +766,7 @@ class _Generator:
             for i, dossier in dossiers
             for n, move in enumerate(self.paths[i].moves, start=1)
         ]
-        DossierEvent.objects.bulk_create(events, batch_size=5000)
+        _insert(DossierEvent, events)
         self.counts.events += len(events)
 
     def contacts(self, dossiers: int) -> None:
@@ -755,7 +791,7 @@ class _Generator:
                     handled_by=None if status == ContactRequestStatus.NEW else self.referent,
                 )
             )
-        ContactRequest.objects.bulk_create(requests)
+        _insert(ContactRequest, requests)
 
     def after_loans(
         self,
@@ -817,7 +853,7 @@ class _Generator:
                 moved.append(dossier)
             elif unpaid >= 1 and rng.random() < 0.25:
                 plans.append(self._plan(dossier, loan, arrears))
-        DossierEvent.objects.bulk_create(events, batch_size=5000)
+        _insert(DossierEvent, events)
         GuaranteeClaim.objects.bulk_create(claims)
         Loan.objects.filter(pk__in=[c.loan_id for c in claims]).update(
             state=LoanState.GUARANTEE_CALLED
@@ -949,7 +985,7 @@ class _Generator:
         lines: list[BudgetLine] = []
         for (i, _dossier), budget in zip(with_loan, budgets, strict=True):
             lines += self._lines(budget, applicants_of[i], self.members[i], spouses)
-        BudgetLine.objects.bulk_create(lines, batch_size=5000)
+        _insert(BudgetLine, lines)
         self.counts.budgets += len(budgets)
         self.rights([(d, b) for (_i, d), b in zip(with_loan, budgets, strict=True)], rng)
 
@@ -1041,7 +1077,7 @@ class _Generator:
                 )
                 for right, amount in amounts
             ]
-        RightOutcomeRecord.objects.bulk_create(outcomes, batch_size=5000)
+        _insert(RightOutcomeRecord, outcomes)
         self.counts.outcomes += len(outcomes)
 
     def _repaid(
