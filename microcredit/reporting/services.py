@@ -31,8 +31,10 @@ from microcredit.dossiers.enums import DossierState
 from microcredit.dossiers.models import Dossier, DossierEvent, DossierSequence
 from microcredit.dossiers.rules import format_dossier_number
 from microcredit.dossiers.services import NUMBER_PREFIX
-from microcredit.loans.enums import LoanState
-from microcredit.loans.models import Loan
+from microcredit.loans.enums import LoanState, RecordedVia
+from microcredit.loans.models import Loan, ScheduleLine
+from microcredit.loans.rules import MAX_BATCH, RepaymentLine
+from microcredit.loans.services.repayments import repayments_record_batch
 from microcredit.loans.services.schedules import loan_create
 from microcredit.organisations.models import Organisation
 from microcredit.programmes.communes import communes
@@ -248,7 +250,7 @@ def _create(
     for event, (_event_obj, day) in zip(created, events, strict=True):
         event.at = _at(day)  # `at` is auto_now_add: set after the creation
     DossierEvent.objects.bulk_update(created, ["at"], batch_size=500)
-    _loans(actor, programme, rows, dossiers, bank_id)
+    _loans(actor, organisation, programme, rows, dossiers, bank_id, today)
     for dossier in dossiers:
         audit_event_create(
             actor=actor,
@@ -287,14 +289,17 @@ def _version_on(versions: list[ProgrammeVersion], day: date) -> ProgrammeVersion
 
 def _loans(
     actor: User,
+    organisation: Organisation,
     programme: Programme,
     rows: list[HistoryRow],
     dossiers: list[Dossier],
     bank_id: int | None,
+    today: date,
 ) -> None:
     versions = list(ProgrammeVersion.objects.filter(programme=programme).order_by("valid_from"))
     by_state: dict[LoanState, list[int]] = defaultdict(list)
     claims: list[GuaranteeClaim] = []
+    ongoing: list[tuple[str, Loan]] = []
     for row, dossier in zip(rows, dossiers, strict=True):
         facts = row.loan
         if facts is None or bank_id is None:
@@ -311,6 +316,8 @@ def _loans(
             disbursement_date=facts.disbursement_date,
         )
         by_state[LOAN_MOVES[facts.state][2]].append(loan.pk)
+        if LOAN_MOVES[facts.state][2] == LoanState.ACTIVE:
+            ongoing.append((row.numero, loan))
         if facts.claim_date is not None and facts.claim_principal is not None:
             version = _version_on(versions, facts.claim_date)
             claims.append(
@@ -337,3 +344,41 @@ def _loans(
         if state != LoanState.ACTIVE:
             Loan.objects.filter(pk__in=ids).update(state=state)
     GuaranteeClaim.objects.bulk_create(claims)
+    _paid_to_date(actor, organisation, ongoing, today)
+
+
+def _paid_to_date(
+    actor: User, organisation: Organisation, ongoing: list[tuple[str, Loan]], today: date
+) -> None:
+    """An ongoing loan of the history is imported up to date: each installment due by `today`
+    is recorded as paid on its due date, through the bank-statement path (channel « relevé
+    importé », reference HIST-<numero>-<n>), so that the nightly arrears job does not see a
+    years-old loan as unpaid since its first installment. The bank's statement corrects it."""
+    if not ongoing:
+        return
+    membership = Membership.objects.get(
+        user=actor, organisation=organisation, role=Role.DIRECTOR, active=True
+    )
+    loans = [loan for _numero, loan in ongoing]
+    lines_by_loan: dict[int, list[ScheduleLine]] = defaultdict(list)
+    for line in (
+        ScheduleLine.objects.filter(version__loan__in=loans, due_date__lte=today, payment__gt=0)
+        .select_related("version")
+        .order_by("version__loan", "number")
+    ):
+        lines_by_loan[line.version.loan_id].append(line)
+    repayments = [
+        RepaymentLine(
+            f"HIST-{numero}-{line.number:03d}", loan.dossier.number, line.due_date, line.payment
+        )
+        for numero, loan in ongoing
+        for line in lines_by_loan[loan.pk]
+    ]
+    for start in range(0, len(repayments), MAX_BATCH):
+        repayments_record_batch(
+            actor=actor,
+            membership=membership,
+            lines=repayments[start : start + MAX_BATCH],
+            today=today,
+            via=RecordedVia.IMPORT,
+        )

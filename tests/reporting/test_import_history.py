@@ -26,7 +26,7 @@ from microcredit.accounts.models import User
 from microcredit.applicants.models import Applicant
 from microcredit.dossiers.enums import DossierState
 from microcredit.dossiers.models import Dossier, DossierEvent
-from microcredit.loans.enums import LoanState
+from microcredit.loans.enums import LoanState, RecordedVia
 from microcredit.loans.models import Loan, ScheduleVersion
 from microcredit.organisations.models import Organisation
 from microcredit.programmes.models import Programme
@@ -34,7 +34,8 @@ from microcredit.reporting import history_rules as rules
 from microcredit.reporting.history import history_check
 from microcredit.reporting.services import HistoryRefused, history_import
 from microcredit.servicing.enums import ClaimState
-from microcredit.servicing.models import GuaranteeClaim
+from microcredit.servicing.models import ArrearsSnapshot, GuaranteeClaim
+from microcredit.servicing.services.arrears import arrears_run
 from tests.programmes.onboarding_helpers import onboard_firminy
 
 pytestmark = pytest.mark.django_db
@@ -437,3 +438,29 @@ def test_another_ccas_director_neither_sees_nor_imports_into_the_other(
         .exclude(external_number="")
         .exists()
     )
+
+
+def test_an_ongoing_loan_is_imported_up_to_date_for_the_arrears_job(
+    director: User, programme: Programme
+) -> None:
+    """Disbursed on 15/10/2025 for 12 months, imported on 02/03/2026: the four installments due
+    by then (November to February) are recorded as paid on their due dates, so the nightly job
+    finds no arrears; a second import records nothing more."""
+    row = ["2025-010", "01/09/2025", "04/11/1978", "42218", "", "", "mobilite", "600", "12",
+           "decaisse", "15/10/2025", "600,00", "12", "1,75", "en_cours", "", "", ""]  # fmt: skip
+    run(director, programme, csv_bytes([row]))
+    loan = Loan.objects.get(dossier__external_number="2025-010")
+    repayments = list(loan.repayments.order_by("date"))
+    lines = list(
+        ScheduleVersion.objects.get(loan=loan).lines.filter(due_date__lte=TODAY).order_by("number")
+    )
+    assert len(lines) == 4
+    assert [(r.reference, r.date, r.amount, r.via) for r in repayments] == [
+        (f"HIST-2025-010-{line.number:03d}", line.due_date, line.payment, RecordedVia.IMPORT)
+        for line in lines
+    ]
+    arrears_run(as_of=TODAY)
+    snapshot = ArrearsSnapshot.objects.get(loan=loan, as_of=TODAY)
+    assert (snapshot.days_past_due, snapshot.overdue_amount) == (0, Decimal("0.00"))
+    run(director, programme, csv_bytes([row]))
+    assert loan.repayments.count() == 4
