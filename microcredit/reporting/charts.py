@@ -13,6 +13,7 @@ the bars, the tables) is written from the Decimal figures by `microcredit.core.f
 from __future__ import annotations
 
 import base64
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from django.utils.translation import gettext as _
 from pygal.style import Style  # type: ignore[import-untyped]
 
 from microcredit.core.formatting import format_eur, format_percent
+from microcredit.programmes.enums import LossRateBasis
 from microcredit.reporting.rules import Bilan, Row
 
 __all__ = [
@@ -33,6 +35,8 @@ __all__ = [
     "format_count",
     "format_decimal",
     "horizontal_bar_chart",
+    "integer_ticks",
+    "reference_basis_text",
 ]
 
 # The site's colours: text in dark slate on white (14.7:1), the bars in the primary blue (6.6:1
@@ -169,6 +173,25 @@ def _headroom(values: Sequence[int | Decimal]) -> tuple[float, float] | None:
     return (0.0, top * 1.25) if top > 0 else None
 
 
+_STEPS = tuple(m * 10**e for e in range(10) for m in (1, 2, 5))
+
+
+def integer_ticks(top: float, most: int = 8) -> list[int]:
+    """Whole graduations from 0 to at least `top`, at most `most` steps of 1, 2 or 5 × 10ⁿ: a
+    count axis reads 0, 1, 2 (not 0, 0,4, 0,8)."""
+    if top <= 0:
+        return [0, 1]
+    step = next(s for s in _STEPS if math.ceil(top / s) <= most)
+    return list(range(0, math.ceil(top / step) * step + 1, step))
+
+
+def _counts_axis(values: Sequence[int | Decimal], headroom: float = 1.0) -> dict[str, object]:
+    """Whole graduations when every value is a count (an int); pygal's own otherwise."""
+    if not values or not all(isinstance(v, int) for v in values):
+        return {}
+    return {"y_labels": integer_ticks(max(float(v) for v in values) * headroom)}
+
+
 def _config(height: int) -> dict[str, object]:
     return {
         "js": [],
@@ -255,7 +278,11 @@ def bar_chart(
     `rows` when given, else two columns: the label and its value.
     """
     shown_texts = list(texts) if texts is not None else [format_count(int(v)) for v in values]
-    chart = _Bar(**_config(height), x_label_rotation=0 if len(labels) <= 6 else 30)
+    chart = _Bar(
+        **_config(height),
+        **_counts_axis(values),
+        x_label_rotation=0 if len(labels) <= 6 else 30,
+    )
     return _build(
         chart,
         key=key,
@@ -287,7 +314,9 @@ def horizontal_bar_chart(
     shown_texts = list(texts) if texts is not None else [format_count(int(v)) for v in values]
     count = min(len(labels), MAX_ROWS)
     height = max(160, 70 + ROW_HEIGHT * count)
-    chart = _HorizontalBar(**_config(height), range=_headroom(values[:count]))
+    chart = _HorizontalBar(
+        **_config(height), **_counts_axis(values[:count], 1.25), range=_headroom(values[:count])
+    )
     # pygal draws the first value at the bottom: give it the rows reversed.
     order = list(range(count))[::-1]
     return _build(
@@ -376,6 +405,15 @@ def purposes_chart(bilan: Bilan) -> Chart:
     )
 
 
+def reference_basis_text(bilan: Bilan) -> str:
+    """The national reference's basis in words (« en nombre de prêts »): the parameters store
+    a code of `LossRateBasis`; a text that is not one is shown as it is."""
+    basis = bilan.national_reference_basis
+    if basis in LossRateBasis.values:
+        return str(LossRateBasis(basis).label)
+    return basis
+
+
 def loss_chart(bilan: Bilan) -> Chart:
     """The two loss rates of the period beside the national reference (when each is known)."""
     entries: list[tuple[str, Decimal, int]] = []
@@ -392,7 +430,7 @@ def loss_chart(bilan: Bilan) -> Chart:
         "lent": format_eur(bilan.disbursed_amount),
     }
     reference_basis = " — ".join(
-        part for part in (bilan.national_reference_basis, bilan.national_reference_source) if part
+        part for part in (reference_basis_text(bilan), bilan.national_reference_source) if part
     )
     for label, value, basis, flag in (
         (count_label, bilan.loss_rate_count_percent, count_basis, 0),

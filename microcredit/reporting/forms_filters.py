@@ -49,7 +49,7 @@ class BilanFilterForm(forms.Form):
             (DATES, _("Du … au … (dates ci-dessous)")),
         ],
     )
-    du = forms.DateField(label=_("Du"), required=False, widget=DATE_WIDGET)
+    du = forms.DateField(label=_("Du (inclus)"), required=False, widget=DATE_WIDGET)
     au = forms.DateField(label=_("Au (inclus)"), required=False, widget=DATE_WIDGET)
     dispositif = forms.ModelChoiceField(
         label=_("Dispositif"),
@@ -68,8 +68,6 @@ class BilanFilterForm(forms.Form):
         field.queryset = Programme.objects.filter(organisation_id=organisation_id).order_by(
             "name", "pk"
         )
-        self.fields["du"].help_text = gettext("Avec « Du … au … » : le premier jour compté.")
-        self.fields["au"].help_text = gettext("Le dernier jour compté.")
         self.period = self._year(today.year)
         self.programme: Programme | None = None
 

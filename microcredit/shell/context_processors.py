@@ -25,6 +25,7 @@ def _navigation(role: str | None) -> list[dict[str, str]]:
     if role == Role.BANK_ADVISER:
         items.append({"label": "API", "url": reverse("api:tokens")})
     if role == Role.DIRECTOR:
+        items.append({"label": "Bilan", "url": reverse("reporting:statistics")})
         items.append({"label": "Courriers", "url": reverse("letters:templates")})
     if role in CCAS_STAFF_ROLES:
         items.append(

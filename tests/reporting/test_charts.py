@@ -155,6 +155,45 @@ def test_loss_rates_are_shown_beside_the_national_reference_with_their_basis() -
     assert charts.REFERENCE in chart.svg
 
 
+def test_the_reference_basis_stored_as_a_code_is_said_in_words() -> None:
+    chart = by_key(sample_bilan(national_reference_basis="count"))["losses"]
+    assert chart.rows[2][2] == "en nombre de prêts — CDC, 2e trimestre 2014"
+    chart = by_key(sample_bilan(national_reference_basis="amount"))["losses"]
+    assert chart.rows[2][2] == "en montants — CDC, 2e trimestre 2014"
+
+
+@pytest.mark.parametrize(
+    ("top", "ticks"),
+    [
+        (0, [0, 1]),
+        (2, [0, 1, 2]),
+        (3.75, [0, 1, 2, 3, 4]),
+        (19, [0, 5, 10, 15, 20]),
+        (172, [0, 50, 100, 150, 200]),
+        (1234, [0, 200, 400, 600, 800, 1000, 1200, 1400]),
+    ],
+)
+def test_a_count_axis_has_whole_graduations(top: float, ticks: list[int]) -> None:
+    assert charts.integer_ticks(top) == ticks
+
+
+def test_count_charts_graduate_in_whole_numbers_and_rates_in_decimals() -> None:
+    small = sample_bilan(
+        amount_bands=(Row("a", "moins de 500 €", 1), Row("b", "de 500 à 999,99 €", 2)),
+        purposes=(Row("mobilite", "Mobilité", 2, Decimal("100.00")),),
+    )
+    charts_by_key = by_key(small)
+    axis = re.compile(r'<g class="guides"><path[^>]*/><text[^>]*>([0-9,\u202f]+)</text>')
+    assert set(axis.findall(charts_by_key["amount_bands"].svg)) == {"0", "1", "2"}
+    assert set(axis.findall(charts_by_key["purposes"].svg)) == {"0", "1", "2", "3"}
+    low_rates = sample_bilan(
+        loss_rate_count_percent=Decimal("0.42"),
+        loss_rate_amount_percent=Decimal("0.30"),
+        national_reference_percent=Decimal("0.90"),
+    )
+    assert "0,4" in axis.findall(by_key(low_rates)["losses"].svg)  # pygal's own, in French
+
+
 def test_a_rate_that_cannot_be_computed_is_said_and_not_drawn() -> None:
     chart = by_key(
         sample_bilan(

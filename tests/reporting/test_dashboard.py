@@ -161,7 +161,8 @@ def test_the_director_sees_the_figures_of_the_period(client: Any, scene: dict[st
         "prêtés pendant la période." in page
     )
     assert "7,02\u00a0%" in page
-    assert "Source : " in page
+    # The basis is stored as a code (« count »): the page says it in words.
+    assert "Base : en nombre de prêts. Source : Caisse des Dépôts" in page
     # Reorientations and the caseload.
     assert '<th scope="row">FSL</th>' in page
     for heading in (

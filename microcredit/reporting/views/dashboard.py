@@ -16,7 +16,7 @@ from django.utils import timezone
 from microcredit.accounts.access import roles_required
 from microcredit.accounts.enums import Role
 from microcredit.accounts.http import MemberRequest
-from microcredit.reporting.charts import Chart, bilan_charts
+from microcredit.reporting.charts import Chart, bilan_charts, reference_basis_text
 from microcredit.reporting.forms_filters import BilanFilterForm
 from microcredit.reporting.rules import NOT_GIVEN, Bilan, Row
 from microcredit.reporting.selectors import bilan
@@ -113,5 +113,6 @@ def statistics(request: MemberRequest, /, **kwargs: str) -> HttpResponse:
         "reorientations": [(row, links.reorientation(row)) for row in figures.reorientations],
         "caseload": [(row, links.caseload(row)) for row in figures.caseload],
         "caseload_total": sum(row.count for row in figures.caseload),
+        "reference_basis": reference_basis_text(figures),
     }
     return render(request, "reporting/statistics.html", context)
