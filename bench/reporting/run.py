@@ -74,6 +74,16 @@ def cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
+def git(*args: str) -> str:
+    return subprocess.run(  # noqa: S603 (fixed git commands)
+        ["git", *args],  # noqa: S607
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    ).stdout
+
+
 def environment(database_url: str) -> dict[str, str]:
     return {
         **os.environ,
@@ -121,11 +131,19 @@ def create_database(name: str) -> str:
 
 
 class QueryLog:
-    """Counts the queries run inside it and keeps the slowest one."""
+    """Counts the queries run inside it and keeps the three slowest."""
 
     def __init__(self) -> None:
         self.count = 0
-        self.slowest = (0.0, "")
+        self.times: list[tuple[float, str]] = []
+
+    @property
+    def slowest(self) -> tuple[float, str]:
+        return self.top[0] if self.top else (0.0, "")
+
+    @property
+    def top(self) -> list[tuple[float, str]]:
+        return sorted(self.times, reverse=True)[:3]
 
     def __call__(self, execute, sql, params, many, context):  # type: ignore[no-untyped-def]
         self.count += 1
@@ -133,9 +151,7 @@ class QueryLog:
         try:
             return execute(sql, params, many, context)
         finally:
-            spent = time.perf_counter() - started
-            if spent > self.slowest[0]:
-                self.slowest = (spent, sql)
+            self.times.append((time.perf_counter() - started, sql))
 
 
 def timed(run: Callable[[], Any], check: Callable[[Any], None]) -> dict[str, Any]:
@@ -168,6 +184,7 @@ def timed(run: Callable[[], Any], check: Callable[[Any], None]) -> dict[str, Any
         "queries_stable": len(set(counts)) == 1,
         "slowest_ms": round(log.slowest[0] * 1000, 1),
         "slowest_sql": " ".join(log.slowest[1].split())[:600],
+        "top": [(round(t * 1000), " ".join(q.split())[:400]) for t, q in log.top],
     }
 
 
@@ -207,6 +224,7 @@ def command_timed(args: list[str], expected: dict[str, Any]) -> dict[str, Any]:
         "queries_stable": True,
         "slowest_ms": round(log.slowest[0] * 1000, 1),
         "slowest_sql": " ".join(log.slowest[1].split())[:600],
+        "top": [(round(t * 1000), " ".join(q.split())[:400]) for t, q in log.top],
     }
 
 
@@ -288,6 +306,8 @@ def measure() -> None:
         "disbursed_year": year_figures.disbursed_count,
         "charts": charts,
         "postgresql": server,
+        "commit": git("rev-parse", "--short", "HEAD").strip(),
+        "dirty": len(git("status", "--porcelain", "--", "microcredit").splitlines()),
     }
     print(json.dumps(results))
 
@@ -370,8 +390,9 @@ def report(
         f"{'is the same' if equal else 'is NOT the same'} at {small['volume']['dossiers']:,} "
         f"and at {volume['dossiers']:,} dossiers (and from one run to the next). The page "
         f"showed {volume['charts'].get('page_year', 0)} chart images for the calendar year. "
-        "The command's time includes the start of its process (Django set up, the URLconf "
-        "not loaded).",
+        "The command's time includes the start of its process: Django's set-up and the system "
+        "checks the command runs first (they import the whole URLconf, the API's and the "
+        "exports' modules with openpyxl and numpy among them).",
         "",
         f"The slowest query of each measurement over {volume['dossiers']:,} dossiers:",
         "",
@@ -379,7 +400,30 @@ def report(
     for key, label in MEASURES:
         b = large[key]
         lines.append(f"- {label}, {b['slowest_ms']:.0f} ms: `{b['slowest_sql'][:300]}…`")
-    lines.append("")
+    lines += [
+        "",
+        f"The three slowest queries of `bilan()` since the start ({volume['dossiers']:,}):",
+        "",
+    ]
+    for ms, sql in large["bilan_since"]["top"]:
+        lines.append(f"- {ms} ms: `{sql[:300]}…`")
+    lines += [
+        "",
+        f"Code measured: commit {volume['commit']}"
+        + (
+            f", with uncommitted changes in {volume['dirty']} file(s) of `microcredit/` (the "
+            "working tree is shared with the other sessions)."
+            if volume["dirty"]
+            else ", no uncommitted change in `microcredit/`."
+        )
+        + (
+            f" The small database was measured on commit {small['volume']['commit']}: the code "
+            "changed between the two measurements, their query counts do not compare."
+            if small["volume"]["commit"] != volume["commit"]
+            else ""
+        ),
+        "",
+    ]
     return "\n".join(lines)
 
 
