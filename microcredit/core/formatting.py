@@ -41,6 +41,12 @@ def _group(digits: str) -> str:
     return _NNBSP.join(reversed(parts))
 
 
+def format_count(value: int) -> str:
+    """A count in French: ``1234`` → ``"1 234"`` (narrow no-break spaces between thousands)."""
+    sign = "-" if value < 0 else ""
+    return sign + _group(str(abs(value)))
+
+
 def format_eur(value: Decimal) -> str:
     """French euro formatting: ``Decimal("3000")`` → ``"3 000,00 €"``.
 

@@ -23,16 +23,16 @@ import pygal  # type: ignore[import-untyped]
 from django.utils.translation import gettext as _
 from pygal.style import Style  # type: ignore[import-untyped]
 
-from microcredit.core.formatting import format_eur, format_percent
+from microcredit.core.formatting import format_count, format_eur, format_percent
 from microcredit.programmes.enums import LossRateBasis
 from microcredit.reporting.rules import Bilan, Row
+from microcredit.reporting.texts import loss_bases
 
 __all__ = [
     "CHART_STYLE",
     "Chart",
     "bar_chart",
     "bilan_charts",
-    "format_count",
     "format_decimal",
     "horizontal_bar_chart",
     "integer_ticks",
@@ -131,11 +131,6 @@ class Chart:
     data_uri: str
     headers: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
-
-
-def format_count(value: int) -> str:
-    """A count in French: thousands separated by a narrow no-break space (« 1 234 »)."""
-    return f"{value:,}".replace(",", "\u202f")
 
 
 def format_decimal(value: Decimal, places: int = 1) -> str:
@@ -421,14 +416,8 @@ def loss_chart(bilan: Bilan) -> Chart:
     count_label = _("Taux de perte en nombre")
     amount_label = _("Taux de perte en montant")
     reference_label = _("Référence nationale")
-    count_basis = _("%(calls)s appels de garantie sur %(loans)s prêts décaissés") % {
-        "calls": format_count(bilan.guarantee_calls),
-        "loans": format_count(bilan.disbursed_count),
-    }
-    amount_basis = _("%(claimed)s de capital restant dû appelé sur %(lent)s prêtés") % {
-        "claimed": format_eur(bilan.guarantee_calls_amount),
-        "lent": format_eur(bilan.disbursed_amount),
-    }
+    bases = loss_bases(bilan)
+    count_basis, amount_basis = bases.count, bases.amount
     reference_basis = " — ".join(
         part for part in (reference_basis_text(bilan), bilan.national_reference_source) if part
     )

@@ -28,13 +28,14 @@ from typing import Any, Literal
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from microcredit.core.formatting import format_date, format_eur, format_percent
+from microcredit.core.formatting import format_count, format_date, format_eur, format_percent
 from microcredit.core.pdf import logo_data_uri, render_pdf
 from microcredit.organisations.models import Organisation
 from microcredit.programmes.enums import LossRateBasis
 from microcredit.programmes.models import Programme, ProgrammeVersion
-from microcredit.reporting.charts import Chart, bilan_charts, format_count
+from microcredit.reporting.charts import Chart, bilan_charts
 from microcredit.reporting.rules import Bilan, Period, Profiles, RightRow, Row
+from microcredit.reporting.texts import loss_bases
 
 __all__ = [
     "SMALL_COUNT",
@@ -343,6 +344,7 @@ def _comparison(bilan: Bilan) -> str:
 
 def key_figures(bilan: Bilan) -> list[Figure]:
     not_computable = _("non calculable (aucun prêt décaissé)")
+    bases = loss_bases(bilan)
     average = _average(bilan.disbursed_amount, bilan.disbursed_count)
     reference_detail = " — ".join(
         part
@@ -399,28 +401,12 @@ def key_figures(bilan: Bilan) -> list[Figure]:
         Figure(
             _("Taux de perte en nombre de prêts"),
             _percent_or(bilan.loss_rate_count_percent, not_computable),
-            _("%(calls)s sur %(loans)s décaissés dans la période")
-            % {
-                "calls": _count_of(
-                    bilan.guarantee_calls,
-                    ngettext(
-                        "%(n)s appel en garantie", "%(n)s appels en garantie", bilan.guarantee_calls
-                    ),
-                ),
-                "loans": _count_of(
-                    bilan.disbursed_count,
-                    ngettext("%(n)s prêt", "%(n)s prêts", bilan.disbursed_count),
-                ),
-            },
+            bases.count,
         ),
         Figure(
             _("Taux de perte en montant"),
             _percent_or(bilan.loss_rate_amount_percent, not_computable),
-            _("%(claimed)s de capital restant dû appelé sur %(lent)s prêtés")
-            % {
-                "claimed": format_eur(bilan.guarantee_calls_amount),
-                "lent": format_eur(bilan.disbursed_amount),
-            },
+            bases.amount,
         ),
         Figure(
             _("Taux de perte national de référence"),

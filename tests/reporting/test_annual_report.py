@@ -89,7 +89,7 @@ def test_the_report_holds_the_figures_and_the_parameters_in_force(
         "Prêts décaissés 3 prêts pour 1 800,00 €",
         "Montant moyen d'un prêt 600,00 €",
         "Appels en garantie 1 appel 901,97 € de capital restant dû appelé",
-        "33,33 % 1 appel en garantie sur 3 prêts décaissés dans la période",
+        "33,33 % 1 appel de garantie sur 3 prêts décaissés",
         "50,11 % 901,97 € de capital restant dû appelé sur 1 800,00 € prêtés",
         "7,02 % en nombre de prêts — source : Caisse des Dépôts",
         "Le taux de perte de la période (33,33 %) est supérieur à la référence nationale (7,02 %).",
@@ -140,7 +140,7 @@ def test_the_dashboard_period_gives_the_loans_of_that_period(
     assert "Prêts décaissés 2 prêts pour 1 500,00 €" in text
     assert "Montant moyen d'un prêt 750,00 €" in text
     # (« 0 appel » or « 0 appels »: the French plural of 0 comes with the catalogue)
-    assert re.search(r"0,00 % 0 appels? en garantie sur 2 prêts décaissés dans la période", text)
+    assert re.search(r"0,00 % 0 appels? de garantie sur 2 prêts décaissés", text)
     assert "Le taux de perte de la période (0,00 %) est inférieur à la référence nationale" in text
 
 

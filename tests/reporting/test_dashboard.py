@@ -155,7 +155,7 @@ def test_the_director_sees_the_figures_of_the_period(client: Any, scene: dict[st
     assert re.search(r'id="figure-disbursed">Prêts décaissés</h3>\s*<p class="figure">3</p>', page)
     assert "4\u202f500,00\u00a0€ prêtés pendant la période" in page
     # Both loss rates with their basis in words, and the national reference with its own.
-    assert "Base : 1 appels de garantie sur 3 prêts décaissés pendant la période." in page
+    assert "Base : 1 appel de garantie sur 3 prêts décaissés pendant la période." in page
     assert (
         "Base : 1\u202f500,00\u00a0€ de capital restant dû appelé sur 4\u202f500,00\u00a0€ "
         "prêtés pendant la période." in page

@@ -20,6 +20,7 @@ from microcredit.reporting.charts import Chart, bilan_charts, reference_basis_te
 from microcredit.reporting.forms_filters import BilanFilterForm
 from microcredit.reporting.rules import NOT_GIVEN, Bilan, Row
 from microcredit.reporting.selectors import bilan
+from microcredit.reporting.texts import loss_bases
 
 
 @dataclass(frozen=True)
@@ -114,5 +115,6 @@ def statistics(request: MemberRequest, /, **kwargs: str) -> HttpResponse:
         "caseload": [(row, links.caseload(row)) for row in figures.caseload],
         "caseload_total": sum(row.count for row in figures.caseload),
         "reference_basis": reference_basis_text(figures),
+        "loss_bases": loss_bases(figures),
     }
     return render(request, "reporting/statistics.html", context)
