@@ -50,7 +50,18 @@ def _pages_of(role: str) -> list[str]:
             "/accompagnement/demandes/",
         ],
         "agent": ["/", "/dossiers/", f"/dossiers/{dossier.pk}/", "/dossiers/nouveau/"],
-        "directeur": [*staff, "/parametres/", "/courriers/modeles/"],
+        "directeur": [
+            *staff,
+            "/parametres/",
+            "/courriers/modeles/",
+            "/bilan/",
+            "/bilan/?periode=debut",
+            "/dossiers/?etape=transmitted&recu_du=2025-01-01&en_cours=1",
+            "/bilan/exports/",
+            "/bilan/banque-de-france/",
+            "/bilan/import/",
+            "/bilan/simulation/",
+        ],
         "commission": ["/", "/commission/", f"/commission/{session.pk}/"],
         "banque": ["/", "/banque/", f"/banque/dossiers/{dossier.pk}/", "/api/jetons/"],
         "partenaire": ["/", "/dossiers/"],
@@ -93,3 +104,16 @@ def test_axe_sees_a_violation_when_there_is_one(page, live_server) -> None:  # t
         " document.querySelector('main').append(img); }"
     )
     assert any(line.startswith("image-alt") for line in axe_violations(page))
+
+
+def test_the_what_if_comparison_has_no_axe_violation(page, live_server, demo) -> None:  # type: ignore[no-untyped-def]
+    """The what-if page once replayed: the side-by-side tables and the lists of dossiers."""
+    login(page, live_server, "directeur", DEMO_PASSWORD)
+    page.goto(live_server.url + "/bilan/simulation/")
+    page.get_by_label("Montant maximal (€)").fill("1500")
+    page.get_by_role("button", name="Rejouer la demande avec ce projet").click()
+    page.wait_for_load_state("networkidle")
+    assert "max_amount=1500" in page.url
+    assert page.get_by_role("table").count() >= 2
+    assert axe_violations(page) == []
+    page.problems.assert_none()
