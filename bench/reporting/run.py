@@ -307,6 +307,8 @@ def measure() -> None:
         "charts": charts,
         "postgresql": server,
         "commit": git("rev-parse", "--short", "HEAD").strip(),
+        # The application's code itself (other sessions commit docs and tests meanwhile).
+        "tree": git("rev-parse", "--short", "HEAD:microcredit").strip(),
         "dirty": len(git("status", "--porcelain", "--", "microcredit").splitlines()),
     }
     print(json.dumps(results))
@@ -417,8 +419,14 @@ def report(
             else ", no uncommitted change in `microcredit/`."
         )
         + (
-            f" The small database was measured on commit {small['volume']['commit']}: the code "
-            "changed between the two measurements, their query counts do not compare."
+            f" The small database was measured on commit {small['volume']['commit']}: "
+            + (
+                "`microcredit/` changed between the two measurements, their query counts do "
+                "not compare."
+                if (small["volume"]["tree"], small["volume"]["dirty"])
+                != (volume["tree"], volume["dirty"])
+                else "the same `microcredit/` tree."
+            )
             if small["volume"]["commit"] != volume["commit"]
             else ""
         ),
