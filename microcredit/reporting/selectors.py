@@ -1,7 +1,7 @@
 """The bilan's figures, by SQL aggregation (`bilan()` → `rules.Bilan`).
 
 Every figure is one aggregate query (COUNT/SUM with CASE or a subquery, or a `values().annotate()`
-grouping), so the number of queries is the same whatever the number of dossiers: about thirty.
+grouping), so the number of queries is the same whatever the number of dossiers: about 25.
 The medians are taken in Python from a histogram the database makes (one row per distinct
 number of days), the same way on SQLite and PostgreSQL. docs/reporting.md (« Définitions des
 chiffres ») says how each figure is computed.
@@ -210,39 +210,17 @@ def _funnel(cohort: QuerySet[Dossier], until: datetime) -> tuple[int, int, tuple
     number of dossiers per furthest stage reached, one per stage for its delays' histogram."""
     stages = rules.FUNNEL_STAGES
     totals = cohort.aggregate(received=Count("pk"), people=Count("applicant", distinct=True))
-    # The furthest stage each dossier reached (its index; none: the received stage only), as
-    # one correlated subquery, grouped: a dossier reached every stage up to its furthest.
-    rank = Case(
-        *[
-            When(to_state__in=list(states), then=Value(index))
-            for index, (_key, _label, states) in enumerate(stages)
-            if index > 0
-        ],
-        default=Value(0),
-        output_field=IntegerField(),
-    )
-    furthest = (
-        DossierEvent.objects.filter(dossier=OuterRef("pk"), at__lt=until)
-        .order_by()
-        .values("dossier")
-        .annotate(furthest=Max(rank))
-        .values("furthest")
-    )
-    per_furthest = (
-        cohort.annotate(furthest=Subquery(furthest, output_field=IntegerField()))
-        .values("furthest")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+    # The furthest stage each dossier reached ({stage index: dossiers}; a dossier reached every
+    # stage up to its furthest) and the delays' histograms.
+    per_furthest, histograms = _funnel_histograms(cohort, until)
     reached_at = [0] * len(stages)
-    for group in per_furthest:
-        reached_at[group["furthest"] or 0] += group["n"]
+    for furthest, n in per_furthest.items():
+        reached_at[furthest] += n
     counts: dict[str, int] = {"received": totals["received"]}
     for index, (key, _label, _states) in enumerate(stages[1:], start=1):
         counts[key] = sum(reached_at[index:])
     counts["people"] = totals["people"]
 
-    histograms = _delay_histograms(cohort, until)
     result: list[FunnelStage] = []
     previous_count: int | None = None
     for index, (key, label, _states) in enumerate(stages):
@@ -275,22 +253,48 @@ _DAYS_BETWEEN = {
 }
 
 
-def _delay_histograms(cohort: QuerySet[Dossier], until: datetime) -> dict[int, dict[int, int]]:
-    """For each stage after the first (by index), {days from the previous stage's entry day to
-    this one's: how many dossiers}, over the dossiers that have both days.
+def _stage_rank() -> Case:
+    """The index of the funnel stage an event enters (0: none, as a reorientation)."""
+    return Case(
+        *[
+            When(to_state__in=list(states), then=Value(index))
+            for index, (_key, _label, states) in enumerate(rules.FUNNEL_STAGES)
+            if index > 0
+        ],
+        default=Value(0),
+        output_field=IntegerField(),
+    )
 
-    The entry days are one pass over the cohort's events (grouped per dossier: the first day
-    into each stage); the histograms of the six delays are one query over that, each delay
-    grouped by its number of days. On a database other than PostgreSQL and SQLite, the same
-    histograms come from one query per stage with correlated subqueries (slower)."""
+
+def _funnel_histograms(
+    cohort: QuerySet[Dossier], until: datetime
+) -> tuple[dict[int, int], dict[int, dict[int, int]]]:
+    """({the furthest stage reached by the end: how many dossiers}, for each stage after the
+    first (by index) {days from the previous stage's entry day to this one's: how many
+    dossiers}, over the dossiers that have both days).
+
+    One pass over the cohort's events, grouped per dossier (its furthest stage, its first day
+    into each stage), and one grouping of that per histogram: a single query on PostgreSQL
+    and SQLite. On another database, the same histograms come from correlated subqueries, one
+    query per histogram (slower)."""
     stages = rules.FUNNEL_STAGES
     vendor = connection.vendor
     if vendor not in _DAYS_BETWEEN:
-        return _delay_histograms_per_stage(cohort, until)
+        return _furthest_per_dossier(cohort, until), _delay_histograms_per_stage(cohort, until)
+    rank = Case(
+        *[
+            When(events__to_state__in=list(states), then=Value(index))
+            for index, (_key, _label, states) in enumerate(stages)
+            if index > 0
+        ],
+        default=Value(0),
+        output_field=IntegerField(),
+    )
     entries = (
         cohort.order_by()
         .values("pk")
         .annotate(
+            furthest=Max(rank, filter=Q(events__at__lt=until)),
             e0=F("application_date"),
             **{
                 f"e{index}": Min(
@@ -302,12 +306,15 @@ def _delay_histograms(cohort: QuerySet[Dossier], until: datetime) -> dict[int, d
             },
         )
     )
-    histograms: dict[int, dict[int, int]] = {index: {} for index in range(1, len(stages))}
+    histograms: dict[int, dict[int, int]] = {index: {} for index in range(len(stages))}
     try:
         inner, params = entries.query.sql_with_params()
     except EmptyResultSet:  # no organisation: no dossier
-        return histograms
-    selects = []
+        return histograms.pop(0), histograms
+    selects = [
+        'SELECT 0 AS stage, COALESCE("furthest", 0) AS days, COUNT(*) AS n FROM entries '
+        'GROUP BY COALESCE("furthest", 0)'
+    ]
     for index in range(1, len(stages)):
         earlier, later = f"e{index - 1}", f"e{index}"
         days = _DAYS_BETWEEN[vendor].format(earlier=earlier, later=later)
@@ -321,7 +328,30 @@ def _delay_histograms(cohort: QuerySet[Dossier], until: datetime) -> dict[int, d
         cursor.execute(sql, params)
         for stage, days, n in cursor.fetchall():
             histograms[int(stage)][int(days)] = int(n)
-    return histograms
+    return histograms.pop(0), histograms
+
+
+def _furthest_per_dossier(cohort: QuerySet[Dossier], until: datetime) -> dict[int, int]:
+    """{the furthest stage reached by the end: how many dossiers}, by a correlated subquery
+    (any database)."""
+    furthest = (
+        DossierEvent.objects.filter(dossier=OuterRef("pk"), at__lt=until)
+        .order_by()
+        .values("dossier")
+        .annotate(furthest=Max(_stage_rank()))
+        .values("furthest")
+    )
+    groups = (
+        cohort.annotate(furthest=Subquery(furthest, output_field=IntegerField()))
+        .values("furthest")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    result: dict[int, int] = {}
+    for group in groups:
+        key = group["furthest"] or 0
+        result[key] = result.get(key, 0) + group["n"]
+    return result
 
 
 def _delay_histograms_per_stage(

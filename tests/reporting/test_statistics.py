@@ -645,8 +645,9 @@ def test_delay_histograms_the_same_on_both_paths(dataset, saint_etienne) -> None
     can run: the same entry days, the same delays."""
     from microcredit.dossiers.models import Dossier
     from microcredit.reporting.selectors import (
-        _delay_histograms,
         _delay_histograms_per_stage,
+        _funnel_histograms,
+        _furthest_per_dossier,
         _instant,
     )
 
@@ -655,7 +656,12 @@ def test_delay_histograms_the_same_on_both_paths(dataset, saint_etienne) -> None
         application_date__lte=PERIOD.end,
     )  # fmt: skip
     until = _instant(date(2026, 7, 1))
-    one_query = _delay_histograms(cohort, until)
+    furthest, one_query = _funnel_histograms(cohort, until)
     assert one_query == _delay_histograms_per_stage(cohort, until)
+    assert furthest == _furthest_per_dossier(cohort, until)
+    # Furthest stage: none (received only) D13 D15; diagnosis D12 D14; instruction D11;
+    # committee D9 D10; transmitted D8; granted D7 (disbursed after the period); disbursed
+    # D1–D6 and D16.
+    assert furthest == {0: 2, 1: 2, 2: 1, 3: 2, 4: 1, 5: 1, 6: 7}
     # Committee → transmitted (stage 4): 3 5 7 7 8 8 9 19 (test_funnel_median_delays).
     assert one_query[4] == {3: 1, 5: 1, 7: 2, 8: 2, 9: 1, 19: 1}
