@@ -24,7 +24,7 @@ from decimal import Decimal
 from typing import IO, Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models import F, QuerySet
 from django.utils.translation import gettext as _
 from openpyxl import Workbook  # type: ignore[import-untyped]
 from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped]
@@ -33,8 +33,7 @@ from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 
 from microcredit.accounts.enums import DOSSIER_STAFF_ROLES
 from microcredit.accounts.models import Membership, User
-from microcredit.applicants.enums import Activity, HouseholdType, Relationship
-from microcredit.applicants.models import HouseholdMember
+from microcredit.applicants.enums import Activity, HouseholdType
 from microcredit.dossiers.enums import DeferralKind, DossierState
 from microcredit.dossiers.selectors import access_dossiers_for_user
 from microcredit.loans.enums import EarlyRepaymentKeep, LoanState, RecordedVia
@@ -44,7 +43,7 @@ from microcredit.programmes.models import ProgrammeVersion
 from microcredit.programmes.selectors import access_programmes_for_membership
 from microcredit.reporting import rules
 from microcredit.reporting.rules import Period
-from microcredit.reporting.selectors import COUPLE_SITUATIONS
+from microcredit.reporting.selectors import household_type
 
 DOSSIERS = "dossiers"
 LOANS = "prets"
@@ -118,27 +117,6 @@ def age_band(birth_date: date | None, on_date: date | None, labels: Mapping[str,
 
 
 # --- The queries ------------------------------------------------------------------------------
-
-
-def _household_type(applicant: str) -> Case:
-    """The household's type in SQL, as the bilan counts it (reporting.selectors): the one an
-    imported history declared, else from the family situation and whether there are children."""
-    has_child = Exists(
-        HouseholdMember.objects.filter(
-            applicant=OuterRef(applicant), relationship=Relationship.CHILD
-        )
-    )
-    couple = Q(**{f"{applicant}__family_situation__in": COUPLE_SITUATIONS})
-    return Case(
-        When(
-            ~Q(**{f"{applicant}__imported_household_type": ""}),
-            then=f"{applicant}__imported_household_type",
-        ),
-        When(couple & has_child, then=Value(HouseholdType.COUPLE_WITH_CHILDREN.value)),
-        When(couple, then=Value(HouseholdType.COUPLE_NO_CHILDREN.value)),
-        When(has_child, then=Value(HouseholdType.SINGLE_PARENT.value)),
-        default=Value(HouseholdType.SINGLE_PERSON.value),
-    )
 
 
 def _purpose_labels(membership: Membership) -> dict[tuple[int, str], str]:
@@ -351,7 +329,7 @@ def export_build(
             nominative,
             programme_name=F("programme__name"),
             purpose=F("purpose_category"),
-            household_type=_household_type("applicant"),
+            household_type=household_type("applicant"),
             disbursement_date=F("loan__disbursement_date"),
             principal=F("loan__principal"),
         )
@@ -372,7 +350,7 @@ def export_build(
             programme_name=F("dossier__programme__name"),
             bank_name=F("bank__name"),
             purpose=F("dossier__purpose_category"),
-            household_type=_household_type("dossier__applicant"),
+            household_type=household_type("dossier__applicant"),
         )
         title = _("Prêts")
         columns = _loan_columns(_purpose_labels(membership), nominative)

@@ -502,25 +502,33 @@ def _duration_bands(disbursed: QuerySet[Loan]) -> tuple[Row, ...]:
 # --- The borrowers' profiles ---------------------------------------------------------------
 
 
-def _household_types(disbursed: QuerySet[Loan]) -> tuple[Row, ...]:
-    children = HouseholdMember.objects.filter(
-        applicant=OuterRef("dossier__applicant"), relationship=Relationship.CHILD
+def household_type(applicant: str) -> Case:
+    """The household's type in SQL, `applicant` being the path to the applicant (« applicant »,
+    « dossier__applicant »): the one an imported history declared, else from the family
+    situation and whether a child is in the household. The bilan and the exports read this one
+    definition."""
+    has_child = Exists(
+        HouseholdMember.objects.filter(
+            applicant=OuterRef(applicant), relationship=Relationship.CHILD
+        )
     )
-    couple = Q(dossier__applicant__family_situation__in=COUPLE_SITUATIONS)
-    household = Case(
+    couple = Q(**{f"{applicant}__family_situation__in": COUPLE_SITUATIONS})
+    return Case(
         When(
-            ~Q(dossier__applicant__imported_household_type=""),
-            then=F("dossier__applicant__imported_household_type"),
+            ~Q(**{f"{applicant}__imported_household_type": ""}),
+            then=F(f"{applicant}__imported_household_type"),
         ),
-        When(couple & Q(has_children=True), then=Value(HouseholdType.COUPLE_WITH_CHILDREN.value)),
+        When(couple & has_child, then=Value(HouseholdType.COUPLE_WITH_CHILDREN.value)),
         When(couple, then=Value(HouseholdType.COUPLE_NO_CHILDREN.value)),
-        When(Q(has_children=True), then=Value(HouseholdType.SINGLE_PARENT.value)),
+        When(has_child, then=Value(HouseholdType.SINGLE_PARENT.value)),
         default=Value(HouseholdType.SINGLE_PERSON.value),
     )
+
+
+def _household_types(disbursed: QuerySet[Loan]) -> tuple[Row, ...]:
     found = {
         g["household"]: g["n"]
-        for g in disbursed.annotate(has_children=Exists(children))
-        .annotate(household=household)
+        for g in disbursed.annotate(household=household_type("dossier__applicant"))
         .values("household")
         .annotate(n=Count("pk"))
         .order_by()
