@@ -27,7 +27,7 @@ from microcredit.programmes.models import Programme
 from microcredit.reporting.rules import Period
 from microcredit.reporting.selectors import default_periods
 
-__all__ = ["EARLIEST", "BilanFilterForm"]
+__all__ = ["EARLIEST", "MINIMISED", "NOMINATIVE", "BilanFilterForm", "ExportFilterForm"]
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 EARLIEST = date(2000, 1, 1)  # no scheme's history goes further back
@@ -137,3 +137,29 @@ class BilanFilterForm(forms.Form):
             "start": format_date(self.period.start),
             "end": format_date(self.period.end),
         }
+
+
+MINIMISED = "minimised"
+NOMINATIVE = "nominative"
+
+
+class ExportFilterForm(BilanFilterForm):
+    """The exports' choice: the bilan's period and scheme (the same parameters, so that the
+    dashboard's link keeps its period), and whether the file names the people — offered only to
+    a role allowed to see names (`names`)."""
+
+    mode = forms.ChoiceField(label=_("Contenu"), required=False, widget=forms.RadioSelect)
+
+    def __init__(self, *args: Any, names: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        modes = [(MINIMISED, _("Minimisé : sans nom, adresse, contact ni date de naissance"))]
+        if names:
+            modes.append((NOMINATIVE, _("Nominatif : avec les noms et coordonnées (journalisé)")))
+        field = self.fields["mode"]
+        assert isinstance(field, forms.ChoiceField)  # noqa: S101 (declared above)
+        field.choices = modes
+        self.initial.setdefault("mode", MINIMISED)
+
+    @property
+    def nominative(self) -> bool:
+        return self.is_bound and not self.errors and self.cleaned_data.get("mode") == NOMINATIVE

@@ -232,7 +232,8 @@ def test_the_outputs_are_linked_with_the_same_period(client: Any, scene: dict[st
     assert reverse("reporting:annual_report") + same in links
     assert reverse("reporting:statistics_export", args=["csv"]) + same in links
     assert reverse("reporting:statistics_export", args=["xlsx"]) + same in links
-    for name in ("exports", "regulator", "import", "whatif"):
+    assert reverse("reporting:exports") + same in links
+    for name in ("regulator", "import", "whatif"):
         assert reverse(f"reporting:{name}") in links
     # The figures' links keep the scheme.
     assert any(

@@ -17,7 +17,6 @@ import time_machine
 from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from microcredit.accounts.enums import Role
 from microcredit.accounts.models import Membership, User
@@ -36,7 +35,7 @@ from tests.factories import make_applicant, make_dossier, make_second_bank
 pytestmark = pytest.mark.django_db
 
 PARIS = ZoneInfo("Europe/Paris")
-YEAR_2025 = {"start": "2025-01-01", "end": "2025-12-31"}
+YEAR_2025 = {"periode": "dates", "du": "2025-01-01", "au": "2025-12-31"}
 SHEETS = {"dossiers": "Dossiers", "prets": "Prêts", "remboursements": "Remboursements"}
 
 
@@ -147,9 +146,9 @@ def test_the_page_offers_the_three_datasets_in_both_formats(director: Client) ->
         for fmt in exports.FORMATS:
             assert reverse("reporting:export", args=[dataset, fmt]) in html
     assert "Nominatif" in html
-    year = timezone.localdate().year
-    assert f'value="{year}-01-01"' in html
-    assert f'value="{year}-12-31"' in html
+    # The bilan's own period choice (the dashboard's links carry the same parameters).
+    for name in ("periode", "du", "au", "dispositif", "mode"):
+        assert f'name="{name}"' in html
 
 
 @time_machine.travel(datetime(2025, 11, 20, 10, 0, tzinfo=PARIS), tick=False)
@@ -168,9 +167,15 @@ def test_the_default_period_is_the_calendar_year(director: Client, world: dict[s
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({"start": "2025-13-01", "end": "2025-12-31"}, "Saisissez une date valide."),
-        ({"start": "2025-06-01", "end": "2025-01-01"}, "La fin de la période précède son début."),
-        ({"start": "2025-06-01"}, "Indiquez le début et la fin de la période."),
+        (
+            {"periode": "dates", "du": "2025-13-01", "au": "2025-12-31"},
+            "Saisissez une date valide.",
+        ),
+        (
+            {"periode": "dates", "du": "2025-06-01", "au": "2025-01-01"},
+            "Le dernier jour précède le premier : inversez les dates.",
+        ),
+        ({"periode": "dates", "du": "2025-06-01"}, "Indiquez le dernier jour de la période."),
     ],
 )
 def test_a_bad_period_exports_nothing_and_says_why(
@@ -184,8 +189,7 @@ def test_a_bad_period_exports_nothing_and_says_why(
     html = response.content.decode()
     assert message in html
     assert "rien n'a été exporté" in html
-    year = timezone.localdate().year
-    assert f'value="{year}-01-01"' in html  # the default period, proposed again
+    assert f'value="{params["du"]}"' in html  # the choice shown again, to be corrected
     assert not AccessLog.objects.filter(action=AccessAction.EXPORT).exists()
 
 
@@ -268,7 +272,7 @@ def test_the_loans(director: Client, world: dict[str, Any], fmt: str) -> None:
 
 @pytest.mark.parametrize("fmt", exports.FORMATS)
 def test_the_repayments(director: Client, world: dict[str, Any], fmt: str) -> None:
-    params = {"start": "2025-05-01", "end": "2025-05-31"}
+    params = {"periode": "dates", "du": "2025-05-01", "au": "2025-05-31"}
     rows = _table(_get(director, "remboursements", fmt, **params), "remboursements", fmt)
     assert [row["Référence de la banque"] for row in rows] == ["R-2"]
     (repayment,) = rows
@@ -305,7 +309,7 @@ def test_a_scheme_chosen_keeps_its_rows_only(
     everything = _table(_get(director, "dossiers", "csv", **YEAR_2025), "dossiers", "csv")
     assert other.number in {row["Numéro du dossier"] for row in everything}
     chosen = _table(
-        _get(director, "dossiers", "csv", programme=str(programme_b.pk), **YEAR_2025),
+        _get(director, "dossiers", "csv", dispositif=str(programme_b.pk), **YEAR_2025),
         "dossiers",
         "csv",
     )
@@ -330,7 +334,7 @@ def test_another_organisations_rows_are_absent(
             assert rows, dataset
             assert loan.dossier.number not in {row["Numéro du dossier"] for row in rows}
     # The other CCAS's scheme is not a choice either.
-    response = _get(director, "dossiers", "csv", programme=str(programme.pk), **YEAR_2025)
+    response = _get(director, "dossiers", "csv", dispositif=str(programme.pk), **YEAR_2025)
     assert response.status_code == 400
 
 
