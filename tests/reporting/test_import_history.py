@@ -464,3 +464,14 @@ def test_an_ongoing_loan_is_imported_up_to_date_for_the_arrears_job(
     assert (snapshot.days_past_due, snapshot.overdue_amount) == (0, Decimal("0.00"))
     run(director, programme, csv_bytes([row]))
     assert loan.repayments.count() == 4
+
+
+def test_an_imported_dossier_says_so_on_its_page(
+    client: Client, director: User, programme: Programme
+) -> None:
+    run(director, programme, csv_bytes(ROWS))
+    dossier = Dossier.objects.get(external_number="2015-003")
+    client.force_login(director)
+    page = client.get(reverse("dossiers:detail", args=[dossier.pk])).content.decode()
+    assert "Dossier de l'historique du dispositif, importé le 02/03/2026" in page
+    assert "(n° 2015-003 dans le fichier du CCAS)" in page
