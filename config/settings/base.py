@@ -1,8 +1,10 @@
 """Settings shared by every environment. Environment-specific values live in dev/test/prod."""
 
 import os
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -90,10 +92,29 @@ TEMPLATES = [
     },
 ]
 
+
+def without_jit(database: Mapping[str, Any]) -> dict[str, Any]:
+    """`database` (a DATABASES entry) with PostgreSQL's JIT compilation off for every connection,
+    merged into its OPTIONS: the application's queries are short OLTP ones and reporting
+    aggregates, for which JIT's compile time (about 0.5 s a heavy query) outweighs what it saves
+    (docs/operations.md). Other engines are returned unchanged."""
+    if "postgresql" not in str(database.get("ENGINE", "")):
+        return dict(database)
+    options = dict(database.get("OPTIONS") or {})
+    server = str(options.get("options", ""))
+    if "jit=" not in server:
+        options["options"] = f"{server} -c jit=off".strip()
+    return {**database, "OPTIONS": options}
+
+
 # The database comes from DATABASE_URL; without it, the embedded SQLite file under var/.
 DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}", conn_max_age=60, conn_health_checks=True
+    "default": without_jit(
+        dj_database_url.config(
+            default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
+            conn_max_age=60,
+            conn_health_checks=True,
+        )
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import subprocess
+import sys
 from decimal import Decimal
 from io import StringIO
 from typing import Any
@@ -142,3 +145,29 @@ def test_programme_by_slug(dataset) -> None:  # type: ignore[no-untyped-def]
     # The scheme belongs to Saint-Étienne: its figures only (not Firminy's).
     assert (data["received"], data["disbursed_count"]) == (16, 8)
     assert data["programme_id"] is not None
+
+
+# Run from the console in a fresh process: which heavy modules its start imported.
+CONSOLE = """
+import sys
+sys.argv = ["microcredit", "bilan", "--from", "2026-13-01", "--to", "2026-12-31"]
+from microcredit.cli import main
+try:
+    main()
+except SystemExit as exit:
+    print(exit.code)
+print(" ".join(m for m in ("config.urls", "openpyxl", "pygal", "numpy") if m in sys.modules))
+"""
+
+
+def test_the_console_start_imports_neither_the_urls_nor_the_exports_libraries() -> None:
+    """No system check (they import the whole URLconf: the API, the exports with openpyxl and
+    numpy, the charts with pygal), no heavy library on the command's path."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+    done = subprocess.run(  # noqa: S603 (this interpreter, a fixed script)
+        [sys.executable, "-c", CONSOLE], capture_output=True, text=True, env=env, check=True
+    )
+    code, imported = [*done.stdout.splitlines(), ""][:2]
+    assert "n'est pas une date" in done.stderr
+    assert code == "2"
+    assert imported == ""
