@@ -826,7 +826,7 @@ def statistics_sheets(bilan: Bilan) -> list[Sheet]:
         ),
         Sheet(
             title=_("Objets des prêts"),
-            label_header=_("Objet"),
+            label_header=_("Objet du prêt"),
             columns=count_amount,
             rows=tuple(_rows_sheet_rows(bilan.purposes)),
         ),

@@ -7,31 +7,37 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.translation import gettext_noop
 
 from microcredit.accounts.enums import CCAS_STAFF_ROLES, DOSSIER_ROLES, DOSSIER_STAFF_ROLES, Role
 from microcredit.organisations.models import Organisation
 
 
 def _navigation(role: str | None) -> list[dict[str, str]]:
-    items = [{"label": "Accueil", "url": reverse("shell:home")}]
+    items = [{"label": gettext_noop("Accueil"), "url": reverse("shell:home")}]
     if role == Role.BANK_ADVISER:
-        items.append({"label": "Dossiers transmis", "url": reverse("banking:list")})
+        items.append({"label": gettext_noop("Dossiers transmis"), "url": reverse("banking:list")})
     elif role in DOSSIER_ROLES:
-        items.append({"label": "Dossiers", "url": reverse("dossiers:list")})
+        items.append({"label": gettext_noop("Dossiers"), "url": reverse("dossiers:list")})
     if role in DOSSIER_STAFF_ROLES | {Role.COMMITTEE_MEMBER}:
-        items.append({"label": "Commission", "url": reverse("commissions:session_list")})
+        items.append(
+            {"label": gettext_noop("Commission"), "url": reverse("commissions:session_list")}
+        )
     if role in DOSSIER_STAFF_ROLES | {Role.BANK_ADVISER}:
-        items.append({"label": "Prêts", "url": reverse("servicing:portfolio")})
+        items.append({"label": gettext_noop("Prêts"), "url": reverse("servicing:portfolio")})
     if role == Role.BANK_ADVISER:
-        items.append({"label": "API", "url": reverse("api:tokens")})
+        items.append({"label": gettext_noop("API"), "url": reverse("api:tokens")})
     if role == Role.DIRECTOR:
-        items.append({"label": "Bilan", "url": reverse("reporting:statistics")})
-        items.append({"label": "Courriers", "url": reverse("letters:templates")})
+        items.append({"label": gettext_noop("Bilan"), "url": reverse("reporting:statistics")})
+        items.append({"label": gettext_noop("Courriers"), "url": reverse("letters:templates")})
     if role in CCAS_STAFF_ROLES:
         items.append(
-            {"label": "Paramètres du dispositif", "url": reverse("programmes:programme_list")}
+            {
+                "label": gettext_noop("Paramètres du dispositif"),
+                "url": reverse("programmes:programme_list"),
+            }
         )
-    items.append({"label": "Simulateur", "url": reverse("simulator:simulator")})
+    items.append({"label": gettext_noop("Simulateur"), "url": reverse("simulator:simulator")})
     return items
 
 

@@ -118,7 +118,7 @@ def test_the_workbook_has_its_sheets_and_the_figures(
     assert synthesis["A10"].value == "Montant prêté" and synthesis["B10"].value == 1800
 
     purposes = book["Objets des prêts"]
-    assert [c.value for c in purposes[1]] == ["Objet", "Prêts", "Montant (€)"]
+    assert [c.value for c in purposes[1]] == ["Objet du prêt", "Prêts", "Montant (€)"]
     assert [c.value for c in purposes[2]] == ["Mobilité", 3, 1800]
     assert purposes["C2"].number_format == "#,##0.00"
 
