@@ -120,8 +120,12 @@ class ScheduleLine(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["version", "number"], name="schedule_line_unique")
         ]
-        # The nightly arrears job reads the rows that fell due since its last run.
-        indexes = [models.Index(fields=["due_date"], name="schedule_line_due")]
+        # The nightly arrears job reads the rows that fell due since its last run; the bilan's
+        # completions read each loan's original last due date.
+        indexes = [
+            models.Index(fields=["due_date"], name="schedule_line_due"),
+            models.Index(fields=["version", "due_date"], name="schedule_line_version_due"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.number} — {format_date(self.due_date)}"
@@ -170,10 +174,12 @@ class Repayment(models.Model):
                 name="repayment_keep_when_early",
             ),
         ]
-        # The nightly arrears job reads the repayments recorded, or dated, since its last run.
+        # The nightly arrears job reads the repayments recorded, or dated, since its last run;
+        # the bilan's completions read each loan's last repayment (backwards on this index).
         indexes = [
             models.Index(fields=["recorded_at"], name="repayment_recorded"),
             models.Index(fields=["date"], name="repayment_date"),
+            models.Index(fields=["loan", "date", "id"], name="repayment_loan_date"),
         ]
 
     def __str__(self) -> str:

@@ -273,57 +273,60 @@ def _funnel_histograms(
     first (by index) {days from the previous stage's entry day to this one's: how many
     dossiers}, over the dossiers that have both days).
 
-    One pass over the cohort's events, grouped per dossier (its furthest stage, its first day
-    into each stage), and one grouping of that per histogram: a single query on PostgreSQL
-    and SQLite. On another database, the same histograms come from correlated subqueries, one
-    query per histogram (slower)."""
+    One pass over the cohort's events, grouped per dossier (its first instant into each stage),
+    and one grouping of that per histogram: a single query on PostgreSQL and SQLite. A
+    dossier's furthest stage is the highest one it has an entry into (the stages' states are
+    disjoint), its entry day the local date of its first instant there (the local date never
+    goes back as time goes on: in France the clocks change at night, not across midnight). On
+    another database, the same histograms come from correlated subqueries, one query per
+    histogram (slower)."""
     stages = rules.FUNNEL_STAGES
     vendor = connection.vendor
     if vendor not in _DAYS_BETWEEN:
         return _furthest_per_dossier(cohort, until), _delay_histograms_per_stage(cohort, until)
-    rank = Case(
-        *[
-            When(events__to_state__in=list(states), then=Value(index))
-            for index, (_key, _label, states) in enumerate(stages)
-            if index > 0
-        ],
-        default=Value(0),
-        output_field=IntegerField(),
-    )
-    entries = (
+    later = range(1, len(stages))
+    firsts = (
         cohort.order_by()
         .values("pk")
         .annotate(
-            furthest=Max(rank, filter=Q(events__at__lt=until)),
             e0=F("application_date"),
             **{
-                f"e{index}": Min(
-                    TruncDate("events__at"),
-                    filter=Q(events__to_state__in=list(states), events__at__lt=until),
+                f"t{index}": Min(
+                    "events__at",
+                    filter=Q(events__to_state__in=list(stages[index][2]), events__at__lt=until),
                 )
-                for index, (_key, _label, states) in enumerate(stages)
-                if index > 0
+                for index in later
             },
         )
     )
     histograms: dict[int, dict[int, int]] = {index: {} for index in range(len(stages))}
     try:
-        inner, params = entries.query.sql_with_params()
+        inner, inner_params = firsts.query.sql_with_params()
     except EmptyResultSet:  # no organisation: no dossier
         return histograms.pop(0), histograms
-    selects = [
-        'SELECT 0 AS stage, COALESCE("furthest", 0) AS days, COUNT(*) AS n FROM entries '
-        'GROUP BY COALESCE("furthest", 0)'
-    ]
-    for index in range(1, len(stages)):
-        earlier, later = f"e{index - 1}", f"e{index}"
-        days = _DAYS_BETWEEN[vendor].format(earlier=earlier, later=later)
-        # Only names and numbers this function writes; the values are the ORM's parameters.
+    tzname = timezone.get_current_timezone_name()
+    days_sql: list[str] = []
+    params: list[Any] = []
+    for index in later:
+        day, day_params = connection.ops.datetime_cast_date_sql(f'"t{index}"', (), tzname)
+        days_sql.append(f'{day} AS "e{index}"')
+        params.extend(day_params)
+    params.extend(inner_params)
+    furthest = " ".join(f'WHEN "e{index}" IS NOT NULL THEN {index}' for index in reversed(later))
+    # Only names and numbers this function writes; the values are the ORM's parameters.
+    selects = ['SELECT 0 AS stage, "furthest" AS days, COUNT(*) AS n FROM entries GROUP BY 2']
+    for index in later:
+        earlier, entered = f"e{index - 1}", f"e{index}"
+        days = _DAYS_BETWEEN[vendor].format(earlier=earlier, later=entered)
         selects.append(
             f"SELECT {index} AS stage, {days} AS days, COUNT(*) AS n FROM entries "  # noqa: S608
-            f'WHERE "{earlier}" IS NOT NULL AND "{later}" IS NOT NULL GROUP BY {days}'
+            f'WHERE "{earlier}" IS NOT NULL AND "{entered}" IS NOT NULL GROUP BY {days}'
         )
-    sql = f"WITH entries AS ({inner}) " + " UNION ALL ".join(selects)
+    sql = (
+        f'WITH days AS (SELECT "e0", {", ".join(days_sql)} FROM ({inner}) firsts), '  # noqa: S608
+        f'entries AS (SELECT *, CASE {furthest} ELSE 0 END AS "furthest" FROM days) '
+        + " UNION ALL ".join(selects)
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for stage, days, n in cursor.fetchall():
