@@ -27,6 +27,7 @@ urlpatterns = [
     path("courriers/", include("microcredit.letters.urls")),
     path("api/", include("microcredit.api.urls")),
     path("bilan/", include("microcredit.reporting.urls")),
+    path("donnees-personnelles/", include("microcredit.privacy.urls")),
     path("langue/", public(set_language), name="set_language"),
     path("admin/", admin.site.urls),
 ]

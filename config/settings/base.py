@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "microcredit.letters",
     "microcredit.api",
     "microcredit.reporting",
+    "microcredit.privacy",
     "microcredit.shell",
     "microcredit.demo",
 ]

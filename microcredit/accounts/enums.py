@@ -11,6 +11,7 @@ class Role(models.TextChoices):
     BANK_ADVISER = "bank_adviser", "Conseiller du partenaire bancaire"
     PARTNER_WORKER = "partner_worker", "Travailleur social partenaire"
     ADMIN = "admin", "Administrateur technique"
+    DPO = "dpo", "Délégué·e à la protection des données"
 
 
 # Which kind of organisation each role belongs to.
@@ -20,6 +21,7 @@ ROLE_ORGANISATION_KIND: dict[str, str] = {
     Role.DIRECTOR: OrganisationKind.CCAS,
     Role.COMMITTEE_MEMBER: OrganisationKind.CCAS,
     Role.ADMIN: OrganisationKind.CCAS,
+    Role.DPO: OrganisationKind.CCAS,
     Role.BANK_ADVISER: OrganisationKind.BANK,
     Role.PARTNER_WORKER: OrganisationKind.SOCIAL_STRUCTURE,
 }
@@ -28,8 +30,18 @@ ROLE_ORGANISATION_KIND: dict[str, str] = {
 CCAS_STAFF_ROLES = frozenset({Role.REFERENT, Role.AGENT, Role.DIRECTOR, Role.ADMIN})
 # Roles that must use two-factor authentication when the settings require it.
 TWO_FACTOR_ROLES = frozenset(
-    {Role.REFERENT, Role.AGENT, Role.DIRECTOR, Role.ADMIN, Role.COMMITTEE_MEMBER, Role.BANK_ADVISER}
+    {
+        Role.REFERENT,
+        Role.AGENT,
+        Role.DIRECTOR,
+        Role.ADMIN,
+        Role.DPO,
+        Role.COMMITTEE_MEMBER,
+        Role.BANK_ADVISER,
+    }
 )
+# Who reads the access log and answers a person's requests about their data (export, erasure).
+PRIVACY_ROLES = frozenset({Role.DIRECTOR, Role.DPO})
 # Staff who work the dossiers of their organisation (the technical administrator does not:
 # need-to-know access to personal data).
 DOSSIER_STAFF_ROLES = frozenset({Role.REFERENT, Role.AGENT, Role.DIRECTOR})

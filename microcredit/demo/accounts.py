@@ -26,6 +26,7 @@ DEMO_ACCOUNTS = (
     DemoAccount("banque", "Julie", "Fayolle", Role.BANK_ADVISER, "parcours-confiance"),
     DemoAccount("partenaire", "Nadia", "Chauvet", Role.PARTNER_WORKER, "demo-mission-insertion"),
     DemoAccount("admin", "Paul", "Vernay", Role.ADMIN, "ccas-saint-etienne"),
+    DemoAccount("dpd", "Inès", "Garnier", Role.DPO, "ccas-saint-etienne"),
 )
 
 LOGO_SVG = (

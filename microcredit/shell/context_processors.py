@@ -9,7 +9,13 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_noop
 
-from microcredit.accounts.enums import CCAS_STAFF_ROLES, DOSSIER_ROLES, DOSSIER_STAFF_ROLES, Role
+from microcredit.accounts.enums import (
+    CCAS_STAFF_ROLES,
+    DOSSIER_ROLES,
+    DOSSIER_STAFF_ROLES,
+    PRIVACY_ROLES,
+    Role,
+)
 from microcredit.organisations.models import Organisation
 
 
@@ -30,6 +36,16 @@ def _navigation(role: str | None) -> list[dict[str, str]]:
     if role == Role.DIRECTOR:
         items.append({"label": gettext_noop("Bilan"), "url": reverse("reporting:statistics")})
         items.append({"label": gettext_noop("Courriers"), "url": reverse("letters:templates")})
+    if role in PRIVACY_ROLES:
+        items.append(
+            {"label": gettext_noop("Données personnelles"), "url": reverse("privacy:people")}
+        )
+        items.append(
+            {
+                "label": gettext_noop("Journal des consultations"),
+                "url": reverse("privacy:access_log"),
+            }
+        )
     if role in CCAS_STAFF_ROLES:
         items.append(
             {

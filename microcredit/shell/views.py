@@ -46,6 +46,7 @@ HOME_TEMPLATES: dict[str, str] = {
     Role.BANK_ADVISER: "shell/home/bank_adviser.html",
     Role.PARTNER_WORKER: "shell/home/partner_worker.html",
     Role.ADMIN: "shell/home/admin.html",
+    Role.DPO: "shell/home/dpo.html",
 }
 
 # The nightly arrears job's alerts go to the dossier's référent and the bank adviser who
@@ -62,7 +63,7 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
         return render(request, "shell/home/no_membership.html")
     today = timezone.localdate()
     context: dict[str, Any] = {"membership": membership, "today": today}
-    if membership.role in (Role.DIRECTOR, Role.REFERENT, Role.AGENT, Role.ADMIN):
+    if membership.role in (Role.DIRECTOR, Role.REFERENT, Role.AGENT, Role.ADMIN, Role.DPO):
         context["programmes"] = programme_selectors.programme_overviews_for_membership(
             membership, today
         )

@@ -42,6 +42,7 @@ HOME_HEADINGS = {
     Role.BANK_ADVISER: "Espace du partenaire bancaire",
     Role.PARTNER_WORKER: "Espace du travailleur social partenaire",
     Role.ADMIN: "Administration technique",
+    Role.DPO: "Espace de la protection des données",
 }
 
 
@@ -100,6 +101,7 @@ def test_demo_data_is_idempotent_and_every_login_reaches_its_home(client) -> Non
         "banque",
         "partenaire",
         "admin",
+        "dpd",
     }
     for account in DEMO_ACCOUNTS:
         client.logout()
