@@ -4,24 +4,53 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('organisations', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("organisations", "0001_initial"),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='membership',
-            name='membership_role',
+            model_name="membership",
+            name="membership_role",
         ),
         migrations.AlterField(
-            model_name='membership',
-            name='role',
-            field=models.CharField(choices=[('referent', 'Référent micro-crédit'), ('agent', 'Agent administratif'), ('director', 'Directeur·rice'), ('committee_member', 'Membre de la Commission Permanente'), ('bank_adviser', 'Conseiller du partenaire bancaire'), ('partner_worker', 'Travailleur social partenaire'), ('admin', 'Administrateur technique'), ('dpo', 'Délégué·e à la protection des données')], max_length=30, verbose_name='rôle'),
+            model_name="membership",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("referent", "Référent micro-crédit"),
+                    ("agent", "Agent administratif"),
+                    ("director", "Directeur·rice"),
+                    ("committee_member", "Membre de la Commission Permanente"),
+                    ("bank_adviser", "Conseiller du partenaire bancaire"),
+                    ("partner_worker", "Travailleur social partenaire"),
+                    ("admin", "Administrateur technique"),
+                    ("dpo", "Délégué·e à la protection des données"),
+                ],
+                max_length=30,
+                verbose_name="rôle",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.CheckConstraint(condition=models.Q(('role__in', ['referent', 'agent', 'director', 'committee_member', 'bank_adviser', 'partner_worker', 'admin', 'dpo'])), name='membership_role'),
+            model_name="membership",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "role__in",
+                        [
+                            "referent",
+                            "agent",
+                            "director",
+                            "committee_member",
+                            "bank_adviser",
+                            "partner_worker",
+                            "admin",
+                            "dpo",
+                        ],
+                    )
+                ),
+                name="membership_role",
+            ),
         ),
     ]
