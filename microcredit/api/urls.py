@@ -34,6 +34,6 @@ v1_patterns = [
 
 urlpatterns = [
     path("jetons/", views.token_list, name="tokens"),
-    path("jetons/<int:token_id>/revoquer/", views.token_revoke, name="token_revoke"),
+    path("jetons/<id:token_id>/revoquer/", views.token_revoke, name="token_revoke"),
     path("v1/", include((v1_patterns, "v1"))),
 ]

@@ -5,6 +5,6 @@ from microcredit.budgets import views
 app_name = "budgets"
 
 urlpatterns = [
-    path("<int:dossier_id>/budget/modifier/", views.budget_edit, name="edit"),
-    path("<int:dossier_id>/budget/avis/", views.budget_opinion, name="opinion"),
+    path("<id:dossier_id>/budget/modifier/", views.budget_edit, name="edit"),
+    path("<id:dossier_id>/budget/avis/", views.budget_opinion, name="opinion"),
 ]

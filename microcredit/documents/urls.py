@@ -5,6 +5,6 @@ from microcredit.documents import views
 app_name = "documents"
 
 urlpatterns = [
-    path("dossiers/<int:dossier_id>/deposer/", views.document_upload, name="upload"),
-    path("<int:document_id>/", views.document_download, name="download"),
+    path("dossiers/<id:dossier_id>/deposer/", views.document_upload, name="upload"),
+    path("<id:document_id>/", views.document_download, name="download"),
 ]

@@ -7,5 +7,5 @@ app_name = "letters"
 urlpatterns = [
     path("modeles/", views.letter_templates, name="templates"),
     path("modeles/apercu/", views.letter_template_preview, name="template_preview"),
-    path("<int:letter_id>/", views.letter_download, name="download"),
+    path("<id:letter_id>/", views.letter_download, name="download"),
 ]

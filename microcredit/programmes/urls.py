@@ -6,6 +6,6 @@ app_name = "programmes"
 
 urlpatterns = [
     path("", views.programme_list, name="programme_list"),
-    path("<int:programme_id>/versions/<int:number>/", views.version_detail, name="version_detail"),
-    path("<int:programme_id>/nouvelle-version/", views.version_create, name="version_create"),
+    path("<id:programme_id>/versions/<id:number>/", views.version_detail, name="version_detail"),
+    path("<id:programme_id>/nouvelle-version/", views.version_create, name="version_create"),
 ]

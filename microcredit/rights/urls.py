@@ -5,7 +5,7 @@ from microcredit.rights import views
 app_name = "rights"
 
 urlpatterns = [
-    path("<int:dossier_id>/droits/", views.rights_section_view, name="section"),
-    path("<int:dossier_id>/droits/estimer/", views.rights_request, name="request"),
-    path("<int:dossier_id>/droits/suite/", views.right_outcome, name="outcome"),
+    path("<id:dossier_id>/droits/", views.rights_section_view, name="section"),
+    path("<id:dossier_id>/droits/estimer/", views.rights_request, name="request"),
+    path("<id:dossier_id>/droits/suite/", views.right_outcome, name="outcome"),
 ]

@@ -17,5 +17,5 @@ urlpatterns = [
 # The dossier page composes every app that hangs off a dossier: it is served here, under the
 # `dossiers` namespace (config/urls.py adds it to the dossiers app's own pages).
 dossier_urlpatterns = [
-    path("<int:dossier_id>/", views.dossier_detail, name="detail"),
+    path("<id:dossier_id>/", views.dossier_detail, name="detail"),
 ]

@@ -179,20 +179,20 @@ def step_review_create_view(request: MemberRequest, dossier_id: int) -> HttpResp
 
 
 urlpatterns: list[URLPattern] = [
-    path("dossiers/<int:dossier_id>/", dossier_followup, name="dossier_followup"),
-    path("dossiers/<int:dossier_id>/notes/", note_create_view, name="note_create"),
+    path("dossiers/<id:dossier_id>/", dossier_followup, name="dossier_followup"),
+    path("dossiers/<id:dossier_id>/notes/", note_create_view, name="note_create"),
     path(
-        "dossiers/<int:dossier_id>/rendez-vous/",
+        "dossiers/<id:dossier_id>/rendez-vous/",
         appointment_create_view,
         name="appointment_create",
     ),
     path(
-        "rendez-vous/<int:appointment_id>/cloture/",
+        "rendez-vous/<id:appointment_id>/cloture/",
         appointment_close_view,
         name="appointment_close",
     ),
     path(
-        "dossiers/<int:dossier_id>/points-d-etape/",
+        "dossiers/<id:dossier_id>/points-d-etape/",
         step_review_create_view,
         name="review_create",
     ),

@@ -251,8 +251,8 @@ def request_convert(request: MemberRequest, request_id: int) -> HttpResponse:
 
 urlpatterns: list[URLPattern] = [
     path("demandes/", request_list, name="requests"),
-    path("demandes/<int:request_id>/", request_detail, name="request_detail"),
-    path("demandes/<int:request_id>/prendre/", request_take, name="request_take"),
-    path("demandes/<int:request_id>/dossier/", request_convert, name="request_convert"),
-    path("demandes/<int:request_id>/clore/", request_close, name="request_close"),
+    path("demandes/<id:request_id>/", request_detail, name="request_detail"),
+    path("demandes/<id:request_id>/prendre/", request_take, name="request_take"),
+    path("demandes/<id:request_id>/dossier/", request_convert, name="request_convert"),
+    path("demandes/<id:request_id>/clore/", request_close, name="request_close"),
 ]

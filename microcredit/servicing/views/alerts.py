@@ -32,5 +32,5 @@ def alert_handled(request: MemberRequest, alert_id: int) -> HttpResponse:
 
 
 urlpatterns: list[URLPattern] = [
-    path("alertes/<int:alert_id>/traitee/", alert_handled, name="alert_handled"),
+    path("alertes/<id:alert_id>/traitee/", alert_handled, name="alert_handled"),
 ]

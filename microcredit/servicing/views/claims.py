@@ -116,7 +116,7 @@ def claim_payment(request: MemberRequest, loan_id: int) -> HttpResponse:
 
 
 urlpatterns: list[URLPattern] = [
-    path("prets/<int:loan_id>/garantie/", claim, name="claim"),
-    path("prets/<int:loan_id>/garantie/appel/", claim_record, name="claim_record"),
-    path("prets/<int:loan_id>/garantie/paiement/", claim_payment, name="claim_payment"),
+    path("prets/<id:loan_id>/garantie/", claim, name="claim"),
+    path("prets/<id:loan_id>/garantie/appel/", claim_record, name="claim_record"),
+    path("prets/<id:loan_id>/garantie/paiement/", claim_payment, name="claim_payment"),
 ]

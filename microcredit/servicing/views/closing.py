@@ -198,18 +198,18 @@ def dossier_close(request: MemberRequest, loan_id: int) -> HttpResponse:
 
 
 urlpatterns: list[URLPattern] = [
-    path("prets/<int:loan_id>/cloture/", closing_detail, name="closing"),
-    path("prets/<int:loan_id>/cloture/facture/", proof_record, name="proof_record"),
-    path("prets/<int:loan_id>/cloture/facture/dispense/", proof_waive, name="proof_waive"),
+    path("prets/<id:loan_id>/cloture/", closing_detail, name="closing"),
+    path("prets/<id:loan_id>/cloture/facture/", proof_record, name="proof_record"),
+    path("prets/<id:loan_id>/cloture/facture/dispense/", proof_waive, name="proof_waive"),
     path(
-        "prets/<int:loan_id>/cloture/bonification/",
+        "prets/<id:loan_id>/cloture/bonification/",
         bonification_record,
         name="bonification_record",
     ),
     path(
-        "prets/<int:loan_id>/cloture/bonification/dispense/",
+        "prets/<id:loan_id>/cloture/bonification/dispense/",
         bonification_waive,
         name="bonification_waive",
     ),
-    path("prets/<int:loan_id>/cloture/cloturer/", dossier_close, name="close"),
+    path("prets/<id:loan_id>/cloture/cloturer/", dossier_close, name="close"),
 ]

@@ -34,5 +34,5 @@ def loan_followup(request: MemberRequest, loan_id: int) -> HttpResponse:
 
 
 urlpatterns: list[URLPattern] = [
-    path("prets/<int:loan_id>/", loan_followup, name="loan"),
+    path("prets/<id:loan_id>/", loan_followup, name="loan"),
 ]

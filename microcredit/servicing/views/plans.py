@@ -155,7 +155,7 @@ def plan_decision_view(request: MemberRequest, plan_id: int) -> HttpResponse:
 
 
 urlpatterns: list[URLPattern] = [
-    path("prets/<int:loan_id>/plans/apercu/", plan_preview_view, name="plan_preview"),
-    path("prets/<int:loan_id>/plans/proposer/", plan_propose_view, name="plan_propose"),
-    path("plans/<int:plan_id>/decision/", plan_decision_view, name="plan_decision"),
+    path("prets/<id:loan_id>/plans/apercu/", plan_preview_view, name="plan_preview"),
+    path("prets/<id:loan_id>/plans/proposer/", plan_propose_view, name="plan_propose"),
+    path("plans/<id:plan_id>/decision/", plan_decision_view, name="plan_decision"),
 ]

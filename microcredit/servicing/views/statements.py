@@ -109,6 +109,6 @@ def statement_confirm(request: MemberRequest, import_id: int) -> HttpResponse:
 
 urlpatterns: list[URLPattern] = [
     path("releves/", statement_upload, name="statement_upload"),
-    path("releves/<int:import_id>/", statement_detail, name="statement_detail"),
-    path("releves/<int:import_id>/confirmer/", statement_confirm, name="statement_confirm"),
+    path("releves/<id:import_id>/", statement_detail, name="statement_detail"),
+    path("releves/<id:import_id>/confirmer/", statement_confirm, name="statement_confirm"),
 ]
