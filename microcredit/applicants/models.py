@@ -29,8 +29,7 @@ class Applicant(models.Model):
     )
     last_name = models.CharField("nom", max_length=100)
     first_name = models.CharField("prénom", max_length=100)
-    # None once anonymised (privacy): `age_band` then keeps what the statistics need.
-    birth_date = models.DateField("date de naissance", null=True, blank=True)
+    birth_date = models.DateField("date de naissance")
     email = models.EmailField("e-mail", blank=True)
     phone = models.CharField("téléphone", max_length=20, blank=True)
     # The applicant's consent to be notified by e-mail (decision letters, appointment reminders,
@@ -59,11 +58,6 @@ class Applicant(models.Model):
     )
     # Lower-case, accent-free "last first" for search and the duplicate warning.
     search_name = models.CharField("nom normalisé", max_length=210, editable=False, db_index=True)
-    # Retention (privacy): when the person's personal data was anonymised, and the age band
-    # (reporting.rules.AGE_BANDS key) that replaced the birth date: the band at the disbursement
-    # of their latest loan, else at their latest dossier's application date.
-    anonymised_at = models.DateTimeField("anonymisé le", null=True, blank=True)
-    age_band = models.CharField("tranche d'âge", max_length=10, blank=True)
     created_at = models.DateTimeField("créé le", auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -93,8 +87,7 @@ class HouseholdMember(models.Model):
         Applicant, verbose_name="demandeur", on_delete=models.CASCADE, related_name="members"
     )
     first_name = models.CharField("prénom", max_length=100)
-    # None once anonymised (privacy); the relationship stays (the household's type).
-    birth_date = models.DateField("date de naissance", null=True, blank=True)
+    birth_date = models.DateField("date de naissance")
     relationship = models.CharField("lien", max_length=20, choices=Relationship.choices)
 
     class Meta:
