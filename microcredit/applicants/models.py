@@ -29,6 +29,8 @@ class Applicant(models.Model):
     )
     last_name = models.CharField("nom", max_length=100)
     first_name = models.CharField("prénom", max_length=100)
+    # Once anonymised (privacy), a fictitious date that keeps only the person's age in whole
+    # years at the dates the statistics read (docs/privacy.md), never the real one.
     birth_date = models.DateField("date de naissance")
     email = models.EmailField("e-mail", blank=True)
     phone = models.CharField("téléphone", max_length=20, blank=True)
@@ -58,6 +60,11 @@ class Applicant(models.Model):
     )
     # Lower-case, accent-free "last first" for search and the duplicate warning.
     search_name = models.CharField("nom normalisé", max_length=210, editable=False, db_index=True)
+    # Retention (privacy): when the person's personal data was anonymised, and their age band
+    # then (reporting.rules.AGE_BANDS key): at their latest loan's disbursement, else at their
+    # latest dossier's application date.
+    anonymised_at = models.DateTimeField("anonymisé le", null=True, blank=True)
+    age_band = models.CharField("tranche d'âge", max_length=10, blank=True)
     created_at = models.DateTimeField("créé le", auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -87,6 +94,7 @@ class HouseholdMember(models.Model):
         Applicant, verbose_name="demandeur", on_delete=models.CASCADE, related_name="members"
     )
     first_name = models.CharField("prénom", max_length=100)
+    # Once anonymised (privacy), a fictitious date keeping the age at the budgets' months.
     birth_date = models.DateField("date de naissance")
     relationship = models.CharField("lien", max_length=20, choices=Relationship.choices)
 

@@ -128,6 +128,12 @@ class ProgrammeVersion(models.Model):
         decimal_places=2,
     )
 
+    # Retention (issue #17): a person's data is anonymised this many months after the last
+    # contact of their dossiers, all closed (privacy.rules, docs/privacy.md).
+    retention_months = models.PositiveSmallIntegerField(
+        "durée de conservation après le dernier contact (mois)", default=24
+    )
+
     # Legal and reporting references
     usury_thresholds = models.JSONField("seuils de l'usure (table datée)")
     loss_rate_reference_percent = models.DecimalField(
