@@ -1,6 +1,9 @@
 """Production settings: every secret and host comes from the environment."""
 
 import os
+from pathlib import Path
+
+from microcredit.core.logging import logging_config, sentry_init
 
 from .base import *  # noqa: F403
 
@@ -33,3 +36,20 @@ SITE_URL = os.environ.get(
 
 # Background tasks are stored in the database and run by `microcredit db_worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Static files: `microcredit collectstatic` writes them here, WhiteNoise serves them.
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")  # noqa: F405
+
+# Logs: JSON lines on the standard error (journald, docker logs), each with the request's id (the
+# proxy's X-Request-ID, else a new one) and the user's id; MICROCREDIT_LOG_FORMAT=text for
+# humans. Sentry when SENTRY_DSN is set, without personal data (microcredit/core/logging.py).
+MIDDLEWARE = ["microcredit.core.logging.RequestContextMiddleware", *MIDDLEWARE]  # noqa: F405
+LOGGING = logging_config(
+    os.environ.get("MICROCREDIT_LOG_FORMAT", "json"),
+    os.environ.get("MICROCREDIT_LOG_LEVEL", "INFO"),
+)
+SENTRY_ENABLED = sentry_init(
+    os.environ.get("SENTRY_DSN", ""),
+    environment=os.environ.get("SENTRY_ENVIRONMENT", "production"),
+    release=os.environ.get("SENTRY_RELEASE"),
+)

@@ -126,13 +126,57 @@ def _todo(
 @public
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """200 when the database answers, 503 otherwise (for load balancers and monitoring)."""
+    """The platform's health, for monitoring and load balancers (docs/operations.md, « /healthz »).
+
+    - 200 `ok`: the database answers and no background task waits for too long;
+    - 503 `degraded`: the database answers but tasks ready to run have waited longer than
+      `TASK_QUEUE_STALE_AFTER` without the worker (`microcredit db_worker`) starting them: their
+      count and the oldest one's wait in seconds are given;
+    - 503 `error`: the database does not answer.
+
+    `?check=database` leaves the task queue out (for a load balancer, which must not take a web
+    server out of service because the worker is down). One query for the queue, on the partial
+    index of the ready tasks."""
+    from django.conf import settings
+    from django.db.models import Case, Count, F, Min, When
+    from django.db.models.functions import Greatest
+    from django_tasks_db.models import DBTaskResult, get_date_max
+
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except DatabaseError:
         return JsonResponse({"status": "error", "database": "indisponible"}, status=503)
+    if request.GET.get("check") == "database":
+        return JsonResponse({"status": "ok", "database": "ok"})
+    now = timezone.now()
+    stale_after = settings.TASK_QUEUE_STALE_AFTER
+    try:
+        # A task is due from its enqueueing, or from its run_after if later (the maximal date
+        # stands for « no delay »).
+        waiting = (
+            DBTaskResult.objects.filter(status="READY")
+            .annotate(
+                due_since=Case(
+                    When(run_after=get_date_max(), then=F("enqueued_at")),
+                    default=Greatest(F("enqueued_at"), F("run_after")),
+                )
+            )
+            .filter(due_since__lte=now - stale_after)
+            .aggregate(count=Count("pk"), oldest=Min("due_since"))
+        )
+    except DatabaseError:
+        return JsonResponse(
+            {"status": "error", "database": "ok", "tasks": "indisponible"}, status=503
+        )
+    if waiting["count"]:
+        tasks = {
+            "stale": waiting["count"],
+            "oldest_wait_seconds": int((now - waiting["oldest"]).total_seconds()),
+            "stale_after_seconds": int(stale_after.total_seconds()),
+        }
+        return JsonResponse({"status": "degraded", "database": "ok", "tasks": tasks}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
 
 
