@@ -1,7 +1,9 @@
 from django import forms
 
+from microcredit.core.forms import FreeTextGuard
 
-class TokenForm(forms.Form):
+
+class TokenForm(FreeTextGuard, forms.Form):
     token = forms.CharField(
         label="Code à 6 chiffres de votre application d'authentification",
         min_length=6,

@@ -69,6 +69,8 @@ def _pydantic_message(error: dict[str, Any]) -> str:
     ctx = error.get("ctx") or {}
     if kind == "missing":
         return "Ce champ est obligatoire."
+    if kind == "nir":  # api.schemas.Text: the French sentence of core.validators
+        return str(error.get("msg", ""))
     if kind in {"string_type", "str_type"}:
         return "Une chaîne de caractères est attendue."
     if kind == "string_too_short":

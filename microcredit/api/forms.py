@@ -1,9 +1,10 @@
 from django import forms
 
 from microcredit.api.services import LABEL_MAX_LENGTH
+from microcredit.core.forms import FreeTextGuard
 
 
-class TokenForm(forms.Form):
+class TokenForm(FreeTextGuard, forms.Form):
     label = forms.CharField(
         label="Libellé du jeton",
         max_length=LABEL_MAX_LENGTH,

@@ -12,8 +12,11 @@ from typing import Annotated, Literal
 
 from ninja import Field, Schema
 from pydantic import AfterValidator
+from pydantic_core import PydanticCustomError
 
 from microcredit.banking.enums import BankRefusalReason
+from microcredit.core.text import find_nir
+from microcredit.core.validators import NIR_CODE, NIR_MESSAGE
 from microcredit.dossiers.enums import DeferralKind as DossierDeferralKind
 from microcredit.dossiers.enums import DossierState
 from microcredit.loans.enums import IncidentKind as LoanIncidentKind
@@ -31,13 +34,22 @@ def _no_control_characters(value: str) -> str:
     return value
 
 
+def _no_nir(value: str) -> str:
+    """A free text never holds a social-security number (as every form's free text, see
+    core.validators): 422 with the French sentence (api.errors reads the « nir » type)."""
+    if find_nir(value) is not None:
+        raise PydanticCustomError(NIR_CODE, str(NIR_MESSAGE))
+    return value
+
+
 def _within_century(value: dt.date) -> dt.date:
     if not FIRST_DATE <= value <= LAST_DATE:
         raise ValueError("date out of range")
     return value
 
 
-Text = Annotated[str, AfterValidator(_no_control_characters)]
+# Every free text the bank sends (a refusal's details, a note, a reason…).
+Text = Annotated[str, AfterValidator(_no_control_characters), AfterValidator(_no_nir)]
 ApiDate = Annotated[dt.date, AfterValidator(_within_century)]
 Amount = Annotated[Decimal, Field(gt=0, max_digits=10, decimal_places=2)]
 DossierNumber = Annotated[

@@ -9,11 +9,12 @@ from django.utils.translation import gettext_lazy as _
 
 from microcredit.applicants.models import Applicant, HouseholdMember
 from microcredit.applicants.services import ApplicantValues
+from microcredit.core.forms import FreeTextGuard
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class ApplicantForm(forms.ModelForm):  # type: ignore[type-arg]
+class ApplicantForm(FreeTextGuard, forms.ModelForm):  # type: ignore[type-arg]
     confirm_not_duplicate = forms.BooleanField(
         label="Il s'agit bien d'une autre personne que celle(s) déjà enregistrée(s)",
         required=False,
@@ -73,7 +74,7 @@ class ApplicantForm(forms.ModelForm):  # type: ignore[type-arg]
         return bool(self.cleaned_data["notifications_consent"])
 
 
-class HouseholdMemberForm(forms.ModelForm):  # type: ignore[type-arg]
+class HouseholdMemberForm(FreeTextGuard, forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = HouseholdMember
         fields = ["first_name", "birth_date", "relationship"]

@@ -5,13 +5,13 @@ from __future__ import annotations
 from django import forms
 
 from microcredit.banking.enums import BankRefusalReason
-from microcredit.core.forms import AmountField
+from microcredit.core.forms import AmountField, FreeTextGuard
 from microcredit.dossiers.enums import DeferralKind
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class AcceptForm(forms.Form):
+class AcceptForm(FreeTextGuard, forms.Form):
     amount = AmountField(label="Montant accordé (€)")
     months = forms.IntegerField(label="Durée de remboursement (mois)", min_value=1, max_value=600)
     deferral_months = forms.IntegerField(
@@ -21,7 +21,7 @@ class AcceptForm(forms.Form):
     expected_state = forms.CharField(widget=forms.HiddenInput, required=False)
 
 
-class RefuseForm(forms.Form):
+class RefuseForm(FreeTextGuard, forms.Form):
     reason = forms.ChoiceField(
         label="Motif du refus", choices=[("", "— choisir —"), *BankRefusalReason.choices]
     )
@@ -35,7 +35,7 @@ class RefuseForm(forms.Form):
     expected_state = forms.CharField(widget=forms.HiddenInput, required=False)
 
 
-class OfferForm(forms.Form):
+class OfferForm(FreeTextGuard, forms.Form):
     signed_on = forms.DateField(label="Date de signature de l'offre", widget=DATE_WIDGET)
     upload = forms.FileField(
         label="Offre signée (PDF, JPEG ou PNG)",
@@ -43,7 +43,7 @@ class OfferForm(forms.Form):
     )
 
 
-class DisbursementForm(forms.Form):
+class DisbursementForm(FreeTextGuard, forms.Form):
     cheque_number = forms.CharField(label="Numéro du chèque", max_length=30)
     date = forms.DateField(label="Date du décaissement", widget=DATE_WIDGET)
     amount = AmountField(label="Montant du chèque (€)")

@@ -26,7 +26,7 @@ from microcredit.budgets.enums import (
 from microcredit.budgets.models import Budget
 from microcredit.budgets.rules.validation import amount_problem
 from microcredit.budgets.services import LineInput
-from microcredit.core.forms import AmountField
+from microcredit.core.forms import AmountField, FreeTextGuard
 
 # From this age a child of the household gets fields for their own resources (apprentices).
 PERSONAL_FIELDS_FROM_AGE = 16
@@ -114,7 +114,7 @@ def _gross_name(person: FormPerson) -> str:
     return f"gross_salary__{person.key}"
 
 
-class BudgetForm(forms.Form):
+class BudgetForm(FreeTextGuard, forms.Form):
     month = MonthField(label="Mois décrit par le budget")
     housing_status = forms.ChoiceField(label="Logement", choices=HousingStatus.choices)
     separation_recent = forms.BooleanField(
@@ -246,7 +246,7 @@ class BudgetForm(forms.Form):
         return initial
 
 
-class OpinionForm(forms.Form):
+class OpinionForm(FreeTextGuard, forms.Form):
     budget_id = forms.IntegerField(widget=forms.HiddenInput)
     verdict = forms.ChoiceField(label="Votre avis", choices=Verdict.choices)
     reason = forms.CharField(

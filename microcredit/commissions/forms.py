@@ -13,6 +13,7 @@ from microcredit.commissions.selectors import (
     dossiers_ready,
     member_choices,
 )
+from microcredit.core.forms import FreeTextGuard
 from microcredit.dossiers.enums import DossierState
 from microcredit.dossiers.models import Dossier
 
@@ -23,7 +24,7 @@ def _member_label(user: User) -> str:
     return user.get_full_name() or user.username
 
 
-class SessionForm(forms.Form):
+class SessionForm(FreeTextGuard, forms.Form):
     date = forms.DateField(label="Date de la séance", widget=DATE_WIDGET)
     place = forms.CharField(label="Lieu", max_length=200)
     members = forms.ModelMultipleChoiceField(
@@ -57,7 +58,7 @@ class SessionUpdateForm(SessionForm):
         )
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(FreeTextGuard, forms.Form):
     decision = forms.ChoiceField(
         label="Décision",
         choices=CommitteeDecision.choices,
@@ -76,7 +77,7 @@ class DecisionForm(forms.Form):
     expected_state = forms.ChoiceField(choices=DossierState.choices, widget=forms.HiddenInput)
 
 
-class AgendaAddForm(forms.Form):
+class AgendaAddForm(FreeTextGuard, forms.Form):
     dossier = forms.ModelChoiceField(label="Dossier", queryset=Dossier.objects.none())
 
     def __init__(self, *args: Any, organisation_id: int, session_id: int, **kwargs: Any) -> None:

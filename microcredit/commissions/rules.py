@@ -1,5 +1,6 @@
 """Pure rules of the Commission Permanente (no Django): what the commission reads is
-pseudonymised, also in the free text written about the person."""
+pseudonymised, also in the free text written about the person: names, address, phone, e-mail and
+birth dates are masked wherever they appear (`mask_personal_data`)."""
 
 from __future__ import annotations
 
@@ -56,6 +57,203 @@ def mask_names(text: str, names: Iterable[str]) -> str:
     masked = text
     for start, end in sorted(spans, reverse=True):
         masked = masked[:start] + NAME_MASK + masked[end:]
+    return masked
+
+
+# --- Every personal detail of the person and her household, in any free text -----------------
+
+
+@dataclass(frozen=True)
+class PersonalData:
+    """What identifies or locates the person and her household: the values their file holds."""
+
+    names: tuple[str, ...] = ()  # the applicant's last and first names, the members' first names
+    addresses: tuple[str, ...] = ()  # the address lines (« 17 bis rue Victor Hugo, bât. B »)
+    postcodes: tuple[str, ...] = ()
+    communes: tuple[str, ...] = ()
+    phones: tuple[str, ...] = ()
+    emails: tuple[str, ...] = ()
+    birth_dates: tuple[date, ...] = ()
+
+
+@dataclass(frozen=True)
+class Masks:
+    """The texts put in place of what is masked (French by default; the selectors pass them
+    translated)."""
+
+    name: str = NAME_MASK
+    address: str = "[adresse masquée]"
+    phone: str = "[téléphone masqué]"
+    email: str = "[e-mail masqué]"
+    birth_date: str = "[date de naissance masquée]"
+
+
+Span = tuple[int, int, str]
+
+# Any e-mail address and any French phone number, whoever they belong to: a free text written for
+# the commission has no use for them. Read on the folded text (lower case, no accents).
+_EMAIL = re.compile(r"(?<![\w.+\-])[\w.+\-']+@[\w\-]+(?:\.[\w\-]+)+")
+_DIGIT_SEP = r"[\s.\-/]{0,2}"
+_FRENCH_PHONE = re.compile(
+    rf"(?<![\w+])(?:(?:\+|00){_DIGIT_SEP}33{_DIGIT_SEP}(?:\(0\){_DIGIT_SEP})?|0)"
+    rf"[1-9](?:{_DIGIT_SEP}\d){{8}}(?!\d)"
+)
+
+# Dates as people write them: 12/03/1985, 12-03-85, 12.03.1985, 1985-03-12, 12 mars 1985,
+# 1er mars 1985, 12 mars (the ages shown next to it would give the year).
+_MONTHS = {
+    "janvier": 1, "janv": 1, "jan": 1, "fevrier": 2, "fevr": 2, "fev": 2, "mars": 3, "avril": 4,
+    "avr": 4, "mai": 5, "juin": 6, "juillet": 7, "juil": 7, "aout": 8, "septembre": 9, "sept": 9,
+    "sep": 9, "octobre": 10, "oct": 10, "novembre": 11, "nov": 11, "decembre": 12, "dec": 12,
+}  # fmt: skip
+_MONTH_WORDS = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_DATE_SEP = r"\s?[/.\-]\s?"
+_DAY_MONTH_YEAR = re.compile(
+    rf"(?<![\d\w])(\d{{1,2}}){_DATE_SEP}(\d{{1,2}}){_DATE_SEP}(\d{{4}}|\d{{2}})(?![\d\w])"
+)
+_YEAR_MONTH_DAY = re.compile(
+    rf"(?<![\d\w])(\d{{4}}){_DATE_SEP}(\d{{1,2}}){_DATE_SEP}(\d{{1,2}})(?![\d\w])"
+)
+_DAY_MONTH_SLASH = re.compile(r"(?<![\d\w/])(\d{1,2})\s?/\s?(\d{1,2})(?![\d\w/])")
+_WORDED_DATE = re.compile(
+    rf"(?<!\w)(\d{{1,2}}|1er|premier)\s+({_MONTH_WORDS})\.?(?:\s+(\d{{4}}|\d{{2}}))?(?![\w])"
+)
+
+# Street types and their abbreviations: « av. Jean Jaurès » is « avenue Jean Jaurès ».
+_STREET_TYPES = (
+    ("rue", "r"), ("avenue", "av", "ave"), ("boulevard", "bd", "bld", "boul"), ("place", "pl"),
+    ("impasse", "imp"), ("chemin", "ch", "chem"), ("allee", "all"), ("route", "rte"),
+    ("square", "sq"), ("faubourg", "fbg", "fg"), ("residence", "res"), ("lotissement", "lot"),
+    ("quai",), ("cours",), ("passage", "pass"), ("cite",), ("hameau", "ham"), ("lieu-dit", "ld"),
+    ("saint", "st"), ("sainte", "ste"),
+)  # fmt: skip
+_WORD_SEP = r"[\s,'\-]+"
+# A street number before the street's name: « 17 », « 17 bis », « 17b, ».
+_STREET_NUMBER = r"(?:\d+\s?(?:bis|ter|quater|[a-d])?\.?,?\s+)?"
+
+
+def _word_pattern(word: str) -> str:
+    """A word of an address, or any spelling of its street type (« av », « av. », « avenue »)."""
+    for spellings in _STREET_TYPES:
+        if word in spellings:
+            return "(?:" + "|".join(rf"{re.escape(s)}\.?" for s in spellings) + ")"
+    return re.escape(word)
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in re.split(r"[\s,'\-.]+", fold_in_place(text)) if w]
+
+
+def _address_patterns(personal: PersonalData) -> list[str]:
+    """The address lines, each comma-separated part, each part without its street number (with
+    any number before it), the postcode (« 42000 », « 42 000 ») and the commune."""
+    patterns: set[str] = set()
+    for line in personal.addresses:
+        parts = [line, *line.split(",")]
+        for part in parts:
+            words = _words(part)
+            while words and re.fullmatch(r"\d+[a-d]?|bis|ter|quater", words[0]):
+                words.pop(0)  # the number: masked with the street, not alone
+            if len(words) >= 2 or (words and len(words[0]) >= 4 and part is not line):
+                patterns.add(_STREET_NUMBER + _WORD_SEP.join(_word_pattern(w) for w in words))
+    for postcode in personal.postcodes:
+        digits = re.sub(r"\D", "", postcode)
+        if len(digits) == 5:
+            patterns.add(rf"{digits[:2]}\s?{digits[2:]}")
+    for commune in personal.communes:
+        words = _words(commune)
+        if sum(len(w) for w in words) >= 3:
+            patterns.add(_WORD_SEP.join(_word_pattern(w) for w in words))
+    return sorted(patterns, key=len, reverse=True)
+
+
+def _pattern_spans(folded: str, patterns: Iterable[str], mask: str) -> list[Span]:
+    spans: list[Span] = []
+    for pattern in patterns:
+        for match in re.finditer(rf"(?<!\w){pattern}(?!\w)", folded):
+            spans.append((match.start(), match.end(), mask))
+    return spans
+
+
+def _phone_spans(folded: str, personal: PersonalData, mask: str) -> list[Span]:
+    """Every French phone number, and the person's own number in any spacing (a foreign one)."""
+    spans = [(m.start(), m.end(), mask) for m in _FRENCH_PHONE.finditer(folded)]
+    for phone in personal.phones:
+        digits = re.sub(r"\D", "", phone)
+        if len(digits) >= 8:
+            pattern = r"\+?" + _DIGIT_SEP.join(digits)
+            spans += [
+                (m.start(), m.end(), mask)
+                for m in re.finditer(rf"(?<![\w+]){pattern}(?!\d)", folded)
+            ]
+    return spans
+
+
+def _is_birth_date(day: int, month: int, year: str | None, births: Iterable[date]) -> bool:
+    for birth in births:
+        if (birth.day, birth.month) != (day, month):
+            continue
+        if year is None or int(year) == (birth.year if len(year) == 4 else birth.year % 100):
+            return True
+    return False
+
+
+def _birth_date_spans(folded: str, births: tuple[date, ...], mask: str) -> list[Span]:
+    """The birth dates of the person and her household, however they are written."""
+    if not births:
+        return []
+    spans: list[Span] = []
+    for match in _DAY_MONTH_YEAR.finditer(folded):
+        day, month, year = match.groups()
+        if _is_birth_date(int(day), int(month), year, births):
+            spans.append((match.start(), match.end(), mask))
+    for match in _YEAR_MONTH_DAY.finditer(folded):
+        year, month, day = match.groups()
+        if _is_birth_date(int(day), int(month), year, births):
+            spans.append((match.start(), match.end(), mask))
+    for match in _DAY_MONTH_SLASH.finditer(folded):
+        day, month = match.groups()
+        if _is_birth_date(int(day), int(month), None, births):
+            spans.append((match.start(), match.end(), mask))
+    for match in _WORDED_DATE.finditer(folded):
+        day, month, year = match.groups()
+        day_number = 1 if day in {"1er", "premier"} else int(day)
+        if _is_birth_date(day_number, _MONTHS[month], year, births):
+            spans.append((match.start(), match.end(), mask))
+    return spans
+
+
+def mask_personal_data(text: str, personal: PersonalData, masks: Masks | None = None) -> str:
+    """`text` with every personal detail of `personal` replaced by its mask (« [nom masqué] »,
+    « [adresse masquée] », « [téléphone masqué] », « [e-mail masqué] », « [date de naissance
+    masquée] »): whole words, whatever the case and the accents. Any e-mail address and any
+    French phone number are masked too, whoever they belong to.
+
+    The details are looked for in the original text, the most specific first (e-mails, phones,
+    dates, the address, then the names), so that a mask is never itself read as a name, and a
+    name inside an e-mail or a street is masked as the e-mail or the street."""
+    if not text:
+        return text
+    masks = masks or Masks()
+    folded = fold_in_place(text)
+    groups: list[list[Span]] = [
+        [(m.start(), m.end(), masks.email) for m in _EMAIL.finditer(folded)],
+        _phone_spans(folded, personal, masks.phone),
+        _birth_date_spans(folded, personal.birth_dates, masks.birth_date),
+        _pattern_spans(folded, _address_patterns(personal), masks.address),
+        _pattern_spans(folded, _patterns(personal.names), masks.name),
+    ]
+    kept: list[Span] = []
+    for group in groups:  # in each group the longest first: a whole address is masked once
+        for start, end, mask in sorted(group, key=lambda s: (s[0] - s[1], s[0])):
+            if all(end <= s or start >= e for s, e, _ in kept):
+                kept.append((start, end, mask))
+    masked = text
+    for start, end, mask in sorted(kept, reverse=True):
+        masked = masked[:start] + mask + masked[end:]
+    # « 17 rue des Lilas, 42000 Saint-Étienne » reads « [adresse masquée] », not three masks.
+    for mask, between in ((masks.address, r"[\s,\-]*"), (masks.name, r"\s*")):
+        masked = re.sub(rf"{re.escape(mask)}(?:{between}{re.escape(mask)})+", mask, masked)
     return masked
 
 

@@ -5,8 +5,9 @@ The summary is what a commission member reads about a person they must not be ab
 no name, address, contact or birth date of anyone (not even the référent's name); ages and
 counts instead of persons, the project, the amounts, the budget's figures, the rights detected
 and the référent's opinion. Free text (the project, the opinion, the budget's problems, the
-decisions' reasons) is shown with the names of the person and of her household masked
-(`rules.mask_names`), on the summary, the session page and the minutes.
+decisions' reasons) is shown with the personal details of the person and of her household
+masked (`rules.mask_personal_data`: names, address, phone, e-mail, birth dates), on the summary,
+its PDF, the session page and the minutes; even a text written before these masks existed.
 """
 
 from __future__ import annotations
@@ -16,14 +17,14 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from loan_engine import LoanEngineError, annual_percentage_rate, build_schedule, loan_terms
 from microcredit.accounts.enums import DOSSIER_STAFF_ROLES, Role
 from microcredit.accounts.models import Membership, User
-from microcredit.applicants.models import HouseholdMember
+from microcredit.applicants.models import Applicant, HouseholdMember
 from microcredit.applicants.rules import age_on
 from microcredit.budgets.enums import LineKind, MemberRole
 from microcredit.budgets.models import BudgetPerson
@@ -31,11 +32,13 @@ from microcredit.budgets.selectors import budget_panel
 from microcredit.commissions.models import AgendaItem, CommissionSession, SessionMember
 from microcredit.commissions.rules import (
     DossierSummary,
+    Masks,
     Opinion,
+    PersonalData,
     RightRow,
     agenda_choice_label,
     initials,
-    mask_names,
+    mask_personal_data,
     sum_rows,
 )
 from microcredit.core.formatting import format_eur
@@ -297,6 +300,52 @@ def reorientation_schemes(items: Iterable[AgendaItem]) -> dict[int, list[dict[st
     }
 
 
+# --- What the free text shown to the commission must not show ---------------------------------
+
+_APPLICANT_FIELDS = (
+    "last_name",
+    "first_name",
+    "birth_date",
+    "address",
+    "postcode",
+    "commune_name",
+    "phone",
+    "email",
+)
+
+
+def personal_data(
+    applicant: Applicant, relatives: Iterable[HouseholdMember | BudgetPerson]
+) -> PersonalData:
+    """The names, address, contacts and birth dates of the applicant, and the first names and
+    birth dates of her household (in the file and in the budgets): masked in every free text
+    the commission reads."""
+    relatives = list(relatives)
+    return PersonalData(
+        names=(
+            applicant.last_name,
+            applicant.first_name,
+            *(r.first_name for r in relatives),
+        ),
+        addresses=(applicant.address,),
+        postcodes=(applicant.postcode,),
+        communes=(applicant.commune_name,),
+        phones=(applicant.phone,),
+        emails=(applicant.email,),
+        birth_dates=(applicant.birth_date, *(r.birth_date for r in relatives)),
+    )
+
+
+def translated_masks() -> Masks:
+    return Masks(
+        name=_("[nom masqué]"),
+        address=_("[adresse masquée]"),
+        phone=_("[téléphone masqué]"),
+        email=_("[e-mail masqué]"),
+        birth_date=_("[date de naissance masquée]"),
+    )
+
+
 # --- The minimised summary ---------------------------------------------------------------------
 
 
@@ -346,13 +395,12 @@ def dossier_summary(
         ]
         children = sum(1 for m in members if m.relationship == "child")
     ages = sorted((age_on(birth, on) for _, birth in persons), reverse=True)
-    # The free text may name the person or her household: masked (rules.mask_names).
-    names = [
-        applicant.last_name,
-        applicant.first_name,
-        *(m.first_name for m in members),
-        *(p.first_name for p in budget_persons),
-    ]
+    # The free text may name, locate or reach the person or her household: masked.
+    personal = personal_data(applicant, [*members, *budget_persons])
+    masks = translated_masks()
+
+    def masked(text: str) -> str:
+        return mask_personal_data(text, personal, masks)
 
     installment, total_interest, apr = _simulation(dossier, version, on)
     summary_values: dict[str, object] = {}
@@ -367,7 +415,7 @@ def dossier_summary(
             budget_month=budget.month,
             resources=sum_rows(resources),
             charges=sum_rows(charges),
-            budget_problems=[mask_names(problem, names) for problem in panel.problems],
+            budget_problems=[masked(problem) for problem in panel.problems],
         )
         if panel.figures is not None:
             summary_values.update(
@@ -391,7 +439,7 @@ def dossier_summary(
         if opinion is not None:
             summary_values["opinion"] = Opinion(
                 verdict=opinion.get_verdict_display(),
-                reason=mask_names(opinion.reason, names),
+                reason=masked(opinion.reason),
                 at=opinion.at.date(),
             )
         rights = rights_panel(dossier, budget)
@@ -419,7 +467,7 @@ def dossier_summary(
         )
         if version and dossier.purpose_subcategory
         else "",
-        project_description=mask_names(dossier.project_description, names),
+        project_description=masked(dossier.project_description),
         project_cost=dossier.project_cost,
         requested_amount=dossier.requested_amount,
         requested_months=dossier.requested_months,
@@ -462,36 +510,38 @@ def agenda_item_summary(item: AgendaItem) -> DossierSummary:
 # --- The minutes -------------------------------------------------------------------------------
 
 
-def names_to_mask(dossier_ids: Iterable[int]) -> dict[int, list[str]]:
-    """For each dossier, the names its free text must not show: the applicant's last and first
-    names, the first names of the household's members (in the file and in the budgets); three
-    queries whatever the number of dossiers."""
+def personal_data_to_mask(dossier_ids: Iterable[int]) -> dict[int, PersonalData]:
+    """For each dossier, what its free text must not show (`personal_data`); three queries
+    whatever the number of dossiers."""
     ids = set(dossier_ids)
-    names: dict[int, list[str]] = {pk: [] for pk in ids}
     if not ids:
-        return names
-    for pk, last_name, first_name in Dossier.objects.filter(pk__in=ids).values_list(
-        "pk", "applicant__last_name", "applicant__first_name"
+        return {}
+    dossiers = list(
+        Dossier.objects.filter(pk__in=ids)
+        .select_related("applicant")
+        .only("pk", *(f"applicant__{name}" for name in _APPLICANT_FIELDS))
+    )
+    relatives: dict[int, list[HouseholdMember | BudgetPerson]] = {pk: [] for pk in ids}
+    for member in HouseholdMember.objects.filter(applicant__dossiers__in=ids).annotate(
+        dossier_pk=F("applicant__dossiers")
     ):
-        names[pk] += [last_name, first_name]
-    for pk, first_name in HouseholdMember.objects.filter(applicant__dossiers__in=ids).values_list(
-        "applicant__dossiers", "first_name"
+        relatives[member.dossier_pk].append(member)
+    for person in BudgetPerson.objects.filter(budget__dossier_id__in=ids).annotate(
+        dossier_pk=F("budget__dossier_id")
     ):
-        if pk in names:
-            names[pk].append(first_name)
-    for pk, first_name in BudgetPerson.objects.filter(budget__dossier_id__in=ids).values_list(
-        "budget__dossier_id", "first_name"
-    ):
-        names[pk].append(first_name)
-    return names
+        relatives[person.dossier_pk].append(person)
+    return {d.pk: personal_data(d.applicant, relatives[d.pk]) for d in dossiers}
 
 
 def masked_decision_reasons(items: Iterable[AgendaItem]) -> dict[int, str]:
-    """Each decided item's reason, the names of the person and her household masked."""
+    """Each decided item's reason, the personal details of the person and her household
+    masked."""
     with_reason = [item for item in items if item.decision_reason]
-    names = names_to_mask(item.dossier_id for item in with_reason)
+    personal = personal_data_to_mask(item.dossier_id for item in with_reason)
+    masks = translated_masks()
     return {
-        item.pk: mask_names(item.decision_reason, names[item.dossier_id]) for item in with_reason
+        item.pk: mask_personal_data(item.decision_reason, personal[item.dossier_id], masks)
+        for item in with_reason
     }
 
 

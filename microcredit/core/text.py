@@ -1,18 +1,22 @@
 """Text typed by people, read the same way everywhere (pure Python, no Django).
 
-Accents and case folded for search and comparison, French decimal numbers, SIRET numbers.
+Accents and case folded for search and comparison, French decimal numbers, SIRET numbers, and
+the French social-security number (NIR) found in a free text.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
 from stdnum.exceptions import ValidationError as StdnumError
+from stdnum.fr import nir as stdnum_nir
 from stdnum.fr import siret as stdnum_siret
 
 __all__ = [
     "INVALID_SIRET",
+    "find_nir",
     "fold",
     "fold_in_place",
     "normalise_siret",
@@ -89,3 +93,39 @@ def normalise_siret(value: str) -> str | None:
         return str(stdnum_siret.validate(value))
     except StdnumError:
         return None
+
+
+# --- The NIR (numéro de sécurité sociale) in a free text -------------------------------------
+
+# Between two characters of the number: nothing, or up to two spaces (no-break ones too), dots or
+# dashes (« 1 85 03 75 123 456 78 », « 1.85.03.75.123.456.78 », « 185037512345678 »).
+_NIR_SEPARATOR = r"[\s.\-]{0,2}"
+# Sex (1, 2; 3, 4 for a foreigner's temporary number; 7, 8 for a provisional one), then 4 digits
+# (year, month), the department (2 digits, or 2A/2B for Corsica: its second character may be a
+# letter), then 8 digits (commune 3, order 3, key 2). Read at every start (a lookahead): a
+# candidate that fails its key does not hide a valid one that starts inside it.
+_NIR_CANDIDATE = re.compile(
+    rf"(?<!\w)(?=([1234578](?:{_NIR_SEPARATOR}\d){{5}}{_NIR_SEPARATOR}[0-9ABab]"
+    rf"(?:{_NIR_SEPARATOR}\d){{8}})(?!\w))"
+)
+
+
+def _nir_month_is_possible(month: int) -> bool:
+    """01–12, or the fictitious months of the register: 20, 30–42 (month unknown or shifted),
+    50–99 (provisional numbers)."""
+    return 1 <= month <= 12 or 20 <= month <= 42 or 50 <= month <= 99
+
+
+def find_nir(text: str) -> str | None:
+    """The first NIR-shaped string of `text` whose key is valid (python-stdnum), as written;
+    None when there is none. Spaces, dots or dashes may separate its groups."""
+    if not text:
+        return None
+    for match in _NIR_CANDIDATE.finditer(text):
+        written = match.group(1)
+        number = re.sub(r"[\s.\-]", "", written).upper()
+        if len(number) != 15 or not _nir_month_is_possible(int(number[3:5])):
+            continue
+        if stdnum_nir.is_valid(number):
+            return written
+    return None

@@ -4,8 +4,10 @@ from typing import Any, cast
 
 from django import forms
 
+from microcredit.core.forms import FreeTextGuard
 
-class UploadForm(forms.Form):
+
+class UploadForm(FreeTextGuard, forms.Form):
     kind = forms.ChoiceField(label="Pièce")
     file = forms.FileField(
         label="Fichier (PDF, JPEG ou PNG)",

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from microcredit.accounts.enums import Role
 from microcredit.accounts.models import User
-from microcredit.core.forms import AmountField
+from microcredit.core.forms import AmountField, FreeTextGuard
 from microcredit.core.text import INVALID_SIRET, normalise_siret
 from microcredit.dossiers.enums import DeferralKind, DossierState
 from microcredit.dossiers.services import DossierValues
@@ -52,7 +52,7 @@ class PartnerWorkerChoiceField(_UserChoiceField):
         return f"{obj.get_full_name() or obj} ({obj.memberships.all()[0].organisation})"
 
 
-class DossierForm(forms.Form):
+class DossierForm(FreeTextGuard, forms.Form):
     application_date = forms.DateField(label="Date de la demande", widget=DATE_WIDGET)
     referent = ReferentChoiceField(
         label="Référent", queryset=User.objects.none(), required=False, empty_label="— aucun —"
@@ -178,7 +178,7 @@ class DossierForm(forms.Form):
         return initial
 
 
-class TransitionForm(forms.Form):
+class TransitionForm(FreeTextGuard, forms.Form):
     transition = forms.CharField(widget=forms.HiddenInput)
     expected_state = forms.ChoiceField(choices=DossierState.choices, widget=forms.HiddenInput)
     reason = forms.CharField(
@@ -187,7 +187,7 @@ class TransitionForm(forms.Form):
     reorientation_scheme = forms.CharField(required=False, max_length=100)
 
 
-class ShareForm(forms.Form):
+class ShareForm(FreeTextGuard, forms.Form):
     worker = PartnerWorkerChoiceField(label="Travailleur social", queryset=User.objects.none())
 
     def __init__(self, *args: Any, organisation_id: int, **kwargs: Any) -> None:
@@ -200,5 +200,5 @@ class ShareForm(forms.Form):
         ).distinct()
 
 
-class ConsentForm(forms.Form):
+class ConsentForm(FreeTextGuard, forms.Form):
     consent_date = forms.DateField(label="Date de signature du consentement", widget=DATE_WIDGET)

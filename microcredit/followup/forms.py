@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from microcredit.core.forms import FreeTextGuard
 from microcredit.followup.enums import AppointmentStatus, NoteVisibility
 from microcredit.followup.selectors.notes import FollowupRights
 from microcredit.followup.services.notes import (
@@ -27,7 +28,7 @@ NOTE_VISIBILITY_CHOICES = [
 ]
 
 
-class NoteForm(forms.Form):
+class NoteForm(FreeTextGuard, forms.Form):
     visibility = forms.ChoiceField(
         label="Qui pourra la lire ?",
         choices=NOTE_VISIBILITY_CHOICES,
@@ -46,7 +47,7 @@ class NoteForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
-class AppointmentForm(forms.Form):
+class AppointmentForm(FreeTextGuard, forms.Form):
     """`starts_at` is the day (its errors are the service's « starts_at »), `starts_time` the
     time; `cleaned_data["when"]` both, in the local time zone."""
 
@@ -71,7 +72,7 @@ class AppointmentForm(forms.Form):
         return data
 
 
-class AppointmentCloseForm(forms.Form):
+class AppointmentCloseForm(FreeTextGuard, forms.Form):
     """Which button was pressed (« Honoré », « Manqué », « Annuler le rendez-vous ») and the
     short outcome (required for an appointment done: the service says so). Its markup is
     written in followup/_open_appointments.html, one per planned appointment."""
@@ -92,7 +93,7 @@ class AppointmentCloseForm(forms.Form):
     )
 
 
-class StepReviewForm(forms.Form):
+class StepReviewForm(FreeTextGuard, forms.Form):
     held_on = forms.DateField(label="Date du point d'étape", widget=DATE_WIDGET)
     summary = forms.CharField(
         label="Où en est la personne",

@@ -15,6 +15,7 @@ from django.utils import timezone
 from microcredit.accounts.enums import Role
 from microcredit.accounts.models import User
 from microcredit.applicants.forms import DATE_WIDGET, ApplicantForm
+from microcredit.core.forms import FreeTextGuard
 from microcredit.dossiers.forms import PURPOSE_SEPARATOR, ReferentChoiceField, purpose_choices
 from microcredit.dossiers.services import DossierValues
 from microcredit.followup.services.requests import REASON_REQUIRED
@@ -84,7 +85,7 @@ class RequestConvertForm(ApplicantForm):
         }
 
 
-class RequestCloseForm(forms.Form):
+class RequestCloseForm(FreeTextGuard, forms.Form):
     reason = forms.CharField(
         label="Motif de clôture",
         help_text="Par exemple : la personne a trouvé une autre solution, demande en double…",

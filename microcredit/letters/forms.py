@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django import forms
 
+from microcredit.core.forms import FreeTextGuard
 from microcredit.letters.services import MAX_LENGTHS
 
 
-class LetterTemplateForm(forms.Form):
+class LetterTemplateForm(FreeTextGuard, forms.Form):
     subject = forms.CharField(label="Objet du courrier", max_length=MAX_LENGTHS["subject"])
     introduction = forms.CharField(
         label="Paragraphe d'ouverture",

@@ -6,14 +6,14 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
-from microcredit.core.forms import AmountField
+from microcredit.core.forms import AmountField, FreeTextGuard
 from microcredit.loans.enums import EarlyRepaymentKeep, IncidentKind
 from microcredit.loans.rules import line_label
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class RepaymentForm(forms.Form):
+class RepaymentForm(FreeTextGuard, forms.Form):
     reference = forms.CharField(label="Référence de la banque", max_length=64)
     date = forms.DateField(label="Date", widget=DATE_WIDGET)
     amount = AmountField(label="Montant (€)")
@@ -35,7 +35,7 @@ class RepaymentForm(forms.Form):
         return self.cleaned_data["early_repayment_keep"] or EarlyRepaymentKeep.INSTALLMENT
 
 
-class IncidentForm(forms.Form):
+class IncidentForm(FreeTextGuard, forms.Form):
     reference = forms.CharField(label="Référence de la banque", max_length=64)
     kind = forms.ChoiceField(label="Nature", choices=IncidentKind.choices)
     date = forms.DateField(label="Date", widget=DATE_WIDGET)
@@ -84,7 +84,7 @@ def repayment_refusal_by_field(refusal: ValidationError, reference: str) -> Vali
     return ValidationError(by_field)
 
 
-class PayoffForm(forms.Form):
+class PayoffForm(FreeTextGuard, forms.Form):
     """The date of a payoff quote (a GET form on the loan page)."""
 
     date = forms.DateField(

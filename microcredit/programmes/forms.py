@@ -6,6 +6,7 @@ from typing import Any, cast
 
 from django import forms
 
+from microcredit.core.forms import FreeTextGuard
 from microcredit.programmes import rules
 from microcredit.programmes.communes import communes
 from microcredit.programmes.models import ProgrammeVersion
@@ -87,7 +88,7 @@ LIST_FIELDS: list[tuple[str, str, Any, Any, str, str]] = [
 ]
 
 
-class ProgrammeVersionForm(forms.ModelForm):  # type: ignore[type-arg]
+class ProgrammeVersionForm(FreeTextGuard, forms.ModelForm):  # type: ignore[type-arg]
     purposes_text = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}))
     excluded_text = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}))
     territory_text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))

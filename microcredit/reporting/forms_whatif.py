@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from loan_engine import add_months
+from microcredit.core.forms import FreeTextGuard
 from microcredit.programmes import rules as programme_rules
 from microcredit.programmes.communes import communes
 from microcredit.programmes.models import ProgrammeVersion
@@ -28,7 +29,7 @@ def default_period(today: date) -> Period:
     return Period(add_months(today, -12) + timedelta(days=1), today)
 
 
-class WhatIfForm(forms.Form):
+class WhatIfForm(FreeTextGuard, forms.Form):
     programme = forms.IntegerField(widget=forms.HiddenInput)
     start = forms.DateField(
         label=gettext_lazy("Demandes reçues du"),

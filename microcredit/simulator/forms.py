@@ -22,6 +22,7 @@ from loan_engine import (
     LoanEngineError,
 )
 from microcredit.core.formatting import format_eur
+from microcredit.core.forms import FreeTextGuard
 from microcredit.core.text import parse_decimal
 from microcredit.simulator import rules
 from microcredit.simulator.models import MESSAGE_MAX_LENGTH
@@ -91,7 +92,7 @@ class EuroAmountField(forms.CharField):
         return amount
 
 
-class SimulationForm(forms.Form):
+class SimulationForm(FreeTextGuard, forms.Form):
     amount = EuroAmountField(label="Montant que vous souhaitez emprunter (en euros)")
     months = forms.IntegerField(
         label="Durée de remboursement (en mois)",
@@ -213,7 +214,7 @@ class SimulationForm(forms.Form):
         }
 
 
-class EligibilityForm(forms.Form):
+class EligibilityForm(FreeTextGuard, forms.Form):
     birth_date = forms.DateField(
         label="Votre date de naissance",
         required=False,
@@ -292,7 +293,7 @@ def purpose_choices(purposes: list[dict[str, Any]]) -> list[tuple[str, str]]:
     return choices
 
 
-class ContactRequestForm(forms.Form):
+class ContactRequestForm(FreeTextGuard, forms.Form):
     first_name = forms.CharField(
         label="Prénom",
         max_length=100,

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from django import forms
 
+from microcredit.core.forms import FreeTextGuard
 from microcredit.servicing.enums import PaymentMode
 from microcredit.servicing.rules.closing import MAX_REASON_LENGTH
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class ProofForm(forms.Form):
+class ProofForm(FreeTextGuard, forms.Form):
     upload = forms.FileField(
         label="Facture du projet (PDF, JPEG ou PNG)",
         widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}),
     )
 
 
-class WaiveForm(forms.Form):
+class WaiveForm(FreeTextGuard, forms.Form):
     reason = forms.CharField(
         label="Motif de la dispense",
         max_length=MAX_REASON_LENGTH,
@@ -25,7 +26,7 @@ class WaiveForm(forms.Form):
     )
 
 
-class BonificationForm(forms.Form):
+class BonificationForm(FreeTextGuard, forms.Form):
     paid_on = forms.DateField(label="Date du versement", widget=DATE_WIDGET)
     mode = forms.ChoiceField(
         label="Mode de paiement", choices=[("", "— choisir —"), *PaymentMode.choices]
@@ -36,5 +37,5 @@ class BonificationForm(forms.Form):
     )
 
 
-class CloseForm(forms.Form):
+class CloseForm(FreeTextGuard, forms.Form):
     expected_state = forms.CharField(widget=forms.HiddenInput, required=False)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django import forms
 
+from microcredit.core.forms import FreeTextGuard
 from microcredit.servicing.enums import PlanMode
 from microcredit.servicing.rules.plans import MAX_TEXT_LENGTH, PLAN_MAX_MONTHS, PLAN_MIN_MONTHS
 
 
-class PlanProposalForm(forms.Form):
+class PlanProposalForm(FreeTextGuard, forms.Form):
     months = forms.IntegerField(
         label="Durée du plan (mois)", min_value=PLAN_MIN_MONTHS, max_value=PLAN_MAX_MONTHS
     )
@@ -20,7 +21,7 @@ class PlanProposalForm(forms.Form):
     )
 
 
-class PlanDecisionForm(forms.Form):
+class PlanDecisionForm(FreeTextGuard, forms.Form):
     """Which button was pressed (« Accepter le plan » sends agree=1, « Refuser » agree=0) and
     the reason of a refusal (the service requires it)."""
 

@@ -6,13 +6,14 @@ from typing import Any, cast
 
 from django import forms
 
+from microcredit.core.forms import FreeTextGuard
 from microcredit.loans.enums import LoanState
 from microcredit.servicing.selectors.portfolio import BucketCount, PortfolioFilters
 
 MAX_QUERY = 100
 
 
-class PortfolioFilterForm(forms.Form):
+class PortfolioFilterForm(FreeTextGuard, forms.Form):
     q = forms.CharField(label="Rechercher par nom ou numéro", required=False, max_length=MAX_QUERY)
     etat = forms.ChoiceField(
         label="État du prêt",

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from django import forms
 
+from microcredit.core.forms import FreeTextGuard
 
-class StatementUploadForm(forms.Form):
+
+class StatementUploadForm(FreeTextGuard, forms.Form):
     upload = forms.FileField(
         label="Relevé de remboursements (fichier CSV)",
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,text/csv"}),
