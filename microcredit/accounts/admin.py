@@ -1,7 +1,20 @@
+"""Accounts in the technical administration. Staff names and e-mails are personal data: their
+reads are logged (core.admin.PersonalDataAdminMixin). Every role given here, on the membership
+page or in the user's inline, goes through accounts.services (audit row and e-mail to the
+organisation's directors)."""
+
+from __future__ import annotations
+
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.forms import BaseModelForm
+from django.http import HttpRequest
 
 from microcredit.accounts.models import Membership, User
+from microcredit.accounts.services import role_grant_record, role_state
+from microcredit.core.admin import PersonalDataAdminMixin
 
 
 class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]
@@ -11,13 +24,36 @@ class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]
 
 
 @admin.register(User)
-class ProjectUserAdmin(UserAdmin):  # type: ignore[type-arg]
+class ProjectUserAdmin(PersonalDataAdminMixin, UserAdmin):  # type: ignore[type-arg]
     inlines = [MembershipInline]
     list_display = ["username", "first_name", "last_name", "email", "is_active", "is_staff"]
 
+    def save_formset(
+        self, request: HttpRequest, form: BaseModelForm, formset: Any, change: bool
+    ) -> None:  # type: ignore[type-arg]
+        if formset.model is not Membership:
+            super().save_formset(request, form, formset, change)
+            return
+        # Read what each membership granted before the inline's changes are saved.
+        before = {f.instance.pk: role_state(f.instance) for f in formset.forms if f.instance.pk}
+        for membership in formset.save():
+            role_grant_record(
+                actor=request.user,  # type: ignore[arg-type]
+                membership=membership,
+                before=before.get(membership.pk),
+            )
+
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class MembershipAdmin(PersonalDataAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["user", "organisation", "role", "active"]
     list_filter = ["role", "active", "organisation"]
+    list_select_related = ["user", "organisation"]
     autocomplete_fields = ["user", "organisation"]
+
+    def save_model(
+        self, request: HttpRequest, obj: Membership, form: BaseModelForm, change: bool
+    ) -> None:  # type: ignore[type-arg]
+        before = role_state(obj)
+        super().save_model(request, obj, form, change)
+        role_grant_record(actor=request.user, membership=obj, before=before)  # type: ignore[arg-type]

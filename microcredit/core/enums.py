@@ -101,6 +101,11 @@ class AuditAction(enum.StrEnum):
     FOLLOWUP_REQUEST_CLOSED = "followup_request_closed"
     # A CCAS onboarded on the deployment (programmes.services.ccas_onboard).
     ORGANISATION_ONBOARDED = "organisation_onboarded"
+    # A person's personal data anonymised (privacy: the retention job, erasure on request).
+    PERSONAL_DATA_ANONYMISED = "anonymisation"
+    # A role given to an account (accounts.services.role_grant_record): a new membership, a
+    # changed role or a membership made active again, from the admin or a service.
+    ROLE_GRANTED = "role_granted"
 
     @classmethod
     def for_transition(cls, name: str) -> AuditAction:
@@ -147,3 +152,10 @@ class AccessAction(enum.StrEnum):
     # An export of the bilan's rows (reporting.exports): one row per file, its detail naming the
     # dataset, the period, the number of rows and « nominatif » when names were included.
     EXPORT = "export"
+    # Everything held about a person, exported on their request (privacy).
+    PERSON_EXPORT = "person_export"
+    # The read log itself, read by the director or the data-protection officer (privacy).
+    ACCESS_LOG = "access_log"
+    # The technical administration (Django admin): a list or a record of personal data opened.
+    ADMIN_LIST = "admin_list"
+    ADMIN_DETAIL = "admin_detail"

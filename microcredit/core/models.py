@@ -52,7 +52,16 @@ class AccessLog(models.Model):
         verbose_name = "consultation de données personnelles"
         verbose_name_plural = "journal des consultations"
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["object_type", "object_id"])]
+        # The read log's filters (privacy.selectors_access_log), each with the list's order.
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            models.Index(fields=["-at", "-id"], name="accesslog_at_id"),
+            models.Index(fields=["user", "-at", "-id"], name="accesslog_user_at"),
+            models.Index(fields=["action", "-at", "-id"], name="accesslog_action_at"),
+            models.Index(
+                fields=["object_type", "object_id", "-at", "-id"], name="accesslog_object_at"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}#{self.object_id}"

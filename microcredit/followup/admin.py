@@ -1,29 +1,19 @@
 """The follow-up in the technical admin: what was written when and by whom, never what was
 written (the technical administrator has no need to know it: bodies, places, outcomes and
 summaries are read on the pages, where access is logged). Read only: notes and points d'étape
-are append-only, appointments change through their service."""
+are append-only, appointments change through their service. Their reads are logged all the same
+(the dossier they hang off and who wrote them)."""
 
 from __future__ import annotations
 
 from django.contrib import admin
-from django.http import HttpRequest
 
+from microcredit.core.admin import PersonalDataAdminMixin, ReadOnlyAdmin
 from microcredit.followup.models import Appointment, Note, StepReview
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-
 @admin.register(Note)
-class NoteAdmin(ReadOnlyAdmin):
+class NoteAdmin(PersonalDataAdminMixin, ReadOnlyAdmin):
     list_display = ["created_at", "dossier", "author", "visibility"]
     list_filter = ["visibility"]
     list_select_related = ["dossier", "author"]
@@ -31,7 +21,7 @@ class NoteAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(ReadOnlyAdmin):
+class AppointmentAdmin(PersonalDataAdminMixin, ReadOnlyAdmin):
     list_display = [
         "starts_at",
         "dossier",
@@ -55,7 +45,7 @@ class AppointmentAdmin(ReadOnlyAdmin):
 
 
 @admin.register(StepReview)
-class StepReviewAdmin(ReadOnlyAdmin):
+class StepReviewAdmin(PersonalDataAdminMixin, ReadOnlyAdmin):
     list_display = ["held_on", "dossier", "author", "next_on", "created_at"]
     list_select_related = ["dossier", "author"]
     fields = ["dossier", "author", "held_on", "next_on", "created_at"]

@@ -19,6 +19,7 @@ from django.forms.models import model_to_dict
 
 from microcredit.accounts.enums import Role
 from microcredit.accounts.models import Membership, User
+from microcredit.accounts.services import membership_save
 from microcredit.core.enums import AuditAction
 from microcredit.core.errors import Refused
 from microcredit.core.formatting import format_date
@@ -364,9 +365,11 @@ def _first_director(organisation: Organisation, request: OnboardingRequest) -> U
     director.set_unusable_password()
     director.full_clean()
     director.save()
-    membership = Membership(user=director, organisation=organisation, role=Role.DIRECTOR)
-    membership.full_clean()
-    membership.save()
+    # A role granted: audited and e-mailed to the CCAS's directors, here the new director.
+    membership_save(
+        actor=None,
+        membership=Membership(user=director, organisation=organisation, role=Role.DIRECTOR),
+    )
     return director
 
 
