@@ -180,13 +180,66 @@ STATICFILES_DIRS = [
     ("vendor/pico", BASE_DIR / "node_modules" / "@picocss" / "pico" / "css"),
     ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
 ]
+
+
+def uploads_storage(environ: Mapping[str, str]) -> dict[str, Any]:
+    """The STORAGES["default"] entry of the uploads (documents, letters, minutes, logos), from
+    the environment: MICROCREDIT_STORAGE=local (the disk, MEDIA_ROOT) or s3 (an S3-compatible
+    store through django-storages, for several machines serving one CCAS). docs/backup.md.
+
+    Private by construction: objects are written with a private ACL, never overwritten, and
+    read only through the storage API by the views that check access; no public URL is used.
+    """
+    kind = environ.get("MICROCREDIT_STORAGE", "local").strip().lower() or "local"
+    if kind == "local":
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    if kind != "s3":
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            f"MICROCREDIT_STORAGE vaut « {kind} » : les valeurs possibles sont local et s3."
+        )
+    bucket = environ.get("AWS_STORAGE_BUCKET_NAME", "").strip()
+    if not bucket:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            "MICROCREDIT_STORAGE=s3 demande AWS_STORAGE_BUCKET_NAME (le nom du compartiment)."
+        )
+    endpoint = environ.get("AWS_S3_ENDPOINT_URL", "").strip() or None
+    options: dict[str, Any] = {
+        "bucket_name": bucket,
+        "endpoint_url": endpoint,
+        "region_name": environ.get("AWS_S3_REGION_NAME", "").strip() or None,
+        "access_key": environ.get("AWS_ACCESS_KEY_ID") or None,
+        "secret_key": environ.get("AWS_SECRET_ACCESS_KEY") or None,
+        "location": environ.get("AWS_LOCATION", "").strip("/"),
+        # "" sends no ACL header, for the stores whose buckets refuse ACLs (bucket policy only).
+        "default_acl": environ.get("AWS_DEFAULT_ACL", "private") or None,
+        "file_overwrite": False,
+        # A URL is never handed out (the views stream the file); if one ever were, it is
+        # signed and short-lived, never a public link to a personal file.
+        "querystring_auth": True,
+        "querystring_expire": 300,
+        "signature_version": "s3v4",
+        # S3-compatible servers (MinIO, Garage, Ceph...) answer on paths, not on sub-domains.
+        "addressing_style": environ.get("AWS_S3_ADDRESSING_STYLE")
+        or ("path" if endpoint else None),
+    }
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": uploads_storage(os.environ),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-# Uploaded files (logos, later dossier documents) live outside the web root, served by views.
-MEDIA_ROOT = VAR_DIR / "uploads"
+# Uploaded files (logos, dossier documents, letters, minutes) live outside the web root, served
+# by views after the access check; on the local disk, under MEDIA_ROOT.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or VAR_DIR / "uploads")
 MEDIA_URL = "/fichiers/"
+# `microcredit backup`/`restore`: the folder of pg_dump/pg_restore when they are not on the PATH
+# (else /usr/lib/postgresql/<version>/bin is searched).
+BACKUP_PG_BIN_DIR = os.environ.get("MICROCREDIT_PG_BIN_DIR", "")
 
 # Strict Content-Security-Policy: no inline script or style, nothing from another origin.
 CONTENT_SECURITY_POLICY = {
