@@ -29,8 +29,8 @@ class ProjectUserAdmin(PersonalDataAdminMixin, UserAdmin):  # type: ignore[type-
     list_display = ["username", "first_name", "last_name", "email", "is_active", "is_staff"]
 
     def save_formset(
-        self, request: HttpRequest, form: BaseModelForm, formset: Any, change: bool
-    ) -> None:  # type: ignore[type-arg]
+        self, request: HttpRequest, form: BaseModelForm[Any], formset: Any, change: bool
+    ) -> None:
         if formset.model is not Membership:
             super().save_formset(request, form, formset, change)
             return
@@ -52,8 +52,8 @@ class MembershipAdmin(PersonalDataAdminMixin, admin.ModelAdmin):  # type: ignore
     autocomplete_fields = ["user", "organisation"]
 
     def save_model(
-        self, request: HttpRequest, obj: Membership, form: BaseModelForm, change: bool
-    ) -> None:  # type: ignore[type-arg]
+        self, request: HttpRequest, obj: Membership, form: BaseModelForm[Any], change: bool
+    ) -> None:
         before = role_state(obj)
         super().save_model(request, obj, form, change)
         role_grant_record(actor=request.user, membership=obj, before=before)  # type: ignore[arg-type]
