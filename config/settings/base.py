@@ -10,6 +10,7 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
+from microcredit.accounts.client_ip import parse_trusted_proxies
 from microcredit.core.logging import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -160,6 +161,21 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# The client's address behind a reverse proxy (F8, docs/adr/0011): X-Forwarded-For is read only
+# from the trusted proxies. MICROCREDIT_TRUSTED_PROXIES: empty (default: no proxy, the header is
+# ignored), a count ("1": exactly one proxy in front, the only way in) or addresses/networks
+# ("10.0.0.2,10.0.1.0/24").
+MICROCREDIT_TRUSTED_PROXIES = parse_trusted_proxies(
+    os.environ.get("MICROCREDIT_TRUSTED_PROXIES", "")
+)
+AXES_CLIENT_IP_CALLABLE = "microcredit.accounts.client_ip.client_ip"
+
+# The bank partner's API (F7, docs/adr/0011): a token expires this many days after its creation;
+# each token may make this many calls (ninja's rate: "600/m", "10/s", "20000/d").
+MICROCREDIT_API_TOKEN_LIFETIME_DAYS = int(
+    os.environ.get("MICROCREDIT_API_TOKEN_LIFETIME_DAYS", "365")
+)
+MICROCREDIT_API_THROTTLE_RATE = os.environ.get("MICROCREDIT_API_THROTTLE_RATE", "600/m")
 
 # Two-factor authentication (TOTP). When True, staff and bank users must enrol and verify.
 OTP_REQUIRED_FOR_STAFF = False
