@@ -32,6 +32,32 @@ def pytest_terminal_summary(
         )
 
 
+# Fixtures that give a test the database: a test with none of them (and no django_db mark)
+# cannot touch it (pytest-django blocks the access).
+DATABASE_FIXTURES = frozenset(
+    {"db", "transactional_db", "django_db_reset_sequences", "live_server"}
+)
+
+
+def uses_database(item: pytest.Item) -> bool:
+    fixtures = set(getattr(item, "fixturenames", ()))
+    return item.get_closest_marker("django_db") is not None or bool(DATABASE_FIXTURES & fixtures)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On PostgreSQL (`make test`'s second run), only the tests that use the database run: the
+    others (the loan engine, the rules, OpenFisca's computations, the command-line parsing)
+    give the same result on either database and have already run on SQLite."""
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        return
+    kept = [item for item in items if uses_database(item)]
+    if len(kept) < len(items):
+        config.hook.pytest_deselected(items=[item for item in items if not uses_database(item)])
+        items[:] = kept
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> None:
     """The test database holds the Saint-Étienne scheme (`microcredit load_scheme`), once."""

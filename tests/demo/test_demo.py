@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo
@@ -10,17 +11,20 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.db import transaction
+from django.test import TestCase
+from django.urls import reverse
 from django.utils import timezone
+from pytest_django import DjangoDbBlocker
 
 from loan_engine import build_schedule
 from microcredit.accounts.enums import Role
 from microcredit.accounts.models import Membership, User
 from microcredit.applicants.models import Applicant, HouseholdMember
 from microcredit.banking.models import BankDecision, Disbursement
-from microcredit.commissions import services as commission_services
 from microcredit.commissions.models import AgendaItem, CommissionSession, SessionMember
 from microcredit.core.models import AuditEvent
-from microcredit.demo.loading import DEMO_ACCOUNTS, DEMO_DOSSIERS, S_DEC, load_demo
+from microcredit.demo.loading import DEMO_ACCOUNTS, DEMO_DOSSIERS, DEMO_PASSWORD, load_demo
 from microcredit.documents.models import Document
 from microcredit.documents.selectors import missing_document_labels
 from microcredit.dossiers.enums import DossierState
@@ -35,8 +39,31 @@ from microcredit.programmes.selectors import version_in_force
 from microcredit.servicing.enums import PlanState
 from microcredit.servicing.models import ProjectProof, RepaymentPlan
 from microcredit.simulator.models import ContactRequest
+from tests.shell.test_shell import HOME_HEADINGS
 
 pytestmark = pytest.mark.django_db
+
+PARIS = ZoneInfo("Europe/Paris")
+# The demo of this module is loaded once, on a Thursday afternoon, with the time frozen there.
+LOADED = datetime(2026, 12, 3, 15, 0, tzinfo=PARIS)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def demo(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[None]:
+    """The demo, loaded once for the whole module (it takes seconds), in a transaction rolled
+    back after the module's last test; each test runs in a savepoint of it (pytest-django's
+    `db`), so that what a test changes is undone before the next one. The letters are written
+    after commit: their callbacks run at the end of the load."""
+    with (
+        django_db_blocker.unblock(),
+        time_machine.travel(LOADED, tick=False),
+        transaction.atomic(),
+    ):
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            load_demo()
+        yield
+        transaction.set_rollback(True)
+
 
 S = DossierState
 BANK_STATES = {
@@ -85,12 +112,7 @@ def _assert_true_timeline(dossier: Dossier) -> None:
     assert dossier.bank_transmitted_at == (transmitted[0] if transmitted else None)
 
 
-def test_the_demo_holds_dossiers_in_every_state_each_with_a_true_story(
-    django_capture_on_commit_callbacks,
-) -> None:  # type: ignore[no-untyped-def]
-    with django_capture_on_commit_callbacks(execute=True):  # letters are written after commit
-        load_demo()
-
+def test_the_demo_holds_dossiers_in_every_state_each_with_a_true_story() -> None:
     assert set(Dossier.objects.values_list("state", flat=True)) == set(DossierState.values)
     assert Dossier.objects.count() == len(DEMO_DOSSIERS)
     for spec in DEMO_DOSSIERS:
@@ -152,9 +174,6 @@ def test_the_demo_holds_dossiers_in_every_state_each_with_a_true_story(
 
 
 def test_a_second_load_creates_and_changes_nothing() -> None:
-    out = io.StringIO()
-    call_command("load_demo", stdout=out)
-    assert f"{len(DEMO_DOSSIERS)} dossiers de démonstration" in out.getvalue()
     models = (
         Applicant,
         HouseholdMember,
@@ -178,16 +197,43 @@ def test_a_second_load_creates_and_changes_nothing() -> None:
     )
     counts = {m.__name__: m.objects.count() for m in models}
     dossiers = list(Dossier.objects.order_by("pk").values_list("pk", "state", "updated_at"))
+    accounts = (User.objects.count(), Membership.objects.count())
+    passwords = dict(User.objects.values_list("username", "password"))
 
-    load_demo()
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+
+    assert f"{len(DEMO_DOSSIERS)} dossiers de démonstration" in out.getvalue()
 
     assert {m.__name__: m.objects.count() for m in models} == counts
     assert list(Dossier.objects.order_by("pk").values_list("pk", "state", "updated_at")) == dossiers
+    assert (User.objects.count(), Membership.objects.count()) == accounts
+    assert dict(User.objects.values_list("username", "password")) == passwords
+
+
+def test_every_demo_login_reaches_its_home_page(client) -> None:  # type: ignore[no-untyped-def]
+    assert {a.username for a in DEMO_ACCOUNTS} == {
+        "referent",
+        "agent",
+        "directeur",
+        "commission",
+        "banque",
+        "partenaire",
+        "admin",
+        "dpd",
+    }
+    for account in DEMO_ACCOUNTS:
+        client.logout()
+        response = client.post(
+            reverse("accounts:login"), {"username": account.username, "password": DEMO_PASSWORD}
+        )
+        assert response.status_code == 302, account.username
+        home = client.get(response["Location"])
+        assert home.status_code == 200
+        assert HOME_HEADINGS[account.role].replace("&#x27;", "'") in home.content.decode()
 
 
 def test_each_role_sees_its_demo_dossiers_through_the_funnel() -> None:
-    load_demo()
-
     def visible(username: str) -> set[int]:
         membership = _membership(username)
         return set(
@@ -224,21 +270,17 @@ def test_each_role_sees_its_demo_dossiers_through_the_funnel() -> None:
     assert visible("admin") == set()
 
 
-@pytest.mark.django_db
 def test_the_director_home_counts_reorientations_by_scheme(client) -> None:  # type: ignore[no-untyped-def]
-    call_command("load_demo", stdout=io.StringIO())
     client.force_login(User.objects.get(username="directeur"))
     body = client.get("/").content.decode()
     assert "Réorientations" in body
     assert "Point conseil budget" in body
 
 
-@pytest.mark.django_db
 def test_demo_budgets_show_figures_and_rights_on_the_dossier_page(client) -> None:  # type: ignore[no-untyped-def]
     from microcredit.demo.loading import DEMO_BUDGETS
     from microcredit.rights.models import RightsAssessmentRecord
 
-    call_command("load_demo", stdout=io.StringIO())
     records = RightsAssessmentRecord.objects.select_related("dossier__applicant")
     assert {r.dossier.applicant.last_name for r in records} == set(DEMO_BUDGETS)
     assert {r.status for r in records} == {"done"}
@@ -249,61 +291,10 @@ def test_demo_budgets_show_figures_and_rights_on_the_dossier_page(client) -> Non
     assert "openfisca-france" in body.lower()
 
 
-def _on(day: date):  # type: ignore[no-untyped-def]
-    return time_machine.travel(
-        datetime(day.year, day.month, day.day, 9, 0, tzinfo=ZoneInfo("Europe/Paris")), tick=False
-    )
-
-
-def test_the_session_to_come_is_held_on_the_day_of_the_demo_and_kept_on_later_loads() -> None:
-    """Decisions wait for the session's day: the last demo session (S_DEC) is dated the day
-    the demo is loaded, so that a visitor notes who is present and then decides."""
-    first_day = date(2026, 12, 1)
-    assert first_day < S_DEC
-    with _on(first_day):
-        load_demo()
-        session = CommissionSession.objects.get(closed_at__isnull=True)
-        assert session.date == first_day
-        assert session.agenda.count() == 2
-        assert not SessionMember.objects.filter(session=session, present=True).exists()
-        agent, commission = _membership("agent"), _membership("commission")
-        sitting = list(SessionMember.objects.filter(session=session).values_list("user", flat=True))
-        commission_services.session_update(
-            actor=agent.user,
-            membership=agent,
-            session_id=session.pk,
-            date=session.date,
-            place=session.place,
-            member_ids=sitting,
-            present_ids=[commission.user_id],
-        )
-        item = session.agenda.order_by("position").first()
-        assert item is not None
-        commission_services.agenda_item_decide(
-            actor=commission.user,
-            membership=commission,
-            item_id=item.pk,
-            decision="adjourn",
-            reason="Le devis définitif de l'opticien.",
-            today=timezone.localdate(),
-        )
-    sessions = list(CommissionSession.objects.order_by("pk").values_list("pk", "date", "closed_at"))
-    members = list(SessionMember.objects.order_by("pk").values_list("pk", "present"))
-    followup = {m.__name__: m.objects.count() for m in FOLLOWUP_MODELS}
-    with _on(date(2026, 12, 4)):  # another day: the same sessions, nothing added
-        load_demo()
-    assert {m.__name__: m.objects.count() for m in FOLLOWUP_MODELS} == followup
-    assert list(
-        CommissionSession.objects.order_by("pk").values_list("pk", "date", "closed_at")
-    ) == (sessions)
-    assert list(SessionMember.objects.order_by("pk").values_list("pk", "present")) == members
-
-
 def test_the_demo_seeds_what_every_work_queue_shows(client) -> None:  # type: ignore[no-untyped-def]
     """Through the services, as the demo users: requests from the public, today's and
     tomorrow's appointments, a private and a shared note, points d'étape by the partner worker,
     a plan de reprise; then each role's home page shows an item leading to a page it may open."""
-    load_demo()
     today = timezone.localdate()
 
     assert set(ContactRequest.objects.values_list("last_name", "status")) == {
@@ -348,21 +339,11 @@ def test_the_demo_seeds_what_every_work_queue_shows(client) -> None:  # type: ig
         assert client.get(link).status_code == 200, (username, link)
 
 
-PARIS = ZoneInfo("Europe/Paris")
-
-
-def test_the_demo_history_happened_during_office_hours_over_past_months(
-    django_capture_on_commit_callbacks,
-) -> None:  # type: ignore[no-untyped-def]
+def test_the_demo_history_happened_during_office_hours_over_past_months() -> None:
     """Not the load's moment, nor the night: every dated row of the demo's dossiers falls on a
     working day between 08:00 and 18:30 (Paris), spread over the months, in the workflow's
     order (reception, commission, transmission, bank, cheque)."""
-    loaded = datetime(2026, 12, 3, 15, 0, tzinfo=PARIS)  # a Thursday afternoon
-    with (
-        time_machine.travel(loaded, tick=False),
-        django_capture_on_commit_callbacks(execute=True),
-    ):
-        load_demo()
+    loaded = LOADED
 
     def office(at: datetime, what: object) -> None:
         local = at.astimezone(PARIS)
