@@ -52,6 +52,15 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
         arguments=_arrears_arguments,
         description="Retards de la nuit : situations du jour, alertes, plans de reprise suivis",
     ),
+    # At 03:00, after the arrears, the retention job (privacy): the people whose dossiers are
+    # all closed and whose last contact is older than the parameters' retention are anonymised.
+    PeriodicJob(
+        name="retention",
+        at=time(3, 0),
+        command="retention",
+        arguments=_arrears_arguments,
+        description="Conservation : anonymisation au-delà de la durée de conservation",
+    ),
     # At 08:00 the e-mails to the borrowers and applicants who agreed to them (never at night):
     # the installments due in five days, the appointments of the next day (followup).
     PeriodicJob(

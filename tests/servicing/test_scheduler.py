@@ -90,7 +90,7 @@ def test_a_tick_at_two_runs_the_arrears_job_for_that_day(make_user) -> None:  # 
         referent=make_user(Role.REFERENT), adviser=make_user(Role.BANK_ADVISER, username="cb")
     )
     out = io.StringIO()
-    call_command("scheduler", "--tick", "2026-04-20T03:00", stdout=out)
+    call_command("scheduler", "--tick", "2026-04-20T04:00", stdout=out)
     assert "Aucune tâche à cette heure." in out.getvalue()
     assert not ArrearsSnapshot.objects.exists()
 
