@@ -10,6 +10,7 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
+from config.settings.sqlite import for_concurrent_writes
 from microcredit.accounts.client_ip import parse_trusted_proxies
 from microcredit.core.logging import logging_config
 
@@ -113,13 +114,16 @@ def without_jit(database: Mapping[str, Any]) -> dict[str, Any]:
     return {**database, "OPTIONS": options}
 
 
-# The database comes from DATABASE_URL; without it, the embedded SQLite file under var/.
+# The database comes from DATABASE_URL; without it, the embedded SQLite file under var/, set up
+# for concurrent writes (WAL, busy timeout, immediate transactions: config/settings/sqlite.py).
 DATABASES = {
     "default": without_jit(
-        dj_database_url.config(
-            default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
-            conn_max_age=60,
-            conn_health_checks=True,
+        for_concurrent_writes(
+            dj_database_url.config(
+                default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
+                conn_max_age=60,
+                conn_health_checks=True,
+            )
         )
     )
 }

@@ -9,13 +9,14 @@ import dj_database_url
 
 from .base import *  # noqa: F403
 from .base import without_jit
+from .sqlite import for_concurrent_writes
 
 SECRET_KEY = "test-only-not-secret"
 DEBUG = False
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 
 DATABASES = {
-    "default": without_jit(dj_database_url.parse(os.environ["DATABASE_URL"]))
+    "default": without_jit(for_concurrent_writes(dj_database_url.parse(os.environ["DATABASE_URL"])))
     if os.environ.get("DATABASE_URL")
     else {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}
 }
