@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.forms import BaseModelForm
@@ -57,3 +58,16 @@ class MembershipAdmin(PersonalDataAdminMixin, admin.ModelAdmin):  # type: ignore
         before = role_state(obj)
         super().save_model(request, obj, form, change)
         role_grant_record(actor=request.user, membership=obj, before=before)  # type: ignore[arg-type]
+
+
+# The lock-out's records (django-axes: usernames and IP addresses of the staff) are personal data
+# too: their admin pages, registered by axes before this app, get the same logging.
+for _label in ("axes.AccessAttempt", "axes.AccessFailureLog", "axes.AccessLog"):
+    _model = apps.get_model(_label)
+    if admin.site.is_registered(_model):
+        _current = type(admin.site.get_model_admin(_model))
+        if not issubclass(_current, PersonalDataAdminMixin):
+            admin.site.unregister(_model)
+            admin.site.register(
+                _model, type(_current.__name__, (PersonalDataAdminMixin, _current), {})
+            )
