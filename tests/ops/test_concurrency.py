@@ -242,6 +242,9 @@ def postgres_url() -> str:
             "postgresql",
             marks=[
                 pytest.mark.postgres_only,
+                # It uses a database of the cluster: kept in make test's PostgreSQL run, which
+                # runs only the tests marked so (tests/conftest.py).
+                pytest.mark.django_db,
                 pytest.mark.skipif(
                     not postgres_url(), reason="DATABASE_URL is not a PostgreSQL database"
                 ),

@@ -1,0 +1,151 @@
+"""The web unit's command, run for real: granian serves config.wsgi with the production settings
+(a temporary SQLite file, static files collected into a temporary folder), answers /healthz and
+a static file on a loopback port, writes JSON log lines with the request's id, then stops on
+SIGTERM as systemd stops it."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from email.message import Message
+from pathlib import Path
+
+import pytest
+
+from tests.ops.deploy_files import INSTALL_DIR, ROOT, environment_example, unit_command
+
+BIN = Path(sys.executable).parent
+
+# The production settings, with the static files of the project only (not the 239 files of
+# Pico's distribution nor the admin's: collecting and compressing them takes minutes).
+LEAN_SETTINGS = """
+from config.settings.prod import *  # noqa: F403
+
+STATICFILES_DIRS = [BASE_DIR / "microcredit" / "static"]  # noqa: F405
+"""
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _get(port: int, path: str) -> tuple[int, Message, bytes]:
+    """GET as the reverse proxy forwards it: the public host name, HTTPS."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}{path}",
+        headers={"Host": "micro-credit.exemple.fr", "X-Forwarded-Proto": "https"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()
+
+
+@pytest.fixture
+def production_environment(tmp_path: Path) -> dict[str, str]:
+    (tmp_path / "lean_settings.py").write_text(LEAN_SETTINGS, encoding="utf-8")
+    environment = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "GRANIAN_"))},
+        **environment_example(),
+        "DJANGO_SETTINGS_MODULE": "lean_settings",
+        "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)]),
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "STATIC_ROOT": str(tmp_path / "static"),
+        "MEDIA_ROOT": str(tmp_path / "uploads"),
+        "GRANIAN_PORT": str(_free_port()),
+        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
+    for command in (
+        ["collectstatic", "--noinput", "-v0", "-i", "admin", "-i", "django_*", "-i", "otp_*"],
+        # /healthz reads the database and the task queue's table.
+        ["migrate", "django_tasks_database", "-v0"],
+    ):
+        subprocess.run(  # noqa: S603
+            [str(BIN / "microcredit"), *command],
+            env=environment,
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+    return environment
+
+
+def test_granian_serves_the_application_as_the_web_unit_starts_it(
+    production_environment: dict[str, str], tmp_path: Path
+) -> None:
+    command = [
+        part.replace(INSTALL_DIR, str(ROOT)) for part in unit_command("microcredit-web.service")
+    ]
+    assert Path(command[0]) == BIN / "granian"
+    port = int(production_environment["GRANIAN_PORT"])
+    log = (tmp_path / "granian.log").open("w+", encoding="utf-8")
+    server = subprocess.Popen(  # noqa: S603
+        command,
+        env=production_environment,
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert server.poll() is None, Path(log.name).read_text(encoding="utf-8")
+            try:
+                status, headers, body = _get(port, "/healthz")
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
+        assert status == 200, body
+        assert json.loads(body) == {"status": "ok", "database": "ok"}
+        request_id = headers["X-Request-ID"]
+        assert len(request_id) == 32
+
+        # A static file, through WhiteNoise, under its hashed name with a far expiry.
+        manifest = json.loads(
+            (Path(production_environment["STATIC_ROOT"]) / "staticfiles.json").read_text()
+        )
+        hashed = manifest["paths"]["css/app.css"]
+        status, headers, body = _get(port, f"/static/{hashed}")
+        assert status == 200
+        assert headers["Content-Type"].startswith("text/css")
+        assert body == (ROOT / "microcredit" / "static" / "css" / "app.css").read_bytes()
+        assert "immutable" in headers["Cache-Control"]
+
+        # A page that does not exist: Django logs it, as one JSON line with the request's id.
+        status, headers, _ = _get(port, "/healthz-absent")
+        assert status == 404
+        missing_id = headers["X-Request-ID"]
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        finally:
+            if server.poll() is None:
+                os.killpg(server.pid, signal.SIGKILL)
+                server.wait()
+    assert server.returncode == 0
+    log.seek(0)
+    lines = [json.loads(line) for line in log.read().splitlines() if line.startswith("{")]
+    not_found = [line for line in lines if line.get("request_id") == missing_id]
+    assert len(not_found) == 1, lines
+    assert not_found[0]["level"] == "WARNING"
+    assert not_found[0]["logger"] == "django.request"
+    assert not_found[0]["message"] == "Not Found: /healthz-absent"
+    assert not_found[0]["user_id"] is None
+    assert "request" not in not_found[0]
