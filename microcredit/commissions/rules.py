@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from microcredit.core.text import fold_in_place
+from microcredit.core.text import fold_in_place, nir_spans
 
 NAME_MASK = "[nom masqué]"
 
@@ -86,6 +86,7 @@ class Masks:
     phone: str = "[téléphone masqué]"
     email: str = "[e-mail masqué]"
     birth_date: str = "[date de naissance masquée]"
+    nir: str = "[numéro de sécurité sociale masqué]"
 
 
 Span = tuple[int, int, str]
@@ -94,9 +95,12 @@ Span = tuple[int, int, str]
 # the commission has no use for them. Read on the folded text (lower case, no accents).
 _EMAIL = re.compile(r"(?<![\w.+\-])[\w.+\-']+@[\w\-]+(?:\.[\w\-]+)+")
 _DIGIT_SEP = r"[\s.\-/]{0,2}"
+# Not a piece of a longer run of digits (« 1 85 03 75 123 456 78 » holds no phone).
+_NOT_AFTER_DIGITS = r"(?<![\w+])(?<!\d[\s.\-/])(?<!\d[\s.\-/]{2})"
+_NOT_BEFORE_DIGITS = rf"(?!\d)(?!{_DIGIT_SEP}\d)"
 _FRENCH_PHONE = re.compile(
-    rf"(?<![\w+])(?:(?:\+|00){_DIGIT_SEP}33{_DIGIT_SEP}(?:\(0\){_DIGIT_SEP})?|0)"
-    rf"[1-9](?:{_DIGIT_SEP}\d){{8}}(?!\d)"
+    rf"{_NOT_AFTER_DIGITS}(?:(?:\+|00){_DIGIT_SEP}33{_DIGIT_SEP}(?:\(0\){_DIGIT_SEP})?|0)"
+    rf"[1-9](?:{_DIGIT_SEP}\d){{8}}{_NOT_BEFORE_DIGITS}"
 )
 
 # Dates as people write them: 12/03/1985, 12-03-85, 12.03.1985, 1985-03-12, 12 mars 1985,
@@ -184,7 +188,7 @@ def _phone_spans(folded: str, personal: PersonalData, mask: str) -> list[Span]:
             pattern = r"\+?" + _DIGIT_SEP.join(digits)
             spans += [
                 (m.start(), m.end(), mask)
-                for m in re.finditer(rf"(?<![\w+]){pattern}(?!\d)", folded)
+                for m in re.finditer(rf"{_NOT_AFTER_DIGITS}{pattern}{_NOT_BEFORE_DIGITS}", folded)
             ]
     return spans
 
@@ -226,10 +230,11 @@ def _birth_date_spans(folded: str, births: tuple[date, ...], mask: str) -> list[
 def mask_personal_data(text: str, personal: PersonalData, masks: Masks | None = None) -> str:
     """`text` with every personal detail of `personal` replaced by its mask (« [nom masqué] »,
     « [adresse masquée] », « [téléphone masqué] », « [e-mail masqué] », « [date de naissance
-    masquée] »): whole words, whatever the case and the accents. Any e-mail address and any
-    French phone number are masked too, whoever they belong to.
+    masquée] »): whole words, whatever the case and the accents. Any e-mail address, any
+    French phone number and any social-security number (refused at entry, but a text may be
+    older than that refusal) are masked too, whoever they belong to.
 
-    The details are looked for in the original text, the most specific first (e-mails, phones,
+    The details are looked for in the original text, the most specific first (NIR, e-mails, phones,
     dates, the address, then the names), so that a mask is never itself read as a name, and a
     name inside an e-mail or a street is masked as the e-mail or the street."""
     if not text:
@@ -237,6 +242,7 @@ def mask_personal_data(text: str, personal: PersonalData, masks: Masks | None = 
     masks = masks or Masks()
     folded = fold_in_place(text)
     groups: list[list[Span]] = [
+        [(start, end, masks.nir) for start, end in nir_spans(folded)],
         [(m.start(), m.end(), masks.email) for m in _EMAIL.finditer(folded)],
         _phone_spans(folded, personal, masks.phone),
         _birth_date_spans(folded, personal.birth_dates, masks.birth_date),

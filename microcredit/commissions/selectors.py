@@ -343,6 +343,7 @@ def translated_masks() -> Masks:
         phone=_("[téléphone masqué]"),
         email=_("[e-mail masqué]"),
         birth_date=_("[date de naissance masquée]"),
+        nir=_("[numéro de sécurité sociale masqué]"),
     )
 
 

@@ -19,6 +19,7 @@ __all__ = [
     "find_nir",
     "fold",
     "fold_in_place",
+    "nir_spans",
     "normalise_siret",
     "parse_decimal",
     "strip_accents",
@@ -116,16 +117,26 @@ def _nir_month_is_possible(month: int) -> bool:
     return 1 <= month <= 12 or 20 <= month <= 42 or 50 <= month <= 99
 
 
-def find_nir(text: str) -> str | None:
-    """The first NIR-shaped string of `text` whose key is valid (python-stdnum), as written;
-    None when there is none. Spaces, dots or dashes may separate its groups."""
+def nir_spans(text: str) -> list[tuple[int, int]]:
+    """Where `text` holds a NIR-shaped string whose key is valid (python-stdnum): the (start,
+    end) of each, in order, not overlapping."""
+    spans: list[tuple[int, int]] = []
     if not text:
-        return None
+        return spans
     for match in _NIR_CANDIDATE.finditer(text):
-        written = match.group(1)
-        number = re.sub(r"[\s.\-]", "", written).upper()
+        start, end = match.span(1)
+        if spans and start < spans[-1][1]:
+            continue
+        number = re.sub(r"[\s.\-]", "", match.group(1)).upper()
         if len(number) != 15 or not _nir_month_is_possible(int(number[3:5])):
             continue
         if stdnum_nir.is_valid(number):
-            return written
-    return None
+            spans.append((start, end))
+    return spans
+
+
+def find_nir(text: str) -> str | None:
+    """The first NIR-shaped string of `text` whose key is valid, as written; None when there is
+    none. Spaces, dots or dashes may separate its groups."""
+    spans = nir_spans(text)
+    return text[spans[0][0] : spans[0][1]] if spans else None

@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin
 
+from microcredit.core.forms import FreeTextGuard
 from microcredit.organisations.models import Organisation, Partnership
 from microcredit.organisations.theme import validate_theme_colour_contrast
 
@@ -11,7 +12,7 @@ class PartnershipInline(admin.TabularInline):  # type: ignore[type-arg]
     extra = 0
 
 
-class OrganisationForm(forms.ModelForm):  # type: ignore[type-arg]
+class OrganisationForm(FreeTextGuard, forms.ModelForm):  # type: ignore[type-arg]
     """Where the technical administration changes a CCAS's theme colour: too light is refused."""
 
     class Meta:
