@@ -20,12 +20,14 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.urls import reverse
 from moto.server import ThreadedMotoServer
 
 from config.settings.base import uploads_storage
 from microcredit.accounts.enums import Role
 from microcredit.documents.models import Document
+from microcredit.documents.services import document_upload
 from microcredit.dossiers.enums import DossierState
 from microcredit.dossiers.services import dossier_transition
 from microcredit.letters.models import Letter
@@ -218,3 +220,31 @@ def test_a_name_is_never_overwritten_in_the_bucket(bucket: Bucket) -> None:
     assert first == "essai/releve.pdf" and second != first
     assert bucket.read(first) == b"premier" and bucket.read(second) == b"second"
     assert all(bucket.is_private(key) for key in bucket.object_keys())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_backup_and_restore_read_and_write_the_bucket(make_user, bucket: Bucket, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    referent = make_user(Role.REFERENT)
+    dossier = make_dossier(created_by=referent, referent=referent, state=DossierState.INSTRUCTION)
+    for tag in ("identite", "revenus"):
+        document_upload(
+            actor=referent,
+            membership=referent.memberships.get(),
+            dossier_id=dossier.pk,
+            kind="piece_d_identite",
+            upload=SimpleUploadedFile(f"{tag}.pdf", pdf_bytes(tag), content_type="application/pdf"),
+        )
+    before = {key: hashlib.sha256(bucket.read(key)).hexdigest() for key in bucket.object_keys()}
+    assert len(before) == 2
+
+    call_command("backup", output=str(tmp_path / "sauvegardes"))
+    (folder,) = (tmp_path / "sauvegardes").iterdir()
+    for key in before:  # the bucket is lost
+        bucket.client.delete_object(Bucket=bucket.name, Key=key)
+    assert bucket.object_keys() == []
+
+    call_command("restore", str(folder), yes=True)
+    after = {key: hashlib.sha256(bucket.read(key)).hexdigest() for key in bucket.object_keys()}
+    assert after == before
+    assert all(bucket.is_private(key) for key in after)
+    assert Document.objects.count() == 2
