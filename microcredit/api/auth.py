@@ -1,14 +1,21 @@
-"""Token authentication of the API and the access rule its URL patterns declare."""
+"""Token authentication of the API and the access rule its URL patterns declare.
+
+An expired token is refused with its own 401 (`TokenExpired`), which names the expiry date: the
+bank's software then tells its operator to create another token, rather than a vague
+"unauthenticated". The last use is recorded (at most one write a minute, services).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from functools import wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
-from ninja.errors import AuthorizationError
+from django.utils import timezone
+from ninja.errors import AuthenticationError, AuthorizationError
 from ninja.security import HttpBearer
 
 from microcredit.api.errors import MESSAGES, error_response
@@ -20,6 +27,14 @@ from microcredit.api.services import api_token_mark_used
 API_TOKEN = "api_token"  # noqa: S105 (a rule name, not a secret)
 
 
+class TokenExpired(AuthenticationError):
+    """A token past its `expires_at` (401, the date in the message)."""
+
+    def __init__(self, expires_at: datetime) -> None:
+        super().__init__()
+        self.expires_at = expires_at
+
+
 class BankAdviserToken(HttpBearer):
     """`Authorization: Bearer mc_…`: the adviser and their active bank-adviser membership."""
 
@@ -28,8 +43,11 @@ class BankAdviserToken(HttpBearer):
             principal = api_principal_for_key(token.strip())
         except TokenForbidden:
             raise AuthorizationError from None
-        if principal is not None:
-            api_token_mark_used(token=principal.token)
+        if principal is None:
+            return None
+        if principal.token.is_expired(timezone.now()):
+            raise TokenExpired(principal.token.expires_at)
+        api_token_mark_used(token=principal.token)
         return principal
 
 

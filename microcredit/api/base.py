@@ -1,20 +1,29 @@
 """The bank partner's API object (django-ninja) and what its operations share: the token
-authentication, the refusal of undeclared query parameters, the answers each operation
-declares, the dossier number in the path and the permission funnel (404 for a dossier of another
-bank, not transmitted or unknown)."""
+authentication, the throttling per token, the refusal of undeclared query parameters, the answers
+each operation declares, the dossier number in the path and the permission funnel (404 for a
+dossier of another bank, not transmitted or unknown)."""
 
 from __future__ import annotations
 
+import math
+import threading
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Path
+from ninja.errors import Throttled
 from ninja.operation import Operation
+from ninja.throttling import SimpleRateThrottle
 
-from microcredit.api.auth import BankAdviserToken
+from microcredit.api.auth import BankAdviserToken, TokenExpired
 from microcredit.api.errors import error_response, install_handlers
 from microcredit.api.schemas import Error
 from microcredit.api.selectors import ApiPrincipal, api_dossier_by_number
@@ -33,16 +42,83 @@ class BankApi(NinjaAPI):
         return str(operation.view_func.__name__)
 
 
+class TokenRateThrottle(SimpleRateThrottle):
+    """At most MICROCREDIT_API_THROTTLE_RATE calls per token (ninja's sliding window, kept in
+    Django's cache), whoever sends it and from wherever: the key is the token, not an address.
+
+    The rate is read from the settings on each call (a test or an operator may change it). The
+    window's state of the call being checked is kept per thread, not on this object, which all
+    the threads of a process share. Calls without a principal (refused before) are not counted.
+    """
+
+    scope = "api_token"
+    cache_format = "throttle_api_token_%(ident)s"
+
+    def __init__(self) -> None:
+        self._call = threading.local()
+
+    def allow_request(self, request: HttpRequest) -> bool:
+        principal = getattr(request, "auth", None)
+        if not isinstance(principal, ApiPrincipal):
+            return True
+        count, duration = self.parse_rate(settings.MICROCREDIT_API_THROTTLE_RATE)
+        if count is None or duration is None:
+            return True
+        token = principal.token
+        # The id and the start of the hash: an id reused after a rollback is another key.
+        key = self.cache_format % {"ident": f"{token.pk}-{token.key_hash[:16]}"}
+        now = time.time()
+        history = [t for t in cache.get(key, []) if t > now - duration]
+        if len(history) >= count:
+            self._call.wait = duration - (now - min(history))
+            return False
+        history.append(now)
+        cache.set(key, history, duration)
+        self._call.wait = None
+        return True
+
+    def wait(self) -> float | None:
+        return getattr(self._call, "wait", None)
+
+
 api = BankApi(
     title="Micro-crédit — API du partenaire bancaire",
     version="1",
     description=DESCRIPTION,
     auth=BankAdviserToken(),
+    throttle=[TokenRateThrottle()],
     openapi_url=None,
     docs_url=None,
     urls_namespace="api:v1",
 )
 install_handlers(api)
+
+
+@api.exception_handler(TokenExpired)
+def token_expired(request: HttpRequest, exc: TokenExpired) -> HttpResponse:
+    moment = timezone.localtime(exc.expires_at)
+    return error_response(
+        401,
+        "token_expired",
+        _(
+            "Ce jeton a expiré le %(date)s à %(time)s : créez-en un nouveau sur la page "
+            "« Jetons d'API »."
+        )
+        % {"date": moment.strftime("%d/%m/%Y"), "time": moment.strftime("%H:%M")},
+    )
+
+
+@api.exception_handler(Throttled)
+def throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
+    seconds = max(1, math.ceil(exc.wait)) if exc.wait is not None else 60
+    response = error_response(
+        429,
+        "too_many_requests",
+        _("Trop d'appels avec ce jeton (au plus %(rate)s) : réessayez dans %(seconds)s seconde(s).")
+        % {"rate": settings.MICROCREDIT_API_THROTTLE_RATE, "seconds": seconds},
+    )
+    response["Retry-After"] = str(seconds)
+    return response
 
 
 def _only_declared_query_parameters(
@@ -87,9 +163,19 @@ PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 MAX_PAGE = 100_000
 
-READ = {200: ..., 401: Error, 403: Error, 404: Error, 422: Error}
+# 429: too many calls with the token (TokenRateThrottle), with a Retry-After header.
+READ = {200: ..., 401: Error, 403: Error, 404: Error, 422: Error, 429: Error}
 # A body over DATA_UPLOAD_MAX_MEMORY_SIZE (files aside) is 413 (errors.py).
-WRITE = {200: ..., 401: Error, 403: Error, 404: Error, 409: Error, 413: Error, 422: Error}
+WRITE = {
+    200: ...,
+    401: Error,
+    403: Error,
+    404: Error,
+    409: Error,
+    413: Error,
+    422: Error,
+    429: Error,
+}
 NUMBER: Any = Path(  # type: ignore[type-arg]
     ...,
     min_length=1,

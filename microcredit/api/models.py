@@ -1,6 +1,12 @@
-"""Access tokens of the bank partner's HTTP API: one per bank adviser, stored hashed."""
+"""Access tokens of the bank partner's HTTP API: one per bank adviser, stored hashed.
+
+A token expires (`expires_at`, MICROCREDIT_API_TOKEN_LIFETIME_DAYS after its creation, F7 #17):
+past that date a call with it answers 401 and names the date; the adviser creates another.
+"""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from django.conf import settings
 from django.db import models
@@ -22,6 +28,7 @@ class ApiToken(models.Model):
     prefix = models.CharField("début du jeton", max_length=12)
     key_hash = models.CharField("empreinte SHA-256 du jeton", max_length=64, unique=True)
     created_at = models.DateTimeField("créé le", auto_now_add=True)
+    expires_at = models.DateTimeField("expire le")
     last_used_at = models.DateTimeField("dernière utilisation", null=True, blank=True)
     revoked_at = models.DateTimeField("révoqué le", null=True, blank=True)
 
@@ -32,3 +39,6 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label} ({self.prefix}…)"
+
+    def is_expired(self, now: datetime) -> bool:
+        return self.expires_at <= now

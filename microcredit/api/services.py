@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -21,7 +22,9 @@ from microcredit.core.services import audit_event_create
 # At most this many tokens in use per adviser and bank (one per integration, plus a spare).
 MAX_ACTIVE_TOKENS = 10
 LABEL_MAX_LENGTH = 100
-# The last use is written at most once per this interval (one UPDATE, not one per call).
+# The last use is written at most once per this interval (one UPDATE, not one per call): a
+# batch of calls would otherwise write the token's row on each call, serialising them on that
+# row's lock (and on SQLite's single writer); to the minute is what the adviser needs to see.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
@@ -75,12 +78,18 @@ def api_token_create(
         label=label,
         prefix=clear[:12],
         key_hash=token_hash(clear),
+        expires_at=timezone.now() + timedelta(days=settings.MICROCREDIT_API_TOKEN_LIFETIME_DAYS),
     )
     audit_event_create(
         actor=actor,
         action=AuditAction.API_TOKEN_CREATE,
         obj=token,
-        new_values={"label": label, "prefix": token.prefix, "bank": adviser.organisation_id},
+        new_values={
+            "label": label,
+            "prefix": token.prefix,
+            "bank": adviser.organisation_id,
+            "expires_at": token.expires_at,
+        },
     )
     return token, clear
 

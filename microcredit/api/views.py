@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -31,6 +32,7 @@ def token_list(request: MemberRequest) -> HttpResponse:
     membership = request.membership
     form = TokenForm(request.POST or None)
     clear = ""
+    expires_at = None
     if request.method == "POST" and form.is_valid():
         created = attempt_on_form(
             form,
@@ -40,6 +42,7 @@ def token_list(request: MemberRequest) -> HttpResponse:
         )
         if created is not None:
             token, clear = created
+            expires_at = token.expires_at
             form = TokenForm()
             messages.success(request, f"Jeton « {token.label} » créé.")
     response = render(
@@ -48,6 +51,8 @@ def token_list(request: MemberRequest) -> HttpResponse:
         {
             "form": form,
             "clear_token": clear,
+            "new_token_expires_at": expires_at,
+            "now": timezone.now(),
             "tokens": api_tokens_for_user(request.user, membership.organisation),
             "docs_url": reverse("api:v1:docs"),
             "api_base": request.build_absolute_uri(_api_prefix()),
