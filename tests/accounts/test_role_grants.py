@@ -62,9 +62,9 @@ def change_membership(client, membership: Membership, **changes: Any):  # type: 
     return client.post(url, data)
 
 
-def test_a_role_given_in_the_admin_is_audited_and_mailed_to_the_directors(
+def test_a_role_given_in_the_admin_is_audited_and_mailed_to_the_directors(  # type: ignore[no-untyped-def]
     tech, directors, make_user, saint_etienne, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     newcomer = make_user(None, username="nouvelle")
     newcomer.first_name, newcomer.last_name = "Nina", "Nouvelle"
     newcomer.save()
@@ -96,9 +96,9 @@ def test_a_role_given_in_the_admin_is_audited_and_mailed_to_the_directors(
     assert "elle-même" not in message.body
 
 
-def test_a_self_grant_is_audited_and_flagged(
+def test_a_self_grant_is_audited_and_flagged(  # type: ignore[no-untyped-def]
     tech, directors, saint_etienne, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         response = add_membership(tech, tech.user, saint_etienne, Role.REFERENT)
     assert response.status_code == 302
@@ -108,9 +108,9 @@ def test_a_self_grant_is_audited_and_flagged(
     assert "la personne s'est attribué ce rôle elle-même" in message.body
 
 
-def test_a_changed_role_and_a_reactivation_are_grants_a_withdrawal_is_not(
+def test_a_changed_role_and_a_reactivation_are_grants_a_withdrawal_is_not(  # type: ignore[no-untyped-def]
     tech, directors, make_user, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     agent = make_user(Role.AGENT, username="agent")
     membership = Membership.objects.get(user=agent)
     with django_capture_on_commit_callbacks(execute=True):
@@ -131,9 +131,9 @@ def test_a_changed_role_and_a_reactivation_are_grants_a_withdrawal_is_not(
     assert grants()[-1].old_values == {"role": "referent", "active": False}
 
 
-def test_a_role_given_in_the_user_s_inline_is_a_grant(
+def test_a_role_given_in_the_user_s_inline_is_a_grant(  # type: ignore[no-untyped-def]
     tech, directors, make_user, saint_etienne, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     user = make_user(None, username="inline")
     url = reverse("admin:accounts_user_change", args=[user.pk])
     data = {
@@ -161,9 +161,9 @@ def test_a_role_given_in_the_user_s_inline_is_a_grant(
     assert "Délégué·e à la protection des données" in mail.outbox[0].body
 
 
-def test_a_service_grant_without_actor_and_the_directors_of_that_ccas_only(
+def test_a_service_grant_without_actor_and_the_directors_of_that_ccas_only(  # type: ignore[no-untyped-def]
     directors, make_user, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     other = Organisation.objects.create(kind="ccas", name="CCAS de Firminy", slug="ccas-firminy")
     make_user(Role.DIRECTOR, username="directrice-firminy", organisation=other)
     user = make_user(None, username="recrue")
@@ -189,9 +189,9 @@ def test_a_refused_membership_grants_nothing(tech, directors, make_user, bank) -
     assert grants() == [] and mail.outbox == []
 
 
-def test_the_onboarding_of_a_ccas_grants_its_first_director(
+def test_the_onboarding_of_a_ccas_grants_its_first_director(  # type: ignore[no-untyped-def]
     bank, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         organisation = onboard_firminy(scheme_template="empty", commune=None)
     [audit] = grants()

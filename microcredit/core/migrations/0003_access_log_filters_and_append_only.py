@@ -20,21 +20,27 @@ APPEND_ONLY_FUNCTION = """
 CREATE OR REPLACE FUNCTION microcredit_append_only() RETURNS trigger AS $$
 DECLARE
     current_xid bigint;
+    distance bigint;
     row_xid bigint;
 BEGIN
     IF TG_OP = 'UPDATE' THEN
         IF current_setting('microcredit.anonymisation', true) = 'on' THEN
             RETURN NEW;
         END IF;
-        -- The row's inserting transaction, as a full 64-bit id (xmin holds its low 32 bits).
+        -- The row's inserting transaction as a full 64-bit id: xmin holds its low 32 bits; the
+        -- full id is the one nearest to the current transaction's (its savepoints come after
+        -- it, committed rows before it).
         current_xid := pg_current_xact_id()::text::bigint;
-        row_xid := ((current_xid >> 32) << 32) + OLD.xmin::text::bigint;
-        IF row_xid > current_xid THEN
-            row_xid := row_xid - 4294967296;
+        distance := OLD.xmin::text::bigint - (current_xid & 4294967295);
+        IF distance > 2147483648 THEN
+            distance := distance - 4294967296;
+        ELSIF distance < -2147483648 THEN
+            distance := distance + 4294967296;
         END IF;
+        row_xid := current_xid + distance;
         -- 'in progress' for a row the current transaction (or one of its savepoints) wrote: the
         -- rows of other transactions still running are invisible here.
-        IF pg_xact_status(row_xid::text::xid8) = 'in progress' THEN
+        IF row_xid >= 3 AND pg_xact_status(row_xid::text::xid8) = 'in progress' THEN
             RETURN NEW;
         END IF;
     END IF;
@@ -59,7 +65,7 @@ def trigger_sql(table: str) -> str:
 def append_only(apps, schema_editor):  # type: ignore[no-untyped-def]
     if schema_editor.connection.vendor != "postgresql":
         return  # SQLite: no trigger (the embedded default; docs/access_log.md)
-    schema_editor.execute(APPEND_ONLY_FUNCTION)
+    schema_editor.execute(APPEND_ONLY_FUNCTION, params=None)
     for table in TABLES:
         schema_editor.execute(trigger_sql(table))
 
