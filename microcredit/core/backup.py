@@ -208,7 +208,16 @@ def backup_create(output: Path, *, now: datetime | None = None) -> Path:
     try:
         dump = partial / DUMP_FILES[vendor]
         _database_dump(dump)
-        files = _files_archive(partial / FILES_TAR, default_storage)
+        # The database first, then the files: every row of the dump has its file in the archive
+        # (a file written meanwhile is there too, without its row).
+        try:
+            files = _files_archive(partial / FILES_TAR, default_storage)
+        except BackupError:
+            raise
+        except Exception as error:  # the disk's OSError, S3's ClientError...
+            raise BackupError(
+                f"Le stockage des fichiers n'a pas pu être lu ({error}) : relancez la sauvegarde."
+            ) from error
         manifest = {
             "format": FORMAT,
             "created_at": at.isoformat(),
@@ -365,4 +374,12 @@ def backup_restore(folder: Path, *, overwrite: bool) -> RestoreReport:
             "remplacer par la sauvegarde."
         )
     _database_restore(folder / manifest["database"]["file"])
-    return _files_restore(folder, manifest, default_storage)
+    try:
+        return _files_restore(folder, manifest, default_storage)
+    except BackupError:
+        raise
+    except Exception as error:  # the disk's OSError, S3's ClientError...
+        raise BackupError(
+            f"La base est restaurée, mais l'écriture des fichiers a échoué ({error}) : "
+            "relancez la restauration avec --yes."
+        ) from error
