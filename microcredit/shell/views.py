@@ -32,6 +32,7 @@ from microcredit.dossiers.workflow import EDITABLE_STATES
 from microcredit.letters.selectors import letters_for_dossier
 from microcredit.loans.selectors import loan_for_dossier
 from microcredit.organisations.models import Organisation
+from microcredit.privacy.selectors_access_log import privacy_figures
 from microcredit.programmes import selectors as programme_selectors
 from microcredit.rights.views import rights_section
 from microcredit.servicing.selectors.alerts import unhandled_alerts
@@ -76,6 +77,8 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
             access_log_create(
                 user=request.user, action=AccessAction.DOSSIER_LIST, detail="files de travail"
             )
+    if membership.role == Role.DPO:
+        context["privacy"] = privacy_figures(membership.organisation_id, today)
     if membership.role == Role.DIRECTOR:
         context["figures"] = queue_selectors.month_figures(request.user, membership, today)
         context["reorientations"] = dossier_selectors.reorientation_counts(

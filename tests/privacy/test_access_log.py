@@ -177,3 +177,26 @@ def test_pages_of_fifty_and_a_constant_number_of_queries(client_for, staff) -> N
     assert html.count("<tr>") == PAGE_SIZE + 1  # the header's row and fifty reads
     assert "page=2" in html
     assert shown(client, page=2).count("<tr>") > 1
+
+
+def test_the_dpo_s_home_counts_the_week_s_reads_and_leads_to_the_log(client_for, staff) -> None:  # type: ignore[no-untyped-def]
+    referent, _agent, adviser = staff
+    tech = client_for(Role.ADMIN, username="tech").user
+    client = client_for(Role.DPO)
+    dossier = make_dossier(created_by=referent)
+    read(referent, AccessAction.DOSSIER_DETAIL, dossier)
+    read(tech, AccessAction.ADMIN_DETAIL, dossier)
+    read(adviser, AccessAction.BANK_DOSSIER_DETAIL, dossier)  # not the CCAS's user
+    old = read(referent, AccessAction.DOSSIER_LIST)
+    dated(old, timezone.now() - timedelta(days=8))
+    html = client.get(reverse("shell:home")).content.decode()
+
+    def card(heading_id: str) -> str:
+        start = html.index(f'aria-labelledby="{heading_id}"')
+        return html[start : html.index("</article>", start)]
+
+    assert '<p class="figure">2</p>' in card("privacy-reads")
+    assert '<p class="figure">1</p>' in card("privacy-admin-reads")
+    assert '<p class="figure">1</p>' in card("privacy-people")
+    assert reverse("privacy:access_log") in card("privacy-reads")
+    assert reverse("privacy:people") in card("privacy-people")
