@@ -20,6 +20,7 @@ from microcredit.applicants.models import HouseholdMember
 from microcredit.budgets import selectors, services
 from microcredit.budgets.forms import BudgetForm, OpinionForm, form_persons
 from microcredit.core.enums import AccessAction
+from microcredit.core.forms import free_text_refusal
 from microcredit.core.refusals import attempt_on_form, attempt_with_messages
 from microcredit.core.services import access_log_create
 from microcredit.dossiers.models import Dossier
@@ -102,7 +103,9 @@ def budget_edit(request: MemberRequest, dossier_id: int) -> HttpResponse:
 def budget_opinion(request: MemberRequest, dossier_id: int) -> HttpResponse:
     form = OpinionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choisissez votre avis et indiquez son motif.")
+        messages.error(
+            request, free_text_refusal(form, "Choisissez votre avis et indiquez son motif.")
+        )
         return redirect(_to_budget(dossier_id))
     opinion = attempt_with_messages(
         request,

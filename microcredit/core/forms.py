@@ -10,7 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from microcredit.core.text import parse_decimal
-from microcredit.core.validators import validate_no_nir
+from microcredit.core.validators import NIR_CODE, validate_no_nir
 
 # CharFields whose format cannot hold a sentence: they are not free text.
 _FORMATTED_FIELDS = (
@@ -80,3 +80,13 @@ def add_validation_errors(form: forms.BaseForm, error: ValidationError) -> None:
     """Show a service's ValidationError on the form: on its field when the form has it."""
     for field, messages in error.message_dict.items():
         form.add_error(field if field in form.fields else None, messages)
+
+
+def free_text_refusal(form: forms.BaseForm, default: str) -> str:
+    """For a view that sums a refused form up in one message: the NIR refusal when it is one of
+    the form's errors (the person must know why), else `default`."""
+    for errors in form.errors.as_data().values():
+        for error in errors:
+            if error.code == NIR_CODE:
+                return str(error.message)
+    return default

@@ -7,11 +7,11 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
-from datetime import date
 from typing import Any
 
 import pytest
 from django import forms
+from django.utils import timezone
 
 import microcredit
 from microcredit.core.forms import FreeTextGuard
@@ -74,7 +74,7 @@ def form_kwargs(saint_etienne) -> dict[str, Any]:  # type: ignore[no-untyped-def
     from microcredit.programmes.models import Programme, ProgrammeVersion
     from microcredit.simulator.selectors import public_scheme_of
 
-    today = date.today()
+    today = timezone.localdate()
     return {
         "organisation_id": saint_etienne.pk,
         "session_id": None,

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from microcredit.accounts.access import roles_required
 from microcredit.accounts.http import MemberRequest
 from microcredit.core.enums import AccessAction
+from microcredit.core.forms import free_text_refusal
 from microcredit.core.refusals import attempt_on_form, attempt_with_messages
 from microcredit.core.services import access_log_create
 from microcredit.loans.models import Loan
@@ -122,7 +123,10 @@ def plan_decision_view(request: MemberRequest, plan_id: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(
             request,
-            "Choisissez d'accepter ou de refuser le plan (motif : 2 000 caractères au plus).",
+            free_text_refusal(
+                form,
+                "Choisissez d'accepter ou de refuser le plan (motif : 2 000 caractères au plus).",
+            ),
         )
         return redirect("servicing:loan", plan.loan_id)
     agree = form.cleaned_data["agree"]
