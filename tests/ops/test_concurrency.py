@@ -44,7 +44,8 @@ BIN = Path(sys.executable).parent
 BURST = 10
 LOANS = 3
 SETTINGS = "tests.ops.settings_concurrency"
-START_TIMEOUT = 30.0
+# Generous bounds: on a loaded machine the migrations dominate; a burst itself takes seconds.
+START_TIMEOUT = 60.0
 REQUEST_TIMEOUT = 40.0
 
 
@@ -132,7 +133,7 @@ def prepare(database_url: str) -> dict[str, Any]:
         cwd=ROOT,
         env=environment(database_url),
         check=False,
-        timeout=150,
+        timeout=300,
         capture_output=True,
         text=True,
     )
