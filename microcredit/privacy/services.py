@@ -117,6 +117,17 @@ def _identifying_strings(records: PersonRecords) -> list[str]:
     return rules.identifying_strings(names=names, contacts=contacts, birth_dates=births)
 
 
+def _raw_strings(records: PersonRecords) -> list[str]:
+    """The person's strings as typed (accents kept), for the database's text searches."""
+    applicant = records.applicant
+    found = [applicant.last_name, applicant.first_name, applicant.email, applicant.phone]
+    found += [applicant.address] + [m.first_name for m in records.members]
+    found += [p.first_name for p in records.budget_persons]
+    for request in records.contact_requests:
+        found += [request.first_name, request.last_name, request.email, request.phone]
+    return sorted({s.strip() for s in found if len(s.strip()) >= 3})
+
+
 def _age_band(applicant: Applicant, records: PersonRecords) -> str:
     disbursed = [loan.disbursement_date for loan in records.loans]
     applied = [d.application_date for d in records.dossiers]
@@ -192,10 +203,7 @@ def anonymise(
             )
         records = selectors.person_records(applicant)
         strings = _identifying_strings(records)
-        raw = _raw_forms(
-            [applicant.last_name, applicant.email, applicant.phone, applicant.address]
-            + [s for s in strings if len(s) >= 3]
-        )
+        raw = _raw_forms(_raw_strings(records) + [s for s in strings if len(s) >= 3])
         files = _files(records)
         counts = {
             "dossiers": len(records.dossiers),

@@ -16,13 +16,16 @@ from django.utils import timezone
 
 from microcredit.accounts.enums import Role
 from microcredit.applicants.models import Applicant
+from microcredit.core.enums import AccessAction, AuditAction
 from microcredit.core.models import AuditEvent
+from microcredit.core.services import access_log_create, audit_event_create
 from microcredit.dossiers.enums import DossierState
 from microcredit.followup.models import Note
 from microcredit.privacy import rules
 from microcredit.privacy.selectors import people_due
+from microcredit.privacy.services import anonymise
 from microcredit.programmes.models import ProgrammeVersion
-from tests.factories import make_dossier
+from tests.factories import make_applicant, make_dossier
 
 # --- Pure rules ------------------------------------------------------------------------------
 
@@ -145,3 +148,39 @@ def test_a_bad_date_is_refused_in_french_with_exit_status_2() -> None:
     )
     assert result.returncode == 2, result.stderr
     assert "Date invalide : « 2026-13-45 »" in result.stderr
+
+
+@pytest.mark.django_db
+def test_other_rows_of_the_logs_lose_the_person_s_values_only(
+    make_user: Any, saint_etienne: Any
+) -> None:
+    agent = make_user(Role.AGENT)
+    applicant = make_applicant(
+        organisation=saint_etienne,
+        created_by=agent,
+        first_name="Hélène",
+        last_name="Lefèvre",
+        birth_date=date(1985, 3, 14),
+    )
+    dossier = _closed_long_ago(agent, applicant=applicant)
+    other = audit_event_create(
+        actor=agent,
+        action=AuditAction.ORGANISATION_ONBOARDED,
+        obj=saint_etienne,
+        reason="Appel de Hélène au sujet du dossier",
+        new_values={"remarque": "née le 14/03/1985", "director": "Martin"},
+    )
+    search = access_log_create(user=agent, action=AccessAction.DOSSIER_LIST, detail="q=lefèvre")
+    unrelated = access_log_create(user=agent, action=AccessAction.DOSSIER_LIST, detail="q=durand")
+
+    assert anonymise(applicant.pk, actor=None, reason="test")
+
+    other.refresh_from_db()
+    assert other.reason == ""
+    assert other.new_values == {"remarque": rules.SCRUBBED, "director": "Martin"}
+    search.refresh_from_db()
+    unrelated.refresh_from_db()
+    assert (search.detail, unrelated.detail) == ("", "q=durand")
+    assert not anonymise(applicant.pk, actor=None, reason="again")  # nothing left to do
+    dossier.refresh_from_db()
+    assert dossier.project_description == ""
