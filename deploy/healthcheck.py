@@ -15,7 +15,7 @@ def main() -> int:
         headers={"Host": host, "X-Forwarded-Proto": "https"},
     )
     try:
-        with urllib.request.urlopen(request, timeout=4) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
             return 0 if response.status == 200 else 1
     except OSError:
         return 1

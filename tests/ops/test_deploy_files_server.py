@@ -46,10 +46,19 @@ def _get(port: int, path: str) -> tuple[int, Message, bytes]:
         headers={"Host": "micro-credit.exemple.fr", "X-Forwarded-Proto": "https"},
     )
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
             return response.status, response.headers, response.read()
     except urllib.error.HTTPError as error:
         return error.code, error.headers, error.read()
+
+
+def _healthcheck(environment: dict[str, str]) -> int:
+    return subprocess.run(  # noqa: S603
+        [sys.executable, str(ROOT / "deploy" / "healthcheck.py")],
+        env=environment,
+        check=False,
+        timeout=30,
+    ).returncode
 
 
 @pytest.fixture
@@ -65,6 +74,9 @@ def production_environment(tmp_path: Path) -> dict[str, str]:
         "STATIC_ROOT": str(tmp_path / "static"),
         "MEDIA_ROOT": str(tmp_path / "uploads"),
         "GRANIAN_PORT": str(_free_port()),
+        # One process: the first request (which imports the URLconf) is the warm-up below, and
+        # the next ones are not slowed down by a second process's start on a busy machine.
+        "GRANIAN_WORKERS": "1",
         "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
     }
     for command in (
@@ -131,6 +143,9 @@ def test_granian_serves_the_application_as_the_web_unit_starts_it(
         status, headers, _ = _get(port, "/healthz-absent")
         assert status == 404
         missing_id = headers["X-Request-ID"]
+
+        # compose's health check of the web container answers « healthy ».
+        assert _healthcheck(production_environment) == 0
     finally:
         server.send_signal(signal.SIGTERM)
         try:
@@ -140,6 +155,7 @@ def test_granian_serves_the_application_as_the_web_unit_starts_it(
                 os.killpg(server.pid, signal.SIGKILL)
                 server.wait()
     assert server.returncode == 0
+    assert _healthcheck(production_environment) == 1  # stopped: « unhealthy »
     log.seek(0)
     lines = [json.loads(line) for line in log.read().splitlines() if line.startswith("{")]
     not_found = [line for line in lines if line.get("request_id") == missing_id]
