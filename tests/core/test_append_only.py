@@ -1,7 +1,7 @@
 """Audit rows, access-log rows and dossier events are append-only on PostgreSQL (#17, point 5):
 the triggers of core's migration 0003 and dossiers' 0007 refuse UPDATE and DELETE, except the
 retention job's anonymisation (UPDATE inside `personal_data_anonymisation()`) and a row its own
-transaction wrote and has not committed yet. These tests commit their rows first
+transaction wrote and has not committed yet (UPDATE or DELETE). These tests commit their rows first
 (transactional database) and run on PostgreSQL only: SQLite has no such trigger."""
 
 from __future__ import annotations
@@ -120,5 +120,9 @@ def test_a_row_may_be_corrected_by_the_transaction_that_wrote_it_not_after(rows)
             to_state=DossierState.RECEPTION,
         )
         DossierEvent.objects.filter(pk=fresh.pk).update(reason="daté après coup")
+        dropped = AccessLog.objects.create(user=event.actor, action=AccessAction.DOSSIER_LIST)
+        AccessLog.objects.filter(pk=dropped.pk).delete()
     refused(lambda: DossierEvent.objects.filter(pk=fresh.pk).update(reason="plus tard"))
+    refused(lambda: DossierEvent.objects.filter(pk=fresh.pk).delete())
     assert DossierEvent.objects.get(pk=fresh.pk).reason == "daté après coup"
+    assert not AccessLog.objects.filter(pk=dropped.pk).exists()

@@ -189,7 +189,7 @@ def test_the_dpo_s_home_counts_the_week_s_reads_and_leads_to_the_log(client_for,
     read(adviser, AccessAction.BANK_DOSSIER_DETAIL, dossier)  # not the CCAS's user
     old = read(referent, AccessAction.DOSSIER_LIST)
     dated(old, timezone.now() - timedelta(days=8))
-    html = client.get(reverse("shell:home")).content.decode()
+    html: str = client.get(reverse("shell:home")).content.decode()
 
     def card(heading_id: str) -> str:
         start = html.index(f'aria-labelledby="{heading_id}"')

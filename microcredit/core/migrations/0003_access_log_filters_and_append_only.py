@@ -1,12 +1,13 @@
 """The read log's filters get their indexes; audit rows and access-log rows become append-only on
 PostgreSQL.
 
-The trigger function `microcredit_append_only()` refuses every DELETE, and every UPDATE except:
-- inside `core.appendonly.personal_data_anonymisation()` (the transaction-local setting
-  `microcredit.anonymisation` is 'on'): the retention job's anonymisation of personal fields;
-- of a row written by the current transaction, not committed yet (nobody has seen it: the
-  history import dates its dossier events right after creating them). Once its transaction has
-  committed, a row is sealed.
+The trigger function `microcredit_append_only()` refuses every UPDATE and DELETE except:
+- an UPDATE inside `core.appendonly.personal_data_anonymisation()` (the transaction-local
+  setting `microcredit.anonymisation` is 'on'): the retention job's anonymisation of personal
+  fields;
+- an UPDATE or DELETE of a row the current transaction wrote and has not committed (nobody has
+  seen it, a rollback would drop it anyway: the history import dates its dossier events right
+  after creating them). Once its transaction has committed, a row is sealed.
 TRUNCATE is not refused (Django's test flush uses it). SQLite has no trigger (see docs/access_log.md).
 The dossiers app's migration puts the same function on dossiers_dossierevent.
 """
@@ -23,26 +24,27 @@ DECLARE
     distance bigint;
     row_xid bigint;
 BEGIN
-    IF TG_OP = 'UPDATE' THEN
-        IF current_setting('microcredit.anonymisation', true) = 'on' THEN
-            RETURN NEW;
+    IF TG_OP = 'UPDATE' AND current_setting('microcredit.anonymisation', true) = 'on' THEN
+        RETURN NEW;
+    END IF;
+    -- The row's inserting transaction as a full 64-bit id: xmin holds its low 32 bits; the
+    -- full id is the one nearest to the current transaction's (its savepoints come after
+    -- it, committed rows before it).
+    current_xid := pg_current_xact_id()::text::bigint;
+    distance := OLD.xmin::text::bigint - (current_xid & 4294967295);
+    IF distance > 2147483648 THEN
+        distance := distance - 4294967296;
+    ELSIF distance < -2147483648 THEN
+        distance := distance + 4294967296;
+    END IF;
+    row_xid := current_xid + distance;
+    -- 'in progress' for a row the current transaction (or one of its savepoints) wrote: the
+    -- rows of other transactions still running are invisible here.
+    IF row_xid >= 3 AND pg_xact_status(row_xid::text::xid8) = 'in progress' THEN
+        IF TG_OP = 'DELETE' THEN
+            RETURN OLD;
         END IF;
-        -- The row's inserting transaction as a full 64-bit id: xmin holds its low 32 bits; the
-        -- full id is the one nearest to the current transaction's (its savepoints come after
-        -- it, committed rows before it).
-        current_xid := pg_current_xact_id()::text::bigint;
-        distance := OLD.xmin::text::bigint - (current_xid & 4294967295);
-        IF distance > 2147483648 THEN
-            distance := distance - 4294967296;
-        ELSIF distance < -2147483648 THEN
-            distance := distance + 4294967296;
-        END IF;
-        row_xid := current_xid + distance;
-        -- 'in progress' for a row the current transaction (or one of its savepoints) wrote: the
-        -- rows of other transactions still running are invisible here.
-        IF row_xid >= 3 AND pg_xact_status(row_xid::text::xid8) = 'in progress' THEN
-            RETURN NEW;
-        END IF;
+        RETURN NEW;
     END IF;
     RAISE EXCEPTION 'append-only table %: % refused', TG_TABLE_NAME, TG_OP
         USING ERRCODE = 'restrict_violation',
