@@ -19,6 +19,7 @@ from django.db import models
 from django.forms.models import model_to_dict
 from django.utils import timezone
 from pypdf import PdfReader
+from pypdf.errors import PdfReadError
 
 from microcredit.applicants.models import Applicant, HouseholdMember
 from microcredit.budgets.models import BudgetPerson
@@ -80,12 +81,13 @@ def _all_texts() -> list[tuple[str, str]]:
     for name in stored_names(default_storage):
         with default_storage.open(name, "rb") as handle:
             content = handle.read()
-        if name.lower().endswith(".pdf"):
-            text = "\n".join(
-                page.extract_text() or "" for page in PdfReader(io.BytesIO(content)).pages
-            )
-        else:
-            text = content.decode("utf-8", errors="replace")
+        text = content.decode("utf-8", errors="replace")
+        if content.startswith(b"%PDF"):
+            try:
+                pages = PdfReader(io.BytesIO(content)).pages
+                text += "\n".join(page.extract_text() or "" for page in pages)
+            except PdfReadError:  # a test's minimal PDF without a cross-reference table
+                pass
         found.append((f"file:{name}", text))
     return found
 
@@ -159,7 +161,7 @@ def test_retention_three_years_ahead_leaves_nothing_of_closed_dossiers_people() 
     kept_rows = _snapshot(still_open)
     closed_ids = [a.pk for a in closed]
     closed_files = [
-        f.name
+        f.name or ""
         for f in [d.file for d in Document.objects.filter(dossier__applicant__in=closed_ids)]
         + [x.file for x in Letter.objects.filter(dossier__applicant__in=closed_ids)]
     ]
@@ -171,15 +173,26 @@ def test_retention_three_years_ahead_leaves_nothing_of_closed_dossiers_people() 
     assert {pk for pk, *_rest in found_before} == set(people)
     assert {kind for _pk, kind, *_rest in found_before} == {"names", "contacts", "dates"}
 
+    closed_rows = _snapshot(closed)
+    logs = (
+        AuditEvent.objects.count(),
+        sorted(AuditEvent.objects.values_list("pk", "old_values", "new_values", "reason")),
+    )
     dry = io.StringIO()
     call_command("retention", "--as-of", as_of, "--dry-run", stdout=dry)
-    assert f"{len(closed)} personne" in dry.getvalue()
+    assert f"{len(closed)} personnes à anonymiser" in dry.getvalue()
+    assert "rien n'a été anonymisé" in dry.getvalue()
     assert Applicant.objects.filter(anonymised_at__isnull=False).count() == 0
-    assert _snapshot(closed) == _snapshot(Applicant.objects.filter(pk__in=[a.pk for a in closed]))
+    assert _snapshot(closed) == closed_rows
+    assert (
+        AuditEvent.objects.count(),
+        sorted(AuditEvent.objects.values_list("pk", "old_values", "new_values", "reason")),
+    ) == logs
+    assert all(default_storage.exists(name) for name in closed_files)
 
     out = io.StringIO()
     call_command("retention", "--as-of", as_of, stdout=out)
-    assert f"{len(closed)} personnes anonymisées" in out.getvalue() or len(closed) == 1
+    assert f"{len(closed)} personnes anonymisées" in out.getvalue()
     for applicant in closed:
         for number in applicant.dossiers.values_list("number", flat=True):
             assert number in out.getvalue()
