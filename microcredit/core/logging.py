@@ -132,8 +132,10 @@ def logging_config(log_format: str = "text", level: str = "INFO") -> dict[str, A
     formatters: dict[str, Any] = {
         "json": {
             "()": "microcredit.core.logging.RedactingJsonFormatter",
-            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(user_id)s",
-            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            "fmt": "%(levelname)s %(name)s %(message)s %(request_id)s %(user_id)s",
+            # The moment in ISO 8601, UTC, to the microsecond.
+            "timestamp": "time",
+            "rename_fields": {"levelname": "level", "name": "logger"},
             "reserved_attrs": JSON_RESERVED_ATTRS,
         },
         "text": {

@@ -91,6 +91,7 @@ def test_a_json_line_masks_personal_data_and_never_writes_the_request() -> None:
     assert first["message"] == "Dossier 42"
     assert first["level"] == "INFO"
     assert first["logger"] == "microcredit.tests.logging"
+    assert first["time"].endswith("+00:00") and "T" in first["time"]
     assert first["request_id"] is None and first["user_id"] is None
     assert "request" not in first
     text = json.dumps(second, ensure_ascii=False)
