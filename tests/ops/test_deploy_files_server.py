@@ -61,8 +61,9 @@ def _healthcheck(environment: dict[str, str]) -> int:
     ).returncode
 
 
-@pytest.fixture
-def production_environment(tmp_path: Path) -> dict[str, str]:
+@pytest.fixture(scope="module")
+def production_environment(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    tmp_path = tmp_path_factory.mktemp("production")
     (tmp_path / "lean_settings.py").write_text(LEAN_SETTINGS, encoding="utf-8")
     environment = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "GRANIAN_"))},
@@ -81,7 +82,9 @@ def production_environment(tmp_path: Path) -> dict[str, str]:
     }
     for command in (
         ["collectstatic", "--noinput", "-v0", "-i", "admin", "-i", "django_*", "-i", "otp_*"],
-        # /healthz reads the database and the task queue's table.
+        # /healthz and the worker read the task queue's table. The scheduler's jobs would need
+        # the rest, but it runs only the jobs whose minute falls within the few seconds it lives
+        # here (02:00, 03:00, 08:00 Paris time: a run across one of them would fail the test).
         ["migrate", "django_tasks_database", "-v0"],
     ):
         subprocess.run(  # noqa: S603
@@ -165,3 +168,49 @@ def test_granian_serves_the_application_as_the_web_unit_starts_it(
     assert not_found[0]["message"] == "Not Found: /healthz-absent"
     assert not_found[0]["user_id"] is None
     assert "request" not in not_found[0]
+
+
+def _stop(process: subprocess.Popen[bytes]) -> int:
+    process.send_signal(signal.SIGTERM)
+    try:
+        return process.wait(timeout=60)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+@pytest.mark.parametrize(
+    ("name", "started"),
+    [
+        ("microcredit-worker.service", "Starting worker"),
+        ("microcredit-scheduler.service", "Planificateur démarré"),
+    ],
+)
+def test_the_worker_and_the_scheduler_start_as_their_units_say_and_stop_on_sigterm(
+    production_environment: dict[str, str], tmp_path: Path, name: str, started: str
+) -> None:
+    command = [part.replace(INSTALL_DIR, str(ROOT)) for part in unit_command(name)]
+    output = tmp_path / "output.log"
+    with output.open("wb") as sink:
+        process = subprocess.Popen(  # noqa: S603
+            command,
+            env=production_environment,
+            cwd=ROOT,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 120
+        while started not in output.read_text(encoding="utf-8"):
+            assert process.poll() is None, output.read_text(encoding="utf-8")
+            assert time.monotonic() < deadline, output.read_text(encoding="utf-8")
+            time.sleep(0.5)
+        time.sleep(2)
+        assert process.poll() is None, output.read_text(encoding="utf-8")
+    finally:
+        returncode = _stop(process)
+    text = output.read_text(encoding="utf-8")
+    assert returncode == 0, text
+    assert "Traceback" not in text, text
