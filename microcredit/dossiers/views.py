@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import secrets
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
@@ -27,6 +25,7 @@ from microcredit.core.enums import AccessAction
 from microcredit.core.errors import Refused
 from microcredit.core.formatting import format_date
 from microcredit.core.refusals import attempt_on_form, attempt_with_messages
+from microcredit.core.search import search_terms
 from microcredit.core.services import access_log_create
 from microcredit.dossiers import selectors, services
 from microcredit.dossiers.enums import DossierState
@@ -139,71 +138,18 @@ def _filter_labels(membership: Any, filters: ListFilters) -> list[str]:
     return labels
 
 
-# The name search keeps names out of URLs, hence out of the web server's and proxies' logs
-# (F6, #17; docs/adr/0011): the form is a POST; the terms stay in the session under an opaque
-# key and the list is shown at `?recherche=<key>` (Post/Redirect/Get: reload, back button and
-# pagination replay that URL). A dossier number is no personal data: it stays `?q=MC-2026-00042`.
-SEARCH_PARAM = "recherche"
-SEARCHES_SESSION_KEY = "dossier_searches"
-MAX_STORED_SEARCHES = 20
-QUERY_MAX_LENGTH = 100
-# A dossier number or a piece of one (MC-2026-00042, 2026-00042, 00042, MC): digits and hyphens,
-# with the platform's prefix. Anything else may be a name.
-NUMBER_QUERY = re.compile(r"(?i)(?:mc)?[0-9-]*")
-
-
-def _is_number_query(query: str) -> bool:
-    return NUMBER_QUERY.fullmatch(query) is not None
-
-
-def _remember_search(request: HttpRequest, query: str) -> str:
-    """The opaque key of `query` in the session (the same key for the same terms)."""
-    searches: dict[str, str] = dict(request.session.get(SEARCHES_SESSION_KEY, {}))
-    key = next((k for k, v in searches.items() if v == query), None)
-    if key is None:
-        key = secrets.token_urlsafe(9)
-        searches[key] = query
-        while len(searches) > MAX_STORED_SEARCHES:
-            searches.pop(next(iter(searches)))
-        request.session[SEARCHES_SESSION_KEY] = searches
-    return key
-
-
-def _search_redirect(request: HttpRequest, data: QueryDict) -> HttpResponse:
-    """303 to the list with the state, filters and either the number or the search's key."""
-    params = QueryDict(mutable=True)
-    query = data.get("q", "").strip()[:QUERY_MAX_LENGTH]
-    if query:
-        if _is_number_query(query):
-            params["q"] = query
-        else:
-            params[SEARCH_PARAM] = _remember_search(request, query)
-    for name in ("etat", "mes", *FILTER_PARAMS):
-        value = data.get(name, "").strip()
-        if value:
-            params[name] = value
-    url = reverse("dossiers:list")
-    response = redirect(f"{url}?{params.urlencode()}" if params else url)
-    response.status_code = 303
-    return response
-
-
 @roles_required(*DOSSIER_ROLES)
 def dossier_list(request: MemberRequest) -> HttpResponse:
-    if request.method == "POST":
-        return _search_redirect(request, request.POST)
-    query = request.GET.get("q", "").strip()[:QUERY_MAX_LENGTH]
-    if query and not _is_number_query(query):
-        # A name in the URL (an old bookmark, a hand-written address): out of it, at once.
-        return _search_redirect(request, request.GET)
-    search_expired = False
-    search_key = request.GET.get(SEARCH_PARAM, "")
-    if search_key:
-        stored = request.session.get(SEARCHES_SESSION_KEY, {}).get(search_key)
-        if isinstance(stored, str):
-            query = stored
-        else:
-            search_expired = True  # another session's key (a bookmark): say so, list without it
+    # A name searched stays out of the URL (core.search, F6): a POST, then ?recherche=<key>.
+    search = search_terms(
+        request,
+        url=reverse("dossiers:list"),
+        namespace="dossier",
+        keep=("etat", "mes", *FILTER_PARAMS),
+    )
+    if isinstance(search, HttpResponse):
+        return search
+    query, search_expired = search.query, search.expired
     membership = request.membership
     state = request.GET.get("etat", "")
     if state not in DossierState.values:

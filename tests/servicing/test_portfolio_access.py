@@ -101,15 +101,31 @@ def test_other_roles_are_refused(client_for, loans: dict[str, Loan], role: Role 
 def test_each_read_is_in_the_access_log(client, loans: dict[str, Loan]) -> None:  # type: ignore[no-untyped-def]
     adviser = User.objects.get(username="conseiller")
     client.force_login(adviser)
-    client.get(URL, {"tranche": "30+", "q": "Dupont"})
+    client.post(URL, {"tranche": "30+", "q": "Dupont"}, follow=True)
     log = AccessLog.objects.get(action=AccessAction.PORTFOLIO)
     assert log.user == adviser
     assert log.detail == "état= tranche=30+ recherche=Dupont page=1"
 
 
-def test_the_page_refuses_posts(client, loans: dict[str, Loan]) -> None:  # type: ignore[no-untyped-def]
+def test_a_name_searched_stays_out_of_the_urls(client, loans: dict[str, Loan]) -> None:  # type: ignore[no-untyped-def]
+    """F6: the search is a POST; the list is shown at an opaque key, pagination keeps it; a name
+    typed into the URL is moved out of it; a number stays in it."""
     client.force_login(User.objects.get(username="conseiller"))
-    assert client.post(URL).status_code == 405
+    response = client.post(URL, {"q": "Dupont", "tranche": "30+"})
+    assert response.status_code == 303
+    location = response["Location"]
+    assert "Dupont" not in location and "recherche=" in location and "tranche=30%2B" in location
+    page = client.get(location)
+    assert page.context["filters"].query == "Dupont"
+    assert "Dupont" not in page.context["page_query"]
+    moved = client.get(URL, {"q": "Dupont"})
+    assert moved.status_code == 303 and "Dupont" not in moved["Location"]
+    kept = client.get(URL, {"q": "MC-2026-00001"})
+    assert kept.status_code == 200 and kept.context["filters"].query == "MC-2026-00001"
+    # Another session does not hold the key: the page says so and lists without it.
+    client.logout()
+    client.force_login(User.objects.get(username="conseiller"))
+    assert client.get(location).context["search_expired"] is True
 
 
 @pytest.mark.parametrize("role", [Role.REFERENT, Role.AGENT, Role.DIRECTOR, Role.BANK_ADVISER])

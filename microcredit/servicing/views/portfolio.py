@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.urls import URLPattern, path
-from django.views.decorators.http import require_GET
+from django.urls import URLPattern, path, reverse
+from django.views.decorators.http import require_http_methods
 
 from microcredit.accounts.access import roles_required
 from microcredit.accounts.enums import Role
 from microcredit.accounts.http import MemberRequest
 from microcredit.core.enums import AccessAction
+from microcredit.core.search import QUERY_PARAM, search_terms
 from microcredit.core.services import access_log_create
 from microcredit.loans.selectors import LOAN_ROLES
 from microcredit.servicing.forms.portfolio import PortfolioFilterForm
@@ -24,12 +25,23 @@ from microcredit.servicing.selectors.portfolio import (
 )
 from microcredit.servicing.selectors.statements import STATEMENT_ROLES
 
+# The portfolio's other parameters, carried along when a search moves out of the URL.
+KEPT_PARAMS = ("etat", "tranche")
+
 
 @roles_required(*LOAN_ROLES)
-@require_GET
+@require_http_methods(["GET", "POST"])
 def portfolio(request: MemberRequest) -> HttpResponse:
+    # A name searched stays out of the URL (core.search, F6): a POST, then ?recherche=<key>.
+    search = search_terms(
+        request, url=reverse("servicing:portfolio"), namespace="portfolio", keep=KEPT_PARAMS
+    )
+    if isinstance(search, HttpResponse):
+        return search
     summary = portfolio_summary(request.user, request.membership)
-    form = PortfolioFilterForm(request.GET, buckets=summary.buckets)
+    data = request.GET.copy()
+    data[QUERY_PARAM] = search.query
+    form = PortfolioFilterForm(data, buckets=summary.buckets)
     filters = form.filters()
     listing = portfolio_page(
         request.user, request.membership, summary.as_of, filters, request.GET.get("page")
@@ -58,6 +70,7 @@ def portfolio(request: MemberRequest) -> HttpResponse:
             "par_days": PAR_DAYS,
             "show_bank": request.membership.role != Role.BANK_ADVISER,
             "can_import": request.membership.role in STATEMENT_ROLES,
+            "search_expired": search.expired,
         },
     )
 
