@@ -31,6 +31,7 @@ SCALAR_FIELDS = [
     "loss_rate_reference_percent",
     "loss_rate_reference_source",
     "loss_rate_reference_basis",
+    "retention_months",
 ]
 
 # Text areas for the structured lists: (form field, model field, parser, formatter, label, help).

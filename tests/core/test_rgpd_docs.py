@@ -194,6 +194,10 @@ CODE_DURATIONS: dict[str, Callable[[], tuple[int, str]]] = {
     "ProgrammeVersion.retention_months": _retention_months,
     "settings.SESSION_COOKIE_AGE": lambda: _minutes(settings.SESSION_COOKIE_AGE),
     "settings.AXES_COOLOFF_TIME": lambda: _minutes(settings.AXES_COOLOFF_TIME),
+    "settings.MICROCREDIT_API_TOKEN_LIFETIME_DAYS": lambda: (
+        settings.MICROCREDIT_API_TOKEN_LIFETIME_DAYS,
+        "jours",
+    ),
 }
 
 

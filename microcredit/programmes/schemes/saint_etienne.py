@@ -185,5 +185,7 @@ SCHEME = Scheme(
         "loss_rate_reference_percent": Decimal("7.02"),
         "loss_rate_reference_source": "Caisse des Dépôts, bilan du 2e trimestre 2014",
         "loss_rate_reference_basis": LossRateBasis.COUNT,
+        # CNIL, délibération 2023-095: 2 years after the last contact, then anonymised.
+        "retention_months": 24,
     },
 )
