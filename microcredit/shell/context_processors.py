@@ -37,14 +37,9 @@ def _navigation(role: str | None) -> list[dict[str, str]]:
         items.append({"label": gettext_noop("Bilan"), "url": reverse("reporting:statistics")})
         items.append({"label": gettext_noop("Courriers"), "url": reverse("letters:templates")})
     if role in PRIVACY_ROLES:
+        # One entry (the header stays one line high): the people page links to the read log.
         items.append(
             {"label": gettext_noop("Données personnelles"), "url": reverse("privacy:people")}
-        )
-        items.append(
-            {
-                "label": gettext_noop("Journal des consultations"),
-                "url": reverse("privacy:access_log"),
-            }
         )
     if role in CCAS_STAFF_ROLES:
         items.append(

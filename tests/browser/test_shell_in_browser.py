@@ -21,6 +21,7 @@ HOME_HEADINGS = {
     "banque": "Espace du partenaire bancaire",
     "partenaire": "Espace du travailleur social partenaire",
     "admin": "Administration technique",
+    "dpd": "Espace de la protection des données",
 }
 
 
