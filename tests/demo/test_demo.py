@@ -35,10 +35,13 @@ from microcredit.followup.models import Appointment, Note, RequestHandling, Step
 from microcredit.letters.models import Letter
 from microcredit.loans.models import Incident, Loan, Repayment, ScheduleLine
 from microcredit.loans.selectors import loan_schedule_lines, loan_terms
+from microcredit.organisations.models import Organisation
+from microcredit.organisations.theme import theme_colour_contrast_error
 from microcredit.programmes.selectors import version_in_force
 from microcredit.servicing.enums import PlanState
 from microcredit.servicing.models import ProjectProof, RepaymentPlan
 from microcredit.simulator.models import ContactRequest
+from tests.shell.test_home_links import internal_links
 from tests.shell.test_shell import HOME_HEADINGS
 
 pytestmark = pytest.mark.django_db
@@ -416,3 +419,29 @@ def test_the_demo_history_happened_during_office_hours_over_past_months() -> Non
             assert Disbursement.objects.get(dossier=dossier).recorded_at == steps["disburse"]
         for letter in Letter.objects.filter(dossier=dossier, event__isnull=False):
             assert letter.created_at == letter.event.at
+
+
+def test_every_link_of_each_role_s_home_answers_that_role(client) -> None:  # type: ignore[no-untyped-def]
+    refused: dict[str, list[tuple[str, int]]] = {}
+    for account in DEMO_ACCOUNTS:
+        client.logout()
+        response = client.post(
+            reverse("accounts:login"), {"username": account.username, "password": DEMO_PASSWORD}
+        )
+        assert response.status_code == 302, account.username
+        home = reverse("shell:home")
+        page = client.get(home)
+        assert page.status_code == 200
+        links = internal_links(page.content.decode(), home)
+        assert links, account.username
+        for url in links:
+            status = client.get(url).status_code
+            if status in (403, 404) or status >= 500:
+                refused.setdefault(account.username, []).append((url, status))
+    assert refused == {}
+
+
+def test_every_colour_stored_by_the_demo_passes() -> None:
+    stored = dict(Organisation.objects.values_list("slug", "theme_colour"))
+    assert len(stored) >= 3
+    assert {slug: c for slug, c in stored.items() if theme_colour_contrast_error(c)} == {}
