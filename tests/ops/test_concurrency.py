@@ -2,9 +2,10 @@
 
 A real WSGI server (granian: 2 processes of 10 threads, as in production) listens on a loopback
 port, against (a) a SQLite FILE database set up by config/settings/sqlite.py, and (b) a fresh
-PostgreSQL database of its own on the cluster of DATABASE_URL (skipped without one). The database
-is migrated and seeded in a subprocess (this module run as a script: the tests' factories, the
-bank adviser's tokens through the service); the server's settings are settings_concurrency.py.
+PostgreSQL database of its own on the cluster of DATABASE_URL (skipped without one). Each is a
+copy of the tests' database (migrated already: SQLite's backup API, or PostgreSQL's CREATE
+DATABASE … TEMPLATE), seeded in a subprocess (this module run as a script: the tests'
+factories, the bank adviser's tokens through the service); the server's settings are settings_concurrency.py.
 10 threads, released together by a barrier, send:
 - 10 distinct repayment batches, then the same batch 10 times;
 - the bank's decision on 10 different dossiers, then the same decision 10 times on one dossier.
@@ -37,7 +38,9 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from django.db import connection
 from django.utils import timezone
+from pytest_django import DjangoDbBlocker
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -127,7 +130,7 @@ def environment(database_url: str) -> dict[str, str]:
 
 
 def prepare(database_url: str) -> dict[str, Any]:
-    """Migrate the database and seed it, in one subprocess; the seed's JSON."""
+    """Seed the database (a copy of the tests' one), in one subprocess; the seed's JSON."""
     done = subprocess.run(
         [sys.executable, "-m", "tests.ops.test_concurrency", "seed"],
         cwd=ROOT,
@@ -212,14 +215,19 @@ def serving(database_url: str, log: Path) -> Iterator[str]:
 
 
 @contextmanager
-def fresh_postgres_database(url: str) -> Iterator[str]:
-    """A new database on the cluster of `url`, dropped afterwards; its URL."""
+def fresh_postgres_database(url: str, template: str) -> Iterator[str]:
+    """A new database on the cluster of `url`, a copy of `template` (the tests' database, migrated
+    already: no migration to run again), dropped afterwards; its URL."""
     import psycopg
     from psycopg import sql
 
     name = f"microcredit_concurrency_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(url, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        admin.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                sql.Identifier(name), sql.Identifier(template)
+            )
+        )
     parts = urlsplit(url)
     try:
         yield urlunsplit(parts._replace(path=f"/{name}"))
@@ -228,6 +236,23 @@ def fresh_postgres_database(url: str) -> Iterator[str]:
             admin.execute(
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
             )
+
+
+def copy_of_the_tests_database(vendor: str, sqlite_file: Path | None) -> str:
+    """The tests' database (migrated, the scheme loaded) copied for the server: into
+    `sqlite_file` with SQLite's backup API, or (PostgreSQL) the name of the database to use as a
+    template, this process's connection to it closed (a template must have no session)."""
+    connection.ensure_connection()
+    if sqlite_file is not None:
+        target = sqlite3.connect(sqlite_file)
+        try:
+            connection.connection.backup(target)
+        finally:
+            target.close()
+        return str(sqlite_file)
+    name = str(connection.settings_dict["NAME"])
+    connection.close()
+    return name
 
 
 def postgres_url() -> str:
@@ -253,16 +278,19 @@ def postgres_url() -> str:
         ),
     ],
 )
-def server(request: pytest.FixtureRequest) -> Iterator[Server]:
+def server(
+    request: pytest.FixtureRequest, django_db_setup: None, django_db_blocker: DjangoDbBlocker
+) -> Iterator[Server]:
     with tempfile.TemporaryDirectory(prefix="microcredit-concurrency-") as folder:
         log = Path(folder) / "server.log"
         database: AbstractContextManager[str]
-        if request.param == "sqlite":
-            sqlite_file = Path(folder) / "db.sqlite3"
+        sqlite_file = Path(folder) / "db.sqlite3" if request.param == "sqlite" else None
+        with django_db_blocker.unblock():
+            copied = copy_of_the_tests_database(request.param, sqlite_file)
+        if sqlite_file is not None:
             database = nullcontext(f"sqlite:///{sqlite_file}")
         else:
-            sqlite_file = None
-            database = fresh_postgres_database(postgres_url())
+            database = fresh_postgres_database(postgres_url(), template=copied)
         with database as url:
             seeded = prepare(url)
             with serving(url, log) as base:
@@ -473,5 +501,5 @@ if __name__ == "__main__":  # the seed, in a subprocess: python -m tests.ops.tes
     django.setup()
     from django.core.management import call_command
 
-    call_command("migrate", interactive=False, verbosity=0)
+    call_command("migrate", interactive=False, verbosity=0)  # nothing to do on a copy
     sys.stdout.write(json.dumps(seed()) + "\n")
