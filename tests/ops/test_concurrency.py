@@ -5,7 +5,8 @@ port, against (a) a SQLite FILE database set up by config/settings/sqlite.py, an
 PostgreSQL database of its own on the cluster of DATABASE_URL (skipped without one). Each is a
 copy of the tests' database (migrated already: SQLite's backup API, or PostgreSQL's CREATE
 DATABASE … TEMPLATE), seeded in a subprocess (this module run as a script: the tests'
-factories, the bank adviser's tokens through the service); the server's settings are settings_concurrency.py.
+factories, the bank adviser's tokens through the service); the server's settings are
+settings_concurrency.py.
 10 threads, released together by a barrier, send:
 - 10 distinct repayment batches, then the same batch 10 times;
 - the bank's decision on 10 different dossiers, then the same decision 10 times on one dossier.
