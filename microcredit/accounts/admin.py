@@ -15,7 +15,7 @@ from django.http import HttpRequest
 
 from microcredit.accounts.models import Membership, User
 from microcredit.accounts.services import role_grant_record, role_state
-from microcredit.core.admin import PersonalDataAdminMixin
+from microcredit.core.admin import FreeTextGuardAdminMixin, PersonalDataAdminMixin
 
 
 class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]
@@ -25,7 +25,7 @@ class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]
 
 
 @admin.register(User)
-class ProjectUserAdmin(PersonalDataAdminMixin, UserAdmin):  # type: ignore[type-arg]
+class ProjectUserAdmin(FreeTextGuardAdminMixin, PersonalDataAdminMixin, UserAdmin):  # type: ignore[type-arg]
     inlines = [MembershipInline]
     list_display = ["username", "first_name", "last_name", "email", "is_active", "is_staff"]
 
@@ -46,7 +46,7 @@ class ProjectUserAdmin(PersonalDataAdminMixin, UserAdmin):  # type: ignore[type-
 
 
 @admin.register(Membership)
-class MembershipAdmin(PersonalDataAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+class MembershipAdmin(FreeTextGuardAdminMixin, PersonalDataAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["user", "organisation", "role", "active"]
     list_filter = ["role", "active", "organisation"]
     list_select_related = ["user", "organisation"]

@@ -9,10 +9,25 @@ from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 
 from microcredit.core.enums import AccessAction
+from microcredit.core.forms import FreeTextGuard
 from microcredit.core.models import AccessLog, AuditEvent
 from microcredit.core.services import access_log_create, access_logs_create
 
 ADMIN_DETAIL = "administration technique"
+
+
+class FreeTextGuardAdminMixin:
+    """For a ModelAdmin whose forms Django builds from the model: the form gets the project's
+    NIR refusal on its free-text fields (core.forms.FreeTextGuard), like every form of the
+    project (F1, #17)."""
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)  # type: ignore[misc]
+        if issubclass(form, FreeTextGuard):
+            return form
+        return type(form.__name__, (FreeTextGuard, form), {})
 
 
 class PersonalDataAdminMixin:

@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from microcredit.core.admin import FreeTextGuardAdminMixin
 from microcredit.programmes.models import Programme, ProgrammeVersion
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ProgrammeAdmin(FreeTextGuardAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["name", "organisation", "bank_partner"]
 
 
