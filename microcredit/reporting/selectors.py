@@ -9,13 +9,15 @@ chiffres ») says how each figure is computed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import (
     BooleanField,
     Case,
@@ -132,10 +134,26 @@ def bilan(
         dossiers = dossiers.filter(programme_id=programme_id)
         loans = loans.filter(dossier__programme_id=programme_id)
     start, end = period.start, period.end
-    since, until = _instant(start), _instant(end + timedelta(days=1))
+    until = _instant(end + timedelta(days=1))
 
     cohort = dossiers.filter(application_date__gte=start, application_date__lte=end)
-    received, people, funnel = _funnel(cohort, until)
+    with _funnel_pass(cohort, until) as funnel_histograms:
+        return _bilan(orgs, programme_id, period, dossiers, loans, cohort, until, funnel_histograms)
+
+
+def _bilan(
+    orgs: tuple[int, ...],
+    programme_id: int | None,
+    period: Period,
+    dossiers: QuerySet[Dossier],
+    loans: QuerySet[Loan],
+    cohort: QuerySet[Dossier],
+    until: datetime,
+    funnel_histograms: Callable[[], FunnelHistograms],
+) -> Bilan:
+    """The figures, the funnel's pass running meanwhile (`_funnel_pass`)."""
+    start, end = period.start, period.end
+    since = _instant(start)
 
     disbursed = loans.filter(disbursement_date__gte=start, disbursement_date__lte=end)
     totals = disbursed.aggregate(n=Count("pk"), amount=Sum("principal"))
@@ -154,34 +172,39 @@ def bilan(
         loan__in=loans.values("pk"), paid_on__gte=start, paid_on__lte=end
     ).aggregate(n=Count("pk"), amount=Sum("amount"))
 
-    return Bilan(
-        period=period,
-        organisation_ids=orgs,
-        programme_id=programme_id,
-        contacts=ContactRequest.objects.filter(
+    figures: dict[str, Any] = {
+        "contacts": ContactRequest.objects.filter(
             organisation_id__in=orgs, created_at__gte=since, created_at__lt=until
         ).count(),
-        received=received,
-        people_received=people,
-        funnel=funnel,
-        reorientations=_reorientations(cohort),
-        caseload=_caseload(dossiers),
-        disbursed_count=disbursed_count,
-        disbursed_amount=disbursed_amount,
-        purposes=_purposes(disbursed, orgs),
-        amount_bands=_amount_bands(disbursed),
-        duration_bands=_duration_bands(disbursed),
-        profiles=Profiles(
+        "reorientations": _reorientations(cohort),
+        "caseload": _caseload(dossiers),
+        "purposes": _purposes(disbursed, orgs),
+        "amount_bands": _amount_bands(disbursed),
+        "duration_bands": _duration_bands(disbursed),
+        "profiles": Profiles(
             household_types=_household_types(disbursed),
             activities=_activities(disbursed),
             age_bands=_age_bands(disbursed),
             income_sources=_income_sources(disbursed),
         ),
+        "plans": _plans(loans, since, until),
+        "completions": _completions(loans, start, end),
+        "rights": _rights(dossiers, since, until),
+    }
+    # Last: the funnel's pass has run meanwhile on another connection where it could.
+    received, people, funnel = _funnel(cohort, funnel_histograms())
+    return Bilan(
+        period=period,
+        organisation_ids=orgs,
+        programme_id=programme_id,
+        received=received,
+        people_received=people,
+        funnel=funnel,
+        disbursed_count=disbursed_count,
+        disbursed_amount=disbursed_amount,
         portfolio_as_of=as_of,
         outstanding_principal=outstanding,
         par30_percent=par30,
-        plans=_plans(loans, since, until),
-        completions=_completions(loans, start, end),
         guarantee_calls=calls,
         guarantee_calls_amount=calls_amount,
         loss_rate_count_percent=rules.percent(calls, disbursed_count),
@@ -191,8 +214,52 @@ def bilan(
         national_reference_basis=reference.loss_rate_reference_basis if reference else "",
         bonifications_count=bonifications["n"],
         bonifications_amount=money(bonifications["amount"]),
-        rights=_rights(dossiers, since, until),
+        **figures,
     )
+
+
+# The funnel's histograms: ({furthest stage: dossiers}, {stage: {days: dossiers}}).
+FunnelHistograms = tuple[dict[int, int], dict[int, dict[int, int]]]
+
+
+@contextmanager
+def _funnel_pass(
+    cohort: QuerySet[Dossier], until: datetime
+) -> Iterator[Callable[[], FunnelHistograms]]:
+    """The funnel's pass, the bilan's heaviest query (every event of the cohort), run on a second
+    connection while this one reads the other figures; the function it yields gives its result.
+
+    On PostgreSQL and outside a transaction only: rows the caller has not committed would be
+    invisible to another connection (inside one, as in the tests, the pass runs in turn). Both
+    connections read the same snapshot: this one's transaction is REPEATABLE READ and exports
+    its snapshot, which the other imports (`pg_export_snapshot`, `SET TRANSACTION SNAPSHOT`),
+    so that every figure is as of one instant. Elsewhere, the pass runs in turn."""
+    tzname = timezone.get_current_timezone_name()
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield lambda: _funnel_histograms(cohort, until, tzname)
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            cursor.execute("SELECT pg_export_snapshot()")
+            (snapshot,) = cursor.fetchone()
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            aside = pool.submit(_funnel_histograms_in_snapshot, cohort, until, tzname, snapshot)
+            yield aside.result
+
+
+def _funnel_histograms_in_snapshot(
+    cohort: QuerySet[Dossier], until: datetime, tzname: str, snapshot: str
+) -> FunnelHistograms:
+    """`_funnel_histograms` on this thread's own connection, in the snapshot `snapshot`."""
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                cursor.execute("SET TRANSACTION SNAPSHOT %s", [snapshot])
+            return _funnel_histograms(cohort, until, tzname)
+    finally:
+        connection.close()
 
 
 # --- People and the funnel -----------------------------------------------------------------
@@ -205,14 +272,17 @@ def _events_into(states: Iterable[str], until: datetime) -> QuerySet[DossierEven
     )
 
 
-def _funnel(cohort: QuerySet[Dossier], until: datetime) -> tuple[int, int, tuple[FunnelStage, ...]]:
-    """(received, distinct people, the stages): one query for the cohort's size, one for the
-    number of dossiers per furthest stage reached, one per stage for its delays' histogram."""
+def _funnel(
+    cohort: QuerySet[Dossier], histograms_pass: FunnelHistograms
+) -> tuple[int, int, tuple[FunnelStage, ...]]:
+    """(received, distinct people, the stages): one query for the cohort's size, and the funnel's
+    pass (`_funnel_histograms`): the number of dossiers per furthest stage reached and, per
+    stage, its delays' histogram."""
     stages = rules.FUNNEL_STAGES
     totals = cohort.aggregate(received=Count("pk"), people=Count("applicant", distinct=True))
     # The furthest stage each dossier reached ({stage index: dossiers}; a dossier reached every
     # stage up to its furthest) and the delays' histograms.
-    per_furthest, histograms = _funnel_histograms(cohort, until)
+    per_furthest, histograms = histograms_pass
     reached_at = [0] * len(stages)
     for furthest, n in per_furthest.items():
         reached_at[furthest] += n
@@ -266,9 +336,7 @@ def _stage_rank() -> Case:
     )
 
 
-def _funnel_histograms(
-    cohort: QuerySet[Dossier], until: datetime
-) -> tuple[dict[int, int], dict[int, dict[int, int]]]:
+def _funnel_histograms(cohort: QuerySet[Dossier], until: datetime, tzname: str) -> FunnelHistograms:
     """({the furthest stage reached by the end: how many dossiers}, for each stage after the
     first (by index) {days from the previous stage's entry day to this one's: how many
     dossiers}, over the dossiers that have both days).
@@ -304,7 +372,6 @@ def _funnel_histograms(
         inner, inner_params = firsts.query.sql_with_params()
     except EmptyResultSet:  # no organisation: no dossier
         return histograms.pop(0), histograms
-    tzname = timezone.get_current_timezone_name()
     days_sql: list[str] = []
     params: list[Any] = []
     for index in later:

@@ -656,7 +656,7 @@ def test_delay_histograms_the_same_on_both_paths(dataset, saint_etienne) -> None
         application_date__lte=PERIOD.end,
     )  # fmt: skip
     until = _instant(date(2026, 7, 1))
-    furthest, one_query = _funnel_histograms(cohort, until)
+    furthest, one_query = _funnel_histograms(cohort, until, "Europe/Paris")
     assert one_query == _delay_histograms_per_stage(cohort, until)
     assert furthest == _furthest_per_dossier(cohort, until)
     # Furthest stage: none (received only) D13 D15; diagnosis D12 D14; instruction D11;
