@@ -1,5 +1,5 @@
-"""The forms of a person's rights: the search (a POST, so that names stay out of the server's
-logs) and the confirmation of an erasure."""
+"""The forms of a person's rights: the search (posted, then kept in the session: core.search)
+and the confirmation of an erasure."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ class PeopleSearchForm(forms.Form):
         strip=True,
         error_messages={"required": _("Saisissez un numéro de dossier ou un nom.")},
     )
-    page = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
 
     def clean_q(self) -> str:
         value: str = self.cleaned_data["q"]

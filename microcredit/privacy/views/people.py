@@ -2,7 +2,7 @@
 
 For the director and the data-protection officer of the person's organisation only (another
 organisation's person is a 404). The search is a POST: names never reach a URL, hence never the
-web server's logs."""
+web server's logs (core.search)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -19,6 +20,7 @@ from microcredit.accounts.access import roles_required
 from microcredit.accounts.enums import PRIVACY_ROLES
 from microcredit.accounts.http import MemberRequest
 from microcredit.core.enums import AccessAction
+from microcredit.core.search import search_terms
 from microcredit.core.services import access_log_create
 from microcredit.privacy import selectors, services
 from microcredit.privacy.forms import EraseForm, PeopleSearchForm
@@ -27,18 +29,33 @@ from microcredit.privacy.forms import EraseForm, PeopleSearchForm
 @roles_required(*PRIVACY_ROLES)
 @require_http_methods(["GET", "POST"])
 def people(request: MemberRequest) -> HttpResponse:
-    form = PeopleSearchForm(request.POST if request.method == "POST" else None)
+    # A name searched stays out of the URL (core.search, F6): a POST, then ?recherche=<key>.
+    search = search_terms(request, url=reverse("privacy:people"), namespace="people", keep=())
+    if isinstance(search, HttpResponse):
+        return search
+    form = PeopleSearchForm({"q": search.query} if search.query else None)
     page = None
     if form.is_bound and form.is_valid():
         found = selectors.people_search(request.membership, form.cleaned_data["q"])
-        page = Paginator(found, selectors.PEOPLE_PAGE_SIZE).get_page(form.cleaned_data["page"])
+        page = Paginator(found, selectors.PEOPLE_PAGE_SIZE).get_page(request.GET.get("page"))
         # The list names people: a read, logged without the search's text.
         access_log_create(
             user=request.user,
             action=AccessAction.DOSSIER_LIST,
             detail=f"droits des personnes : page={page.number} résultats={page.paginator.count}",
         )
-    return render(request, "privacy/people.html", {"form": form, "page": page})
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "privacy/people.html",
+        {
+            "form": form,
+            "page": page,
+            "page_query": params.urlencode(),
+            "search_expired": search.expired,
+        },
+    )
 
 
 def _person_page(
