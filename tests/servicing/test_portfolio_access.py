@@ -125,7 +125,9 @@ def test_a_name_searched_stays_out_of_the_urls(client, loans: dict[str, Loan]) -
     # Another session does not hold the key: the page says so and lists without it.
     client.logout()
     client.force_login(User.objects.get(username="conseiller"))
-    assert client.get(location).context["search_expired"] is True
+    expired = client.get(location)
+    assert expired.context["search_expired"] is True
+    assert "Cette recherche n'est plus disponible" in expired.content.decode()
 
 
 @pytest.mark.parametrize("role", [Role.REFERENT, Role.AGENT, Role.DIRECTOR, Role.BANK_ADVISER])
