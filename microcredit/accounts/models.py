@@ -12,6 +12,9 @@ class User(AbstractUser):
     """A person with an account. Applicants have no account."""
 
     email = models.EmailField("adresse e-mail", blank=True)
+    # A bank's service account (#18): not a person, never logs in; its API tokens belong to the
+    # bank and keep working when the adviser who created them leaves.
+    is_service_account = models.BooleanField("compte de service", default=False)
 
     class Meta:
         verbose_name = "utilisateur"
@@ -33,6 +36,8 @@ class Membership(models.Model):
     )
     role = models.CharField("rôle", max_length=30, choices=Role.choices)
     active = models.BooleanField("active", default=True)
+    # A bank adviser who administers the bank's integration (#18): service accounts, webhooks.
+    bank_admin = models.BooleanField("administrateur de la banque", default=False)
     created_at = models.DateTimeField("créée le", auto_now_add=True)
 
     class Meta:

@@ -195,7 +195,7 @@ def claim_conflict(request: HttpRequest, exc: ClaimConflict) -> Any:
         "même référence) répond l'appel déjà enregistré ; d'autres données sont refusées "
         "(409 claim_conflict). 409 transition_refused si le dossier n'est pas « décaissé »."
     ),
-    tags=["Prêts"],
+    tags=["loans"],
 )
 def guarantee_claim_post(
     request: HttpRequest, payload: ClaimIn, number: str = NUMBER
@@ -227,7 +227,7 @@ def guarantee_claim_post(
         "avant l'appel). Le même paiement renvoyé répond l'appel inchangé ; un autre paiement "
         "est refusé (409 claim_conflict). 409 no_claim si la garantie n'a pas été appelée."
     ),
-    tags=["Prêts"],
+    tags=["loans"],
 )
 def guarantee_claim_payment_post(
     request: HttpRequest, payload: ClaimPaymentIn, number: str = NUMBER
@@ -256,7 +256,7 @@ def guarantee_claim_payment_post(
         "attendue, et part de la banque). 409 no_loan tant que le dossier n'est pas décaissé, "
         "409 no_claim tant que la garantie n'est pas appelée."
     ),
-    tags=["Prêts"],
+    tags=["loans"],
 )
 def guarantee_claim_get(request: HttpRequest, number: str = NUMBER) -> dict[str, Any]:
     dossier = dossier_or_404(request, number)

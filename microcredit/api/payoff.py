@@ -67,7 +67,7 @@ def _money(value: Decimal) -> str:
         "l'échéancier. 404 pour un dossier d'une autre banque, inconnu ou sans prêt décaissé ; "
         "422 pour une date antérieure au décaissement ou au dernier remboursement anticipé."
     ),
-    tags=["Prêts"],
+    tags=["loans"],
 )
 def dossier_payoff(
     request: HttpRequest,

@@ -134,7 +134,7 @@ def _loan_of(dossier: Dossier) -> Loan:
         "impayés rééchelonnés, dates de proposition et de décision (409 code no_loan tant que "
         "le dossier n'est pas décaissé)."
     ),
-    tags=["Prêts"],
+    tags=["loans"],
 )
 def dossier_plans(
     request: HttpRequest,
@@ -179,7 +179,7 @@ def dossier_plans(
         "(plan_outdated : refusez-le, le référent en proposera un nouveau), si plus rien n'est "
         "impayé (no_arrears) ou si le prêt est clos (loan_not_active)."
     ),
-    tags=["Prêts"],
+    tags=["loans"],
 )
 def dossier_plan_decision(
     request: HttpRequest, payload: PlanDecisionIn, number: str = NUMBER, plan_id: int = PLAN_ID

@@ -119,7 +119,7 @@ def fresh(request: HttpRequest, dossier: Dossier, action: AccessAction) -> dict[
         "d'abord, par pages. Filtre facultatif sur l'état (par exemple transmitted_to_bank pour "
         "les dossiers qui attendent votre décision)."
     ),
-    tags=["Dossiers"],
+    tags=["dossiers"],
 )
 def dossier_list(
     request: HttpRequest,
@@ -164,7 +164,7 @@ def dossier_list(
         "Le dossier transmis à votre banque : demandeur, projet, demande, décision et prêt. "
         "404 pour un dossier d'une autre banque, non transmis ou inconnu."
     ),
-    tags=["Dossiers"],
+    tags=["dossiers"],
 )
 def dossier_detail(request: HttpRequest, number: str = NUMBER) -> dict[str, Any]:
     dossier = dossier_or_404(request, number)
@@ -182,7 +182,7 @@ def dossier_detail(request: HttpRequest, number: str = NUMBER) -> dict[str, Any]
         "Les lignes de l'échéancier en vigueur du prêt décaissé (409 code no_loan tant que le "
         "dossier n'est pas décaissé)."
     ),
-    tags=["Prêts"],
+    tags=["loans"],
 )
 def dossier_schedule(request: HttpRequest, number: str = NUMBER) -> dict[str, Any]:
     dossier = dossier_or_404(request, number)

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from ninja import Field, Schema
-from pydantic import AfterValidator
+from pydantic import AfterValidator, PlainSerializer, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from microcredit.banking.enums import BankRefusalReason
@@ -52,6 +52,22 @@ def _within_century(value: dt.date) -> dt.date:
 Text = Annotated[str, AfterValidator(_no_control_characters), AfterValidator(_no_nir)]
 ApiDate = Annotated[dt.date, AfterValidator(_within_century)]
 Amount = Annotated[Decimal, Field(gt=0, max_digits=10, decimal_places=2)]
+# An amount in euros in an answer: a string with exactly two decimals ("1200.00", "-3.10"), the
+# `Money` component of the schema (never a JSON number: no binary rounding in any client).
+MONEY_PATTERN = r"^-?[0-9]{1,9}\.[0-9]{2}$"
+Money = Annotated[
+    Decimal,
+    PlainSerializer(lambda value: f"{value:.2f}", return_type=str, when_used="json"),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": MONEY_PATTERN,
+            "description": "Montant en euros, deux décimales (Amount in euros, two decimals).",
+            "examples": ["1200.00"],
+        },
+        mode="serialization",
+    ),
+]
 DossierNumber = Annotated[
     str,
     Field(

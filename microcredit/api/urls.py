@@ -3,7 +3,7 @@ from typing import Any
 from django.urls import URLPattern, include, path
 from django.urls.resolvers import RoutePattern
 
-from microcredit.api import views
+from microcredit.api import service_account_views, views, webhook_views
 from microcredit.api.v1 import operation_patterns
 
 app_name = "api"
@@ -35,5 +35,11 @@ v1_patterns = [
 urlpatterns = [
     path("jetons/", views.token_list, name="tokens"),
     path("jetons/<id:token_id>/revoquer/", views.token_revoke, name="token_revoke"),
+    path(
+        "comptes-de-service/",
+        service_account_views.service_accounts,
+        name="service_accounts",
+    ),
+    path("notifications/", webhook_views.webhooks, name="webhooks"),
     path("v1/", include((v1_patterns, "v1"))),
 ]

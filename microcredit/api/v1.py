@@ -11,19 +11,20 @@ from typing import Any
 
 from django.urls import URLPattern, path
 
-from microcredit.api import claims, payoff, plans, reads, writes
+from microcredit.api import claims, payoff, plans, reads, reconciliation, webhook_ops, writes
 from microcredit.api.auth import api_token_view
 from microcredit.api.base import api
+from microcredit.api.idempotency import idempotent
 
 # The operations are declared by these modules, reads first: their order is the schema's.
-OPERATION_MODULES = (reads, writes, payoff, plans, claims)
+OPERATION_MODULES = (reads, reconciliation, writes, payoff, plans, claims, webhook_ops)
 
 
 def operation_patterns() -> list[URLPattern]:
     """The operations' URL patterns, each marked with the API's token access rule."""
     urls, _app, _ns = api.urls
     return [
-        path(str(p.pattern), api_token_view(p.callback), name=p.name)
+        path(str(p.pattern), idempotent(api_token_view(p.callback)), name=p.name)
         for p in urls
         if isinstance(p, URLPattern) and p.name != "api-root"
     ]

@@ -45,7 +45,7 @@ OFFER_FIELDS = {"upload": "file"}
         "(outcome « refused » : refusal_reason dans la liste, refusal_text). Le dossier doit "
         "être « transmis à la banque » (sinon 409)."
     ),
-    tags=["Décisions"],
+    tags=["decisions"],
 )
 def dossier_decision(
     request: HttpRequest, payload: DecisionIn, number: str = NUMBER
@@ -101,7 +101,7 @@ def dossier_decision(
         "Formulaire multipart : signed_on (date de signature, AAAA-MM-JJ) et file (l'offre "
         "signée, PDF, JPEG ou PNG). Le dossier doit être « accordé »."
     ),
-    tags=["Décisions"],
+    tags=["decisions"],
 )
 def dossier_offer(
     request: HttpRequest,
@@ -142,7 +142,7 @@ def dossier_offer(
         "et payee_change_reason (jamais l'emprunteur). Exige l'offre signée. Crée le prêt et "
         "son échéancier."
     ),
-    tags=["Décisions"],
+    tags=["decisions"],
 )
 def dossier_disbursement(
     request: HttpRequest, payload: DisbursementIn, number: str = NUMBER
@@ -176,7 +176,7 @@ def dossier_disbursement(
         "référence avec un autre contenu est refusée (409 reference_conflict) et rien n'est "
         "enregistré. Un dossier inconnu de la banque donne 404 (unknown_dossier)."
     ),
-    tags=["Prêts"],
+    tags=["loans"],
 )
 def repayments_post(request: HttpRequest, payload: RepaymentBatchIn) -> dict[str, Any]:
     principal = principal_of(request)
@@ -228,7 +228,7 @@ def repayments_post(request: HttpRequest, payload: RepaymentBatchIn) -> dict[str
         "Une échéance impayée, un rejet ou un autre incident sur un prêt décaissé. Idempotent "
         "par référence, comme les remboursements."
     ),
-    tags=["Prêts"],
+    tags=["loans"],
 )
 def incident_post(request: HttpRequest, payload: IncidentIn) -> dict[str, Any]:
     principal = principal_of(request)

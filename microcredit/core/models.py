@@ -22,6 +22,9 @@ class AuditEvent(models.Model):
     reason = models.TextField("motif", blank=True)
     old_values = models.JSONField("anciennes valeurs", default=dict, blank=True)
     new_values = models.JSONField("nouvelles valeurs", default=dict, blank=True)
+    # The API token the action came through (#18), when it did: which of a bank's tokens (a
+    # service account's or an adviser's) acted. An id, not a key: core sits below the api app.
+    api_token_id = models.PositiveIntegerField("jeton d'API", null=True, blank=True)
 
     class Meta:
         verbose_name = "événement d'audit"
@@ -47,6 +50,9 @@ class AccessLog(models.Model):
     object_type = models.CharField("type d'objet", max_length=80, blank=True)
     object_id = models.CharField("identifiant", max_length=64, blank=True)
     detail = models.CharField("détail", max_length=200, blank=True)
+    # The API token the action came through (#18), when it did: which of a bank's tokens (a
+    # service account's or an adviser's) acted. An id, not a key: core sits below the api app.
+    api_token_id = models.PositiveIntegerField("jeton d'API", null=True, blank=True)
 
     class Meta:
         verbose_name = "consultation de données personnelles"
