@@ -3,7 +3,7 @@ from typing import Any
 from django.urls import URLPattern, include, path
 from django.urls.resolvers import RoutePattern
 
-from microcredit.api import service_account_views, views, webhook_views
+from microcredit.api import docs_views, service_account_views, views, webhook_views
 from microcredit.api.v1 import operation_patterns
 
 app_name = "api"
@@ -21,13 +21,13 @@ class RemainingPath(RoutePattern):
 
 
 v1_patterns = [
-    path("openapi.json", views.openapi_json, name="openapi_json"),
-    path("docs", views.docs, name="docs"),
+    path("openapi.json", docs_views.openapi_json, name="openapi_json"),
+    path("docs", docs_views.docs, name="docs"),
     *operation_patterns(),
     # Last: any other address under /api/v1/ is a JSON 404, not Django's HTML page.
     URLPattern(
         RemainingPath("", name="unknown_path", is_endpoint=True),
-        views.unknown_path,
+        docs_views.unknown_path,
         name="unknown_path",
     ),
 ]

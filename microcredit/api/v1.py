@@ -11,13 +11,22 @@ from typing import Any
 
 from django.urls import URLPattern, path
 
-from microcredit.api import claims, payoff, plans, reads, reconciliation, webhook_ops, writes
+from microcredit.api import (
+    claims,
+    payoff,
+    plans,
+    reads,
+    reconciliation,
+    schemes,
+    webhook_ops,
+    writes,
+)
 from microcredit.api.auth import api_token_view
 from microcredit.api.base import api
 from microcredit.api.idempotency import idempotent
 
 # The operations are declared by these modules, reads first: their order is the schema's.
-OPERATION_MODULES = (reads, reconciliation, writes, payoff, plans, claims, webhook_ops)
+OPERATION_MODULES = (reads, reconciliation, schemes, writes, payoff, plans, claims, webhook_ops)
 
 
 def operation_patterns() -> list[URLPattern]:

@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from microcredit.accounts.access import public, roles_required
+from microcredit.accounts.access import roles_required
 from microcredit.accounts.enums import Role
 from microcredit.accounts.http import MemberRequest
 from microcredit.api import services
-from microcredit.api.docs import docs_operations, error_schema
-from microcredit.api.errors import unknown_path_response
 from microcredit.api.forms import TokenForm
 from microcredit.api.selectors import api_tokens_for_user
-from microcredit.api.v1 import openapi_schema
 from microcredit.core.refusals import attempt_on_form
 
 
@@ -75,33 +71,3 @@ def token_revoke(request: MemberRequest, token_id: int) -> HttpResponse:
         request, f"Jeton « {token.label} » révoqué : il ne permet plus d'appeler l'API."
     )
     return redirect("api:tokens")
-
-
-@public
-def openapi_json(request: HttpRequest) -> JsonResponse:
-    """The OpenAPI 3 schema (public: it describes the API, it holds no data)."""
-    return JsonResponse(openapi_schema(_api_prefix()), json_dumps_params={"ensure_ascii": False})
-
-
-@public
-@csrf_exempt
-def unknown_path(request: HttpRequest) -> JsonResponse:
-    """Any other address under /api/v1/, whatever the method: JSON 404 (nothing to protect)."""
-    return unknown_path_response()
-
-
-@public
-def docs(request: HttpRequest) -> HttpResponse:
-    """The API's documentation, rendered here from the schema (no script, nothing external)."""
-    schema = openapi_schema(_api_prefix())
-    base = request.build_absolute_uri("/").rstrip("/")
-    return render(
-        request,
-        "api/docs.html",
-        {
-            "info": schema["info"],
-            "operations": docs_operations(schema, base),
-            "error_schema": error_schema(schema),
-            "schema_url": reverse("api:v1:openapi_json"),
-        },
-    )
