@@ -180,6 +180,11 @@ MICROCREDIT_API_TOKEN_LIFETIME_DAYS = int(
     os.environ.get("MICROCREDIT_API_TOKEN_LIFETIME_DAYS", "365")
 )
 MICROCREDIT_API_THROTTLE_RATE = os.environ.get("MICROCREDIT_API_THROTTLE_RATE", "600/m")
+# #18: the first answer to a write sent with an Idempotency-Key is kept this many days (a replay
+# within them gets it back); the bank's webhooks must be https unless this is set (tests, a
+# receiver on the loopback).
+MICROCREDIT_IDEMPOTENCY_DAYS = int(os.environ.get("MICROCREDIT_IDEMPOTENCY_DAYS", "30"))
+MICROCREDIT_WEBHOOKS_ALLOW_HTTP = os.environ.get("MICROCREDIT_WEBHOOKS_ALLOW_HTTP", "") == "1"
 
 # Two-factor authentication (TOTP). When True, staff and bank users must enrol and verify.
 OTP_REQUIRED_FOR_STAFF = False

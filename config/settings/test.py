@@ -21,6 +21,8 @@ DATABASES = {
     else {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}
 }
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# The webhook tests' receiver listens on http://127.0.0.1 (#18).
+MICROCREDIT_WEBHOOKS_ALLOW_HTTP = True
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="microcredit-test-media-"))
 STORAGES = {
