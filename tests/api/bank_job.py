@@ -1,0 +1,237 @@
+"""The bank's whole job through the client generated from the API's schema, and nothing else.
+
+Run by tests/api/test_generated_client.py in a process of its own, with the generated package
+installed in a directory on PYTHONPATH (never in the test's environment):
+
+    python bank_job.py <package> <base_url> <token> <today YYYY-MM-DD>
+
+Every call goes through a generated operation module (`<package>.api.<tag>.<operation_id>`) and
+its `sync_detailed`; each answer is checked to be 200 and parsed into the model that the
+generated operation declares for it (never None, never the generated `Error`). The only httpx
+object is a transport handed to the generated `AuthenticatedClient` (`httpx_args`), to lose the
+answer of a disbursement that the server did record (a timeout after success).
+
+Prints one JSON object on stdout: what the bank read, for the test to compare with the database.
+"""
+
+from __future__ import annotations
+
+import datetime
+import importlib
+import io
+import json
+import sys
+import types
+import typing
+from typing import Any
+
+import httpx
+
+# A tiny real PDF: the signed offer.
+SIGNED_OFFER = (
+    b"%PDF-1.4\n"
+    b"1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
+    b"% offre signee\n"
+    b"trailer<</Root 1 0 R>>\n"
+    b"%%EOF\n"
+)
+CHEQUE_NUMBER = "0004512"
+
+
+class TimeoutAfterSuccess(httpx.BaseTransport):
+    """Sends each request for real; the first one whose path ends with `path_suffix` reaches the
+    server, which processes it, and then its answer is lost: the client sees `ReadTimeout`."""
+
+    def __init__(self, path_suffix: str) -> None:
+        self.inner = httpx.HTTPTransport()
+        self.path_suffix = path_suffix
+        self.lost: bytes | None = None
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self.inner.handle_request(request)
+        if self.lost is None and request.url.path.endswith(self.path_suffix):
+            self.lost = response.read()
+            response.close()
+            raise httpx.ReadTimeout("simulated timeout after the server answered", request=request)
+        return response
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class Job:
+    def __init__(self, package: str, base_url: str, token: str) -> None:
+        self.package = package
+        self.base_url = base_url
+        self.token = token
+        self.client_module = importlib.import_module(f"{package}.client")
+        self.types = importlib.import_module(f"{package}.types")
+        self.client = self.new_client()
+
+    def new_client(self, **kwargs: Any) -> Any:
+        return self.client_module.AuthenticatedClient(
+            base_url=self.base_url, token=self.token, **kwargs
+        )
+
+    def operation(self, tag: str, operation_id: str) -> types.ModuleType:
+        return importlib.import_module(f"{self.package}.api.{tag}.{operation_id}")
+
+    @staticmethod
+    def body_model(operation: types.ModuleType) -> Any:
+        """The model the generated operation takes as its body."""
+        return typing.get_type_hints(operation.sync_detailed)["body"]
+
+    @staticmethod
+    def answer_model(operation: types.ModuleType) -> Any:
+        """The model the generated operation parses a success into (its return type, less the
+        generated `Error` and None)."""
+        answer = typing.get_type_hints(operation.sync)["return"]
+        models = [
+            t for t in typing.get_args(answer) if t is not type(None) and t.__name__ != "Error"
+        ]
+        assert len(models) == 1, (operation.__name__, models)
+        return models[0]
+
+    def call(
+        self, operation: types.ModuleType, client: Any = None, expected: int = 200, **kwargs: Any
+    ) -> Any:
+        response = operation.sync_detailed(client=client or self.client, **kwargs)
+        name = operation.__name__.rsplit(".", 1)[-1]
+        assert response.status_code == expected, (name, response.status_code, response.content)
+        model = self.answer_model(operation)
+        assert isinstance(response.parsed, model), (name, type(response.parsed), model)
+        return response
+
+    def body(self, operation: types.ModuleType, data: dict[str, Any]) -> Any:
+        """A JSON body of the generated model, from the values the documentation gives."""
+        body = self.body_model(operation).from_dict(data)
+        assert type(body).__module__.startswith(f"{self.package}.models"), type(body)
+        return body
+
+
+def run(package: str, base_url: str, token: str, today: datetime.date) -> dict[str, Any]:
+    job = Job(package, base_url, token)
+    out: dict[str, Any] = {}
+
+    # 1. The dossiers transmitted to the bank; one of them, read in full.
+    page = job.call(job.operation("dossiers", "dossier_list")).parsed
+    waiting = [d for d in page.items if str(d.state) == "transmitted_to_bank"]
+    assert waiting, [str(d.state) for d in page.items]
+    out["listed"] = sorted(d.number for d in page.items)
+    number = waiting[0].number
+    dossier = job.call(job.operation("dossiers", "dossier_detail"), number=number).parsed
+    assert dossier.number == number and str(dossier.state) == "transmitted_to_bank"
+    out["number"] = number
+
+    # 2. The decision: accepted, on the terms requested.
+    decision_op = job.operation("decisions", "dossier_decision")
+    granted = job.call(
+        decision_op,
+        number=number,
+        body=job.body(
+            decision_op,
+            {
+                "outcome": "accepted",
+                "amount": str(dossier.requested.amount),
+                "months": dossier.requested.months,
+                "deferral_months": 0,
+                "deferral_kind": "none",
+            },
+        ),
+    ).parsed
+    assert str(granted.state) == "granted", granted.state
+    out["granted_amount"] = str(granted.decision.amount)
+
+    # 3. The signed offer: a multipart form with the generated File type.
+    offer_op = job.operation("decisions", "dossier_offer")
+    offered = job.call(
+        offer_op,
+        number=number,
+        body=job.body_model(offer_op)(
+            signed_on=today,
+            file=job.types.File(
+                payload=io.BytesIO(SIGNED_OFFER),
+                file_name="offre-signee.pdf",
+                mime_type="application/pdf",
+            ),
+        ),
+    ).parsed
+    assert offered.decision.offer_signed_on == today, offered.decision
+
+    # 4. The disbursement.
+    disbursement_op = job.operation("decisions", "dossier_disbursement")
+    disbursement = job.body(
+        disbursement_op,
+        {
+            "cheque_number": CHEQUE_NUMBER,
+            "date": today.isoformat(),
+            "amount": out["granted_amount"],
+        },
+    )
+    disbursed = job.call(disbursement_op, number=number, body=disbursement).parsed
+    assert str(disbursed.state) == "disbursed", disbursed.state
+    loan = disbursed.loan
+    out["loan_id"] = loan.loan_id
+    out["installment"] = str(loan.installment)
+
+    # 5. The schedule.
+    schedule = job.call(job.operation("loans", "dossier_schedule"), number=number).parsed
+    assert schedule.loan_id == loan.loan_id and len(schedule.lines) >= loan.months
+    out["schedule_lines"] = len(schedule.lines)
+
+    # 6. A repayment batch, sent twice: the second time, everything is already recorded.
+    batch_op = job.operation("loans", "repayments_post")
+    batch = job.body(
+        batch_op,
+        {
+            "repayments": [
+                {
+                    "reference": "VIR-2026-0001",
+                    "dossier_number": number,
+                    "date": today.isoformat(),
+                    "amount": out["installment"],
+                },
+                {
+                    "reference": "VIR-2026-0002",
+                    "dossier_number": number,
+                    "date": today.isoformat(),
+                    "amount": "10.00",
+                },
+            ]
+        },
+    )
+    first = job.call(batch_op, body=batch).parsed
+    assert (first.recorded, first.already_recorded) == (2, 0), first
+    again = job.call(batch_op, body=batch).parsed
+    assert (again.recorded, again.already_recorded) == (0, 2), again
+    assert [str(item.status) for item in again.items] == ["already_recorded"] * 2
+
+    # 7. An incident.
+    incident_op = job.operation("loans", "incident_post")
+    incident = job.call(
+        incident_op,
+        body=job.body(
+            incident_op,
+            {
+                "reference": "INC-2026-0001",
+                "dossier_number": number,
+                "kind": "rejected_payment",
+                "date": today.isoformat(),
+                "amount": "10.00",
+            },
+        ),
+    ).parsed
+    assert str(incident.status) == "recorded", incident.status
+    return out
+
+
+def main(argv: list[str]) -> int:
+    package, base_url, token, today = argv
+    summary = run(package, base_url, token, datetime.date.fromisoformat(today))
+    json.dump(summary, sys.stdout)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
