@@ -6,6 +6,10 @@ whose time fell since its previous tick, once per day each (also on the days the
 times are compared on the wall clock, and a job already run for a date is not run again by the
 same process). A job that fails is logged and the others still run; it is run again by hand
 with its command (docs/operations.md).
+
+A few jobs repeat through the day (`RepeatingJob`: the webhooks' retries): each runs when its
+interval has passed since its previous run by this process (the first one interval after the
+process starts).
 """
 
 from __future__ import annotations
@@ -30,6 +34,15 @@ class PeriodicJob:
     at: time  # every day at this wall-clock time (settings.TIME_ZONE)
     command: str  # a management command
     arguments: Callable[[date], list[str]]  # its arguments for the day it runs
+    description: str
+
+
+@dataclass(frozen=True)
+class RepeatingJob:
+    name: str
+    every: timedelta  # again this long after its previous run
+    command: str  # a management command
+    arguments: Callable[[date], list[str]]  # its arguments (the day it runs)
     description: str
 
 
@@ -80,6 +93,10 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
 )
 
 
+# Jobs that repeat through the day (see the module's docstring).
+REPEATING: tuple[RepeatingJob, ...] = ()
+
+
 def _wall_clock(moment: datetime) -> datetime:
     """The local wall-clock time of an aware moment, without its zone (so that the repeated
     hour of the autumn change compares as the clock reads)."""
@@ -103,7 +120,7 @@ def jobs_due(
     return [(job, day) for _at, job, day in found]
 
 
-def job_run(job: PeriodicJob, day: date, stdout: TextIOBase | None = None) -> bool:
+def job_run(job: PeriodicJob | RepeatingJob, day: date, stdout: TextIOBase | None = None) -> bool:
     """Run one job for `day`; False (logged) when it failed."""
     arguments = job.arguments(day)
     logger.info("Scheduler: %s %s", job.command, " ".join(arguments))
@@ -117,7 +134,7 @@ def job_run(job: PeriodicJob, day: date, stdout: TextIOBase | None = None) -> bo
 
 @dataclass(frozen=True)
 class JobRun:
-    job: PeriodicJob
+    job: PeriodicJob | RepeatingJob
     day: date
     ok: bool
 
@@ -130,10 +147,17 @@ class JobRun:
 class Scheduler:
     """The state of a scheduler process: its previous tick and what it already ran."""
 
-    def __init__(self, start: datetime, schedule: Iterable[PeriodicJob] = SCHEDULE) -> None:
+    def __init__(
+        self,
+        start: datetime,
+        schedule: Iterable[PeriodicJob] = SCHEDULE,
+        repeating: Iterable[RepeatingJob] = REPEATING,
+    ) -> None:
         self.previous = start
         self.schedule = tuple(schedule)
+        self.repeating = tuple(repeating)
         self.done: set[tuple[str, date]] = set()
+        self.last_run = {job.name: start for job in self.repeating}
 
     def tick(self, now: datetime, stdout: TextIOBase | None = None) -> list[JobRun]:
         """Run the jobs due since the previous tick; what ran."""
@@ -143,6 +167,11 @@ class Scheduler:
                 continue
             self.done.add((job.name, day))
             ran.append(JobRun(job, day, job_run(job, day, stdout)))
+        today = _wall_clock(now).date()
+        for repeated in self.repeating:
+            if now - self.last_run[repeated.name] >= repeated.every:
+                self.last_run[repeated.name] = now
+                ran.append(JobRun(repeated, today, job_run(repeated, today, stdout)))
         self.previous = max(self.previous, now)
         week_ago = _wall_clock(now).date() - timedelta(days=7)
         self.done = {(name, day) for name, day in self.done if day >= week_ago}

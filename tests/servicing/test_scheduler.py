@@ -14,7 +14,13 @@ from django.core.management import call_command
 from microcredit.accounts.enums import Role
 from microcredit.servicing import schedule
 from microcredit.servicing.models import ArrearsSnapshot
-from microcredit.servicing.schedule import SCHEDULE, PeriodicJob, Scheduler, jobs_due
+from microcredit.servicing.schedule import (
+    SCHEDULE,
+    PeriodicJob,
+    RepeatingJob,
+    Scheduler,
+    jobs_due,
+)
 from tests.servicing.arrears_helpers import PARIS, reference_loan
 
 ARREARS = next(job for job in SCHEDULE if job.name == "arrears")
@@ -82,6 +88,22 @@ def test_a_failed_job_is_reported_and_the_next_ones_still_run(
     runs = Scheduler(paris(2026, 4, 20, 1, 59), [broken, fine]).tick(paris(2026, 4, 20, 2, 0))
     assert [(r.job.name, r.ok) for r in runs] == [("broken", False), ("fine", True)]
     assert runs[0].describe() == "Tâche « broken » du 20/04/2026 : en échec (voir le journal)."
+
+
+def test_a_repeating_job_runs_each_time_its_interval_has_passed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ran: list[tuple[str, date]] = []
+    monkeypatch.setattr(
+        schedule, "job_run", lambda job, day, stdout=None: ran.append((job.name, day)) or True
+    )
+    every_five = RepeatingJob("often", timedelta(minutes=5), "check", lambda day: [], "5 min")
+    start = paris(2026, 4, 20, 23, 50)
+    scheduler = Scheduler(start, [], [every_five])
+    for seconds in range(30, 20 * 60 + 1, 30):  # a tick every 30 s for 20 minutes
+        scheduler.tick(start + timedelta(seconds=seconds))
+    # 23:55, then 00:00, 00:05 and 00:10: each on its own wall-clock day.
+    assert ran == [("often", date(2026, 4, 20))] + [("often", date(2026, 4, 21))] * 3
 
 
 @pytest.mark.django_db

@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections
 from django.utils import timezone
 
-from microcredit.servicing.schedule import SCHEDULE, Scheduler
+from microcredit.servicing.schedule import REPEATING, SCHEDULE, Scheduler
 
 # A tick every this many seconds (a job's time is honoured within that delay).
 TICK_SECONDS = 30
@@ -42,6 +42,12 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"{job.at:%H:%M}  {job.name:<10} microcredit {job.command}  ({job.description})"
                 )
+            for repeated in REPEATING:
+                minutes = int(repeated.every.total_seconds() // 60)
+                self.stdout.write(
+                    f"/{minutes:<3} min {repeated.name:<10} microcredit {repeated.command}  "
+                    f"({repeated.description})"
+                )
             return
         if options["tick"]:
             self._one_tick(options["tick"])
@@ -58,7 +64,8 @@ class Command(BaseCommand):
             ) from None
         if timezone.is_naive(at):
             at = timezone.make_aware(at)
-        ran = Scheduler(at - timedelta(minutes=1)).tick(at, self.stdout)
+        # The daily jobs only: the repeating ones run in the long-running process.
+        ran = Scheduler(at - timedelta(minutes=1), repeating=()).tick(at, self.stdout)
         if not ran:
             self.stdout.write("Aucune tâche à cette heure.")
         for run in ran:
