@@ -23,6 +23,8 @@ import json
 import sys
 import types
 import typing
+import uuid
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -124,7 +126,24 @@ def run(package: str, base_url: str, token: str, today: datetime.date) -> dict[s
     assert dossier.number == number and str(dossier.state) == "transmitted_to_bank"
     out["number"] = number
 
-    # 2. The decision: accepted, on the terms requested.
+    # 2. The rules of the CCAS's scheme, then the decision: accepted, on the terms requested,
+    # which lie within them.
+    schemes = job.call(job.operation("schemes", "scheme_list")).parsed
+    assert len(schemes.items) == 1, schemes.items
+    scheme = schemes.items[0]
+    amount = Decimal(str(dossier.requested.amount))
+    assert Decimal(scheme.min_amount) <= amount <= Decimal(scheme.max_amount), scheme
+    assert scheme.min_months <= dossier.requested.months <= scheme.max_months, scheme
+    assert "none" in [str(kind) for kind in scheme.deferral_kinds], scheme.deferral_kinds
+    assert schemes.limits.offer_file_max_bytes >= len(SIGNED_OFFER), schemes.limits
+    out["scheme"] = {
+        "min_amount": scheme.min_amount,
+        "max_amount": scheme.max_amount,
+        "min_months": scheme.min_months,
+        "max_months": scheme.max_months,
+        "nominal_rate_percent": scheme.nominal_rate_percent,
+        "repayment_batch_max": schemes.limits.repayment_batch_max,
+    }
     decision_op = job.operation("decisions", "dossier_decision")
     granted = job.call(
         decision_op,
@@ -159,7 +178,8 @@ def run(package: str, base_url: str, token: str, today: datetime.date) -> dict[s
     ).parsed
     assert offered.decision.offer_signed_on == today, offered.decision
 
-    # 4. The disbursement.
+    # 4. The disbursement, with an Idempotency-Key: the server records it but its answer is
+    # lost (a timeout); the bank sends it again with the same key and gets the first answer.
     disbursement_op = job.operation("decisions", "dossier_disbursement")
     disbursement = job.body(
         disbursement_op,
@@ -169,7 +189,24 @@ def run(package: str, base_url: str, token: str, today: datetime.date) -> dict[s
             "amount": out["granted_amount"],
         },
     )
-    disbursed = job.call(disbursement_op, number=number, body=disbursement).parsed
+    key = f"disbursement-{number}-{uuid.uuid4()}"
+    transport = TimeoutAfterSuccess("/disbursement")
+    flaky = job.new_client(httpx_args={"transport": transport})
+    try:
+        disbursement_op.sync_detailed(
+            client=flaky, number=number, body=disbursement, idempotency_key=key
+        )
+    except httpx.ReadTimeout:
+        pass
+    else:
+        raise AssertionError("the disbursement's answer was not lost")
+    assert transport.lost is not None
+    replay = job.call(
+        disbursement_op, client=flaky, number=number, body=disbursement, idempotency_key=key
+    )
+    assert replay.headers.get("Idempotent-Replayed") == "true", dict(replay.headers)
+    assert replay.content == transport.lost, (replay.content, transport.lost)
+    disbursed = replay.parsed
     assert str(disbursed.state) == "disbursed", disbursed.state
     loan = disbursed.loan
     out["loan_id"] = loan.loan_id
@@ -207,7 +244,42 @@ def run(package: str, base_url: str, token: str, today: datetime.date) -> dict[s
     assert (again.recorded, again.already_recorded) == (0, 2), again
     assert [str(item.status) for item in again.items] == ["already_recorded"] * 2
 
-    # 7. An incident.
+    # 7. What the bank reads back to reconcile: the repayments recorded, and the position.
+    recorded = job.call(job.operation("loans", "dossier_repayments"), number=number).parsed
+    assert recorded.count == 2 and recorded.pages == 1, recorded
+    out["repayments"] = [
+        [r.reference, r.date.isoformat(), str(r.amount), str(r.via)] for r in recorded.items
+    ]
+    position = job.call(
+        job.operation("loans", "dossier_position"), number=number, as_of=today
+    ).parsed
+    assert position.as_of == today and position.loan_id == loan.loan_id, position
+    paid = sum((Decimal(r.amount) for r in recorded.items), Decimal(0))
+    assert Decimal(position.total_paid) == paid, (position.total_paid, paid)
+    assert Decimal(position.paid_principal) + Decimal(position.paid_interest) == paid
+    assert Decimal(position.outstanding_principal) == Decimal(loan.principal) - Decimal(
+        position.paid_principal
+    )
+    out["position"] = {
+        name: str(getattr(position, name))
+        for name in (
+            "loan_state",
+            "principal",
+            "total_paid",
+            "paid_principal",
+            "paid_interest",
+            "outstanding_principal",
+            "overdue_amount",
+            "days_past_due",
+            "bucket",
+            "credit",
+            "excess",
+        )
+    }
+    following = position.next_installment
+    out["next_installment"] = [following.due_date.isoformat(), str(following.remaining)]
+
+    # 8. An incident.
     incident_op = job.operation("loans", "incident_post")
     incident = job.call(
         incident_op,

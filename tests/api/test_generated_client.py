@@ -23,6 +23,9 @@ from django.utils import timezone
 
 from microcredit.dossiers.enums import DossierState
 from microcredit.loans.models import Incident, Loan, Repayment
+from microcredit.loans.rules import MAX_BATCH
+from microcredit.loans.selectors import loan_position
+from microcredit.programmes.selectors import version_in_force
 from tests.api.generated_client import base_url, generate_and_install, run_bank_job
 from tests.factories import make_api_token, make_dossier, make_transmitted_dossier
 
@@ -61,3 +64,45 @@ def test_a_generated_client_installs_and_does_the_banks_whole_job(  # type: igno
         ("VIR-2026-0002", Decimal("10.00"), today),
     ]
     assert Incident.objects.filter(loan=loan).count() == 1
+
+    # The scheme's rules it read are the version in force of the dossier's programme.
+    version = version_in_force(dossier.programme, today)
+    assert version is not None
+    scheme = summary["scheme"]
+    assert (Decimal(scheme["min_amount"]), Decimal(scheme["max_amount"])) == (
+        version.min_amount,
+        version.max_amount,
+    )
+    assert (scheme["min_months"], scheme["max_months"]) == (version.min_months, version.max_months)
+    assert Decimal(scheme["nominal_rate_percent"]) == version.nominal_rate_percent
+    assert scheme["repayment_batch_max"] == MAX_BATCH
+
+    # What it read back to reconcile: the two repayments, once each, and the loan's position
+    # as the loan's page computes it (the engine's allocation of the repayments).
+    assert summary["repayments"] == [
+        [r.reference, r.date.isoformat(), f"{r.amount:.2f}", "api"]
+        for r in repayments.order_by("date", "pk")
+    ]
+    status = loan_position(loan, today)
+    position = summary["position"]
+    paid = loan.installment + Decimal("10.00")
+    assert Decimal(position["total_paid"]) == status.position.total_paid == paid
+    assert Decimal(position["outstanding_principal"]) == status.arrears.outstanding_principal
+    assert Decimal(position["outstanding_principal"]) == loan.principal - Decimal(
+        position["paid_principal"]
+    )
+    # Paid on the day of the disbursement, before any due date: nothing overdue, all in advance.
+    assert (position["overdue_amount"], position["days_past_due"], position["bucket"]) == (
+        "0.00",
+        "0",
+        "current",
+    )
+    assert Decimal(position["credit"]) == status.credit == paid
+    # The first installment is paid in full: the next one to pay is the second, less the 10.00.
+    first, second = status.position.installments[:2]
+    assert first.remaining == 0
+    assert summary["next_installment"] == [
+        second.due_date.isoformat(),
+        f"{second.remaining:.2f}",
+    ]
+    assert second.remaining == second.amount_due - Decimal("10.00")
