@@ -34,6 +34,7 @@ def test_every_declared_hook_is_provided_by_an_installed_app() -> None:
 
 
 def test_each_hook_is_plugged_by_the_app_that_owns_the_answer_or_the_consequence() -> None:
+    from microcredit.api import webhooks
     from microcredit.applicants import hooks as applicant_hooks
     from microcredit.budgets import hooks as budget_hooks
     from microcredit.documents import selectors as documents
@@ -51,6 +52,7 @@ def test_each_hook_is_plugged_by_the_app_that_owns_the_answer_or_the_consequence
     assert dossier_hooks.closing_blockers.function is servicing.closing_blockers
     assert loans.loan_follows_dossier_end in dossier_hooks.transitioned
     assert letters.letter_after_decision in dossier_hooks.transitioned
+    assert webhooks.webhooks_after_transition in dossier_hooks.transitioned
     assert letters.letter_after_servicing in servicing_hooks.letter_due
     assert dossiers.dossier_eligibility_reset_for_applicant in applicant_hooks.applicant_changed
     assert budget_hooks.rsa_base_amount_for.function is rights.rsa_base_amount_for
