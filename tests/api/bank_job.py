@@ -213,7 +213,9 @@ def run(package: str, base_url: str, token: str, today: datetime.date) -> dict[s
     out["installment"] = str(loan.installment)
 
     # 5. The schedule.
-    schedule = job.call(job.operation("loans", "dossier_schedule"), number=number).parsed
+    schedule_op = job.operation("loans", "dossier_schedule")
+    schedule = job.call(schedule_op, number=number).parsed
+    assert [str(line.status) for line in schedule.lines[:1]] == ["due"], schedule.lines[0]
     assert schedule.loan_id == loan.loan_id and len(schedule.lines) >= loan.months
     out["schedule_lines"] = len(schedule.lines)
 
@@ -277,6 +279,14 @@ def run(package: str, base_url: str, token: str, today: datetime.date) -> dict[s
         )
     }
     following = position.next_installment
+    # The schedule read again: the same lines (their ids), the first one now paid, in advance;
+    # the position's next installment is the second one.
+    after = job.call(schedule_op, number=number).parsed
+    assert [line.line_id for line in after.lines] == [line.line_id for line in schedule.lines]
+    assert str(after.lines[0].status) == "paid", after.lines[0]
+    assert Decimal(after.lines[0].paid) == Decimal(after.lines[0].payment), after.lines[0]
+    assert following.line_id == after.lines[1].line_id, (following, after.lines[1])
+    out["schedule_paid"] = [str(line.paid) for line in after.lines[:2]]
     out["next_installment"] = [following.due_date.isoformat(), str(following.remaining)]
 
     # 8. An incident.

@@ -106,3 +106,4 @@ def test_a_generated_client_installs_and_does_the_banks_whole_job(  # type: igno
         f"{second.remaining:.2f}",
     ]
     assert second.remaining == second.amount_due - Decimal("10.00")
+    assert summary["schedule_paid"] == [f"{loan.installment:.2f}", "10.00"]
