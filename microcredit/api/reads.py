@@ -5,12 +5,16 @@ dossier as every answer shows it (the writes answer with it too)."""
 
 from __future__ import annotations
 
+import enum
 import math
 from typing import Annotated, Any
 
 from django.core.exceptions import ValidationError
+from django.db.models import F
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Query
+from pydantic import AwareDatetime
 
 from microcredit.api import schemas
 from microcredit.api.base import (
@@ -25,6 +29,8 @@ from microcredit.api.base import (
     related,
     responses,
 )
+from microcredit.api.changes import changed_since, with_last_change
+from microcredit.api.positions import schedule_line_states
 from microcredit.api.schemas import DossierOut, DossierPage, Error, ScheduleOut
 from microcredit.api.selectors import api_dossiers
 from microcredit.core.enums import AccessAction
@@ -32,6 +38,24 @@ from microcredit.core.services import access_log_create, access_logs_create
 from microcredit.dossiers.enums import DossierState
 from microcredit.dossiers.models import Dossier
 from microcredit.loans.selectors import loan_schedule_lines, loan_schedule_version
+
+
+class DossierOrder(enum.StrEnum):
+    """The dossier list's orders: the latest transmitted first, or the oldest change first (to
+    read the changes since the last poll page after page)."""
+
+    TRANSMITTED = "transmitted"
+    UPDATED = "updated"
+
+
+def last_change(dossier: Dossier) -> Any:
+    """The dossier's last change the bank sees (api.changes), annotated by the list; one query
+    for a dossier read alone."""
+    annotated = getattr(dossier, "last_change", None)
+    if annotated is not None:
+        return annotated
+    alone = with_last_change(Dossier.objects.filter(pk=dossier.pk)).only("pk").get()
+    return getattr(alone, "last_change", None)
 
 
 def dossier_out(dossier: Dossier) -> dict[str, Any]:
@@ -99,13 +123,14 @@ def dossier_out(dossier: Dossier) -> dict[str, Any]:
             "total_due": loan.total_due,
             "apr_percent": loan.apr_percent,
         },
+        "updated_at": last_change(dossier),
     }
 
 
 def fresh(request: HttpRequest, dossier: Dossier, action: AccessAction) -> dict[str, Any]:
     """The dossier as the write left it, for the answer: a read of personal data (logged)."""
     principal = principal_of(request)
-    fresh = api_dossiers(principal.user, principal.membership).get(pk=dossier.pk)
+    fresh = with_last_change(api_dossiers(principal.user, principal.membership)).get(pk=dossier.pk)
     access_log_create(user=principal.user, action=action, obj=fresh)
     return dossier_out(fresh)
 
@@ -117,7 +142,13 @@ def fresh(request: HttpRequest, dossier: Dossier, action: AccessAction) -> dict[
     description=(
         "Les dossiers que la Commission Permanente a transmis à votre banque, les plus récents "
         "d'abord, par pages. Filtre facultatif sur l'état (par exemple transmitted_to_bank pour "
-        "les dossiers qui attendent votre décision)."
+        "les dossiers qui attendent votre décision). Pour ne relire que ce qui a changé : "
+        "updated_since (date et heure ISO 8601 avec fuseau) garde les dossiers dont l'état, la "
+        "décision, l'offre, le prêt, les remboursements, les incidents ou l'échéancier ont "
+        "changé à cet instant ou après (champ updated_at) ; order=updated les range du plus "
+        "ancien changement au plus récent. Relancez avec le plus grand updated_at reçu, moins "
+        "une marge de quelques minutes (un enregistrement en cours au moment de l'appel peut "
+        "porter une heure antérieure), et dédoublonnez sur le numéro."
     ),
     tags=["dossiers"],
 )
@@ -133,11 +164,29 @@ def dossier_list(
     page_size: Annotated[
         int, Query(ge=1, le=MAX_PAGE_SIZE, description="Dossiers par page.")
     ] = PAGE_SIZE,
+    updated_since: Annotated[
+        AwareDatetime | None,
+        Query(
+            description="Ne garder que les dossiers changés à cet instant ou après (ISO 8601 "
+            "avec fuseau, par exemple 2027-04-20T10:00:00+02:00)."
+        ),
+    ] = None,
+    order: Annotated[
+        DossierOrder,
+        Query(
+            description="transmitted : les plus récemment transmis d'abord (par défaut) ; "
+            "updated : le plus ancien changement (updated_at) d'abord."
+        ),
+    ] = DossierOrder.TRANSMITTED,
 ) -> dict[str, Any]:
     principal = principal_of(request)
-    dossiers = api_dossiers(principal.user, principal.membership)
+    dossiers = with_last_change(api_dossiers(principal.user, principal.membership))
     if state is not None:
         dossiers = dossiers.filter(state=state.value)
+    if updated_since is not None:
+        dossiers = changed_since(dossiers, updated_since)
+    if order == DossierOrder.UPDATED:
+        dossiers = dossiers.order_by(F("last_change").asc(), "id")
     count = dossiers.count()
     start = (page - 1) * page_size
     items = list(dossiers[start : start + page_size]) if start < count else []
@@ -145,7 +194,9 @@ def dossier_list(
         user=principal.user,
         action=AccessAction.API_DOSSIER_LIST,
         objs=items,
-        detail=f"page {page}" + (f", état {state.value}" if state is not None else ""),
+        detail=f"page {page}"
+        + (f", état {state.value}" if state is not None else "")
+        + (f", changés depuis {updated_since.isoformat()}" if updated_since is not None else ""),
     )
     return {
         "count": count,
@@ -179,8 +230,9 @@ def dossier_detail(request: HttpRequest, number: str = NUMBER) -> dict[str, Any]
     response=responses({**READ, 409: Error}, ScheduleOut),
     summary="Lire l'échéancier du prêt",
     description=(
-        "Les lignes de l'échéancier en vigueur du prêt décaissé (409 code no_loan tant que le "
-        "dossier n'est pas décaissé)."
+        "Les lignes de l'échéancier en vigueur du prêt décaissé, chacune avec son identité "
+        "stable d'une version à l'autre (line_id) et, à la date du jour, ce qui est payé, ce "
+        "qui reste dû et son statut (409 code no_loan tant que le dossier n'est pas décaissé)."
     ),
     tags=["loans"],
 )
@@ -193,6 +245,8 @@ def dossier_schedule(request: HttpRequest, number: str = NUMBER) -> dict[str, An
         user=principal_of(request).user, action=AccessAction.API_DOSSIER_SCHEDULE, obj=dossier
     )
     version = loan_schedule_version(loan)
+    lines = loan_schedule_lines(loan)
+    states = schedule_line_states(loan, version, lines, timezone.localdate())
     return {
         "number": dossier.number,
         "loan_id": loan.pk,
@@ -207,7 +261,11 @@ def dossier_schedule(request: HttpRequest, number: str = NUMBER) -> dict[str, An
                 "principal": line.principal,
                 "capitalised": line.capitalised,
                 "balance": line.balance,
+                "line_id": states[line.number].line_id,
+                "paid": states[line.number].paid,
+                "remaining": states[line.number].remaining,
+                "status": states[line.number].status,
             }
-            for line in loan_schedule_lines(loan)
+            for line in lines
         ],
     }

@@ -176,6 +176,11 @@ class DossierOut(Schema):
     requested: RequestOut
     decision: DecisionOut | None = Field(description="Décision de la banque, une fois prise.")
     loan: LoanSummaryOut | None = Field(description="Le prêt, une fois décaissé.")
+    updated_at: dt.datetime = Field(
+        description="Dernier changement vu par la banque : le dossier (état, décision, prêt), "
+        "l'offre signée, un remboursement, un incident ou un nouvel échéancier (le filtre "
+        "updated_since de la liste le compare)."
+    )
 
 
 class DossierPage(Schema):
@@ -195,6 +200,21 @@ class ScheduleLineOut(Schema):
     principal: Decimal = Field(description="Dont capital (€).")
     capitalised: Decimal = Field(description="Intérêts capitalisés (€).")
     balance: Decimal = Field(description="Capital restant dû après l'échéance (€).")
+    line_id: str = Field(
+        description="Identité stable de la ligne d'une version de l'échéancier à la suivante : "
+        "« <kind>-<due_date> » (installment-2027-04-10), suivi de -2, -3… pour une autre ligne "
+        "de même nature et de même date dans la version. Un remboursement anticipé renumérote "
+        "les lignes (number) mais les échéances suivantes gardent leur line_id (leurs montants "
+        "peuvent changer). Unique dans une version ; à comparer tel quel, sans l'analyser."
+    )
+    paid: Money = Field(description="Payé sur la ligne à la date du jour, avance comprise (€).")
+    remaining: Money = Field(description="Reste à payer sur la ligne à la date du jour (€).")
+    status: str = Field(
+        description="À la date du jour : paid (payée, y compris d'avance), partial (payée en "
+        "partie, pas encore échue), due (rien payé, pas encore échue), overdue (échue et pas "
+        "entièrement payée). Liste ouverte : acceptez une valeur inconnue.",
+        examples=["paid"],
+    )
 
 
 class ScheduleOut(Schema):

@@ -92,6 +92,8 @@ class BankDecision(models.Model):
                 name="bank_decision_complete",
             ),
         ]
+        # The bank's API: the dossiers changed since an instant (api.changes).
+        indexes = [models.Index(fields=["offer_recorded_at"], name="bank_decision_offer_recorded")]
 
     def __str__(self) -> str:
         return f"{self.get_outcome_display()} — {self.dossier}"

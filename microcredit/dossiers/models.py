@@ -175,6 +175,8 @@ class Dossier(models.Model):
             models.Index(fields=["referent", "state", "state_changed_at"]),
             models.Index(fields=["bank", "state", "bank_transmitted_at"]),
             models.Index(fields=["organisation", "application_date"]),
+            # The bank's API: the dossiers changed since an instant (api.changes).
+            models.Index(fields=["updated_at"], name="dossier_updated"),
         ]
 
     def __str__(self) -> str:

@@ -216,6 +216,8 @@ class Incident(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["bank", "reference"], name="incident_reference_unique"),
         ]
+        # The bank's API: the dossiers changed since an instant (api.changes).
+        indexes = [models.Index(fields=["recorded_at"], name="incident_recorded")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} — {format_date(self.date)}"

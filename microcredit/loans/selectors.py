@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -373,3 +373,25 @@ def loans_by_dossier(dossier_ids: list[int]) -> dict[int, Loan]:
 def loan_for_dossier(dossier_id: int) -> Loan | None:
     """The loan of a dossier the caller may see (a link from the dossier page)."""
     return Loan.objects.filter(dossier_id=dossier_id).first()
+
+
+# --- Reconciliation (the bank partner's API, #18) -------------------------------------------------
+
+
+def loan_repayments(loan: Loan) -> QuerySet[Repayment]:
+    """The loan's repayments in the order the engine allocates them (date, then recording)."""
+    return Repayment.objects.filter(loan=loan).order_by("date", "id")
+
+
+def schedule_line_ids(lines: Iterable[tuple[str, date]]) -> list[str]:
+    """A stable identity for each line (kind, due date) of a schedule version, in order:
+    "<kind>-<due date>" ("installment-2027-04-10"), with "-2", "-3"… for a second or third line of
+    the same kind and date in the same version. An installment keeps its identity in the next
+    versions (an early repayment inserts a line and renumbers the others; its due dates stay)."""
+    seen: dict[str, int] = {}
+    ids = []
+    for kind, due in lines:
+        base = f"{kind}-{due.isoformat()}"
+        seen[base] = seen.get(base, 0) + 1
+        ids.append(base if seen[base] == 1 else f"{base}-{seen[base]}")
+    return ids
