@@ -73,6 +73,7 @@ def generate_and_install(schema: dict[str, Any], workdir: Path) -> InstalledClie
             "install",
             "--quiet",
             "--offline",
+            "--no-cache",  # nothing shared with another test process, nothing left behind
             "--no-deps",
             "--no-build-isolation",
             "--python",
@@ -98,8 +99,11 @@ def run_bank_job(
     client: InstalledClient, url: str, token: str, today: str, workdir: Path
 ) -> dict[str, Any]:
     """Run tests/api/bank_job.py with the installed client; its JSON summary."""
+    # Neither the test's Django settings nor a proxy (the live server is on this machine).
     env = {
-        key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "PYTHON"))
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "PYTHON")) and not key.lower().endswith("_proxy")
     }
     env["PYTHONPATH"] = str(client.site)
     result = _run(
