@@ -46,12 +46,12 @@ def webhooks(request: MemberRequest) -> HttpResponse:
             try:
                 if action.cleaned_data["action"] == WebhookEndpointActionForm.ROTATE:
                     secret_endpoint, clear_secret = delivery.webhook_secret_rotate(
-                        bank=bank, endpoint_id=endpoint_id
+                        actor=request.user, bank=bank, endpoint_id=endpoint_id
                     )
                 else:
                     active = action.cleaned_data["action"] == WebhookEndpointActionForm.ACTIVATE
                     endpoint = delivery.webhook_endpoint_set_active(
-                        bank=bank, endpoint_id=endpoint_id, active=active
+                        actor=request.user, bank=bank, endpoint_id=endpoint_id, active=active
                     )
                     messages.success(
                         request,

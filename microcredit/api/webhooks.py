@@ -37,6 +37,8 @@ from django_tasks import task
 
 from microcredit.accounts.models import User
 from microcredit.api.models import WebhookDelivery, WebhookEndpoint
+from microcredit.core.enums import AuditAction
+from microcredit.core.services import audit_event_create
 from microcredit.dossiers.enums import DossierState
 from microcredit.dossiers.models import DossierEvent
 from microcredit.organisations.models import Organisation
@@ -103,6 +105,12 @@ def webhook_endpoint_create(
     endpoint = WebhookEndpoint.objects.create(
         bank=bank, url=url, secret=secret, active=True, created_by=actor
     )
+    audit_event_create(
+        actor=actor,
+        action=AuditAction.WEBHOOK_ENDPOINT_CREATE,
+        obj=endpoint,
+        new_values={"bank": bank.pk, "url": url, "active": True},
+    )
     return endpoint, secret
 
 
@@ -111,8 +119,11 @@ def _endpoint_of_bank(bank: Organisation, endpoint_id: int) -> WebhookEndpoint:
 
 
 @transaction.atomic
-def webhook_secret_rotate(*, bank: Organisation, endpoint_id: int) -> tuple[WebhookEndpoint, str]:
+def webhook_secret_rotate(
+    *, actor: User, bank: Organisation, endpoint_id: int
+) -> tuple[WebhookEndpoint, str]:
     """A new secret for the endpoint (the old one stops at once); returns the clear secret.
+    The audit row says that it changed, never what it is.
 
     Raises:
         WebhookEndpoint.DoesNotExist: not an endpoint of this bank.
@@ -120,15 +131,21 @@ def webhook_secret_rotate(*, bank: Organisation, endpoint_id: int) -> tuple[Webh
     endpoint = _endpoint_of_bank(bank, endpoint_id)
     endpoint.secret = webhook_secret_new()
     endpoint.save(update_fields=["secret"])
+    audit_event_create(
+        actor=actor,
+        action=AuditAction.WEBHOOK_SECRET_ROTATE,
+        obj=endpoint,
+        new_values={"bank": bank.pk, "url": endpoint.url},
+    )
     return endpoint, endpoint.secret
 
 
 @transaction.atomic
 def webhook_endpoint_set_active(
-    *, bank: Organisation, endpoint_id: int, active: bool
+    *, actor: User, bank: Organisation, endpoint_id: int, active: bool
 ) -> WebhookEndpoint:
     """Turn the endpoint on or off: an inactive endpoint gets no new notification, and its
-    pending deliveries are given up at their next attempt.
+    pending deliveries are given up at their next attempt. An audit row for a change only.
 
     Raises:
         WebhookEndpoint.DoesNotExist: not an endpoint of this bank.
@@ -137,6 +154,13 @@ def webhook_endpoint_set_active(
     if endpoint.active != active:
         endpoint.active = active
         endpoint.save(update_fields=["active"])
+        audit_event_create(
+            actor=actor,
+            action=AuditAction.WEBHOOK_ENDPOINT_ACTIVE,
+            obj=endpoint,
+            old_values={"active": not active},
+            new_values={"active": active, "url": endpoint.url},
+        )
     return endpoint
 
 

@@ -106,6 +106,11 @@ class AuditAction(enum.StrEnum):
     # A role given to an account (accounts.services.role_grant_record): a new membership, a
     # changed role or a membership made active again, from the admin or a service.
     ROLE_GRANTED = "role_granted"
+    # A bank's notification address (api.webhooks, #18): added by the bank's administrator
+    # adviser, its secret changed (never written here), turned on or off.
+    WEBHOOK_ENDPOINT_CREATE = "webhook_endpoint_create"
+    WEBHOOK_SECRET_ROTATE = "webhook_secret_rotate"  # noqa: S105 (an action name, not a secret)
+    WEBHOOK_ENDPOINT_ACTIVE = "webhook_endpoint_active"
 
     @classmethod
     def for_transition(cls, name: str) -> AuditAction:

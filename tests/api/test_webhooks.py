@@ -27,6 +27,8 @@ from microcredit.accounts.models import Membership, User
 from microcredit.api import webhooks
 from microcredit.api.models import ApiToken, WebhookDelivery, WebhookEndpoint
 from microcredit.commissions.enums import CommitteeDecision
+from microcredit.core.enums import AuditAction
+from microcredit.core.models import AuditEvent
 from microcredit.dossiers.enums import DossierState
 from tests.api.helpers import assert_error
 from tests.commissions.helpers import _build, _decide, cast, open_session, ready_dossier
@@ -255,7 +257,9 @@ def test_an_inactive_endpoint_gets_nothing_and_its_pending_deliveries_are_given_
     with django_capture_on_commit_callbacks(execute=True):
         make_granted_dossier(created_by=referent, adviser=adviser, offer=False)
     pending = WebhookDelivery.objects.get()
-    webhooks.webhook_endpoint_set_active(bank=bank, endpoint_id=endpoint.pk, active=False)
+    webhooks.webhook_endpoint_set_active(
+        actor=adviser, bank=bank, endpoint_id=endpoint.pk, active=False
+    )
     with django_capture_on_commit_callbacks(execute=True):
         make_granted_dossier(created_by=referent, adviser=adviser, offer=False)
     assert WebhookDelivery.objects.count() == 1  # no row for the inactive endpoint
@@ -376,6 +380,37 @@ def test_the_bank_admin_adds_an_address_and_sees_its_secret_once(client, admin) 
     client.post(PAGE, {"action": "activate", "endpoint": endpoint.pk})
     endpoint.refresh_from_db()
     assert endpoint.active
+
+
+def test_the_admins_changes_are_audited_and_the_secret_never_is(client, admin) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(admin)
+    client.post(PAGE, {"url": "https://bank.example/hooks"})
+    endpoint = WebhookEndpoint.objects.get()
+    secrets_seen = [endpoint.secret]
+    client.post(PAGE, {"action": "rotate", "endpoint": endpoint.pk})
+    endpoint.refresh_from_db()
+    secrets_seen.append(endpoint.secret)
+    client.post(PAGE, {"action": "deactivate", "endpoint": endpoint.pk})
+    client.post(PAGE, {"action": "deactivate", "endpoint": endpoint.pk})  # no change, no row
+    client.post(PAGE, {"action": "activate", "endpoint": endpoint.pk})
+    events = list(
+        AuditEvent.objects.filter(
+            object_type="api.webhookendpoint", object_id=str(endpoint.pk)
+        ).order_by("id")
+    )
+    assert [e.action for e in events] == [
+        AuditAction.WEBHOOK_ENDPOINT_CREATE,
+        AuditAction.WEBHOOK_SECRET_ROTATE,
+        AuditAction.WEBHOOK_ENDPOINT_ACTIVE,
+        AuditAction.WEBHOOK_ENDPOINT_ACTIVE,
+    ]
+    assert {e.actor_id for e in events} == {admin.pk}
+    assert events[0].new_values["url"] == "https://bank.example/hooks"
+    assert (events[2].old_values, events[2].new_values["active"]) == ({"active": True}, False)
+    assert (events[3].old_values, events[3].new_values["active"]) == ({"active": False}, True)
+    written = json.dumps([[e.old_values, e.new_values, e.reason] for e in events])
+    assert "whsec_" not in written
+    assert not any(secret in written for secret in secrets_seen)
 
 
 def test_an_address_must_be_https_when_http_is_not_allowed(client, admin, settings) -> None:  # type: ignore[no-untyped-def]
