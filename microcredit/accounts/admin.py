@@ -27,7 +27,16 @@ class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]
 @admin.register(User)
 class ProjectUserAdmin(FreeTextGuardAdminMixin, PersonalDataAdminMixin, UserAdmin):  # type: ignore[type-arg]
     inlines = [MembershipInline]
-    list_display = ["username", "first_name", "last_name", "email", "is_active", "is_staff"]
+    list_display = [
+        "username",
+        "first_name",
+        "last_name",
+        "email",
+        "is_active",
+        "is_staff",
+        "is_service_account",
+    ]
+    list_filter = [*UserAdmin.list_filter, "is_service_account"]
 
     def save_formset(
         self, request: HttpRequest, form: BaseModelForm[Any], formset: Any, change: bool
@@ -47,8 +56,8 @@ class ProjectUserAdmin(FreeTextGuardAdminMixin, PersonalDataAdminMixin, UserAdmi
 
 @admin.register(Membership)
 class MembershipAdmin(FreeTextGuardAdminMixin, PersonalDataAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ["user", "organisation", "role", "active"]
-    list_filter = ["role", "active", "organisation"]
+    list_display = ["user", "organisation", "role", "active", "bank_admin"]
+    list_filter = ["role", "active", "bank_admin", "organisation"]
     list_select_related = ["user", "organisation"]
     autocomplete_fields = ["user", "organisation"]
 

@@ -23,6 +23,14 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.get_full_name() or self.username
 
+    def check_password(self, raw_password: str | None) -> bool:
+        """A service account never logs in (#18): no password matches, even one set by hand in
+        the administration. Every login path (the login page, the admin's, the password
+        change) goes through this check."""
+        if self.is_service_account:
+            return False
+        return super().check_password(raw_password)
+
 
 class Membership(models.Model):
     user = models.ForeignKey(

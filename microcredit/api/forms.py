@@ -1,7 +1,21 @@
-from django import forms
+"""Forms of the API's pages: an adviser's token, the bank's service accounts and their tokens."""
 
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+from django.conf import settings
+from django.core.validators import MaxValueValidator
+
+from microcredit.accounts.models import User
+from microcredit.api.enums import Scope
+from microcredit.api.selectors import service_account_label
 from microcredit.api.services import LABEL_MAX_LENGTH
 from microcredit.core.forms import FreeTextGuard
+
+# `read` is always given: the form offers the others.
+OPTIONAL_SCOPES = [(s.value, s.label) for s in Scope if s != Scope.READ]
 
 
 class TokenForm(FreeTextGuard, forms.Form):
@@ -10,3 +24,64 @@ class TokenForm(FreeTextGuard, forms.Form):
         max_length=LABEL_MAX_LENGTH,
         help_text="Par exemple « Logiciel de gestion des prêts — production ».",
     )
+    scopes = forms.MultipleChoiceField(
+        label="Droits en plus de la lecture",
+        choices=OPTIONAL_SCOPES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=(
+            "Lire est toujours permis. « Décider » : décision, offre signée et décaissement ; "
+            "« Paiements » : remboursements, incidents, plans et appels en garantie."
+        ),
+    )
+    days = forms.IntegerField(
+        label="Durée de validité (jours)",
+        required=False,
+        min_value=1,
+        help_text="Laissez vide pour la durée la plus longue permise.",
+    )
+
+    def __init__(self, *args: Any, all_scopes: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        lifetime = int(settings.MICROCREDIT_API_TOKEN_LIFETIME_DAYS)
+        days = cast(forms.IntegerField, self.fields["days"])
+        days.max_value = lifetime
+        days.validators.append(MaxValueValidator(lifetime))
+        days.widget.attrs.update({"min": 1, "max": lifetime})
+        days.help_text = f"Au plus {lifetime} jours ; laissez vide pour cette durée."
+        if all_scopes:
+            self.fields["scopes"].initial = [value for value, _label in OPTIONAL_SCOPES]
+
+    def scope_values(self) -> list[str]:
+        return [Scope.READ.value, *self.cleaned_data.get("scopes", [])]
+
+
+class ServiceAccountForm(FreeTextGuard, forms.Form):
+    label = forms.CharField(
+        label="Libellé du compte de service",
+        max_length=LABEL_MAX_LENGTH,
+        help_text="Par exemple « Logiciel de gestion des prêts ».",
+    )
+
+
+class ServiceTokenForm(TokenForm):
+    """A token of one of the bank's active service accounts."""
+
+    account = forms.TypedChoiceField(label="Compte de service", coerce=int)
+
+    field_order = ["account", "label", "scopes", "days"]
+
+    def __init__(self, *args: Any, accounts: list[User], **kwargs: Any) -> None:
+        super().__init__(*args, all_scopes=False, **kwargs)
+        account = cast(forms.TypedChoiceField, self.fields["account"])
+        account.choices = [(a.pk, service_account_label(a)) for a in accounts if a.is_active]
+
+
+class ServiceAccountActionForm(forms.Form):
+    """Revoke a service account's token, or deactivate the account (one POST field names it)."""
+
+    REVOKE = "revoke"
+    DEACTIVATE = "deactivate"
+
+    action = forms.ChoiceField(choices=[(REVOKE, REVOKE), (DEACTIVATE, DEACTIVATE)])
+    target = forms.IntegerField(min_value=1)

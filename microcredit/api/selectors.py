@@ -1,11 +1,12 @@
-"""Reads of the bank partner's API: tokens, the principal behind a token, the bank's dossiers."""
+"""Reads of the bank partner's API: tokens, the bank's service accounts, the principal behind a
+token, the bank's dossiers."""
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 
 from microcredit.accounts.enums import Role
 from microcredit.accounts.models import Membership, User
@@ -20,6 +21,8 @@ from microcredit.organisations.models import Organisation
 TOKEN_PREFIX = "mc_"  # noqa: S105 (the visible start of every token)
 # secrets.token_urlsafe(32) gives 43 characters; anything much longer is not one of ours.
 TOKEN_MAX_LENGTH = 100
+# A service account's first name; its last name is its label: "Compte de service — Logiciel".
+SERVICE_ACCOUNT_NAME = "Compte de service —"
 
 
 def token_hash(clear: str) -> str:
@@ -31,9 +34,34 @@ def api_tokens_for_user(user: User, bank: Organisation) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user, bank=bank).order_by("revoked_at", "-created_at")
 
 
+def service_account_label(account: User) -> str:
+    """The label the administrator gave the service account (its last name)."""
+    return account.last_name
+
+
+def service_accounts_for_bank(bank: Organisation) -> QuerySet[User]:
+    """The bank's service accounts, active ones first, each with its tokens (`bank_tokens`,
+    active first) and their creators: three queries whatever their number."""
+    tokens = (
+        ApiToken.objects.filter(bank=bank)
+        .select_related("created_by")
+        .order_by("revoked_at", "-created_at")
+    )
+    return (
+        User.objects.filter(
+            is_service_account=True,
+            memberships__organisation=bank,
+            memberships__role=Role.BANK_ADVISER,
+        )
+        .prefetch_related(Prefetch("api_tokens", queryset=tokens, to_attr="bank_tokens"))
+        .order_by("-is_active", "last_name", "id")
+    )
+
+
 @dataclass(frozen=True)
 class ApiPrincipal:
-    """Who calls the API: the token, its adviser and their active bank-adviser membership."""
+    """Who calls the API: the token, its holder (an adviser or the bank's service account) and
+    the holder's active bank-adviser membership."""
 
     token: ApiToken
     user: User
@@ -45,7 +73,9 @@ class TokenForbidden(Refused):
 
 
 def api_principal_for_key(clear: str) -> ApiPrincipal | None:
-    """The principal behind a clear token; None when it is unknown, revoked or its adviser is gone.
+    """The principal behind a clear token; None when it is unknown, revoked or its holder is
+    gone (user deactivated, membership ended). A service account's token depends on the service
+    account only, not on the adviser who created it.
 
     Raises:
         TokenForbidden: the holder still belongs to the bank, but in another role.

@@ -12,6 +12,10 @@ from django.views.decorators.http import require_POST
 from microcredit.accounts.access import roles_required
 from microcredit.accounts.enums import Role
 from microcredit.accounts.http import MemberRequest
+
+# Registers the scope check on the API's operations before its URLs are built (urls.py imports
+# this module before v1's patterns).
+from microcredit.api import scopes as _scopes  # noqa: F401
 from microcredit.api import services
 from microcredit.api.forms import TokenForm
 from microcredit.api.selectors import api_tokens_for_user
@@ -33,7 +37,11 @@ def token_list(request: MemberRequest) -> HttpResponse:
         created = attempt_on_form(
             form,
             lambda: services.api_token_create(
-                actor=request.user, membership=membership, label=form.cleaned_data["label"]
+                actor=request.user,
+                membership=membership,
+                label=form.cleaned_data["label"],
+                scopes=form.scope_values(),
+                days=form.cleaned_data["days"],
             ),
         )
         if created is not None:
@@ -52,6 +60,7 @@ def token_list(request: MemberRequest) -> HttpResponse:
             "tokens": api_tokens_for_user(request.user, membership.organisation),
             "docs_url": reverse("api:v1:docs"),
             "api_base": request.build_absolute_uri(_api_prefix()),
+            "bank_admin": membership.bank_admin,
         },
     )
     if clear:

@@ -106,6 +106,10 @@ class AuditAction(enum.StrEnum):
     # A role given to an account (accounts.services.role_grant_record): a new membership, a
     # changed role or a membership made active again, from the admin or a service.
     ROLE_GRANTED = "role_granted"
+    # A bank's service account (api.services, #18): created by the bank's administrator
+    # adviser, deactivated (its tokens revoked).
+    SERVICE_ACCOUNT_CREATED = "service_account_created"
+    SERVICE_ACCOUNT_DEACTIVATED = "service_account_deactivated"
     # A bank's notification address (api.webhooks, #18): added by the bank's administrator
     # adviser, its secret changed (never written here), turned on or off.
     WEBHOOK_ENDPOINT_CREATE = "webhook_endpoint_create"

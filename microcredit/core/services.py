@@ -1,4 +1,6 @@
-"""Writes shared by every app: the audit trail."""
+"""Writes shared by every app: the audit trail and the access log.
+
+Both record the API token the running request came through (`core.context`, #18), if any."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import models
 
+from microcredit.core.context import current_api_token_id
 from microcredit.core.enums import AccessAction, AuditAction
 from microcredit.core.models import AccessLog, AuditEvent
 
@@ -44,7 +47,7 @@ def audit_event_create(
     """Append one audit row; call it inside the service's transaction.
 
     `old_values` / `new_values` may hold dates, Decimals and model instances: they are stored as
-    JSON here, once for every service."""
+    JSON here, once for every service. The API token acting, if any, is recorded (#18)."""
     return AuditEvent.objects.create(
         actor_id=actor.pk if actor is not None else None,
         action=action,
@@ -53,6 +56,7 @@ def audit_event_create(
         reason=reason,
         old_values=_json_value(old_values or {}),
         new_values=_json_value(new_values or {}),
+        api_token_id=current_api_token_id(),
     )
 
 
@@ -65,6 +69,7 @@ def _access_log(
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",
         detail=detail[:200],
+        api_token_id=current_api_token_id(),
     )
 
 

@@ -84,6 +84,9 @@ def load_demo() -> list[DemoAccount]:
             user=user,
             organisation=Organisation.objects.get(slug=account.organisation_slug),
             role=account.role,
+            # The demo's bank adviser administers the bank's integration (#18): service
+            # accounts and notifications.
+            defaults={"bank_admin": account.role == Role.BANK_ADVISER},
         )
     letters = Letter.objects.aggregate(top=Max("pk"))["top"] or 0
     demo = DemoPlayer(ccas, structure, members)
