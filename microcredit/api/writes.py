@@ -1,8 +1,14 @@
 """The API's writes: the bank's decision, the signed offer, the disbursement (dossiers), the
-repayments and incidents (loans). Only through the services (atomic: nothing half-applied)."""
+repayments and incidents (loans). Only through the services (atomic: nothing half-applied).
+
+Safe retries (#18): a decision, an offer or a disbursement identical to the one the dossier
+already has answers 200 with the dossier, as the first call did (a retry after a timeout, even
+without `Idempotency-Key`); a different one is refused as before (409/422).
+"""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Annotated, Any
 
 from django.core.exceptions import ValidationError
@@ -12,7 +18,15 @@ from ninja import File, Form
 from ninja.files import UploadedFile
 
 from microcredit.api import schemas
-from microcredit.api.base import NUMBER, WRITE, api, dossier_or_404, principal_of, responses
+from microcredit.api.base import (
+    NUMBER,
+    WRITE,
+    api,
+    dossier_or_404,
+    principal_of,
+    related,
+    responses,
+)
 from microcredit.api.errors import api_fields
 from microcredit.api.reads import fresh
 from microcredit.api.schemas import (
@@ -24,15 +38,98 @@ from microcredit.api.schemas import (
     RepaymentBatchIn,
     RepaymentBatchOut,
 )
+from microcredit.banking import rules as banking_rules
 from microcredit.banking import services as banking_services
+from microcredit.banking.enums import BankOutcome
+from microcredit.banking.models import BankDecision, Disbursement
 from microcredit.core.enums import AccessAction
+from microcredit.documents.models import Document
 from microcredit.documents.rules import UploadRefused, check_sent_names
+from microcredit.dossiers.models import Dossier
 from microcredit.loans import services as loan_services
 from microcredit.loans.enums import RecordedVia
 
 # The services name some fields after their own arguments; the error body uses the API's names.
 REFUSAL_FIELDS = {"reason": "refusal_reason", "text": "refusal_text"}
 OFFER_FIELDS = {"upload": "file"}
+
+
+# ---------------------------------------------------------------- already recorded, identical
+def _same_decision(dossier: Dossier, payload: DecisionIn) -> bool:
+    """The dossier's decision is the one sent (accepted: same terms; refused: same reason and
+    text), as the service would have recorded it."""
+    decision: BankDecision | None = related(dossier, "bank_decision")
+    outcome = str(payload.outcome)
+    if decision is None or decision.outcome != outcome:
+        return False
+    if outcome == BankOutcome.ACCEPTED:
+        # The service records no deferral kind without deferral months.
+        kind = payload.deferral_kind.value if payload.deferral_months else "none"
+        return (
+            payload.amount is not None
+            and decision.amount == payload.amount
+            and decision.months == payload.months
+            and decision.deferral_months == payload.deferral_months
+            and decision.deferral_kind == kind
+        )
+    return (
+        payload.refusal_reason is not None
+        and decision.refusal_reason == payload.refusal_reason.value
+        and decision.refusal_text == payload.refusal_text.strip()
+    )
+
+
+def _file_sha256(upload: UploadedFile) -> str:
+    digest = hashlib.sha256()
+    upload.seek(0)
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()
+
+
+def _same_offer(dossier: Dossier, signed_on: Any, upload: UploadedFile) -> bool:
+    """The dossier's signed offer has that date and that file (same content)."""
+    decision: BankDecision | None = related(dossier, "bank_decision")
+    if (
+        decision is None
+        or decision.offer_signed_on != signed_on
+        or decision.offer_document_id is None
+    ):
+        return False
+    recorded = (
+        Document.objects.filter(pk=decision.offer_document_id)
+        .values_list("sha256", flat=True)
+        .first()
+    )
+    return recorded is not None and recorded == _file_sha256(upload)
+
+
+def _same_disbursement(dossier: Dossier, payload: DisbursementIn) -> bool:
+    """The dossier's disbursement is that cheque (number, date, amount) to that payee."""
+    disbursement: Disbursement | None = related(dossier, "disbursement")
+    if disbursement is None:
+        return False
+    applicant = dossier.applicant
+    payee, problems = banking_rules.resolve_payee(
+        dossier_payee=dossier.payee_name,
+        payee_name=payload.payee_name.strip(),
+        reason=payload.payee_change_reason.strip(),
+        dossier_siret=dossier.payee_siret,
+        payee_siret=payload.payee_siret.strip(),
+        borrower=(applicant.first_name, applicant.last_name),
+    )
+    return (
+        payee is not None
+        and not problems
+        and disbursement.cheque_number == " ".join(payload.cheque_number.split()).upper()
+        and disbursement.date == payload.date
+        and disbursement.amount == payload.amount
+        and disbursement.payee_name == payee.name
+        and disbursement.payee_siret == payee.siret
+        and disbursement.payee_changed == payee.changed
+        and disbursement.payee_change_reason == payee.reason
+    )
 
 
 @api.post(
@@ -52,6 +149,8 @@ def dossier_decision(
 ) -> dict[str, Any]:
     principal = principal_of(request)
     dossier = dossier_or_404(request, number)
+    if _same_decision(dossier, payload):
+        return fresh(request, dossier, AccessAction.API_DOSSIER_DECISION)
     if payload.outcome == "accepted":
         missing = [name for name in ("amount", "months") if getattr(payload, name) is None]
         if missing:
@@ -120,6 +219,8 @@ def dossier_offer(
         raise ValidationError(
             {"file": ValidationError(refusal.message, code="invalid_file")}
         ) from refusal
+    if _same_offer(dossier, signed_on, file):
+        return fresh(request, dossier, AccessAction.API_DOSSIER_OFFER)
     with api_fields(OFFER_FIELDS):
         banking_services.bank_offer_record(
             actor=principal.user,
@@ -149,6 +250,8 @@ def dossier_disbursement(
 ) -> dict[str, Any]:
     principal = principal_of(request)
     dossier = dossier_or_404(request, number)
+    if _same_disbursement(dossier, payload):
+        return fresh(request, dossier, AccessAction.API_DOSSIER_DISBURSEMENT)
     banking_services.disbursement_record(
         actor=principal.user,
         membership=principal.membership,
