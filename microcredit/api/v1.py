@@ -18,6 +18,7 @@ from microcredit.api import (
     reads,
     reconciliation,
     schemes,
+    scopes,  # noqa: F401 (imported for its effect: it registers the scope check on the API)
     webhook_ops,
     writes,
 )
@@ -25,6 +26,8 @@ from microcredit.api.auth import api_token_view
 from microcredit.api.base import api
 from microcredit.api.idempotency import idempotent
 
+# The scope check (scopes.py) is registered on the API when that module is imported above: before
+# the URLs are built below, else ninja refuses to add it.
 # The operations are declared by these modules, reads first: their order is the schema's.
 OPERATION_MODULES = (reads, reconciliation, schemes, writes, payoff, plans, claims, webhook_ops)
 
