@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from microcredit.api.webhooks import webhook_url_problem
+from microcredit.api.webhooks import webhook_host_problem, webhook_url_problem
 
 
 class WebhookEndpointForm(forms.Form):
@@ -17,7 +17,7 @@ class WebhookEndpointForm(forms.Form):
 
     def clean_url(self) -> str:
         url: str = self.cleaned_data["url"]
-        problem = webhook_url_problem(url)
+        problem = webhook_url_problem(url) or webhook_host_problem(url)
         if problem is not None:
             raise forms.ValidationError(problem, code="webhook_url")
         return url

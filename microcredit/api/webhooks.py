@@ -14,15 +14,26 @@ The body is small JSON without personal data: `{"id", "type", "created_at", "dat
 endpoint's secret>`, with `X-Microcredit-Event-Id` (the same on every retry) and
 `X-Microcredit-Event-Type`. Only a 2xx answer within TIMEOUT_SECONDS counts as delivered;
 redirects are not followed.
+
+No request forgery through an address (SSRF): an address whose server is, or resolves to, an
+address that is not public (loopback, private, link-local, shared, multicast, reserved…) is
+refused by the form, and again at each attempt, where the connection is made to the addresses
+just checked (a name resolving elsewhere between the check and the connection changes
+nothing); such an attempt fails with the reason in `last_error`. The notifications go direct,
+never through the environment's proxy. `MICROCREDIT_WEBHOOKS_ALLOW_HTTP` (tests, development)
+lifts this guard as it allows plain http.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
+import ipaddress
 import json
 import logging
 import secrets
+import socket
 import urllib.error
 import urllib.request
 import uuid
@@ -85,6 +96,64 @@ def webhook_url_problem(url: str) -> str | None:
         )
     if parts.username or parts.password:
         return "L'adresse ne doit pas contenir d'identifiant ni de mot de passe."
+    return None
+
+
+def private_addresses_allowed() -> bool:
+    """Addresses that are not public are accepted only when the setting says so (tests)."""
+    return bool(getattr(settings, "MICROCREDIT_WEBHOOKS_ALLOW_HTTP", False))
+
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def _address_not_public(address: IPAddress) -> bool:
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = address.ipv4_mapped or address.sixtofour or (address.teredo or (None, None))[1]
+        if embedded is not None and _address_not_public(embedded):
+            return True
+    return address.is_multicast or not address.is_global
+
+
+class WebhookAddressRefused(OSError):
+    """The address's server is not a public address (its French reason as message)."""
+
+
+AddrInfo = tuple[Any, ...]  # an entry of socket.getaddrinfo
+
+
+def webhook_host_addresses(host: str, port: int) -> list[AddrInfo]:
+    """The addresses of the server, every one of them public.
+
+    Raises:
+        WebhookAddressRefused: one of them is not public.
+        OSError: the name does not resolve (socket.gaierror).
+    """
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
+        if _address_not_public(address):
+            raise WebhookAddressRefused(
+                f"Adresse refusée : le serveur {host} est (ou désigne) l'adresse {address}, "
+                "qui n'est pas une adresse publique (locale, privée ou réservée)."
+            )
+    return infos
+
+
+def webhook_host_problem(url: str) -> str | None:
+    """Why the address's server cannot receive notifications (French): it is, or resolves to,
+    an address that is not public; None when it is public, or does not resolve now (the
+    attempts say so), or when the setting allows any address."""
+    if private_addresses_allowed():
+        return None
+    parts = urlsplit(url)
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        webhook_host_addresses(parts.hostname or "", port)
+    except WebhookAddressRefused as refused:
+        return str(refused)
+    except (OSError, UnicodeError, ValueError):
+        return None
     return None
 
 
@@ -268,7 +337,60 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-_opener = urllib.request.build_opener(_NoRedirect)
+def _guarded_create_connection(
+    address: tuple[str, int], timeout: Any = None, source_address: Any = None
+) -> socket.socket:
+    """socket.create_connection, to the server's addresses once checked public (SSRF)."""
+    if private_addresses_allowed():
+        return socket.create_connection(address, timeout, source_address)
+    host, port = address
+    last_error: OSError = OSError(f"Aucune adresse pour {host}.")
+    for family, kind, proto, _name, sockaddr in webhook_host_addresses(host, port):
+        sock = socket.socket(family, kind, proto)
+        try:
+            if isinstance(timeout, int | float):
+                sock.settimeout(timeout)
+            if source_address:
+                sock.bind(source_address)
+            sock.connect(sockaddr)
+        except OSError as error:
+            sock.close()
+            last_error = error
+        else:
+            return sock
+    raise last_error
+
+
+class _GuardedHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._create_connection = _guarded_create_connection
+
+
+class _GuardedHTTPSConnection(http.client.HTTPSConnection):
+    """TLS on the checked socket, the certificate verified against the server's name."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._create_connection = _guarded_create_connection
+
+
+class _GuardedHTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_GuardedHTTPConnection, req)
+
+
+class _GuardedHTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_GuardedHTTPSConnection, req)
+
+
+_opener = urllib.request.build_opener(
+    _NoRedirect,
+    _GuardedHTTPHandler,
+    _GuardedHTTPSHandler,
+    urllib.request.ProxyHandler({}),  # direct: the guard checks the server itself
+)
 
 
 def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, str]:
@@ -281,6 +403,8 @@ def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, s
         return int(error.code), f"Réponse HTTP {error.code}."
     except (urllib.error.URLError, OSError, ValueError) as error:
         reason = getattr(error, "reason", error)
+        if isinstance(reason, WebhookAddressRefused):
+            return None, str(reason)[:ERROR_MAX_LENGTH]
         return None, f"Échec de connexion : {reason}"[:ERROR_MAX_LENGTH]
 
 
@@ -308,7 +432,7 @@ def webhook_delivery_attempt(delivery_id: int, *, now: datetime | None = None) -
             delivery.last_error = "Point de notification désactivé : notification abandonnée."
             delivery.save(update_fields=["status", "next_attempt_at", "last_error"])
             return delivery.status
-        problem = webhook_url_problem(endpoint.url)
+        problem = webhook_url_problem(endpoint.url) or webhook_host_problem(endpoint.url)
         if problem is None:
             body = webhook_body(delivery.payload)
             timestamp = int(now.timestamp())

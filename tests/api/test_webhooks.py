@@ -292,6 +292,79 @@ def test_plain_http_needs_the_setting(settings) -> None:  # type: ignore[no-unty
     assert webhooks.webhook_url_problem("http://bank.example/hooks") is None
 
 
+# ---------------------------------------------------------------------------- SSRF
+NOT_PUBLIC = [
+    "https://localhost/hooks",
+    "https://10.0.0.1/hooks",
+    "https://127.0.0.1:8443/hooks",
+    "https://[::1]/hooks",
+    "https://169.254.169.254/latest/meta-data",
+    "https://192.168.1.20/hooks",
+    "https://100.64.0.1/hooks",
+    "https://224.0.0.1/hooks",
+    "https://0.0.0.0/hooks",
+    "https://[::ffff:10.0.0.1]/hooks",
+    "https://[fe80::1]/hooks",
+]
+
+
+def test_an_address_that_is_not_public_is_refused_unless_the_setting_allows_it(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.MICROCREDIT_WEBHOOKS_ALLOW_HTTP = False
+    for url in NOT_PUBLIC:
+        problem = webhooks.webhook_host_problem(url)
+        assert problem is not None and problem.startswith("Adresse refusée"), url
+    assert "10.0.0.1" in (webhooks.webhook_host_problem("https://10.0.0.1/hooks") or "")
+    assert webhooks.webhook_host_problem("https://93.184.215.14/hooks") is None  # public
+    settings.MICROCREDIT_WEBHOOKS_ALLOW_HTTP = True
+    assert webhooks.webhook_host_problem("https://localhost/hooks") is None
+
+
+def test_the_form_refuses_a_local_or_private_address(client, admin, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.MICROCREDIT_WEBHOOKS_ALLOW_HTTP = False
+    client.force_login(admin)
+    for url in ("https://localhost/hooks", "https://10.0.0.1/hooks"):
+        response = client.post(PAGE, {"url": url})
+        assert response.status_code == 422
+        assert "Adresse refusée" in response.content.decode()
+    assert not WebhookEndpoint.objects.exists()
+
+
+def test_a_delivery_to_a_local_address_is_a_failed_attempt_nothing_sent(  # type: ignore[no-untyped-def]
+    adviser, referent, receivers, settings, django_capture_on_commit_callbacks
+) -> None:
+    settings.MICROCREDIT_WEBHOOKS_ALLOW_HTTP = False
+    settings.DEBUG = True  # plain http allowed, not local addresses
+    receiver = receivers([200])
+    port = receiver.server.server_address[1]
+    endpoint_for(adviser, f"http://localhost:{port}/hooks")  # the service does not check
+    with django_capture_on_commit_callbacks(execute=True):
+        make_granted_dossier(created_by=referent, adviser=adviser, offer=False)
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == WebhookDelivery.Status.PENDING
+    assert (delivery.attempts, delivery.last_status_code) == (1, None)
+    assert delivery.last_error.startswith("Adresse refusée : le serveur localhost")
+    assert receiver.requests == []
+
+    settings.MICROCREDIT_WEBHOOKS_ALLOW_HTTP = True  # the same delivery reaches the receiver
+    assert delivery.next_attempt_at is not None
+    deliver(delivery.next_attempt_at)
+    delivery.refresh_from_db()
+    assert delivery.status == WebhookDelivery.Status.DELIVERED
+    assert len(receiver.requests) == 1
+
+
+def test_the_connection_itself_goes_only_to_a_checked_public_address(receivers, settings) -> None:  # type: ignore[no-untyped-def]
+    # What a name resolving to a public address at the check and to a local one at the
+    # connection would meet: the connection resolves and checks again.
+    receiver = receivers([200])
+    settings.MICROCREDIT_WEBHOOKS_ALLOW_HTTP = False
+    status, error = webhooks._post(receiver.url, b"{}", {})
+    assert status is None and error.startswith("Adresse refusée : le serveur 127.0.0.1")
+    assert receiver.requests == []
+    settings.MICROCREDIT_WEBHOOKS_ALLOW_HTTP = True
+    assert webhooks._post(receiver.url, b"{}", {}) == (200, "")
+
+
 # ---------------------------------------------------------------------------- the log by API
 def _deliveries(endpoint: WebhookEndpoint, count: int, status: str = "delivered") -> None:
     WebhookDelivery.objects.bulk_create(
