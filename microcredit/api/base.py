@@ -29,17 +29,36 @@ from microcredit.api.schemas import Error
 from microcredit.api.selectors import ApiPrincipal, api_dossier_by_number
 from microcredit.dossiers.models import Dossier
 
+TITLE = "Microcredit bank partner API"
+VERSION = "1.1.0"
 DESCRIPTION = (
-    "API du partenaire bancaire du micro-crédit personnel. Authentification par jeton : "
-    "en-tête « Authorization: Bearer <jeton> » (jeton créé par le conseiller sur la page "
-    "« Jetons d'API »). Montants en euros (chaînes ou nombres, deux décimales), dates au format "
-    "AAAA-MM-JJ. Les erreurs sont en JSON : {code, message, errors}."
+    "API du partenaire bancaire du micro-crédit personnel (Micro-crédit — API du partenaire "
+    "bancaire). Authentification par jeton : en-tête « Authorization: Bearer <jeton> » (jeton "
+    "créé sur la page « Jetons d'API »). Montants en euros : chaînes à deux décimales (composants "
+    "Money et MoneyIn), taux en pourcentage (Percent), dates au format AAAA-MM-JJ. Les erreurs "
+    "sont en JSON : {code, message, errors} ; chaque code est dans le composant ErrorCode, avec "
+    "son statut et s'il faut réessayer sur la page de documentation.\n\n"
+    "Valeurs inconnues : les états (dossier, prêt, plan, appel en garantie), les natures de "
+    "ligne d'échéancier et les codes d'erreur peuvent gagner de nouvelles valeurs sans nouvelle "
+    "version de l'API. Un client doit accepter une valeur qu'il ne connaît pas (clients must "
+    "accept unknown values) : ces champs sont des énumérations ouvertes (anyOf d'une "
+    "énumération nommée et d'une chaîne, avec x-extensible-enum)."
 )
 
 
 class BankApi(NinjaAPI):
     def get_openapi_operation_id(self, operation: Any) -> str:
         return str(operation.view_func.__name__)
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> Any:
+        """ninja's schema, shaped for the client generators (api.openapi_shape): ASCII title and
+        tags, named Money/Percent/enums, the shared answers and headers, the examples."""
+        from microcredit.api.openapi_shape import shape  # the examples import the schemas
+
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        return shape(schema, path_prefix=path_prefix or "/")
 
 
 class TokenRateThrottle(SimpleRateThrottle):
@@ -82,8 +101,8 @@ class TokenRateThrottle(SimpleRateThrottle):
 
 
 api = BankApi(
-    title="Micro-crédit — API du partenaire bancaire",
-    version="1",
+    title=TITLE,
+    version=VERSION,
     description=DESCRIPTION,
     auth=BankAdviserToken(),
     throttle=[TokenRateThrottle()],
@@ -163,18 +182,31 @@ PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 MAX_PAGE = 100_000
 
-# 429: too many calls with the token (TokenRateThrottle), with a Retry-After header.
-READ = {200: ..., 401: Error, 403: Error, 404: Error, 422: Error, 429: Error}
+# 429: too many calls with the token (TokenRateThrottle), with a Retry-After header; 405 another
+# method on a known address; 500 an unexpected error (JSON, logged). api.openapi_shape adds the
+# ones an operation's own dict leaves out.
+READ = {
+    200: ...,
+    401: Error,
+    403: Error,
+    404: Error,
+    405: Error,
+    422: Error,
+    429: Error,
+    500: Error,
+}
 # A body over DATA_UPLOAD_MAX_MEMORY_SIZE (files aside) is 413 (errors.py).
 WRITE = {
     200: ...,
     401: Error,
     403: Error,
     404: Error,
+    405: Error,
     409: Error,
     413: Error,
     422: Error,
     429: Error,
+    500: Error,
 }
 NUMBER: Any = Path(  # type: ignore[type-arg]
     ...,

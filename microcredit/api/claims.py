@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
-from decimal import Decimal
 from typing import Annotated, Any
 
 from django.core.exceptions import ValidationError
@@ -21,7 +20,7 @@ from ninja import Field, Schema
 from microcredit.api.base import NUMBER, READ, WRITE, api, dossier_or_404, principal_of, related
 from microcredit.api.base import responses as with_ok
 from microcredit.api.errors import error_response
-from microcredit.api.schemas import Amount, ApiDate, Error, Text
+from microcredit.api.schemas import Amount, ApiDate, ClaimStateOut, Error, Money, Percent, Text
 from microcredit.core.enums import AccessAction
 from microcredit.core.services import access_log_create
 from microcredit.dossiers.models import Dossier
@@ -38,9 +37,6 @@ from microcredit.servicing.services.claims import (
 
 # The services' refusals that mean "the claim's state forbids it" (answered 409).
 CLAIM_CONFLICTS = frozenset({"claim_conflict", "no_claim"})
-MONEY_PATTERN = r"^-?[0-9]+\.[0-9]{2}$"
-
-Money = Annotated[str, Field(pattern=MONEY_PATTERN, examples=["450.99"])]
 ClaimReference = Annotated[
     str,
     Field(
@@ -88,13 +84,15 @@ class LossLedgerOut(Schema):
 class ClaimOut(Schema):
     number: str = Field(description="Numéro du dossier.")
     loan_id: int = Field(description="Identifiant du prêt.")
-    state: str = Field(description="État de l'appel : sent (envoyé au garant) ou paid (payé).")
+    state: ClaimStateOut = Field(
+        description="État de l'appel : sent (envoyé au garant) ou paid (payé)…"
+    )
     state_label: str = Field(description="État de l'appel, en français.")
     reference: str = Field(description="Référence de la banque.")
     acceleration_date: dt.date = Field(description="Date de la déchéance du terme.")
     first_unpaid_date: dt.date = Field(description="Date de la première échéance impayée.")
     guarantor_name: str = Field(description="Garant.")
-    rate_percent: Money = Field(description="Taux de garantie (%).")
+    rate_percent: Percent = Field(description="Taux de garantie (%).")
     includes_interest: bool = Field(description="La garantie couvre-t-elle les intérêts courus ?")
     outstanding_principal: Money = Field(
         description="Capital restant dû à la déchéance du terme (€)."
@@ -109,10 +107,6 @@ class ClaimOut(Schema):
     ledger: LossLedgerOut
 
 
-def money(value: Decimal) -> str:
-    return f"{value:.2f}"
-
-
 def claim_out(dossier: Dossier, claim: GuaranteeClaim) -> dict[str, Any]:
     ledger = claim_ledger(claim)
     return {
@@ -124,19 +118,19 @@ def claim_out(dossier: Dossier, claim: GuaranteeClaim) -> dict[str, Any]:
         "acceleration_date": claim.acceleration_date,
         "first_unpaid_date": claim.first_unpaid_date,
         "guarantor_name": claim.guarantor_name,
-        "rate_percent": money(claim.rate_percent),
+        "rate_percent": claim.rate_percent,
         "includes_interest": claim.includes_interest,
-        "outstanding_principal": money(claim.outstanding_principal),
-        "accrued_interest": money(claim.accrued_interest),
-        "amount": money(claim.amount),
-        "paid_amount": money(claim.paid_amount) if claim.paid_amount is not None else None,
+        "outstanding_principal": claim.outstanding_principal,
+        "accrued_interest": claim.accrued_interest,
+        "amount": claim.amount,
+        "paid_amount": claim.paid_amount,
         "paid_on": claim.paid_on,
         "recorded_at": claim.recorded_at,
         "ledger": {
-            "exposure": money(ledger.exposure),
-            "guarantor_share": money(ledger.guarantor_share),
+            "exposure": ledger.exposure,
+            "guarantor_share": ledger.guarantor_share,
             "guarantor_paid": ledger.guarantor_paid,
-            "bank_share": money(ledger.bank_share),
+            "bank_share": ledger.bank_share,
         },
     }
 

@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Annotated, Any
 
 from django.core.exceptions import ValidationError
@@ -16,19 +15,10 @@ from django.utils import timezone
 from ninja import Field, Query, Schema
 
 from microcredit.api.base import NUMBER, READ, api, dossier_or_404, principal_of, related, responses
-from microcredit.api.schemas import ApiDate
+from microcredit.api.schemas import ApiDate, Money
 from microcredit.core.enums import AccessAction
 from microcredit.core.services import access_log_create
 from microcredit.loans.selectors import loan_payoff
-
-Money = Annotated[
-    str,
-    Field(
-        pattern=r"^\d+\.\d{2}$",
-        description="Montant en euros, deux décimales.",
-        examples=["1200.28"],
-    ),
-]
 
 
 class PayoffOut(Schema):
@@ -49,10 +39,6 @@ class PayoffOut(Schema):
     total: Money = Field(
         description="Montant à verser : principal + accrued_interest + overdue − credit (€)."
     )
-
-
-def _money(value: Decimal) -> str:
-    return f"{value:.2f}"
 
 
 @api.get(
@@ -92,9 +78,9 @@ def dossier_payoff(
     return {
         "number": dossier.number,
         "on": payoff.on,
-        "principal": _money(payoff.principal),
-        "accrued_interest": _money(payoff.accrued_interest),
-        "overdue": _money(payoff.overdue),
-        "credit": _money(payoff.credit),
-        "total": _money(payoff.total),
+        "principal": payoff.principal,
+        "accrued_interest": payoff.accrued_interest,
+        "overdue": payoff.overdue,
+        "credit": payoff.credit,
+        "total": payoff.total,
     }

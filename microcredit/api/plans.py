@@ -9,9 +9,9 @@ schedule version.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import math
-from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -32,7 +32,7 @@ from microcredit.api.base import (
     responses,
 )
 from microcredit.api.errors import error_response
-from microcredit.api.schemas import Error, Text
+from microcredit.api.schemas import Error, Money, PlanStateOut, RecordStatus, Text
 from microcredit.core.enums import AccessAction
 from microcredit.core.services import access_log_create
 from microcredit.dossiers.models import Dossier
@@ -43,7 +43,6 @@ from microcredit.servicing.rules.plans import MAX_TEXT_LENGTH
 from microcredit.servicing.selectors.plans import loan_plans
 from microcredit.servicing.services.plans import PlanRefused, plan_decide
 
-MONEY_PATTERN = r"^\d+\.\d{2}$"
 PLAN_ID: Any = Path(  # type: ignore[type-arg]
     ..., ge=1, le=2_147_483_647, description="Identifiant du plan (champ id de la liste)."
 )
@@ -51,20 +50,25 @@ NOT_FOUND = "Plan de reprise introuvable pour ce dossier."
 NO_LOAN = "Ce dossier n'a pas encore de prêt décaissé."
 
 
+class PlanModeOut(enum.StrEnum):
+    """A plan's mode (named: generators share it)."""
+
+    ON_TOP = "on_top"
+    INSTEAD = "instead"
+
+
 class PlanOut(Schema):
     id: int = Field(description="Identifiant du plan.")
-    state: Literal["proposed", "agreed", "refused", "kept", "broken"] = Field(
+    state: PlanStateOut = Field(
         description="proposed (à décider par la banque), agreed (en cours), refused, kept "
         "(respecté), broken (non respecté)."
     )
     state_label: str = Field(description="État du plan, en français.")
     months: int = Field(description="Durée du plan (mois).")
-    mode: Literal["on_top", "instead"] = Field(
+    mode: PlanModeOut = Field(
         description="on_top : en plus des mensualités en cours ; instead : à leur place."
     )
-    overdue_amount: str = Field(
-        pattern=MONEY_PATTERN, description="Impayés rééchelonnés (€, deux décimales)."
-    )
+    overdue_amount: Money = Field(description="Impayés rééchelonnés (€, deux décimales).")
     as_of: dt.date = Field(
         description="Impayés arrêtés au (la date de la proposition, puis celle de l'accord)."
     )
@@ -91,14 +95,10 @@ class PlanDecisionIn(Schema):
 
 
 class PlanDecisionOut(PlanOut):
-    status: Literal["recorded", "already_recorded"] = Field(
+    status: RecordStatus = Field(
         description="recorded : décision enregistrée ; already_recorded : la même décision "
         "l'était déjà (rien n'est refait)."
     )
-
-
-def _money(amount: Decimal) -> str:
-    return f"{amount:.2f}"
 
 
 def plan_out(plan: RepaymentPlan) -> dict[str, Any]:
@@ -108,7 +108,7 @@ def plan_out(plan: RepaymentPlan) -> dict[str, Any]:
         "state_label": PlanState(plan.state).label,
         "months": plan.months,
         "mode": plan.mode,
-        "overdue_amount": _money(plan.overdue_amount),
+        "overdue_amount": plan.overdue_amount,
         "as_of": plan.as_of,
         "note": plan.note,
         "proposed_on": timezone.localdate(plan.proposed_at),
