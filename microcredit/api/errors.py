@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import (
     PermissionDenied,
     RequestDataTooBig,
@@ -26,6 +27,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from microcredit.api.catalogue import CATALOGUE
 from microcredit.core.errors import TransitionRefused
 from microcredit.documents.rules import UploadRefused
 
@@ -51,9 +53,38 @@ UNKNOWN_PATH = "Cette adresse n'existe pas dans l'API (voir /api/v1/docs)."
 MALFORMED_BODY = "Le corps de la requête n'a pas pu être lu (JSON attendu)."
 
 
+# The codes answered by HttpError's status (ninja raises it for a few protocol faults).
+HTTP_CODES = {
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "transition_refused",
+    413: "payload_too_large",
+    422: "invalid_input",
+    429: "too_many_requests",
+    500: "internal_error",
+}
+
+
+class UnknownErrorCode(AssertionError):
+    """An answer's code missing from api.catalogue (raised in DEBUG and in the tests)."""
+
+
+def check_code(code: str) -> None:
+    """Every code answered is in the catalogue: a warning in production, an error in DEBUG and
+    in the tests (settings.MICROCREDIT_API_STRICT_CODES, on by default when DEBUG)."""
+    if code in CATALOGUE:
+        return
+    if getattr(settings, "MICROCREDIT_API_STRICT_CODES", settings.DEBUG):
+        raise UnknownErrorCode(f"error code {code!r} is not in microcredit.api.catalogue")
+    logger.warning("API error code %r is not in the catalogue (microcredit.api.catalogue)", code)
+
+
 def error_response(
     status: int, code: str, message: str, errors: dict[str, list[str]] | None = None
 ) -> JsonResponse:
+    check_code(code)
     body: dict[str, Any] = {"code": code, "message": message}
     if errors:
         body["errors"] = errors
@@ -230,7 +261,7 @@ def install_handlers(api: NinjaAPI) -> None:
         if exc.status_code == 400:  # a body that is not JSON, a broken multipart form
             return error_response(422, "malformed_body", MALFORMED_BODY)
         status = exc.status_code if exc.status_code in MESSAGES else 422
-        return error_response(status, f"http_{status}", MESSAGES[status])
+        return error_response(status, HTTP_CODES.get(status, "invalid_input"), MESSAGES[status])
 
     @api.exception_handler(MultiPartParserError)
     def malformed_form(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:

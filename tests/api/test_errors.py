@@ -8,11 +8,12 @@ import json
 import logging
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from microcredit.loans.models import Repayment
 from tests.api.helpers import assert_error, line, offer_form
-from tests.factories import make_granted_dossier, make_transmitted_dossier
+from tests.factories import make_granted_dossier, make_transmitted_dossier, pdf_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -112,6 +113,13 @@ def test_a_duplicate_offer_file_names_the_apis_field(api, referent, adviser) -> 
     number = make_granted_dossier(created_by=referent, adviser=adviser, offer=False).number
     url = f"/api/v1/dossiers/{number}/offer"
     assert api.post_form(url, offer_form()).status_code == 200
+    # The same offer again is a safe retry (200); the same file for another offer is refused.
+    assert api.post_form(url, offer_form()).status_code == 200
+    other = {
+        **offer_form(),
+        "file": SimpleUploadedFile("b.pdf", pdf_bytes("autre"), "application/pdf"),
+    }
+    assert api.post_form(url, other).status_code == 200
     body = assert_error(api.post_form(url, offer_form()), 422, "duplicate_file")
     assert set(body["errors"]) == {"file"}, body
 
@@ -140,3 +148,37 @@ def test_a_query_parameter_the_operation_does_not_declare_is_422(api, loan) -> N
     # The declared ones still work.
     ok = api.get("/api/v1/dossiers", state="disbursed", page=1, page_size=10)
     assert ok.status_code == 200 and ok.json()["count"] == 1
+
+
+# ------------------------------------------------------------------------ the error catalogue
+def test_every_code_the_error_module_answers_is_in_the_catalogue_with_its_status() -> None:
+    from microcredit.api import errors
+    from microcredit.api.catalogue import CATALOGUE, Retry
+
+    for code in errors.CONFLICT_CODES:
+        assert CATALOGUE[code].status == 409, code
+    for code in errors.NOT_FOUND_CODES:
+        assert CATALOGUE[code].status == 404, code
+    for status, code in errors.HTTP_CODES.items():
+        assert CATALOGUE[code].status == status, code
+    for code, spec in CATALOGUE.items():
+        assert code.isascii() and code == code.lower(), code
+        assert spec.fr and spec.en and isinstance(spec.retry, Retry), code
+        assert 400 <= spec.status < 600, code
+    assert CATALOGUE["too_many_requests"].retry == Retry.LATER
+    assert CATALOGUE["internal_error"].retry == Retry.SAME_KEY
+
+
+def test_a_code_missing_from_the_catalogue_is_refused_when_strict_and_logged_else(
+    settings, caplog
+) -> None:  # type: ignore[no-untyped-def]
+    from microcredit.api.errors import UnknownErrorCode, error_response
+
+    settings.MICROCREDIT_API_STRICT_CODES = True
+    with pytest.raises(UnknownErrorCode):
+        error_response(422, "not_in_the_catalogue", "x")
+    assert error_response(404, "not_found", "x").status_code == 404
+    settings.MICROCREDIT_API_STRICT_CODES = False
+    with caplog.at_level(logging.WARNING, logger="microcredit.api.errors"):
+        assert error_response(422, "not_in_the_catalogue", "x").status_code == 422
+    assert "not_in_the_catalogue" in caplog.text
