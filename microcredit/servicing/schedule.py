@@ -93,8 +93,21 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
 )
 
 
+def _no_arguments(day: date) -> list[str]:
+    return []
+
+
 # Jobs that repeat through the day (see the module's docstring).
-REPEATING: tuple[RepeatingJob, ...] = ()
+REPEATING: tuple[RepeatingJob, ...] = (
+    # Every minute, the notifications to the banks whose retry is due (api.webhooks, #18).
+    RepeatingJob(
+        name="webhooks",
+        every=timedelta(minutes=1),
+        command="webhooks_deliver",
+        arguments=_no_arguments,
+        description="Notifications aux banques : nouvelles tentatives",
+    ),
+)
 
 
 def _wall_clock(moment: datetime) -> datetime:

@@ -16,7 +16,7 @@ from io import StringIO
 from typing import Any
 
 import pytest
-from django.core.management import call_command
+from django.core.management import call_command, get_commands
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -30,6 +30,7 @@ from microcredit.commissions.enums import CommitteeDecision
 from microcredit.core.enums import AuditAction
 from microcredit.core.models import AuditEvent
 from microcredit.dossiers.enums import DossierState
+from microcredit.servicing.schedule import REPEATING
 from tests.api.helpers import assert_error
 from tests.commissions.helpers import _build, _decide, cast, open_session, ready_dossier
 from tests.factories import make_granted_dossier, make_loan, membership_of
@@ -290,6 +291,16 @@ def test_plain_http_needs_the_setting(settings) -> None:  # type: ignore[no-unty
     assert webhooks.webhook_url_problem("https://user:pw@bank.example/hooks") is not None
     settings.MICROCREDIT_WEBHOOKS_ALLOW_HTTP = True
     assert webhooks.webhook_url_problem("http://bank.example/hooks") is None
+
+
+def test_the_scheduler_retries_every_minute() -> None:
+    job = next(j for j in REPEATING if j.name == "webhooks")
+    assert (job.every, job.command, job.arguments(timezone.localdate())) == (
+        timedelta(minutes=1),
+        "webhooks_deliver",
+        [],
+    )
+    assert job.command in get_commands()
 
 
 # ---------------------------------------------------------------------------- SSRF

@@ -68,7 +68,7 @@ def test_each_job_runs_once_on_the_nights_the_clocks_change(
     )
     at_two = PeriodicJob("two", time(2, 0), "check", lambda day: [], "à 2 h")
     half_past = PeriodicJob("half", time(2, 30), "check", lambda day: [], "à 2 h 30")
-    scheduler = Scheduler(first, [at_two, half_past])
+    scheduler = Scheduler(first, [at_two, half_past], repeating=())
     for moment in _ticks(first, last):
         scheduler.tick(moment)
     day = last.astimezone(PARIS).date()
@@ -85,7 +85,9 @@ def test_a_failed_job_is_reported_and_the_next_ones_still_run(
     monkeypatch.setattr(schedule, "call_command", call)
     broken = PeriodicJob("broken", time(2, 0), "broken", lambda day: [], "en panne")
     fine = PeriodicJob("fine", time(2, 0), "fine", lambda day: [], "marche")
-    runs = Scheduler(paris(2026, 4, 20, 1, 59), [broken, fine]).tick(paris(2026, 4, 20, 2, 0))
+    runs = Scheduler(paris(2026, 4, 20, 1, 59), [broken, fine], repeating=()).tick(
+        paris(2026, 4, 20, 2, 0)
+    )
     assert [(r.job.name, r.ok) for r in runs] == [("broken", False), ("fine", True)]
     assert runs[0].describe() == "Tâche « broken » du 20/04/2026 : en échec (voir le journal)."
 
