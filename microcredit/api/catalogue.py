@@ -115,6 +115,12 @@ CATALOGUE: dict[str, ErrorSpec] = {
         "La première requête de cette clé est en cours : réessayez plus tard.",
         "The first request with this key is still running: retry later.",
     ),
+    "invalid_idempotency_key": ErrorSpec(
+        422,
+        NO,
+        "En-tête Idempotency-Key non valide (1 à 255 caractères ASCII imprimables).",
+        "Invalid Idempotency-Key header (1 to 255 printable ASCII characters).",
+    ),
     # ------------------------------------------------------------------- fields and files
     "required": ErrorSpec(422, NO, "Champ obligatoire manquant.", "Required field missing."),
     "invalid": ErrorSpec(422, NO, "Valeur non valide.", "Invalid value."),

@@ -6,7 +6,9 @@ and in the bodies of the repayments and incidents (valid bodies given a real num
 date and an amount to the cent, so that their write paths run: recorded, already recorded,
 conflicting reference, no loan); explicit examples make sure that a line is recorded, then
 already recorded, and that a repeated line is a duplicate. No 5xx, every answer conforms to the
-schema (status, content type, body, headers), invalid data and a missing token are refused.
+schema (status, content type, body, headers), invalid data and a missing token are refused, and
+every error answer (a custom check) has a status the operation declares and a `code` of the
+error catalogue (api.catalogue), answered with the catalogue's status.
 
 The token is an auth provider, not a `headers=` argument of the call: a negative case that leaves
 the security header out on purpose must go out without it. Passed as `headers=`, the token was put
@@ -31,11 +33,13 @@ from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import close_old_connections
 from django.utils import timezone
-from hypothesis import HealthCheck, Phase, example, given, settings
+from hypothesis import HealthCheck, Phase, example, given
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from schemathesis import Case, GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from microcredit.api.catalogue import CATALOGUE
 from microcredit.loans.models import Incident, Repayment
 from tests.factories import (
     make_api_token,
@@ -60,6 +64,19 @@ def wsgi_app() -> Iterator[WSGIHandler]:
     finally:
         signals.request_started.connect(close_old_connections)
         signals.request_finished.connect(close_old_connections)
+
+
+def error_in_the_catalogue(ctx: Any, response: Any, case: Case) -> bool | None:
+    """An error answer: its status declared by the operation, its `code` in the catalogue with
+    that status (the catalogue is what the documentation lists)."""
+    if response.status_code < 400:
+        return None
+    declared = {str(status) for status in case.operation.definition.raw["responses"]}
+    assert str(response.status_code) in declared, (response.status_code, sorted(declared))
+    code = response.json()["code"]
+    assert code in CATALOGUE, f"code {code!r} is not in microcredit.api.catalogue"
+    assert CATALOGUE[code].status == response.status_code, (code, response.status_code)
+    return True
 
 
 def with_real_numbers(
@@ -108,7 +125,8 @@ def explicit_cases(operation: Any, number: str, today: str, token: str) -> list[
 
 
 @pytest.mark.django_db
-def test_the_api_conforms_to_its_schema(wsgi_app, referent, adviser) -> None:  # type: ignore[no-untyped-def]
+def test_the_api_conforms_to_its_schema(wsgi_app, referent, adviser, settings: Any) -> None:  # type: ignore[no-untyped-def]
+    settings.MICROCREDIT_API_STRICT_CODES = True  # a code outside the catalogue raises
     disbursed = make_loan(created_by=referent, adviser=adviser).dossier.number
     numbers = [
         make_transmitted_dossier(created_by=referent).number,
@@ -132,7 +150,9 @@ def test_the_api_conforms_to_its_schema(wsgi_app, referent, adviser) -> None:  #
             case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
 
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) >= 9  # the first journey's 8, the payoff and the servicing ones
+    # The first journey's 8, the payoff, the servicing and reconciliation ones, the schemes and
+    # the webhooks' log: every operation of the schema is fuzzed.
+    assert len(operations) >= 18
     assert {op.definition.raw["operationId"] for op in operations} >= BODY_NUMBER_OPERATIONS
 
     for operation in operations:
@@ -150,7 +170,7 @@ def test_the_api_conforms_to_its_schema(wsgi_app, referent, adviser) -> None:  #
             examples += 2 * EXAMPLES_PER_MODE
 
         @given(case=st.one_of(strategies))
-        @settings(
+        @hypothesis_settings(
             max_examples=examples,
             deadline=None,
             derandomize=True,
@@ -159,7 +179,10 @@ def test_the_api_conforms_to_its_schema(wsgi_app, referent, adviser) -> None:  #
             suppress_health_check=list(HealthCheck),
         )
         def check(case) -> None:  # type: ignore[no-untyped-def]
-            case.call_and_validate(excluded_checks=[positive_data_acceptance])
+            case.call_and_validate(
+                excluded_checks=[positive_data_acceptance],
+                additional_checks=[error_in_the_catalogue],
+            )
 
         for case in explicit_cases(operation, disbursed, today, token):
             check = example(case=case)(check)
