@@ -54,6 +54,10 @@ def _on_arguments(day: date) -> list[str]:
     return ["--on", day.isoformat()]
 
 
+def _no_arguments(day: date) -> list[str]:
+    return []
+
+
 SCHEDULE: tuple[PeriodicJob, ...] = (
     # At 02:00 the job computes the arrears of the day that begins: an installment due
     # yesterday and unpaid is one day past due (LOAN_CONVENTIONS); the repayments the bank
@@ -74,6 +78,15 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
         arguments=_arrears_arguments,
         description="Conservation : anonymisation au-delà de la durée de conservation",
     ),
+    # At 03:30 the API's idempotency records older than MICROCREDIT_IDEMPOTENCY_DAYS (#18): the
+    # first answers to the banks' writes, kept for their retries.
+    PeriodicJob(
+        name="idempotency_prune",
+        at=time(3, 30),
+        command="api_idempotency_prune",
+        arguments=_no_arguments,
+        description="API : suppression des clés d'idempotence échues",
+    ),
     # At 08:00 the e-mails to the borrowers and applicants who agreed to them (never at night):
     # the installments due in five days, the appointments of the next day (followup).
     PeriodicJob(
@@ -91,10 +104,6 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
         description="Rappels des rendez-vous du lendemain",
     ),
 )
-
-
-def _no_arguments(day: date) -> list[str]:
-    return []
 
 
 # Jobs that repeat through the day (see the module's docstring).

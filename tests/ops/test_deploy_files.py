@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from django.core.management import get_commands
 
-from microcredit.servicing.schedule import SCHEDULE
+from microcredit.servicing.schedule import REPEATING, SCHEDULE
 from tests.ops.deploy_files import (
     DEPLOY,
     INSTALL_DIR,
@@ -195,8 +195,8 @@ def test_operations_names_the_files_and_the_calendar() -> None:
         "docs/adr/0012-serveur-de-production.md",
     ):
         assert path in OPERATIONS, path
-    for job in SCHEDULE:
-        assert f"`microcredit {job.command} " in OPERATIONS, job.command
+    for job in (*SCHEDULE, *REPEATING):
+        assert re.search(rf"`microcredit {job.command}[ `]", OPERATIONS), job.command
     assert "microcredit collectstatic" in OPERATIONS
     assert "/healthz" in OPERATIONS
 
