@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from microcredit.accounts.models import Membership, User
+from microcredit.api.models import IdempotencyRecord
 from microcredit.applicants.models import Applicant, HouseholdMember
 from microcredit.banking.models import BankDecision, Disbursement
 from microcredit.budgets.models import BudgetPerson, ReferentOpinion
@@ -265,6 +266,12 @@ def anonymise(
                 EligibilityCheck.objects.filter(pk=check.pk).update(criteria=criteria)
 
         _scrub_logs(records, strings, raw)
+        # The API's stored first answers to the bank's writes about their dossiers (#18: kept
+        # for the bank's retries, they hold the dossier as the API shows it).
+        about_numbers = Q(pk__in=[])
+        for dossier in records.dossiers:
+            about_numbers |= Q(path__contains=f"/dossiers/{dossier.number}/")
+        IdempotencyRecord.objects.filter(about_numbers).delete()
 
         # Documents and letters: the rows stay (dates, kinds, for the history), the files go.
         Document.objects.filter(pk__in=[d.pk for d in records.documents]).update(file="")

@@ -15,6 +15,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from microcredit.accounts.enums import Role
+from microcredit.api.models import IdempotencyRecord
 from microcredit.applicants.models import Applicant
 from microcredit.core.enums import AccessAction, AuditAction
 from microcredit.core.models import AuditEvent
@@ -184,3 +185,32 @@ def test_other_rows_of_the_logs_lose_the_person_s_values_only(
     assert not anonymise(applicant.pk, actor=None, reason="again")  # nothing left to do
     dossier.refresh_from_db()
     assert dossier.project_description == ""
+
+
+@pytest.mark.django_db
+def test_the_api_s_stored_answers_about_their_dossiers_go(make_user: Any) -> None:
+    """The first answers kept for the bank's retries (#18) show the dossier with the person's
+    name: anonymisation deletes those of their dossiers, and only those."""
+    agent = make_user(Role.AGENT)
+    dossier = _closed_long_ago(agent)
+    other = _closed_long_ago(agent)
+    bank = dossier.programme.bank_partner
+
+    def stored(key: str, number: str) -> IdempotencyRecord:
+        return IdempotencyRecord.objects.create(
+            bank=bank,
+            key=key,
+            method="POST",
+            path=f"/api/v1/dossiers/{number}/decision",
+            request_hash="0" * 64,
+            status_code=200,
+            response_body=b'{"applicant": {"last_name": "Lefevre"}}',
+        )
+
+    stored("theirs", dossier.number)
+    stored("prefix", dossier.number + "0")  # another number that starts with theirs
+    stored("other", other.number)
+
+    assert anonymise(dossier.applicant_id, actor=None, reason="test")
+
+    assert sorted(IdempotencyRecord.objects.values_list("key", flat=True)) == ["other", "prefix"]
