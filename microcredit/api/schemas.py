@@ -163,12 +163,15 @@ OPEN_ENUMS: dict[str, list[str]] = {
     "ScheduleLineKind": [k.value for k in ScheduleLineKind],
     "PlanState": [s.value for s in PlanState],
     "ClaimState": [s.value for s in ClaimState],
+    # A schedule line's payment state today (loans.selectors, the schedule's read).
+    "ScheduleLineStatus": ["paid", "partial", "due", "overdue"],
 }
 DossierStateOut = Annotated[str, open_enum("DossierState")]
 LoanStateOut = Annotated[str, open_enum("LoanState")]
 ScheduleLineKindOut = Annotated[str, open_enum("ScheduleLineKind")]
 PlanStateOut = Annotated[str, open_enum("PlanState")]
 ClaimStateOut = Annotated[str, open_enum("ClaimState")]
+ScheduleLineStatusOut = Annotated[str, open_enum("ScheduleLineStatus")]
 
 # The named components the fields refer to (api.openapi_shape adds them to the schema).
 COMPONENTS: dict[str, dict[str, Any]] = {
@@ -315,7 +318,7 @@ class ScheduleLineOut(Schema):
     )
     paid: Money = Field(description="Payé sur la ligne à la date du jour, avance comprise (€).")
     remaining: Money = Field(description="Reste à payer sur la ligne à la date du jour (€).")
-    status: str = Field(
+    status: ScheduleLineStatusOut = Field(
         description="À la date du jour : paid (payée, y compris d'avance), partial (payée en "
         "partie, pas encore échue), due (rien payé, pas encore échue), overdue (échue et pas "
         "entièrement payée). Liste ouverte : acceptez une valeur inconnue.",

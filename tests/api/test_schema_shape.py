@@ -22,6 +22,7 @@ OPEN = {
     ("DossierOut", "state"): "DossierState",
     ("LoanSummaryOut", "state"): "LoanState",
     ("ScheduleLineOut", "kind"): "ScheduleLineKind",
+    ("ScheduleLineOut", "status"): "ScheduleLineStatus",
     ("PlanOut", "state"): "PlanState",
     ("ClaimOut", "state"): "ClaimState",
     ("Error", "code"): "ErrorCode",
