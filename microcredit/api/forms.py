@@ -7,6 +7,8 @@ from typing import Any, cast
 from django import forms
 from django.conf import settings
 from django.core.validators import MaxValueValidator
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from microcredit.accounts.models import User
 from microcredit.api.enums import Scope
@@ -20,25 +22,25 @@ OPTIONAL_SCOPES = [(s.value, s.label) for s in Scope if s != Scope.READ]
 
 class TokenForm(FreeTextGuard, forms.Form):
     label = forms.CharField(
-        label="Libellé du jeton",
+        label=_("Libellé du jeton"),
         max_length=LABEL_MAX_LENGTH,
-        help_text="Par exemple « Logiciel de gestion des prêts — production ».",
+        help_text=_("Par exemple « Logiciel de gestion des prêts — production »."),
     )
     scopes = forms.MultipleChoiceField(
-        label="Droits en plus de la lecture",
+        label=_("Droits en plus de la lecture"),
         choices=OPTIONAL_SCOPES,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text=(
+        help_text=_(
             "Lire est toujours permis. « Décider » : décision, offre signée et décaissement ; "
             "« Paiements » : remboursements, incidents, plans et appels en garantie."
         ),
     )
     days = forms.IntegerField(
-        label="Durée de validité (jours)",
+        label=_("Durée de validité (jours)"),
         required=False,
         min_value=1,
-        help_text="Laissez vide pour la durée la plus longue permise.",
+        help_text=_("Laissez vide pour la durée la plus longue permise."),
     )
 
     def __init__(self, *args: Any, all_scopes: bool = True, **kwargs: Any) -> None:
@@ -48,7 +50,11 @@ class TokenForm(FreeTextGuard, forms.Form):
         days.max_value = lifetime
         days.validators.append(MaxValueValidator(lifetime))
         days.widget.attrs.update({"min": 1, "max": lifetime})
-        days.help_text = f"Au plus {lifetime} jours ; laissez vide pour cette durée."
+        days.help_text = ngettext(
+            "Au plus %(days)d jour ; laissez vide pour cette durée.",
+            "Au plus %(days)d jours ; laissez vide pour cette durée.",
+            lifetime,
+        ) % {"days": lifetime}
         if all_scopes:
             self.fields["scopes"].initial = [value for value, _label in OPTIONAL_SCOPES]
 
@@ -58,16 +64,16 @@ class TokenForm(FreeTextGuard, forms.Form):
 
 class ServiceAccountForm(FreeTextGuard, forms.Form):
     label = forms.CharField(
-        label="Libellé du compte de service",
+        label=_("Libellé du compte de service"),
         max_length=LABEL_MAX_LENGTH,
-        help_text="Par exemple « Logiciel de gestion des prêts ».",
+        help_text=_("Par exemple « Logiciel de gestion des prêts »."),
     )
 
 
 class ServiceTokenForm(TokenForm):
     """A token of one of the bank's active service accounts."""
 
-    account = forms.TypedChoiceField(label="Compte de service", coerce=int)
+    account = forms.TypedChoiceField(label=_("Compte de service"), coerce=int)
 
     field_order = ["account", "label", "scopes", "days"]
 

@@ -7,6 +7,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from microcredit.accounts.access import roles_required
@@ -48,7 +49,7 @@ def token_list(request: MemberRequest) -> HttpResponse:
             token, clear = created
             expires_at = token.expires_at
             form = TokenForm()
-            messages.success(request, f"Jeton « {token.label} » créé.")
+            messages.success(request, _("Jeton « %(label)s » créé.") % {"label": token.label})
     response = render(
         request,
         "api/token_list.html",
@@ -77,6 +78,8 @@ def token_revoke(request: MemberRequest, token_id: int) -> HttpResponse:
         token_id=token_id,
     )
     messages.success(
-        request, f"Jeton « {token.label} » révoqué : il ne permet plus d'appeler l'API."
+        request,
+        _("Jeton « %(label)s » révoqué : il ne permet plus d'appeler l'API.")
+        % {"label": token.label},
     )
     return redirect("api:tokens")

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from microcredit.api.webhooks import webhook_host_problem, webhook_url_problem
 
 
 class WebhookEndpointForm(forms.Form):
     url = forms.URLField(
-        label="Adresse de notification",
+        label=_("Adresse de notification"),
         max_length=500,
         assume_scheme="https",
-        help_text="Adresse https de votre serveur qui reçoit les notifications (POST en JSON).",
+        help_text=_("Adresse https de votre serveur qui reçoit les notifications (POST en JSON)."),
     )
 
     def clean_url(self) -> str:
@@ -30,9 +31,9 @@ class WebhookEndpointActionForm(forms.Form):
 
     action = forms.ChoiceField(
         choices=[
-            (ROTATE, "Changer le secret"),
-            (ACTIVATE, "Activer"),
-            (DEACTIVATE, "Désactiver"),
+            (ROTATE, _("Changer le secret")),
+            (ACTIVATE, _("Activer")),
+            (DEACTIVATE, _("Désactiver")),
         ]
     )
     endpoint = forms.IntegerField(min_value=1)
