@@ -94,13 +94,13 @@ Amount = Annotated[
 # `Money` component of the schema (never a JSON number: no binary rounding in any client).
 Money = Annotated[
     Decimal,
-    PlainSerializer(lambda value: f"{value:.2f}", return_type=str, when_used="json"),
+    PlainSerializer(lambda value: f"{value:.2f}", return_type=str, when_used="always"),
     component("Money"),
 ]
 # A rate in percent in an answer ("4.50", "5.125"), the `Percent` component.
 Percent = Annotated[
     Decimal,
-    PlainSerializer(_percent, return_type=str, when_used="json"),
+    PlainSerializer(_percent, return_type=str, when_used="always"),
     component("Percent"),
 ]
 DossierNumber = Annotated[

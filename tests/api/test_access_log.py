@@ -32,7 +32,9 @@ def test_every_read_of_personal_data_is_in_the_access_log(api, api_b, referent, 
     ]
     # Refused or invisible: nothing shown, nothing logged.
     assert_error(api_b.get(f"/api/v1/dossiers/{number}"), 404)
-    assert_error(api.post(f"/api/v1/dossiers/{number}/decision", ACCEPT), 409)
+    # (Another decision than the one recorded: the same one would be an idempotent 200, #18.)
+    other_decision = {**ACCEPT, "amount": "1100.00"}
+    assert_error(api.post(f"/api/v1/dossiers/{number}/decision", other_decision), 409)
     assert AccessLog.objects.count() == 4
 
 
