@@ -77,8 +77,11 @@ class ServiceTokenForm(TokenForm):
 
     field_order = ["account", "label", "scopes", "days"]
 
-    def __init__(self, *args: Any, accounts: list[User], **kwargs: Any) -> None:
-        super().__init__(*args, all_scopes=False, **kwargs)
+    def __init__(
+        self, *args: Any, accounts: list[User], all_scopes: bool = False, **kwargs: Any
+    ) -> None:
+        # A service account's token gets the scopes its use needs (none ticked but read).
+        super().__init__(*args, all_scopes=all_scopes, **kwargs)
         account = cast(forms.TypedChoiceField, self.fields["account"])
         account.choices = [(a.pk, service_account_label(a)) for a in accounts if a.is_active]
 

@@ -90,6 +90,8 @@ def form_kwargs(saint_etienne) -> dict[str, Any]:  # type: ignore[no-untyped-def
         "years": [today.year],
         "names": True,
         "base": None,
+        "all_scopes": True,  # api.forms: a bank's tokens (#18)
+        "accounts": [],
     }
 
 
