@@ -198,6 +198,10 @@ CODE_DURATIONS: dict[str, Callable[[], tuple[int, str]]] = {
         settings.MICROCREDIT_API_TOKEN_LIFETIME_DAYS,
         "jours",
     ),
+    "settings.MICROCREDIT_IDEMPOTENCY_DAYS": lambda: (
+        settings.MICROCREDIT_IDEMPOTENCY_DAYS,
+        "jours",
+    ),
 }
 
 
