@@ -189,9 +189,11 @@ def shape(schema: Any, *, path_prefix: str) -> Any:
         if key in schema:
             schema[key] = _replace_markers(schema[key])
     _components(schema)
+    # The deployment's public address (SITE_URL, what its e-mails link to): a generated client's
+    # default base URL. The paths carry the /api/v1 prefix themselves.
     schema["servers"] = [
         {
-            "url": "/",
+            "url": settings.SITE_URL.rstrip("/"),
             "description": f"Ce serveur ; les chemins commencent par {path_prefix.rstrip('/')} "
             f"(this server; paths start with {path_prefix.rstrip('/')}).",
         }
