@@ -3,12 +3,15 @@ repayments and incidents (loans). Only through the services (atomic: nothing hal
 
 Safe retries (#18): a decision, an offer or a disbursement identical to the one the dossier
 already has answers 200 with the dossier, as the first call did (a retry after a timeout, even
-without `Idempotency-Key`); a different one is refused as before (409/422).
+without `Idempotency-Key`); a different one is refused as before (409/422). That holds for
+identical calls at the same moment too: the one the service refuses because another just
+recorded the same thing (409 transition_refused) answers 200 as well.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from django.core.exceptions import ValidationError
@@ -43,6 +46,7 @@ from microcredit.banking import services as banking_services
 from microcredit.banking.enums import BankOutcome
 from microcredit.banking.models import BankDecision, Disbursement
 from microcredit.core.enums import AccessAction
+from microcredit.core.errors import TransitionRefused
 from microcredit.documents.models import Document
 from microcredit.documents.rules import UploadRefused, check_sent_names
 from microcredit.dossiers.models import Dossier
@@ -132,6 +136,27 @@ def _same_disbursement(dossier: Dossier, payload: DisbursementIn) -> bool:
     )
 
 
+def _record_unless_identical(
+    request: HttpRequest,
+    dossier: Dossier,
+    *,
+    same: Callable[[Dossier], bool],
+    record: Callable[[], object],
+    action: AccessAction,
+) -> dict[str, Any]:
+    """The dossier after `record()`, or as it is when it already holds the same thing: before
+    the call (a retry), or after the service refused it because a concurrent identical call
+    recorded it in between (the dossier read again)."""
+    if not same(dossier):
+        try:
+            record()
+        except (TransitionRefused, ValidationError):
+            current = dossier_or_404(request, dossier.number)
+            if not same(current):
+                raise
+    return fresh(request, dossier, action)
+
+
 @api.post(
     "/dossiers/{number}/decision",
     response=responses(WRITE, DossierOut),
@@ -149,30 +174,30 @@ def dossier_decision(
 ) -> dict[str, Any]:
     principal = principal_of(request)
     dossier = dossier_or_404(request, number)
-    if _same_decision(dossier, payload):
-        return fresh(request, dossier, AccessAction.API_DOSSIER_DECISION)
-    if payload.outcome == "accepted":
-        missing = [name for name in ("amount", "months") if getattr(payload, name) is None]
-        if missing:
-            raise ValidationError(
-                {
-                    name: ValidationError(
-                        "Ce champ est obligatoire pour un accord.", code="required"
-                    )
-                    for name in missing
-                }
+
+    def record() -> None:
+        if payload.outcome == "accepted":
+            missing = [name for name in ("amount", "months") if getattr(payload, name) is None]
+            if missing:
+                raise ValidationError(
+                    {
+                        name: ValidationError(
+                            "Ce champ est obligatoire pour un accord.", code="required"
+                        )
+                        for name in missing
+                    }
+                )
+            banking_services.bank_accept(
+                actor=principal.user,
+                membership=principal.membership,
+                dossier_id=dossier.pk,
+                amount=payload.amount,  # type: ignore[arg-type]
+                months=payload.months,  # type: ignore[arg-type]
+                deferral_months=payload.deferral_months,
+                deferral_kind=payload.deferral_kind.value,
+                today=timezone.localdate(),
             )
-        banking_services.bank_accept(
-            actor=principal.user,
-            membership=principal.membership,
-            dossier_id=dossier.pk,
-            amount=payload.amount,  # type: ignore[arg-type]
-            months=payload.months,  # type: ignore[arg-type]
-            deferral_months=payload.deferral_months,
-            deferral_kind=payload.deferral_kind.value,
-            today=timezone.localdate(),
-        )
-    else:
+            return
         if payload.refusal_reason is None:
             raise ValidationError(
                 {
@@ -189,7 +214,14 @@ def dossier_decision(
                 reason=payload.refusal_reason.value,
                 text=payload.refusal_text,
             )
-    return fresh(request, dossier, AccessAction.API_DOSSIER_DECISION)
+
+    return _record_unless_identical(
+        request,
+        dossier,
+        same=lambda d: _same_decision(d, payload),
+        record=record,
+        action=AccessAction.API_DOSSIER_DECISION,
+    )
 
 
 @api.post(
@@ -219,18 +251,25 @@ def dossier_offer(
         raise ValidationError(
             {"file": ValidationError(refusal.message, code="invalid_file")}
         ) from refusal
-    if _same_offer(dossier, signed_on, file):
-        return fresh(request, dossier, AccessAction.API_DOSSIER_OFFER)
-    with api_fields(OFFER_FIELDS):
-        banking_services.bank_offer_record(
-            actor=principal.user,
-            membership=principal.membership,
-            dossier_id=dossier.pk,
-            signed_on=signed_on,
-            upload=file,
-            today=timezone.localdate(),
-        )
-    return fresh(request, dossier, AccessAction.API_DOSSIER_OFFER)
+
+    def record() -> None:
+        with api_fields(OFFER_FIELDS):
+            banking_services.bank_offer_record(
+                actor=principal.user,
+                membership=principal.membership,
+                dossier_id=dossier.pk,
+                signed_on=signed_on,
+                upload=file,
+                today=timezone.localdate(),
+            )
+
+    return _record_unless_identical(
+        request,
+        dossier,
+        same=lambda d: _same_offer(d, signed_on, file),
+        record=record,
+        action=AccessAction.API_DOSSIER_OFFER,
+    )
 
 
 @api.post(
@@ -250,22 +289,25 @@ def dossier_disbursement(
 ) -> dict[str, Any]:
     principal = principal_of(request)
     dossier = dossier_or_404(request, number)
-    if _same_disbursement(dossier, payload):
-        return fresh(request, dossier, AccessAction.API_DOSSIER_DISBURSEMENT)
-    banking_services.disbursement_record(
-        actor=principal.user,
-        membership=principal.membership,
-        dossier_id=dossier.pk,
-        cheque_number=payload.cheque_number.strip(),
-        date=payload.date,
-        amount=payload.amount,
-        payee_name=payload.payee_name.strip(),
-        payee_change_reason=payload.payee_change_reason.strip(),
-        payee_siret=payload.payee_siret.strip(),
-        today=timezone.localdate(),
-        via=RecordedVia.API,
+    return _record_unless_identical(
+        request,
+        dossier,
+        same=lambda d: _same_disbursement(d, payload),
+        record=lambda: banking_services.disbursement_record(
+            actor=principal.user,
+            membership=principal.membership,
+            dossier_id=dossier.pk,
+            cheque_number=payload.cheque_number.strip(),
+            date=payload.date,
+            amount=payload.amount,
+            payee_name=payload.payee_name.strip(),
+            payee_change_reason=payload.payee_change_reason.strip(),
+            payee_siret=payload.payee_siret.strip(),
+            today=timezone.localdate(),
+            via=RecordedVia.API,
+        ),
+        action=AccessAction.API_DOSSIER_DISBURSEMENT,
     )
-    return fresh(request, dossier, AccessAction.API_DOSSIER_DISBURSEMENT)
 
 
 @api.post(

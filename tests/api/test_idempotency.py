@@ -20,7 +20,7 @@ from django.test import Client
 from django.test.client import encode_multipart
 from django.utils import timezone
 
-from microcredit.api import v1
+from microcredit.api import v1, writes
 from microcredit.api.idempotency import REPLAYED_HEADER
 from microcredit.api.models import ApiToken, IdempotencyRecord
 from microcredit.banking.models import BankDecision, Disbursement
@@ -384,6 +384,35 @@ def test_an_identical_decision_without_key_is_200_a_different_one_409(api, refer
     refusal = {"outcome": "refused", "refusal_reason": "other", "refusal_text": "Non."}
     assert_error(send(api, url, refusal), 409, "transition_refused")
     assert snapshot() == before
+
+
+def test_an_identical_decision_recorded_by_a_concurrent_call_is_200(  # type: ignore[no-untyped-def]
+    api, referent, monkeypatch
+) -> None:
+    """Two identical calls at once: both read the dossier before either recorded; the second
+    one's transition is then refused (the first just recorded the same decision), and it
+    answers 200 with the dossier, as a retry would."""
+    dossier = make_transmitted_dossier(created_by=referent)
+    url = f"/api/v1/dossiers/{dossier.number}/decision"
+    decision = {"outcome": "accepted", "amount": "1000.00", "months": 20}
+    first = send(api, url, decision)
+    assert first.status_code == 200
+    before = snapshot()
+    real = writes._same_decision
+    reads: list[bool] = []
+
+    def not_yet_on_the_first_read(found, payload):  # type: ignore[no-untyped-def]
+        reads.append(real(found, payload))
+        return len(reads) > 1 and reads[-1]
+
+    monkeypatch.setattr(writes, "_same_decision", not_yet_on_the_first_read)
+    again = send(api, url, decision)
+    assert again.status_code == 200, again.content
+    assert again.json() == first.json()
+    assert reads == [True, True]  # read before the service (as if not yet), and after it
+    assert snapshot() == before
+    different = send(api, url, {**decision, "months": 21})
+    assert_error(different, 409, "transition_refused")
 
 
 def test_an_identical_refusal_without_key_is_200(api, referent) -> None:  # type: ignore[no-untyped-def]

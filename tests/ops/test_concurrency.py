@@ -57,7 +57,7 @@ REQUEST_TIMEOUT = 40.0
 
 
 def seed() -> dict[str, Any]:
-    """The scheme, a referent and a bank adviser, LOANS disbursed loans, BURST + 1 dossiers
+    """The scheme, a referent and a bank adviser, LOANS disbursed loans, BURST + 2 dossiers
     waiting for the bank's decision, BURST tokens of the adviser (one per thread)."""
     from microcredit.accounts.enums import Role
     from microcredit.accounts.models import Membership, User
@@ -79,7 +79,7 @@ def seed() -> dict[str, Any]:
     referent = user(Role.REFERENT, ccas)
     adviser = user(Role.BANK_ADVISER, bank)
     loans = [make_loan(created_by=referent, adviser=adviser) for _ in range(LOANS)]
-    waiting = [make_transmitted_dossier(created_by=referent) for _ in range(BURST + 1)]
+    waiting = [make_transmitted_dossier(created_by=referent) for _ in range(BURST + 2)]
     return {
         "loans": [loan.dossier.number for loan in loans],
         "waiting": [dossier.number for dossier in waiting],
@@ -443,6 +443,30 @@ def test_the_same_transition_ten_times_at_once_is_recorded_once(server: Server) 
         [
             post(server, token, f"/api/v1/dossiers/{number}/decision", ACCEPT)
             for token in server.tokens
+        ]
+    )
+    assert_no_server_error(answers)
+    # One call records it; the others, identical, answer 200 with the same dossier (#18: the
+    # one the transition refused because another just recorded it too).
+    assert [status for status, _ in answers] == [200] * BURST, answers
+    assert {body["state"] for _, body in answers} == {"granted"}
+    assert events(server, number, "bank_accept") == 1
+    assert decisions(server, number) == 1
+
+
+def test_ten_different_decisions_at_once_one_is_recorded_the_others_refused(
+    server: Server,
+) -> None:
+    number = server.waiting[BURST + 1]
+    answers = burst(
+        [
+            post(
+                server,
+                token,
+                f"/api/v1/dossiers/{number}/decision",
+                {**ACCEPT, "amount": f"{1000 + 10 * i}.00"},
+            )
+            for i, token in enumerate(server.tokens)
         ]
     )
     assert_no_server_error(answers)
