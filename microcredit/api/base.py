@@ -10,11 +10,12 @@ import threading
 import time
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,6 +29,9 @@ from microcredit.api.errors import error_response, install_handlers
 from microcredit.api.schemas import Error
 from microcredit.api.selectors import ApiPrincipal, api_dossier_by_number
 from microcredit.dossiers.models import Dossier
+from microcredit.loans.models import Loan
+
+T = TypeVar("T", bound=Model)
 
 TITLE = "Microcredit bank partner API"
 VERSION = "1.1.0"
@@ -231,6 +235,27 @@ def dossier_or_404(request: HttpRequest, number: str) -> Dossier:
     if dossier is None:
         raise Http404("Dossier introuvable.")
     return dossier
+
+
+def page_of(queryset: QuerySet[T], page: int, page_size: int) -> tuple[list[T], dict[str, int]]:
+    """One page of `queryset` (empty past the end) and the fields every list answers with it:
+    count, page, pages, page_size."""
+    count = queryset.count()
+    start = (page - 1) * page_size
+    items = list(queryset[start : start + page_size]) if start < count else []
+    pages = max(1, math.ceil(count / page_size))
+    return items, {"count": count, "page": page, "pages": pages, "page_size": page_size}
+
+
+NO_LOAN = "Ce dossier n'a pas encore de prêt décaissé."
+
+
+def loan_or_409(dossier: Dossier) -> Loan:
+    """The dossier's loan; 409 `no_loan` before the disbursement."""
+    loan = related(dossier, "loan")
+    if loan is None:
+        raise ValidationError(NO_LOAN, code="no_loan")
+    return loan  # type: ignore[no-any-return]
 
 
 def related(obj: Any, name: str) -> Any:

@@ -17,14 +17,21 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Schema
 
-from microcredit.api.base import NUMBER, READ, WRITE, api, dossier_or_404, principal_of, related
+from microcredit.api.base import (
+    NUMBER,
+    READ,
+    WRITE,
+    api,
+    dossier_or_404,
+    loan_or_409,
+    principal_of,
+)
 from microcredit.api.base import responses as with_ok
 from microcredit.api.errors import error_response
 from microcredit.api.schemas import Amount, ApiDate, ClaimStateOut, Error, Money, Percent, Text
 from microcredit.core.enums import AccessAction
 from microcredit.core.services import access_log_create
 from microcredit.dossiers.models import Dossier
-from microcredit.loans.models import Loan
 from microcredit.servicing.enums import ClaimState
 from microcredit.servicing.models import GuaranteeClaim
 from microcredit.servicing.selectors.claims import claim_ledger, claim_of_loan
@@ -135,13 +142,6 @@ def claim_out(dossier: Dossier, claim: GuaranteeClaim) -> dict[str, Any]:
     }
 
 
-def _loan(dossier: Dossier) -> Loan:
-    loan = related(dossier, "loan")
-    if loan is None:
-        raise ValidationError("Ce dossier n'a pas encore de prêt décaissé.", code="no_loan")
-    return loan  # type: ignore[no-any-return]
-
-
 def _answer(request: HttpRequest, dossier: Dossier, claim: GuaranteeClaim) -> dict[str, Any]:
     """The claim as the answer shows it: a read of the dossier's data (logged)."""
     access_log_create(
@@ -196,7 +196,7 @@ def guarantee_claim_post(
 ) -> dict[str, Any]:
     principal = principal_of(request)
     dossier = dossier_or_404(request, number)
-    loan = _loan(dossier)
+    loan = loan_or_409(dossier)
     with claim_conflicts():
         claim = guarantee_claim_record(
             actor=principal.user,
@@ -228,7 +228,7 @@ def guarantee_claim_payment_post(
 ) -> dict[str, Any]:
     principal = principal_of(request)
     dossier = dossier_or_404(request, number)
-    loan = _loan(dossier)
+    loan = loan_or_409(dossier)
     with claim_conflicts():
         claim = guarantee_claim_paid(
             actor=principal.user,
@@ -254,7 +254,7 @@ def guarantee_claim_payment_post(
 )
 def guarantee_claim_get(request: HttpRequest, number: str = NUMBER) -> dict[str, Any]:
     dossier = dossier_or_404(request, number)
-    claim = claim_of_loan(_loan(dossier))
+    claim = claim_of_loan(loan_or_409(dossier))
     if claim is None:
         raise ClaimConflict("no_claim", "La garantie de ce prêt n'a pas été appelée.")
     return _answer(request, dossier, claim)

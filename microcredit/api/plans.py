@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import math
 from typing import Annotated, Any
 
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Field, Path, Query, Schema
@@ -27,16 +25,15 @@ from microcredit.api.base import (
     WRITE,
     api,
     dossier_or_404,
+    loan_or_409,
+    page_of,
     principal_of,
-    related,
     responses,
 )
 from microcredit.api.errors import error_response
 from microcredit.api.schemas import Error, Money, PlanStateOut, RecordStatus, Text
 from microcredit.core.enums import AccessAction
 from microcredit.core.services import access_log_create
-from microcredit.dossiers.models import Dossier
-from microcredit.loans.models import Loan
 from microcredit.servicing.enums import PlanState
 from microcredit.servicing.models import RepaymentPlan
 from microcredit.servicing.rules.plans import MAX_TEXT_LENGTH
@@ -47,7 +44,6 @@ PLAN_ID: Any = Path(  # type: ignore[type-arg]
     ..., ge=1, le=2_147_483_647, description="Identifiant du plan (champ id de la liste)."
 )
 NOT_FOUND = "Plan de reprise introuvable pour ce dossier."
-NO_LOAN = "Ce dossier n'a pas encore de prêt décaissé."
 
 
 class PlanModeOut(enum.StrEnum):
@@ -118,13 +114,6 @@ def plan_out(plan: RepaymentPlan) -> dict[str, Any]:
     }
 
 
-def _loan_of(dossier: Dossier) -> Loan:
-    loan = related(dossier, "loan")
-    if loan is None:
-        raise ValidationError(NO_LOAN, code="no_loan")
-    return loan  # type: ignore[no-any-return]
-
-
 @api.get(
     "/dossiers/{number}/plans",
     response=responses({**READ, 409: Error}, PlanPage),
@@ -147,21 +136,16 @@ def dossier_plans(
     ] = PAGE_SIZE,
 ) -> dict[str, Any]:
     dossier = dossier_or_404(request, number)
-    loan = _loan_of(dossier)
+    loan = loan_or_409(dossier)
     access_log_create(
         user=principal_of(request).user, action=AccessAction.API_DOSSIER_PLANS, obj=dossier
     )
     plans = loan_plans(loan)
-    count = plans.count()
-    start = (page - 1) * page_size
-    items = list(plans[start : start + page_size]) if start < count else []
+    items, page_fields = page_of(plans, page, page_size)
     return {
         "number": dossier.number,
         "loan_id": loan.pk,
-        "count": count,
-        "page": page,
-        "pages": max(1, math.ceil(count / page_size)),
-        "page_size": page_size,
+        **page_fields,
         "items": [plan_out(plan) for plan in items],
     }
 
@@ -186,7 +170,7 @@ def dossier_plan_decision(
 ) -> dict[str, Any] | HttpResponse:
     principal = principal_of(request)
     dossier = dossier_or_404(request, number)
-    loan = _loan_of(dossier)
+    loan = loan_or_409(dossier)
     if not loan_plans(loan).filter(pk=plan_id).exists():
         return error_response(404, "not_found", NOT_FOUND)
     try:

@@ -9,9 +9,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
-
-from microcredit.api.base import related
 from microcredit.dossiers.models import Dossier
 from microcredit.loans.models import Loan, ScheduleLine, ScheduleVersion
 from microcredit.loans.selectors import (
@@ -80,13 +77,6 @@ def schedule_line_states(
         row.number: state
         for row, state in zip(status.position.installments, line_states(status), strict=True)
     }
-
-
-def loan_or_409(dossier: Dossier) -> Loan:
-    loan = related(dossier, "loan")
-    if loan is None:
-        raise ValidationError("Ce dossier n'a pas encore de prêt décaissé.", code="no_loan")
-    return loan  # type: ignore[no-any-return]
 
 
 def position_out(dossier: Dossier, loan: Loan, status: LoanStatus) -> dict[str, Any]:

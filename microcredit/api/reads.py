@@ -6,10 +6,8 @@ dossier as every answer shows it (the writes answer with it too)."""
 from __future__ import annotations
 
 import enum
-import math
 from typing import Annotated, Any
 
-from django.core.exceptions import ValidationError
 from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
@@ -25,6 +23,8 @@ from microcredit.api.base import (
     READ,
     api,
     dossier_or_404,
+    loan_or_409,
+    page_of,
     principal_of,
     related,
     responses,
@@ -187,9 +187,7 @@ def dossier_list(
         dossiers = changed_since(dossiers, updated_since)
     if order == DossierOrder.UPDATED:
         dossiers = dossiers.order_by(F("last_change").asc(), "id")
-    count = dossiers.count()
-    start = (page - 1) * page_size
-    items = list(dossiers[start : start + page_size]) if start < count else []
+    items, page_fields = page_of(dossiers, page, page_size)
     access_logs_create(
         user=principal.user,
         action=AccessAction.API_DOSSIER_LIST,
@@ -198,13 +196,7 @@ def dossier_list(
         + (f", état {state.value}" if state is not None else "")
         + (f", changés depuis {updated_since.isoformat()}" if updated_since is not None else ""),
     )
-    return {
-        "count": count,
-        "page": page,
-        "pages": max(1, math.ceil(count / page_size)),
-        "page_size": page_size,
-        "items": [dossier_out(d) for d in items],
-    }
+    return {**page_fields, "items": [dossier_out(d) for d in items]}
 
 
 @api.get(
@@ -238,9 +230,7 @@ def dossier_detail(request: HttpRequest, number: str = NUMBER) -> dict[str, Any]
 )
 def dossier_schedule(request: HttpRequest, number: str = NUMBER) -> dict[str, Any]:
     dossier = dossier_or_404(request, number)
-    loan = related(dossier, "loan")
-    if loan is None:
-        raise ValidationError("Ce dossier n'a pas encore de prêt décaissé.", code="no_loan")
+    loan = loan_or_409(dossier)
     access_log_create(
         user=principal_of(request).user, action=AccessAction.API_DOSSIER_SCHEDULE, obj=dossier
     )

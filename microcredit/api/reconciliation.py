@@ -16,7 +16,6 @@ data), with a detail naming the read.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from typing import Annotated, Any
 
 from django.core.exceptions import ValidationError
@@ -32,10 +31,12 @@ from microcredit.api.base import (
     READ,
     api,
     dossier_or_404,
+    loan_or_409,
+    page_of,
     principal_of,
     responses,
 )
-from microcredit.api.positions import loan_or_409, position_out
+from microcredit.api.positions import position_out
 from microcredit.api.schemas import ApiDate, Error, Money
 from microcredit.core.enums import AccessAction
 from microcredit.core.services import access_log_create
@@ -158,9 +159,7 @@ def dossier_repayments(
     dossier = dossier_or_404(request, number)
     loan = loan_or_409(dossier)
     repayments = loan_repayments(loan)
-    count = repayments.count()
-    start = (page - 1) * page_size
-    items = list(repayments[start : start + page_size]) if start < count else []
+    items, page_fields = page_of(repayments, page, page_size)
     access_log_create(
         user=principal_of(request).user,
         action=AccessAction.API_DOSSIER_SCHEDULE,
@@ -168,10 +167,7 @@ def dossier_repayments(
         detail=f"remboursements, page {page}",
     )
     return {
-        "count": count,
-        "page": page,
-        "pages": max(1, math.ceil(count / page_size)),
-        "page_size": page_size,
+        **page_fields,
         "items": [
             {
                 "reference": r.reference,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import math
 import uuid
 from typing import Annotated, Any
 
@@ -17,7 +16,15 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Field, Query, Schema
 
-from microcredit.api.base import MAX_PAGE, MAX_PAGE_SIZE, PAGE_SIZE, READ, api, principal_of
+from microcredit.api.base import (
+    MAX_PAGE,
+    MAX_PAGE_SIZE,
+    PAGE_SIZE,
+    READ,
+    api,
+    page_of,
+    principal_of,
+)
 from microcredit.api.enums import Scope
 from microcredit.api.errors import error_response
 from microcredit.api.models import WebhookDelivery
@@ -121,13 +128,5 @@ def webhook_delivery_list(
             since = timezone.make_aware(since)
         deliveries = deliveries.filter(created_at__gte=since)
     deliveries = deliveries.order_by("-created_at", "-id")
-    count = deliveries.count()
-    start = (page - 1) * page_size
-    items = list(deliveries[start : start + page_size]) if start < count else []
-    return {
-        "count": count,
-        "page": page,
-        "pages": max(1, math.ceil(count / page_size)),
-        "page_size": page_size,
-        "items": [delivery_out(d) for d in items],
-    }
+    items, page_fields = page_of(deliveries, page, page_size)
+    return {**page_fields, "items": [delivery_out(d) for d in items]}
