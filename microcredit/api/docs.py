@@ -17,6 +17,7 @@ from typing import Any
 
 from microcredit.accounts.enums import Role
 from microcredit.api.catalogue import CATALOGUE
+from microcredit.api.scopes import required_scope
 from microcredit.dossiers.enums import DossierState
 from microcredit.dossiers.workflow import FINAL_STATES, TRANSITIONS
 
@@ -28,9 +29,6 @@ EXAMPLE_MAX_CHARS = 550
 CURL_BODY_MAX_CHARS = 300
 
 # ------------------------------------------------------------------------------ operations
-# The scope each write needs (every read needs `read`), as the token checks it (api.scopes).
-DECIDE_OPERATIONS = frozenset({"dossier_decision", "dossier_offer", "dossier_disbursement"})
-
 # The operations' summaries in English (the schema's are French); an operation missing here is
 # shown with its French summary, marked as French.
 SUMMARIES_EN = {
@@ -55,20 +53,59 @@ SUMMARIES_EN = {
 }
 
 
-def operation_scope(operation_id: str, method: str, operation: dict[str, Any]) -> str:
-    """The scope the operation needs: the schema's own word when it declares one (security
-    requirement or `x-scope`), else the rule (GET: read; decision/offer/disbursement: decide;
-    other writes: pay)."""
-    declared = operation.get("x-scope")
-    if isinstance(declared, str):
-        return declared
-    for requirement in operation.get("security") or []:
-        for scopes in requirement.values():
-            if scopes:
-                return str(scopes[0])
-    if method.lower() == "get":
-        return "read"
-    return "decide" if operation_id in DECIDE_OPERATIONS else "pay"
+# The words of the tables the two language templates share (api/_docs_*.html): the prose is in
+# the templates, one per language; the tables are written once.
+WORDS: dict[str, dict[str, str]] = {
+    "fr": {
+        "errors_caption": "Catalogue des codes d'erreur",
+        "retry": "Réessayer",
+        "meaning": "Signification",
+        "states": "États",
+        "state": "État",
+        "final": "Final",
+        "yes": "oui",
+        "from": "De",
+        "to": "Vers",
+        "by": "Par",
+        "how": "Comment",
+        "bank": "banque",
+        "bank_portal": "portail de la banque",
+        "operations_caption": "Liste des opérations",
+        "operation": "Opération",
+        "summary": "Résumé",
+        "scope": "Droit",
+        "scope_word": "droit",
+        "example_response": "Exemple de réponse (200)",
+    },
+    "en": {
+        "errors_caption": "Error code catalogue",
+        "retry": "Retry",
+        "meaning": "Meaning",
+        "states": "States",
+        "state": "State",
+        "final": "Final",
+        "yes": "yes",
+        "from": "From",
+        "to": "To",
+        "by": "By",
+        "how": "How",
+        "bank": "bank",
+        "bank_portal": "bank portal",
+        "operations_caption": "List of operations",
+        "operation": "Operation",
+        "summary": "Summary",
+        "scope": "Scope",
+        "scope_word": "scope",
+        "example_response": "Example response (200)",
+    },
+}
+
+
+def operation_scope(operation_id: str, method: str) -> str:
+    """The scope the operation needs, as the token is checked for it (api.scopes); a write that
+    no scope allows yet shows "—"."""
+    needed = required_scope(method, operation_id)
+    return needed.value if needed is not None else "—"
 
 
 def _example_of(content: dict[str, Any]) -> Any:
@@ -167,7 +204,7 @@ def operations(schema: dict[str, Any], base: str, lang: str) -> list[OperationDo
                     summary=summary,
                     summary_lang=summary_lang,
                     tag=(op.get("tags") or [""])[0],
-                    scope=operation_scope(operation_id, method, op),
+                    scope=operation_scope(operation_id, method),
                     response_example_html=example_html(response) if response is not None else "",
                     curl_html=_curl(base, method, url, request, multipart),
                 )

@@ -68,6 +68,7 @@ def docs(request: HttpRequest) -> HttpResponse:
         f"api/docs_{lang}.html",
         {
             "lang": lang,
+            "words": guide.WORDS[lang],
             "info": schema["info"],
             "base_url": base + _api_prefix().rstrip("/"),
             "schema_url": reverse("api:v1:openapi_json"),
