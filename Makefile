@@ -8,12 +8,16 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed-stamp
-# pytest-xdist: one test process per core, plus one (`make test PYTEST_WORKERS=0` runs in one
-# process). The tests often wait (Chromium, live servers, subprocesses, PostgreSQL): with one
-# process per core the cores were busy 1.5 of 2 on average; the extra one, and work stealing at
-# the end, took the SQLite run from 9:58 to 8:29 on this 2-core machine (2026-12-07).
+# pytest-xdist (`make test PYTEST_WORKERS=0 PG_PYTEST_WORKERS=0` runs in one process). On SQLite
+# one test process per core plus one: the tests often wait (Chromium, live servers,
+# subprocesses), and the extra process with work stealing at the end took that run from 9:58 to
+# 8:29 on this 2-core machine (2026-12-07; two extra: 10:55). On PostgreSQL the server needs the
+# cores too: one process per core (an extra one gained nothing: 6:06 against 5:47-6:03).
 PYTEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
-PYTEST := $(BIN)/pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist worksteal
+PG_PYTEST_WORKERS ?= auto
+PYTEST_OPTIONS := -q -p no:cacheprovider --dist worksteal
+PYTEST := $(BIN)/pytest $(PYTEST_OPTIONS) -n $(PYTEST_WORKERS)
+PG_PYTEST := $(BIN)/pytest $(PYTEST_OPTIONS) -n $(PG_PYTEST_WORKERS)
 LOCALES := $(wildcard microcredit/*/locale/*/LC_MESSAGES/django.po microcredit/locale/*/LC_MESSAGES/django.po)
 
 .PHONY: help install run demo test quality test-sqlite test-postgres browser-deps bench fix lock messages clean
@@ -76,7 +80,7 @@ test-sqlite: install browser-deps
 
 test-postgres: install browser-deps
 	@echo "=== pytest on PostgreSQL (throwaway cluster; browser tests on SQLite only) ==="
-	scripts/with-postgres $(PYTEST) -m "not browser and not sqlite_only"
+	scripts/with-postgres $(PG_PYTEST) -m "not browser and not sqlite_only"
 
 # Debian's Chromium for the browser tests (Playwright drives it; no browser download).
 browser-deps:
