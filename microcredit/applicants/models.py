@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
 from django.core.validators import RegexValidator
 from django.db import models
 
@@ -19,6 +22,28 @@ postcode_validator = RegexValidator(r"^\d{5}$", "Le code postal compte 5 chiffre
 insee_validator = RegexValidator(
     r"^(\d{5}|2[AB]\d{3})$", "Le code commune INSEE compte 5 caractères (par exemple 42218)."
 )
+
+
+class TrigramIndex(GinIndex):
+    """A trigram index (pg_trgm's GIN `gin_trgm_ops`) for `LIKE '%word%'` searches on
+    PostgreSQL; on any other database (SQLite, `make run`) an ordinary index of the same name, so
+    that the migrations run everywhere and the search keeps its plain scan there. The extension
+    is created by the migration that adds the index."""
+
+    def __init__(self, *, fields: list[str], name: str) -> None:
+        super().__init__(fields=fields, name=name, opclasses=["gin_trgm_ops"] * len(fields))
+
+    def deconstruct(self) -> Any:
+        path, args, kwargs = super().deconstruct()
+        kwargs.pop("opclasses", None)
+        return path, args, kwargs
+
+    def create_sql(self, model: Any, schema_editor: Any, using: str = "", **kwargs: Any) -> Any:
+        if schema_editor.connection.vendor != "postgresql":
+            # Index's own SQL, without PostgresIndex's "USING gin" (the base schema editor
+            # ignores the operator classes).
+            return models.Index.create_sql(self, model, schema_editor, using=using, **kwargs)
+        return super().create_sql(model, schema_editor, using=using, **kwargs)
 
 
 class Applicant(models.Model):
@@ -77,7 +102,12 @@ class Applicant(models.Model):
         verbose_name = "demandeur"
         verbose_name_plural = "demandeurs"
         ordering = ["last_name", "first_name", "id"]
-        indexes = [models.Index(fields=["organisation", "search_name", "birth_date"])]
+        indexes = [
+            models.Index(fields=["organisation", "search_name", "birth_date"]),
+            # The dossier list's name search: each folded word found anywhere in the name
+            # (search_name LIKE '%word%'), rules.search_name having folded case and accents.
+            TrigramIndex(fields=["search_name"], name="applicant_search_name_trgm"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name}"

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.http import Http404
 
 from loan_engine import LoanEngineError, Schedule, UsuryCheck, annual_percentage_rate, loan_terms
@@ -18,6 +19,7 @@ from microcredit.banking.models import BankDecision
 from microcredit.documents.models import Document
 from microcredit.dossiers.enums import DossierState
 from microcredit.dossiers.models import Dossier, DossierEvent
+from microcredit.dossiers.selectors import PAGE_SIZE as DOSSIER_PAGE_SIZE
 from microcredit.dossiers.selectors import access_dossiers_for_user, dossier_among_or_404
 from microcredit.loans.models import Loan
 from microcredit.programmes.models import ProgrammeVersion
@@ -59,24 +61,44 @@ class BankRow:
     decision: BankDecision | None
 
 
-def bank_dossier_list(user: User, membership: Membership | None) -> dict[str, list[BankRow]]:
-    """The list page's groups, each row with its decision (one query)."""
-    rows = (
-        bank_dossiers(user, membership)
-        .select_related("applicant", "bank_decision", "organisation")
-        .order_by("-state_changed_at", "-id")
+# The list's groups, in the order of the page's tabs (CLOSED_BY_BANK: every other state).
+GROUPS = (TO_DECIDE, AWAITING_DISBURSEMENT, DISBURSED, CLOSED_BY_BANK)
+PAGE_SIZE = DOSSIER_PAGE_SIZE  # the dossier list's
+
+
+def group_of(state: str) -> str:
+    return next((g for g, states in GROUP_STATES.items() if state in states), CLOSED_BY_BANK)
+
+
+def bank_dossier_list(
+    user: User, membership: Membership | None, *, group: str = ""
+) -> QuerySet[Dossier]:
+    """The list page's dossiers, the latest state change first, all of them or one group's
+    (the partial indexes dossier_bank_list and dossier_bank_state_list give that order); each
+    row with its decision and CCAS (no N+1). The page shows them a page at a time."""
+    rows = bank_dossiers(user, membership).select_related(
+        "applicant", "bank_decision", "organisation"
     )
-    groups: dict[str, list[BankRow]] = {
-        TO_DECIDE: [],
-        AWAITING_DISBURSEMENT: [],
-        DISBURSED: [],
-        CLOSED_BY_BANK: [],
-    }
-    for dossier in rows:
-        group = next((g for g, states in GROUP_STATES.items() if dossier.state in states), None)
-        row = BankRow(dossier, getattr(dossier, "bank_decision", None))
-        groups[group or CLOSED_BY_BANK].append(row)
-    return groups
+    if group in GROUP_STATES:
+        rows = rows.filter(state__in=GROUP_STATES[group])
+    elif group == CLOSED_BY_BANK:
+        rows = rows.exclude(state__in=[s for states in GROUP_STATES.values() for s in states])
+    return rows.order_by("-state_changed_at", "-id")
+
+
+def bank_rows(dossiers: Iterable[Dossier]) -> list[BankRow]:
+    """A page's dossiers with their decision (read with them by bank_dossier_list)."""
+    return [BankRow(dossier, getattr(dossier, "bank_decision", None)) for dossier in dossiers]
+
+
+def bank_group_counts(user: User, membership: Membership | None) -> dict[str, int]:
+    """How many of the bank's dossiers each group holds (one query, counted from the index on
+    the bank and the state)."""
+    counts = dict.fromkeys(GROUPS, 0)
+    rows = bank_dossiers(user, membership).order_by().values("state").annotate(n=Count("id"))
+    for row in rows:
+        counts[group_of(row["state"])] += row["n"]
+    return counts
 
 
 def scheme_bounds(version: ProgrammeVersion) -> rules.SchemeBounds:

@@ -4,12 +4,14 @@ the disbursement. Every page and every form goes through the bank's funnel (404 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from microcredit.accounts.access import roles_required
@@ -21,25 +23,49 @@ from microcredit.core.enums import AccessAction
 from microcredit.core.refusals import attempt_on_form
 from microcredit.core.services import access_log_create
 from microcredit.documents.rules import UploadRefused, check_sent_names
+from microcredit.dossiers.selectors import KnownCountPaginator
 from microcredit.programmes.selectors import version_in_force
+
+GROUP_TITLES = {
+    selectors.TO_DECIDE: _("À décider"),
+    selectors.AWAITING_DISBURSEMENT: _("Accordés : offre ou chèque à enregistrer"),
+    selectors.DISBURSED: _("Décaissés"),
+    selectors.CLOSED_BY_BANK: _("Refusés ou abandonnés"),
+}
 
 
 @roles_required(Role.BANK_ADVISER)
 @require_GET
 def bank_dossier_list(request: MemberRequest) -> HttpResponse:
-    groups = selectors.bank_dossier_list(request.user, request.membership)
-    access_log_create(user=request.user, action=AccessAction.BANK_DOSSIER_LIST)
-    sections = [
-        (selectors.TO_DECIDE, "À décider", groups[selectors.TO_DECIDE]),
-        (
-            selectors.AWAITING_DISBURSEMENT,
-            "Accordés : offre ou chèque à enregistrer",
-            groups[selectors.AWAITING_DISBURSEMENT],
-        ),
-        (selectors.DISBURSED, "Décaissés", groups[selectors.DISBURSED]),
-        (selectors.CLOSED_BY_BANK, "Refusés ou abandonnés", groups[selectors.CLOSED_BY_BANK]),
-    ]
-    return render(request, "banking/dossier_list.html", {"sections": sections})
+    """The dossiers transmitted to the bank, a page at a time (the dossier list's page size),
+    all of them or one group's (?groupe=), with the number of dossiers in each group."""
+    group = request.GET.get("groupe", "")
+    if group not in selectors.GROUPS:
+        group = ""
+    counts = selectors.bank_group_counts(request.user, request.membership)
+    dossiers = selectors.bank_dossier_list(request.user, request.membership, group=group)
+    paginator = KnownCountPaginator(
+        dossiers, selectors.PAGE_SIZE, count=counts[group] if group else sum(counts.values())
+    )
+    page = paginator.get_page(request.GET.get("page"))
+    access_log_create(
+        user=request.user,
+        action=AccessAction.BANK_DOSSIER_LIST,
+        detail=f"groupe={group} page={page.number}",
+    )
+    return render(
+        request,
+        "banking/dossier_list.html",
+        {
+            "page": page,
+            "rows": selectors.bank_rows(page.object_list),
+            "group": group,
+            "group_title": GROUP_TITLES.get(group, ""),
+            "groups": [(code, GROUP_TITLES[code], counts[code]) for code in selectors.GROUPS],
+            "total": sum(counts.values()),
+            "page_query": urlencode({"groupe": group}) if group else "",
+        },
+    )
 
 
 def _accept_initial(page: selectors.BankDossierPage) -> dict[str, Any]:

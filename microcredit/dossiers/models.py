@@ -168,8 +168,50 @@ class Dossier(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["organisation", "state"]),
+            # The dossier list (selectors.dossier_list, newest state change first): a CCAS's
+            # dossiers, by state or all of them, and a référent's own ("mes dossiers"). The
+            # (organisation, state) prefix also counts the dossiers per state (state_counts)
+            # from the index alone.
+            models.Index(
+                fields=["organisation", "state", "-state_changed_at", "-id"],
+                name="dossier_org_state_list",
+            ),
+            models.Index(
+                fields=["organisation", "-state_changed_at", "-id"], name="dossier_org_list"
+            ),
+            models.Index(
+                fields=["referent", "-state_changed_at", "-id"], name="dossier_referent_list"
+            ),
             models.Index(fields=["referent", "state"]),
+            # The list's search by number (an exact or prefix lookup, `LIKE 'MC-2026-0%'`).
+            models.Index(
+                fields=["number"], name="dossier_number_prefix", opclasses=["varchar_pattern_ops"]
+            ),
+            # The filters the bilan's figures link to (ListFilters), beside the application
+            # date's index below.
+            models.Index(fields=["organisation", "purpose_category"], name="dossier_org_purpose"),
+            models.Index(
+                fields=["organisation", "reorientation_scheme"],
+                name="dossier_org_reorientation",
+                condition=~models.Q(reorientation_scheme=""),
+            ),
+            # The bank's list (banking.selectors), all its dossiers or one group of states, and
+            # the API's list (the latest transmitted first): transmitted dossiers only.
+            models.Index(
+                fields=["bank", "-state_changed_at", "-id"],
+                name="dossier_bank_list",
+                condition=models.Q(bank_transmitted_at__isnull=False),
+            ),
+            models.Index(
+                fields=["bank", "state", "-state_changed_at", "-id"],
+                name="dossier_bank_state_list",
+                condition=models.Q(bank_transmitted_at__isnull=False),
+            ),
+            models.Index(
+                fields=["bank", "-bank_transmitted_at", "-id"],
+                name="dossier_bank_transmitted",
+                condition=models.Q(bank_transmitted_at__isnull=False),
+            ),
             # The work queues' orders: a référent's dossiers by state and age, the bank's by
             # state and transmission, the month's figures by application date.
             models.Index(fields=["referent", "state", "state_changed_at"]),

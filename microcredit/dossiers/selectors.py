@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from microcredit.accounts.enums import DOSSIER_STAFF_ROLES, Role
 from microcredit.accounts.models import Membership, User
@@ -149,6 +152,57 @@ def other_open_dossiers(
 PAGE_SIZE = 25
 
 
+class KnownCountPaginator(Paginator):  # type: ignore[type-arg]
+    """A paginator given its total when the page already knows it (None: it counts)."""
+
+    def __init__(self, object_list: Any, per_page: int, *, count: int | None) -> None:
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        if self._known_count is not None:
+            return self._known_count
+        return super().count
+
+
+# A dossier number as typed in the search box, whole or its beginning: « MC-2026-00042 »,
+# « mc-2026-000 », « MC 2026 », « 2026-00042 » (the platform's prefix then assumed).
+_NUMBER_TYPED = re.compile(r"(?:([A-Za-z]{1,5})[-\s]?)?(\d{4})(?:[-\s](\d{0,5}))?")
+_SEQUENCE_DIGITS = 5  # rules.format_dossier_number
+# services.NUMBER_PREFIX (the services sit above the selectors; a test keeps the two equal).
+NUMBER_PREFIX = "MC"
+
+
+def number_searched(text: str) -> tuple[str, bool] | None:
+    """The dossier number a search looks for, and whether it is whole (an exact lookup) or a
+    beginning (a prefix lookup); None when the text is not a number (a name search)."""
+    match = _NUMBER_TYPED.fullmatch(text.strip())
+    if match is None:
+        return None
+    prefix, year, sequence = match.groups()
+    number = f"{(prefix or NUMBER_PREFIX).upper()}-{year}"
+    if sequence is None:
+        return number, False
+    return f"{number}-{sequence}", len(sequence) == _SEQUENCE_DIGITS
+
+
+def _searched(dossiers: QuerySet[Dossier], text: str) -> QuerySet[Dossier]:
+    """A number searched by an indexed exact or prefix lookup on the number; anything else by
+    the applicant's name, each folded word anywhere in it (a trigram index on PostgreSQL). Never
+    both at once: an OR between them would read every dossier."""
+    number = number_searched(text)
+    if number is not None:
+        value, whole = number
+        return dossiers.filter(number=value) if whole else dossiers.filter(number__startswith=value)
+    words = fold(text).split()
+    if not words:
+        return dossiers.none()
+    for word in words:
+        dossiers = dossiers.filter(applicant__search_name__contains=word)
+    return dossiers
+
+
 @dataclass(frozen=True)
 class ListFilters:
     """The dossier list's filters that the bilan's figures link to (each narrows the visible
@@ -224,14 +278,7 @@ def dossier_list(
         dossiers = dossiers.filter(referent=user)
     text = query.strip()
     if text:
-        words = fold(text).split()
-        condition = Q(number__iexact=text) | Q(number__icontains=text)
-        name_condition = Q()
-        for word in words:
-            name_condition &= Q(applicant__search_name__contains=word)
-        if words:
-            condition |= name_condition
-        dossiers = dossiers.filter(condition)
+        dossiers = _searched(dossiers, text)
     return dossiers.order_by("-state_changed_at", "-id")
 
 

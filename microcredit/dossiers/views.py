@@ -8,7 +8,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -159,7 +158,15 @@ def dossier_list(request: MemberRequest) -> HttpResponse:
     dossiers = selectors.dossier_list(
         request.user, membership, state=state, query=query, mine=mine, filters=filters
     )
-    page = Paginator(dossiers, selectors.PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = selectors.state_counts(request.user, membership)
+    # Without a search or a filter, the list's total is already counted per state: the
+    # paginator takes it rather than counting the same dossiers again.
+    known = None
+    if not (query or mine or filters):
+        known = counts.get(state, 0) if state else sum(counts.values())
+    page = selectors.KnownCountPaginator(dossiers, selectors.PAGE_SIZE, count=known).get_page(
+        request.GET.get("page")
+    )
     filter_params = {
         name: request.GET[name] for name in FILTER_PARAMS if request.GET.get(name, "").strip()
     }
@@ -167,7 +174,6 @@ def dossier_list(request: MemberRequest) -> HttpResponse:
     if filter_params:
         detail += " filtres=" + urlencode(filter_params)
     access_log_create(user=request.user, action=AccessAction.DOSSIER_LIST, detail=detail)
-    counts = selectors.state_counts(request.user, membership)
     states = [(s, label, counts.get(s, 0)) for s, label in DossierState.choices]
     params = request.GET.copy()
     params.pop("page", None)
