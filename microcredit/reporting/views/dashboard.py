@@ -8,18 +8,19 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_http_methods
 
 from microcredit.accounts.access import roles_required
 from microcredit.accounts.enums import Role
 from microcredit.accounts.http import MemberRequest
+from microcredit.reporting.cache import BILAN_CACHE_SECONDS, bilan_cached
 from microcredit.reporting.charts import Chart, bilan_charts, reference_basis_text
 from microcredit.reporting.forms_filters import BilanFilterForm
 from microcredit.reporting.rules import NOT_GIVEN, Bilan, Row
-from microcredit.reporting.selectors import bilan
 from microcredit.reporting.texts import loss_bases
 
 
@@ -89,18 +90,29 @@ def _dashboard_charts(figures: Bilan, links: DossierLinks) -> dict[str, ShownCha
 
 
 @roles_required(Role.DIRECTOR)
+@require_http_methods(["GET", "HEAD", "POST"])
 def statistics(request: MemberRequest, /, **kwargs: str) -> HttpResponse:
+    """The bilan of the period chosen (GET), as computed at most `BILAN_CACHE_SECONDS` ago; a
+    POST (« Recalculer ») computes it again now, then shows the same period."""
     organisation_id = request.membership.organisation_id
     today = timezone.localdate()
     form = BilanFilterForm(request.GET or None, organisation_id=organisation_id, today=today)
     if form.is_bound:
         form.is_valid()  # refused: the errors are shown beside the default figures
-    figures = bilan(
+    cached = bilan_cached(
         organisation_ids=[organisation_id],
         period=form.period,
         programme_id=form.programme_id,
         today=today,
+        refresh=request.method == "POST",
     )
+    if request.method == "POST":
+        query = request.GET.urlencode()
+        return HttpResponseRedirect(
+            reverse("reporting:statistics") + (f"?{query}" if query else "")
+        )
+    figures = cached.figures
+    computed_at = timezone.localtime(cached.computed_at)
     links = DossierLinks(figures)
     context: dict[str, Any] = {
         "form": form,
@@ -116,5 +128,9 @@ def statistics(request: MemberRequest, /, **kwargs: str) -> HttpResponse:
         "caseload_total": sum(row.count for row in figures.caseload),
         "reference_basis": reference_basis_text(figures),
         "loss_bases": loss_bases(figures),
+        "computed_day": computed_at.strftime("%d/%m/%Y"),
+        "computed_time": f"{computed_at:%H} h {computed_at:%M}",
+        "cache_minutes": BILAN_CACHE_SECONDS // 60,
+        "refresh_query": request.GET.urlencode(),
     }
     return render(request, "reporting/statistics.html", context)
