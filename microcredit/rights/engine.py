@@ -78,12 +78,15 @@ __all__ = [
     "PersonSituation",
     "RightsAssessment",
     "RightsComputationError",
+    "Skipped",
     "assess_household",
     "assess_households",
+    "assess_households_isolated",
     "is_loaded",
     "load_count",
     "net_of_crds",
     "openfisca_france_version",
+    "probe_situation",
     "rsa_base_amount",
     "scales",
     "tax_benefit_system",
@@ -702,3 +705,148 @@ def assess_household(situation: HouseholdSituation) -> RightsAssessment:
         RightsComputationError: OpenFisca-France failed (French message).
     """
     return assess_households([situation])[0]
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A household OpenFisca-France could not compute, and why.
+
+    ``message`` is the French sentence for the record and the page; ``cause`` the technical
+    reason (exception type and text, shortened) for the scan's report; ``whole_month`` says
+    that no household of that month could be computed (the month itself fails)."""
+
+    month: date
+    message: str
+    cause: str
+    whole_month: bool = False
+
+
+CAUSE_LENGTH = 240
+"""The technical reason of a skip is cut to this many characters."""
+
+
+def _cause(error: BaseException) -> str:
+    root = (
+        error.__cause__ if isinstance(error, RightsComputationError) and error.__cause__ else error
+    )
+    text = " ".join(str(root).split())
+    cause = f"{type(root).__name__}: {text}" if text else type(root).__name__
+    return cause if len(cause) <= CAUSE_LENGTH else cause[: CAUSE_LENGTH - 1] + "…"
+
+
+def probe_situation(month: date) -> HouseholdSituation:
+    """A plain household (one adult, 1,000 € net salary, private tenant in Saint-Étienne)
+    that OpenFisca-France computes in any month it covers: when a batch fails and this one
+    fails too, the month is what OpenFisca cannot compute, not a household of the batch."""
+    return HouseholdSituation(
+        month=month,
+        members=(
+            PersonSituation(
+                MemberRole.APPLICANT,
+                date(month.year - 40, 1, 1),
+                Activity.EMPLOYED,
+                net_salary=Decimal("1000.00"),
+            ),
+        ),
+        housing=HousingStatus.TENANT_PRIVATE,
+        rent=Decimal("450.00"),
+        commune_insee="42218",
+        receives_housing_aid=True,
+    )
+
+
+def _month_failure(month: date, error: BaseException) -> Skipped:
+    return Skipped(
+        month=month,
+        message=(
+            f"OpenFisca-France ne sait pas calculer les droits de {format_month(month)} "
+            f"({_cause(error)[:120]}) : l'estimation de ce mois n'est pas disponible ; le "
+            "dossier reste utilisable, une estimation d'un budget plus récent peut être demandée."
+        ),
+        cause=_cause(error),
+        whole_month=True,
+    )
+
+
+def _household_failure(month: date, error: BaseException) -> Skipped:
+    if isinstance(error, RightsComputationError | InvalidSituationError):
+        message = str(error)
+    else:
+        message = (
+            "Le calcul des droits par OpenFisca-France a échoué "
+            f"({type(error).__name__}) : le dossier reste utilisable, le calcul peut être relancé."
+        )
+    return Skipped(month=month, message=message, cause=_cause(error))
+
+
+def _assess_or_bisect(
+    month: date, situations: Sequence[HouseholdSituation]
+) -> list[RightsAssessment | Skipped]:
+    try:
+        return list(_simulate(month, situations))
+    except Exception as error:
+        if len(situations) == 1:
+            return [_household_failure(month, error)]
+    return _bisect(month, situations)
+
+
+def _bisect(
+    month: date, situations: Sequence[HouseholdSituation]
+) -> list[RightsAssessment | Skipped]:
+    """Assess the two halves of ``situations`` (which failed together, in a month that
+    computes) apart, and so on until each household that fails is alone: about 2·log2(n)
+    simulations per household OpenFisca cannot compute."""
+    half = len(situations) // 2
+    return _assess_or_bisect(month, situations[:half]) + _assess_or_bisect(month, situations[half:])
+
+
+def assess_households_isolated(
+    situations: Sequence[HouseholdSituation], *, failed_months: dict[date, Skipped] | None = None
+) -> list[RightsAssessment | Skipped]:
+    """Like :func:`assess_households`, but never fails as a whole: each household gets its
+    estimate or a :class:`Skipped` saying why OpenFisca-France could not compute it.
+
+    One simulation per month of the batch. When it fails, a plain household of the same month
+    (:func:`probe_situation`) is simulated alone: if it fails too, every household of that
+    month is skipped (and the month is remembered in ``failed_months``, so that the next
+    batches of a scan skip it without simulating); otherwise the batch is bisected until each
+    household that fails is alone, and only those are skipped. An incomplete situation is
+    skipped with its French messages. ``gc.collect()`` runs after a batch of ``GC_THRESHOLD``
+    households or more.
+    """
+    failed_months = {} if failed_months is None else failed_months
+    out: list[RightsAssessment | Skipped | None] = [None] * len(situations)
+    by_month: dict[date, list[int]] = {}
+    for position, situation in enumerate(situations):
+        problems = validate_situation(situation)
+        if problems:
+            out[position] = _household_failure(situation.month, InvalidSituationError(problems))
+        else:
+            by_month.setdefault(situation.month, []).append(position)
+    try:
+        for month, positions in by_month.items():
+            group = [situations[p] for p in positions]
+            results: list[RightsAssessment | Skipped]
+            if month in failed_months:
+                results = [failed_months[month]] * len(group)
+            else:
+                try:
+                    results = list(_simulate(month, group))
+                except Exception as error:
+                    try:
+                        _simulate(month, [probe_situation(month)])
+                    except Exception as probe_error:
+                        failed_months[month] = _month_failure(month, probe_error)
+                        results = [failed_months[month]] * len(group)
+                    else:
+                        results = (
+                            _bisect(month, group)
+                            if len(group) > 1
+                            else [_household_failure(month, error)]
+                        )
+            for position, result in zip(positions, results, strict=True):
+                out[position] = result
+    finally:
+        if len(situations) >= GC_THRESHOLD:
+            gc.collect()
+    return [r for r in out if r is not None]

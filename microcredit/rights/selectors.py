@@ -6,12 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from microcredit.budgets.hooks import RsaBase
 from microcredit.budgets.models import Budget, BudgetLine, BudgetPerson
 from microcredit.budgets.selectors import budget_data
+from microcredit.dossiers.enums import DossierState
 from microcredit.dossiers.models import Dossier
 from microcredit.dossiers.workflow import FINAL_STATES
 from microcredit.rights import rules
@@ -109,14 +110,48 @@ def rights_panel(dossier: Dossier, latest_budget: Budget | None) -> RightsPanel:
     )
 
 
+# The scan leaves alone the dossiers that are over: refused, reoriented, withdrawn, closed
+# (workflow.FINAL_STATES) and repaid (the household's accompaniment ends with the project
+# proof and the bonification; its budget is that of the diagnosis, months or years ago).
+SCAN_EXCLUDED_STATES = frozenset({*FINAL_STATES, DossierState.REPAID})
+SCAN_MONTHS = 12
+"""The scan's window: the budgets of the current month and of the eleven before it."""
+
+
+def scan_window_start(today: date, months: int = SCAN_MONTHS) -> date:
+    """The first month the scan reassesses: ``months`` months up to ``today``'s included."""
+    if months < 1:
+        raise ValueError("the window holds at least one month")
+    index = today.year * 12 + today.month - 1 - (months - 1)
+    return date(index // 12, index % 12 + 1, 1)
+
+
 def open_households() -> QuerySet[Dossier]:
-    """Dossiers not in a final state that have a budget, each with its latest budget's id
-    (``latest_budget_id``) and its applicant: the caseload the periodic scan reassesses."""
-    latest = Budget.objects.filter(dossier=OuterRef("pk")).order_by("-version").values("pk")[:1]
+    """Dossiers still open (not in ``SCAN_EXCLUDED_STATES``) that have a budget, each with its
+    latest budget's id and month (``latest_budget_id``, ``latest_budget_month``)."""
+    latest = Budget.objects.filter(dossier=OuterRef("pk")).order_by("-version")
     return (
-        Dossier.objects.exclude(state__in=FINAL_STATES)
-        .annotate(latest_budget_id=Subquery(latest))
+        Dossier.objects.exclude(state__in=SCAN_EXCLUDED_STATES)
+        .annotate(
+            latest_budget_id=Subquery(latest.values("pk")[:1]),
+            latest_budget_month=Subquery(latest.values("month")[:1]),
+        )
         .filter(latest_budget_id__isnull=False)
-        .select_related("applicant")
         .order_by("id")
     )
+
+
+def scan_households(first_month: date) -> QuerySet[Dossier]:
+    """The caseload the periodic scan reassesses: open households whose latest budget
+    describes ``first_month`` or a later month, in the order of the scan (month, then dossier:
+    each chunk of it is, but at a month's end, one month and so one simulation)."""
+    return (
+        open_households()
+        .filter(Q(latest_budget_month__gte=first_month))
+        .order_by(F("latest_budget_month"), "id")
+    )
+
+
+def stale_households(first_month: date) -> QuerySet[Dossier]:
+    """Open households whose latest budget is older than ``first_month``: not reassessed."""
+    return open_households().filter(Q(latest_budget_month__lt=first_month))

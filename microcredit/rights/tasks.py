@@ -16,7 +16,7 @@ from django_tasks import task
 
 from microcredit.applicants.models import Applicant
 from microcredit.budgets.models import Budget
-from microcredit.budgets.selectors import budget_data
+from microcredit.budgets.selectors import BudgetData, budget_data
 from microcredit.rights import engine
 from microcredit.rights.enums import AssessmentStatus
 from microcredit.rights.models import RightsAssessmentRecord, RsaBaseAmount
@@ -33,7 +33,11 @@ UNEXPECTED_FAILURE = (
 
 def situation_for(budget: Budget, applicant: Applicant) -> HouseholdSituation:
     """The household situation of a stored budget version and the applicant's file."""
-    data = budget_data(budget)
+    return situation_from(budget_data(budget), budget, applicant)
+
+
+def situation_from(data: BudgetData, budget: Budget, applicant: Applicant) -> HouseholdSituation:
+    """The same, from the budget's data already read (``budget_data(budget)``)."""
     return household_situation(
         data.budget,
         data.personal,

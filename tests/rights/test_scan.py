@@ -1,4 +1,5 @@
-"""``microcredit rights-scan``: every open household with a budget in ONE vectorised call."""
+"""``microcredit rights-scan``: every open household with a recent budget in one vectorised call
+(a chunk; tests/rights/test_scan_scale.py covers the chunks, the window and the skips)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ from tests.factories import membership_of
 
 D = Decimal
 pytestmark = pytest.mark.django_db
+# The window of the scan ends in the budgets' month (April 2026).
+TODAY = ("--today", "2026-04-15")
 
 
 @pytest.fixture
@@ -65,7 +68,7 @@ def retired_budget(referent, dossier):  # type: ignore[no-untyped-def]
 
 def test_dry_run_prints_the_count_only(caseload) -> None:  # type: ignore[no-untyped-def]
     out = io.StringIO()
-    call_command("rights-scan", "--dry-run", stdout=out)
+    call_command("rights-scan", "--dry-run", *TODAY, stdout=out)
     assert out.getvalue() == "4 foyer(s) à réévaluer.\n"
     assert not RightsAssessmentRecord.objects.exists()
 
@@ -73,15 +76,15 @@ def test_dry_run_prints_the_count_only(caseload) -> None:  # type: ignore[no-unt
 def test_one_vectorised_call_for_every_open_household(caseload, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     households, incomplete = caseload
     calls = []
-    real = engine.assess_households
+    real = engine.assess_households_isolated
 
-    def spy(situations):  # type: ignore[no-untyped-def]
+    def spy(situations, **options):  # type: ignore[no-untyped-def]
         calls.append(list(situations))
-        return real(situations)
+        return real(situations, **options)
 
-    monkeypatch.setattr(engine, "assess_households", spy)
+    monkeypatch.setattr(engine, "assess_households_isolated", spy)
     out = io.StringIO()
-    call_command("rights_scan", stdout=out)
+    call_command("rights_scan", *TODAY, stdout=out)
     assert len(calls) == 1
     assert [s.members[0].net_salary for s in calls[0]] == [D("900.00"), D("1200.00"), D("600.00")]
     done = RightsAssessmentRecord.objects.filter(status=AssessmentStatus.DONE).order_by("id")
@@ -93,7 +96,6 @@ def test_one_vectorised_call_for_every_open_household(caseload, monkeypatch) -> 
     assert "code commune INSEE" in failed.error_message
     assert RsaBaseAmount.objects.get(month=MONTH).amount == D("651.69")
     text = out.getvalue()
-    assert "Simulation OpenFisca-France (une seule pour tous les foyers) : 3 foyer(s)…" in text
     assert "4 foyer(s) : 3 estimé(s), 1 incomplet(s), 0 en échec." in text
     # Every right is counted, the ASPA included (none of these young parents has it).
     assert "Foyers ayant chaque droit à vérifier :" in text
@@ -111,21 +113,26 @@ def test_the_scan_screens_the_aspa(make_user) -> None:  # type: ignore[no-untype
     HouseholdMember.objects.filter(applicant_id=dossier.applicant_id).delete()
     retired_budget(referent, dossier)
     out = io.StringIO()
-    call_command("rights-scan", stdout=out)
+    call_command("rights-scan", *TODAY, stdout=out)
     record = RightsAssessmentRecord.objects.get(dossier=dossier)
     assert D(record.results["aspa"]) > D("100")
     assert "  allocation de solidarité aux personnes âgées (ASPA) : 1\n" in out.getvalue()
 
 
-def test_a_failed_simulation_marks_every_record_failed(caseload, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    def broken(situations):  # type: ignore[no-untyped-def]
+def test_when_openfisca_fails_every_record_says_so(caseload, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def broken(month, situations):  # type: ignore[no-untyped-def]
         raise engine.RightsComputationError("OpenFisca-France est indisponible.")
 
-    monkeypatch.setattr(engine, "assess_households", broken)
-    call_command("rights_scan", stdout=io.StringIO())
-    messages = set(RightsAssessmentRecord.objects.values_list("status", "error_message"))
-    assert (AssessmentStatus.FAILED, "OpenFisca-France est indisponible.") in messages
+    monkeypatch.setattr(engine, "_simulate", broken)
+    out = io.StringIO()
+    call_command("rights_scan", *TODAY, stdout=out)
     assert not RightsAssessmentRecord.objects.exclude(status=AssessmentStatus.FAILED).exists()
+    messages = RightsAssessmentRecord.objects.exclude(dossier=caseload[1]).values_list(
+        "error_message", flat=True
+    )
+    assert len(messages) == 3
+    assert all("OpenFisca-France est indisponible." in m for m in messages)
+    assert "4 foyer(s) : 0 estimé(s), 1 incomplet(s), 3 en échec." in out.getvalue()
 
 
 def test_the_hyphenated_command_name_works_from_the_console() -> None:
@@ -138,7 +145,7 @@ def test_the_hyphenated_command_name_works_from_the_console() -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert "--dry-run" in done.stdout and "une seule simulation" in done.stdout
+    assert "--dry-run" in done.stdout and "--months" in done.stdout and "--chunk" in done.stdout
 
 
 def test_rsa_base_amounts_fills_the_cache_from_openfisca() -> None:
