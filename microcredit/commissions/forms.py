@@ -77,8 +77,30 @@ class DecisionForm(FreeTextGuard, forms.Form):
     expected_state = forms.ChoiceField(choices=DossierState.choices, widget=forms.HiddenInput)
 
 
+# The agenda's candidates offered in the list: the dossiers ready the longest (the order of
+# `dossiers_ready`), AGENDA_CHOICES at most; any ready dossier stays valid when sent.
+AGENDA_CHOICES = 50
+
+
+class FirstChoices(forms.models.ModelChoiceIterator[Dossier]):
+    """The field's first AGENDA_CHOICES objects: one bounded query, whatever the queryset."""
+
+    def __iter__(self) -> Any:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset[:AGENDA_CHOICES]:
+            yield self.choice(obj)
+
+    def __len__(self) -> int:
+        return AGENDA_CHOICES + (1 if self.field.empty_label is not None else 0)
+
+
+class FirstChoicesField(forms.ModelChoiceField[Dossier]):
+    iterator = FirstChoices
+
+
 class AgendaAddForm(FreeTextGuard, forms.Form):
-    dossier = forms.ModelChoiceField(label="Dossier", queryset=Dossier.objects.none())
+    dossier = FirstChoicesField(label="Dossier", queryset=Dossier.objects.none())
 
     def __init__(self, *args: Any, organisation_id: int, session_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -87,3 +109,7 @@ class AgendaAddForm(FreeTextGuard, forms.Form):
             organisation_id, session_id=session_id
         ).select_related("applicant")
         field.label_from_instance = agenda_choice_labeller(organisation_id)  # type: ignore[attr-defined]
+
+    def candidates_total(self) -> int:
+        """How many dossiers may be added (one count)."""
+        return int(self.fields["dossier"].queryset.count())  # type: ignore[attr-defined]

@@ -57,8 +57,12 @@ class CommissionSession(models.Model):
         verbose_name = "séance de la commission"
         verbose_name_plural = "séances de la commission"
         ordering = ["-date", "-id"]
-        # The open sessions of a CCAS by date (work queues of the agent, director, commission).
-        indexes = [models.Index(fields=["organisation", "closed_at", "date"])]
+        # The open sessions of a CCAS by date (work queues of the agent, director, commission);
+        # the session list, the latest first.
+        indexes = [
+            models.Index(fields=["organisation", "closed_at", "date"]),
+            models.Index(fields=["organisation", "-date", "-id"], name="session_org_date"),
+        ]
 
     def __str__(self) -> str:
         return f"Commission du {format_date(self.date)}"

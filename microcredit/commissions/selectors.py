@@ -16,7 +16,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
+from django.core.paginator import Page, Paginator
 from django.db.models import F, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -128,20 +130,28 @@ def summary_item_for_user_or_404(
     return item
 
 
+# The session list: the open sessions to come (a handful; the soonest SESSION_PAGE_SIZE), then
+# the past or closed ones a page at a time, the latest first (the index on organisation, date).
+SESSION_PAGE_SIZE = 25
+
+
 @dataclass(frozen=True)
 class SessionLists:
     upcoming: list[CommissionSession]
-    past: list[CommissionSession]
+    past: Page[CommissionSession]
 
 
-def session_lists(user: User, membership: Membership | None, today: date) -> SessionLists:
-    """Open sessions (soonest first) and closed or past ones (latest first); one query."""
-    sessions = list(access_sessions_for_user(user, membership).select_related("closed_by"))
-    upcoming = sorted(
-        (s for s in sessions if s.closed_at is None and s.date >= today),
-        key=lambda s: (s.date, s.pk),
-    )
-    past = [s for s in sessions if s not in upcoming]
+def session_lists(
+    user: User, membership: Membership | None, today: date, page_number: Any = None
+) -> SessionLists:
+    """Open sessions to come (soonest first) and a page of the closed or past ones (latest
+    first): three queries (the upcoming, the past's count and page) whatever their number."""
+    sessions = access_sessions_for_user(user, membership).select_related("closed_by")
+    is_upcoming = Q(closed_at__isnull=True, date__gte=today)
+    upcoming = list(sessions.filter(is_upcoming).order_by("date", "pk")[:SESSION_PAGE_SIZE])
+    past: Page[CommissionSession] = Paginator(
+        sessions.exclude(is_upcoming).order_by("-date", "-pk"), SESSION_PAGE_SIZE
+    ).get_page(page_number)
     return SessionLists(upcoming=upcoming, past=past)
 
 

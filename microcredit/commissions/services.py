@@ -209,6 +209,24 @@ def session_update(
     return session
 
 
+# A session examines at most AGENDA_MAX dossiers: its page shows its whole agenda, and a
+# build adds the dossiers ready the longest until the agenda is full (the others wait for the
+# next session).
+AGENDA_MAX = 100
+
+
+def _agenda_room(session: CommissionSession) -> int:
+    """How many dossiers the session's agenda may still take; refused when it is full."""
+    room = AGENDA_MAX - AgendaItem.objects.filter(session=session).count()
+    if room <= 0:
+        raise ValidationError(
+            f"L'ordre du jour de cette séance compte déjà {AGENDA_MAX} dossiers, le maximum : "
+            "inscrivez les autres à une autre séance.",
+            code="agenda_full",
+        )
+    return room
+
+
 def _next_position(session: CommissionSession) -> int:
     last = AgendaItem.objects.filter(session=session).aggregate(last=Max("position"))["last"]
     return (last or 0) + 1
@@ -216,7 +234,8 @@ def _next_position(session: CommissionSession) -> int:
 
 @transaction.atomic
 def agenda_build(*, actor: User, membership: Membership, session_id: int) -> list[AgendaItem]:
-    """Put on the agenda every dossier ready for the commission that no open session has yet.
+    """Put on the agenda every dossier ready for the commission that no open session has yet,
+    the longest ready first, up to AGENDA_MAX dossiers on the agenda.
 
     Running it again adds only the dossiers that became ready since; positions follow on."""
     session = session_for_user_or_404(actor, membership, session_id, for_update=True)
@@ -230,10 +249,11 @@ def agenda_build(*, actor: User, membership: Membership, session_id: int) -> lis
         .select_for_update(of=("self",))
         .values_list("pk", flat=True)
     )
+    room = _agenda_room(session)
     ready = list(
         dossiers_ready(session.organisation_id, session_id=session.pk)
         .filter(pk__in=candidates)
-        .values_list("pk", "number")
+        .values_list("pk", "number")[:room]
     )
     position = _next_position(session)
     items = [
@@ -282,6 +302,7 @@ def agenda_item_add(
             "séance ouverte.",
             code="already_on_agenda",
         )
+    _agenda_room(session)
     item = AgendaItem.objects.create(
         session=session, dossier=dossier, position=_next_position(session)
     )

@@ -18,6 +18,7 @@ from microcredit.accounts.enums import DOSSIER_STAFF_ROLES, Role
 from microcredit.accounts.http import MemberRequest
 from microcredit.commissions import pdfs, selectors, services
 from microcredit.commissions.forms import (
+    AGENDA_CHOICES,
     AgendaAddForm,
     DecisionForm,
     SessionForm,
@@ -51,11 +52,17 @@ def _pdf(content: bytes, filename: str) -> HttpResponse:
 @roles_required(*SESSION_ROLES)
 def session_list(request: MemberRequest) -> HttpResponse:
     membership = request.membership
-    lists = selectors.session_lists(request.user, membership, timezone.localdate())
+    lists = selectors.session_lists(
+        request.user, membership, timezone.localdate(), request.GET.get("page")
+    )
     return render(
         request,
         "commissions/session_list.html",
-        {"lists": lists, "can_create": selectors.can_manage(None, membership)},
+        {
+            "lists": lists,
+            "can_create": selectors.can_manage(None, membership),
+            "upcoming_bound": selectors.SESSION_PAGE_SIZE,
+        },
     )
 
 
@@ -157,9 +164,10 @@ def _session_context(
             {"user": user, "member": user.pk in member_ids, "present": user.pk in present_ids}
             for user in selectors.member_choices(session.organisation_id, session_id=session.pk)
         ]
-        context["add_form"] = AgendaAddForm(
-            organisation_id=session.organisation_id, session_id=session.pk
-        )
+        add_form = AgendaAddForm(organisation_id=session.organisation_id, session_id=session.pk)
+        context["add_form"] = add_form
+        context["candidates_total"] = add_form.candidates_total()
+        context["candidates_shown"] = AGENDA_CHOICES
     return context
 
 

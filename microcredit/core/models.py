@@ -30,7 +30,13 @@ class AuditEvent(models.Model):
         verbose_name = "événement d'audit"
         verbose_name_plural = "événements d'audit"
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["object_type", "object_id"])]
+        # The trail newest first (the index on at), per action and per type of object (the admin's
+        # list filters), and per object (what a person's rights request gathers).
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            models.Index(fields=["action", "-at", "-id"], name="auditevent_action_at"),
+            models.Index(fields=["object_type", "-at", "-id"], name="auditevent_type_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}#{self.object_id}"
@@ -67,6 +73,7 @@ class AccessLog(models.Model):
             models.Index(
                 fields=["object_type", "object_id", "-at", "-id"], name="accesslog_object_at"
             ),
+            models.Index(fields=["object_type", "-at", "-id"], name="accesslog_type_at"),
         ]
 
     def __str__(self) -> str:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.db.models import CharField, Exists, Min, OuterRef, QuerySet
 from django.db.models.functions import Cast
@@ -75,15 +77,11 @@ def _due_date(key: str, default: date) -> date:
         return default
 
 
-def servicing_letters_owed(
-    *, dossier_id: int | None = None, organisation_id: int | None = None, unwritten: bool = False
-) -> list[Owed]:
-    """The letters owed after the facts of the loans' follow-up, oldest first (two queries):
-    one per agreed plan (it has its schedule version), one per missed installment servicing
-    raised an alert for (the alert's key is the installment's due date, as letter_due's).
-
-    `dossier_id`: of that dossier only; `organisation_id`: of that CCAS's dossiers only;
-    `unwritten`: only those without their letter."""
+def _owed_sources(
+    *, dossier_id: int | None, organisation_id: int | None, unwritten: bool
+) -> tuple[QuerySet[Any], QuerySet[Any]]:
+    """The two sources of the letters owed, ordered: the agreed plans (pk, loan, dossier,
+    number, decided_at) and the missed installments (loan, dossier, number, key, first)."""
     plans = RepaymentPlan.objects.filter(schedule_version__isnull=False)
     alerts = Alert.objects.filter(kind=AlertKind.MISSED_INSTALLMENT)
     if dossier_id is not None:
@@ -111,23 +109,56 @@ def servicing_letters_owed(
                 )
             )
         )
-    owed = [
-        Owed(loan_id, dossier, number, LetterKind.REPAYMENT_PLAN, str(pk), timezone.localdate(at))
-        for pk, loan_id, dossier, number, at in plans.values_list(
-            "pk", "loan_id", "loan__dossier_id", "loan__dossier__number", "decided_at"
-        ).order_by("decided_at", "pk")
-    ]
+    agreed = plans.values_list(
+        "pk", "loan_id", "loan__dossier_id", "loan__dossier__number", "decided_at"
+    ).order_by("decided_at", "pk")
     missed = (
         alerts.values_list("loan_id", "loan__dossier_id", "loan__dossier__number", "key")
         .annotate(first=Min("as_of"))
         .order_by("first", "loan_id", "key")
     )
+    return agreed, missed
+
+
+def _owed(agreed: Iterable[tuple[Any, ...]], missed: Iterable[tuple[Any, ...]]) -> list[Owed]:
+    owed = [
+        Owed(loan_id, dossier, number, LetterKind.REPAYMENT_PLAN, str(pk), timezone.localdate(at))
+        for pk, loan_id, dossier, number, at in agreed
+    ]
     owed += [
         Owed(loan_id, dossier, number, LetterKind.MISSED_INSTALLMENT, key, _due_date(key, first))
         for loan_id, dossier, number, key, first in missed
     ]
     owed.sort(key=lambda o: o.on)  # stable: each source keeps its order within a day
     return owed
+
+
+def servicing_letters_owed(
+    *, dossier_id: int | None = None, organisation_id: int | None = None, unwritten: bool = False
+) -> list[Owed]:
+    """The letters owed after the facts of the loans' follow-up, oldest first (two queries):
+    one per agreed plan (it has its schedule version), one per missed installment servicing
+    raised an alert for (the alert's key is the installment's due date, as letter_due's).
+
+    `dossier_id`: of that dossier only; `organisation_id`: of that CCAS's dossiers only;
+    `unwritten`: only those without their letter."""
+    agreed, missed = _owed_sources(
+        dossier_id=dossier_id, organisation_id=organisation_id, unwritten=unwritten
+    )
+    return _owed(agreed, missed)
+
+
+def unwritten_letters_first(organisation_id: int, size: int) -> tuple[list[Owed], int]:
+    """The CCAS's `size` oldest letters owed and not written, and how many there are: two to
+    four queries whatever their number (each source bounded, counted only when full)."""
+    agreed, missed = _owed_sources(dossier_id=None, organisation_id=organisation_id, unwritten=True)
+    total = 0
+    rows: list[list[tuple[Any, ...]]] = []
+    for source in (agreed, missed):
+        first = list(source[:size])
+        rows.append(first)
+        total += len(first) if len(first) < size else source.count()
+    return _owed(rows[0], rows[1])[:size], total
 
 
 def letters_for_dossier(dossier: Dossier) -> list[LetterRow]:

@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -17,7 +17,7 @@ from microcredit.accounts.enums import Role
 from microcredit.accounts.models import Membership, User
 from microcredit.banking.selectors import bank_dossiers
 from microcredit.commissions.models import AgendaItem, CommissionSession, SessionMember
-from microcredit.commissions.selectors import dossiers_ready, versions_in_force
+from microcredit.commissions.selectors import dossiers_ready
 from microcredit.documents.models import Document
 from microcredit.documents.selectors import RequiredDocument, required_documents_status
 from microcredit.dossiers.enums import DossierState
@@ -29,7 +29,7 @@ from microcredit.followup.models import Appointment, StepReview
 from microcredit.followup.selectors.notes import day_bounds
 from microcredit.followup.selectors.requests import open_requests
 from microcredit.letters.enums import LETTER_FOR_TRANSITION, LetterKind
-from microcredit.letters.selectors import servicing_letters_owed
+from microcredit.letters.selectors import unwritten_letters_first
 from microcredit.loans.models import Loan
 from microcredit.programmes.models import Programme, ProgrammeVersion
 from microcredit.programmes.selectors import ProgrammeOverview, version_in_force
@@ -218,31 +218,74 @@ class MissingDocuments:
 DOCUMENT_STATES = tuple(sorted(s for t in TRANSITIONS if t.needs_documents for s in t.sources))
 
 
-def dossiers_missing_documents(organisation_id: int) -> Queue[MissingDocuments]:
-    """The dossiers in instruction (or adjourned) lacking a piece their purpose requires, the
-    longest waiting first: four queries whatever the number of dossiers and documents."""
-    working = Dossier.objects.filter(organisation_id=organisation_id, state__in=DOCUMENT_STATES)
-    rows = list(
-        working.order_by("state_changed_at", "id").values_list(
-            "pk", "programme_id", "application_date", "purpose_category"
+def _lacks_a_document(organisation_id: int) -> tuple[Q, list[ProgrammeVersion]]:
+    """The dossiers lacking a piece their purpose requires, as one SQL condition: for each
+    version of the organisation's schemes (in force from its date until the next one's), a
+    dossier of that scheme applied for in that span lacks one of the codes its purpose requires
+    (`ProgrammeVersion.required_documents_for`). One query for the versions, whatever the number
+    of dossiers: the queue reads then only the rows it shows and a count."""
+    versions = list(
+        ProgrammeVersion.objects.filter(programme__organisation_id=organisation_id).order_by(
+            "programme_id", "valid_from", "pk"
         )
     )
+    in_force: dict[tuple[int, date], ProgrammeVersion] = {}
+    for version in versions:  # on the same day, the latest version (as versions_in_force)
+        in_force[(version.programme_id, version.valid_from)] = version
+    spans = sorted(in_force.items())
+    condition = Q(pk__in=[])
+    for k, ((programme_id, start), version) in enumerate(spans):
+        span = Q(programme_id=programme_id, application_date__gte=start)
+        following = spans[k + 1][0] if k + 1 < len(spans) else None
+        if following is not None and following[0] == programme_id:
+            span &= Q(application_date__lt=following[1])
+        for document in version.required_documents:
+            lacking = ~Exists(
+                Document.objects.filter(dossier=OuterRef("pk"), kind=document["code"])
+            )
+            purposes = document.get("purposes")
+            if purposes:
+                condition |= span & Q(purpose_category__in=purposes) & Q(lacking)
+            else:
+                condition |= span & Q(lacking)
+    return condition, versions
+
+
+def dossiers_missing_documents(organisation_id: int) -> Queue[MissingDocuments]:
+    """The dossiers in instruction (or adjourned) lacking a piece their purpose requires, the
+    longest waiting first: four queries whatever the number of dossiers and documents (the
+    versions, the first rows, their count, the pieces of the rows shown)."""
+    lacking, versions = _lacks_a_document(organisation_id)
+    rows = (
+        Dossier.objects.filter(organisation_id=organisation_id, state__in=DOCUMENT_STATES)
+        .filter(lacking)
+        .select_related("applicant")
+        .order_by("state_changed_at", "id")
+    )
+    queue = bounded(rows)
     filed: dict[int, set[str]] = {}
-    for dossier_id, kind in Document.objects.filter(dossier__in=working.values("pk")).values_list(
-        "dossier_id", "kind"
-    ):
-        filed.setdefault(dossier_id, set()).add(kind)
-    versions = versions_in_force((programme, day) for _, programme, day, _ in rows)
-    missing: dict[int, list[str]] = {}
-    for dossier_id, programme, day, purpose in rows:
-        version = versions[(programme, day)]
-        required = version.required_documents_for(purpose) if version else []
-        labels = [d["label"] for d in required if d["code"] not in filed.get(dossier_id, set())]
-        if labels:
-            missing[dossier_id] = labels
-    first = list(missing)[:QUEUE_SIZE]
-    dossiers = Dossier.objects.select_related("applicant").in_bulk(first) if first else {}
-    return Queue([MissingDocuments(dossiers[pk], missing[pk]) for pk in first], len(missing))
+    if queue.items:
+        for dossier_id, kind in Document.objects.filter(
+            dossier__in=[d.pk for d in queue.items]
+        ).values_list("dossier_id", "kind"):
+            filed.setdefault(dossier_id, set()).add(kind)
+    shown = []
+    for dossier in queue.items:
+        version = next(
+            (
+                v
+                for v in reversed(versions)
+                if v.programme_id == dossier.programme_id
+                and v.valid_from <= dossier.application_date
+            ),
+            None,
+        )
+        required = version.required_documents_for(dossier.purpose_category) if version else []
+        done = filed.get(dossier.pk, set())
+        shown.append(
+            MissingDocuments(dossier, [d["label"] for d in required if d["code"] not in done])
+        )
+    return Queue(shown, queue.total)
 
 
 @dataclass(frozen=True)
@@ -315,7 +358,8 @@ class PendingLetter:
 
 
 def letters_pending(organisation_id: int) -> Queue[PendingLetter]:
-    """The organisation's letters called for and not written, the oldest first: four queries."""
+    """The organisation's letters called for and not written, the oldest first: three to six
+    queries (each source bounded, counted only when full)."""
     events = (
         DossierEvent.objects.filter(
             dossier__organisation_id=organisation_id,
@@ -335,12 +379,12 @@ def letters_pending(organisation_id: int) -> Queue[PendingLetter]:
         )
         for e in queue.items
     ]
-    # The follow-up's letters owed and unwritten, of this CCAS: a handful at most (each is
-    # written after the commit that called for it).
-    owed = servicing_letters_owed(organisation_id=organisation_id, unwritten=True)
+    # The follow-up's letters owed and unwritten, of this CCAS (each is written after the
+    # commit that called for it: a handful, unless the task fails), bounded as well.
+    owed, owed_total = unwritten_letters_first(organisation_id, QUEUE_SIZE)
     rows += [PendingLetter(o.kind, o.on, o.dossier_id, o.dossier_number) for o in owed]
     rows.sort(key=lambda row: row.on)
-    return Queue(rows[:QUEUE_SIZE], queue.total + len(rows) - len(queue.items))
+    return Queue(rows[:QUEUE_SIZE], queue.total + owed_total)
 
 
 # --- The director ---------------------------------------------------------------------------
