@@ -21,6 +21,10 @@ five référents; a director (`volume-directeur`); and one contact request per f
 this comes from a second random generator, so that the dossiers, loans, schedules and repayments
 of a seed are the same as before it was added.
 
+With ``open_budgets`` (``--open-budgets``, for the rights scan's bench), every dossier still open
+(not in a final state, not repaid) that has no budget gets one too, for a month among the twelve
+up to ``today``'s, drawn from a third generator: the rest of the volume of a seed is unchanged.
+
 The audit trail, the documents, the commission sessions and the bank decisions of a real dossier
 are not generated: the volume serves the lists, the nightly arrears job and the statistics.
 """
@@ -70,6 +74,7 @@ from microcredit.rights.models import (
     RightOutcomeRecord,
     RightsAssessmentRecord,
 )
+from microcredit.rights.selectors import SCAN_EXCLUDED_STATES
 from microcredit.servicing.enums import ClaimState, PaymentMode, PlanMode, PlanState
 from microcredit.servicing.models import Bonification, GuaranteeClaim, ProjectProof, RepaymentPlan
 from microcredit.simulator.enums import ContactRequestStatus
@@ -403,8 +408,10 @@ def _batches(total: int, size: int) -> Iterator[range]:
 
 
 class _Generator:
-    def __init__(self, *, seed: int, today: date) -> None:
+    def __init__(self, *, seed: int, today: date, open_budgets: bool = False) -> None:
         self.rng = random.Random(seed)  # noqa: S311 (fictional data, not secrets)
+        # The budgets of the open dossiers without a loan (``open_budgets``) draw from a third.
+        self.open_budgets = random.Random(f"{seed}-open-budgets") if open_budgets else None  # noqa: S311
         # Everything the statistics read beyond the loans draws from its own generator: the
         # dossiers, loans and repayments of a seed stay those of the first generator alone.
         self.extra = random.Random(f"{seed}-funnel")  # noqa: S311
@@ -568,6 +575,12 @@ class _Generator:
         dossiers = Dossier.objects.bulk_create(built)
         self.events(zip(indexes, dossiers, strict=True))
         self.contacts(len(indexes))
+        if self.open_budgets is not None:
+            self.budgets_of_open_dossiers(
+                self.open_budgets,
+                [(i, d) for i, d in zip(indexes, dossiers, strict=True) if i not in disbursed],
+                dict(zip(indexes, applicants, strict=True)),
+            )
         with_loan = [(i, d) for i, d in zip(indexes, dossiers, strict=True) if i in disbursed]
         if not with_loan:
             return
@@ -989,14 +1002,80 @@ class _Generator:
         self.counts.budgets += len(budgets)
         self.rights([(d, b) for (_i, d), b in zip(with_loan, budgets, strict=True)], rng)
 
+    def _persons(
+        self, budget: Budget, applicant: Applicant, members: list[HouseholdMember]
+    ) -> list[BudgetPerson]:
+        """The budget's household: the applicant, then their household members."""
+        return [
+            BudgetPerson(
+                budget=budget,
+                position=1,
+                role=MemberRole.APPLICANT,
+                first_name=applicant.first_name,
+                birth_date=applicant.birth_date,
+            ),
+            *(
+                BudgetPerson(
+                    budget=budget,
+                    position=n,
+                    role=MemberRole.SPOUSE
+                    if member.relationship == Relationship.SPOUSE
+                    else MemberRole.CHILD,
+                    first_name=member.first_name,
+                    birth_date=member.birth_date,
+                    household_member=member,
+                )
+                for n, member in enumerate(members, start=2)
+            ),
+        ]
+
+    def budgets_of_open_dossiers(
+        self,
+        rng: random.Random,
+        without_loan: list[tuple[int, Dossier]],
+        applicants_of: dict[int, Applicant],
+    ) -> None:
+        """A budget for each open dossier without a loan (``open_budgets``), for a month among
+        the twelve up to today's; its household and lines as a borrower's."""
+        this_month = self.today.replace(day=1)
+        chosen = [(i, d) for i, d in without_loan if d.state not in SCAN_EXCLUDED_STATES]
+        budgets = []
+        for i, dossier in chosen:
+            month = max(
+                add_months(this_month, -rng.randint(0, 11)),
+                dossier.application_date.replace(day=1),
+            )
+            budgets.append(
+                Budget(
+                    dossier=dossier,
+                    version=1,
+                    month=month,
+                    housing_status=applicants_of[i].housing_status,
+                    created_at=_at(max(month, dossier.application_date)) + timedelta(hours=1),
+                    created_by=dossier.referent or self.referent,
+                )
+            )
+        Budget.objects.bulk_create(budgets)
+        persons: list[BudgetPerson] = []
+        for (i, _dossier), budget in zip(chosen, budgets, strict=True):
+            persons += self._persons(budget, applicants_of[i], self.members[i])
+        BudgetPerson.objects.bulk_create(persons, batch_size=5000)
+        spouses = {p.budget_id: p for p in persons if p.role == MemberRole.SPOUSE}
+        lines: list[BudgetLine] = []
+        for (i, _dossier), budget in zip(chosen, budgets, strict=True):
+            lines += self._lines(budget, applicants_of[i], self.members[i], spouses, rng=rng)
+        _insert(BudgetLine, lines)
+        self.counts.budgets += len(budgets)
+
     def _lines(
         self,
         budget: Budget,
         applicant: Applicant,
         members: list[HouseholdMember],
         spouses: dict[int, BudgetPerson],
+        rng: random.Random | None = None,
     ) -> list[BudgetLine]:
-        rng = self.extra
+        rng = rng or self.extra
 
         def line(kind: str, kind_type: str, low: int, high: int, **more: Any) -> BudgetLine:
             amount = Decimal(rng.randint(low * 100, high * 100)) / 100
@@ -1113,6 +1192,7 @@ def generate_volume(
     seed: int = 2026,
     batch_size: int = 2000,
     progress: Callable[[int, int], Any] | None = None,
+    open_budgets: bool = False,
 ) -> VolumeResult:
     """Generate `dossiers` dossiers, `loans` of them disbursed (see the module's docstring).
 
@@ -1124,7 +1204,7 @@ def generate_volume(
         raise ValueError("Il faut 0 ≤ prêts ≤ dossiers.")
     with transaction.atomic():
         _refuse_unless_empty()
-        generator = _Generator(seed=seed, today=today)
+        generator = _Generator(seed=seed, today=today, open_budgets=open_budgets)
     for indexes in _batches(dossiers, batch_size):
         with transaction.atomic(), _stamped_as_given():
             generator.batch(indexes, loans)

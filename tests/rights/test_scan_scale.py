@@ -27,6 +27,7 @@ from microcredit.rights import engine
 from microcredit.rights.enums import AssessmentStatus
 from microcredit.rights.models import RightsAssessmentRecord
 from microcredit.rights.rules import HouseholdSituation, RightsAssessment
+from microcredit.rights.selectors import SCAN_EXCLUDED_STATES
 from microcredit.rights.services import rights_scan
 from tests.budgets.helpers import MONTH, fake_assessment, lone_parent_budget, lone_parent_dossier
 
@@ -206,3 +207,23 @@ def test_the_month_openfisca_france_cannot_compute_is_skipped(referent) -> None:
     assert "2 foyer(s) : 1 estimé(s), 0 incomplet(s), 1 en échec." in text
     assert "  10/2019 : 1 foyer(s) ignoré(s) (ParameterNotFoundError: " in text
     assert not Dossier.objects.exclude(pk__in=[lost.pk, kept.pk]).exists()
+
+
+def test_generate_volume_can_give_every_open_dossier_a_recent_budget(fake_openfisca) -> None:  # type: ignore[no-untyped-def]
+    # The rights scan's bench: --open-budgets gives the open dossiers without a loan a budget
+    # of one of the last twelve months; the borrowers keep their budget of the diagnosis.
+    call_command(
+        "generate_volume", "--open-budgets", dossiers=80, loans=20, today=TODAY, verbosity=0
+    )
+    without_loan = Dossier.objects.filter(loan__isnull=True)
+    open_ones = without_loan.exclude(state__in=SCAN_EXCLUDED_STATES)
+    assert open_ones.count() > 10
+    assert not open_ones.filter(budgets__isnull=True).exists()
+    assert not without_loan.filter(state__in=SCAN_EXCLUDED_STATES, budgets__isnull=False).exists()
+    months = set(Budget.objects.filter(dossier__in=open_ones).values_list("month", flat=True))
+    assert min(months) >= date(2025, 5, 1) and max(months) <= date(2026, 4, 1)
+    out = io.StringIO()
+    call_command("rights-scan", "--today", "2026-04-15", "--chunk", "25", stdout=out)
+    scanned = RightsAssessmentRecord.objects.filter(finished_at__isnull=False, created_by=None)
+    assert scanned.filter(dossier__in=open_ones).count() == open_ones.count()
+    assert f"{scanned.count()} foyer(s) : " in out.getvalue()

@@ -31,6 +31,14 @@ class Command(BaseCommand):
             default=None,
             help="date du jour des données (AAAA-MM-JJ ; par défaut aujourd'hui)",
         )
+        parser.add_argument(
+            "--open-budgets",
+            action="store_true",
+            help=(
+                "donne aussi un budget (d'un des douze derniers mois) à chaque dossier ouvert "
+                "sans prêt, pour mesurer rights-scan ; le reste du volume est inchangé"
+            ),
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.monotonic()
@@ -46,6 +54,7 @@ class Command(BaseCommand):
                 today=options["today"] or timezone.localdate(),
                 seed=options["seed"],
                 progress=progress,
+                open_budgets=options["open_budgets"],
             )
         except (VolumeRefused, ValueError) as error:
             raise CommandError(str(error)) from error
