@@ -217,7 +217,11 @@ class Incident(models.Model):
             models.UniqueConstraint(fields=["bank", "reference"], name="incident_reference_unique"),
         ]
         # The bank's API: the dossiers changed since an instant (api.changes).
-        indexes = [models.Index(fields=["recorded_at"], name="incident_recorded")]
+        indexes = [
+            models.Index(fields=["recorded_at"], name="incident_recorded"),
+            # The loan page's incidents, newest first (a page of them).
+            models.Index(fields=["loan", "-date", "-id"], name="incident_loan_date"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} — {format_date(self.date)}"

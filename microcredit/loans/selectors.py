@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -30,6 +31,12 @@ from microcredit.programmes.models import ProgrammeVersion
 
 # CCAS staff read the loans of their organisation; the bank adviser those of their bank.
 LOAN_ROLES = DOSSIER_STAFF_ROLES | {Role.BANK_ADVISER}
+
+# The loan page's lists that grow with the loan's life, each paginated (the schedule in force is
+# bounded by the loan's term): the past versions, the repayments, the incidents.
+VERSIONS_PAGE_SIZE = 5
+REPAYMENTS_PAGE_SIZE = 24
+INCIDENTS_PAGE_SIZE = 20
 
 
 def access_loans_for_user(user: User, membership: Membership | None) -> QuerySet[Loan]:
@@ -311,14 +318,28 @@ class VersionLines:
 
 
 @dataclass(frozen=True)
+class LoanPageNumbers:
+    """The page asked for of each of the loan page's lists (None: the first)."""
+
+    versions: str | None = None
+    repayments: str | None = None
+    incidents: str | None = None
+
+
+@dataclass(frozen=True)
 class LoanPage:
+    """The loan page: `repayments` are all of them (the engine allocates them all), the lists
+    shown are pages: `versions_page` of the past versions (newest first), `repayments_page`
+    (newest first), `incidents_page` (newest first)."""
+
     loan: Loan
     version: ScheduleVersion | None
     lines: list[ScheduleLine]
     repayments: list[Repayment]
-    incidents: list[Incident]
     status: LoanStatus
-    past_versions: list[VersionLines]
+    versions_page: Page[VersionLines]
+    repayments_page: Page[Repayment]
+    incidents_page: Page[Incident]
     schedule: Schedule
 
     @property
@@ -326,30 +347,57 @@ class LoanPage:
         """The version in force with its totals (the conditions the loan page shows)."""
         return VersionLines(self.version, self.lines) if self.version else None
 
+    @property
+    def past_versions(self) -> list[VersionLines]:
+        """The past versions of the page shown, newest first."""
+        return list(self.versions_page.object_list)
 
-def loan_page(user: User, membership: Membership | None, loan_id: int, as_of: date) -> LoanPage:
+
+def loan_page(
+    user: User,
+    membership: Membership | None,
+    loan_id: int,
+    as_of: date,
+    numbers: LoanPageNumbers | None = None,
+) -> LoanPage:
     """Everything the loan page shows, in a fixed number of queries (whatever the number of
-    versions, repayments and incidents)."""
+    versions, repayments and incidents), each growing list one page of it."""
+    numbers = numbers or LoanPageNumbers()
     loan = loan_for_user_or_404(user, membership, loan_id)
     versions = list(ScheduleVersion.objects.filter(loan=loan).order_by("-number"))
-    lines_by_version: dict[int, list[ScheduleLine]] = {}
-    for line in ScheduleLine.objects.filter(version__loan=loan).order_by("version_id", "number"):
-        lines_by_version.setdefault(line.version_id, []).append(line)
     version = versions[0] if versions else None
+    past = Paginator(versions[1:], VERSIONS_PAGE_SIZE).get_page(numbers.versions)
+    shown = ([version] if version else []) + list(past.object_list)
+    lines_by_version: dict[int, list[ScheduleLine]] = {}
+    for line in ScheduleLine.objects.filter(version_id__in=[v.pk for v in shown]).order_by(
+        "version_id", "number"
+    ):
+        lines_by_version.setdefault(line.version_id, []).append(line)
     lines = lines_by_version.get(version.pk, []) if version else []
     repayments = list(
         Repayment.objects.filter(loan=loan).select_related("recorded_by").order_by("date", "id")
     )
-    incidents = list(Incident.objects.filter(loan=loan).select_related("recorded_by"))
+    incidents = Incident.objects.filter(loan=loan).select_related("recorded_by")
     schedule = loan_schedule(loan, lines, version)
+    # The page of past versions, each with its lines (the same number and paginator).
+    past_page: Page[VersionLines] = Page(
+        [VersionLines(v, lines_by_version.get(v.pk, [])) for v in past.object_list],
+        past.number,
+        past.paginator,  # type: ignore[arg-type]  # its count and page size: the same rows
+    )
     return LoanPage(
         loan=loan,
         version=version,
         lines=lines,
         repayments=repayments,
-        incidents=incidents,
         status=loan_position(loan, as_of, schedule=schedule, repayments=repayments),
-        past_versions=[VersionLines(v, lines_by_version.get(v.pk, [])) for v in versions[1:]],
+        versions_page=past_page,
+        repayments_page=Paginator(repayments[::-1], REPAYMENTS_PAGE_SIZE).get_page(
+            numbers.repayments
+        ),
+        incidents_page=Paginator(incidents.order_by("-date", "-id"), INCIDENTS_PAGE_SIZE).get_page(
+            numbers.incidents
+        ),
         schedule=schedule,
     )
 

@@ -30,7 +30,10 @@ from microcredit.loans.forms import (
     repayment_refusal_by_field,
 )
 from microcredit.loans.models import Repayment
-from microcredit.loans.selectors import LOAN_ROLES, LoanPage
+from microcredit.loans.selectors import LOAN_ROLES, LoanPage, LoanPageNumbers
+
+# The loan page's paginated lists: the parameter of each one's page number.
+PAGE_PARAMS = {"versions": "versions", "repayments": "remboursements", "incidents": "incidents"}
 
 # The old list of loans (/prets/): the portfolio of the servicing app lists them now (with the
 # installment in force, the arrears, filters and pages). Each role's access is the portfolio's.
@@ -55,6 +58,12 @@ def _payoff(
     return form, payoff
 
 
+def _other_params(request: MemberRequest, param: str) -> str:
+    params = request.GET.copy()
+    params.pop(param, None)
+    return params.urlencode()
+
+
 def _render(
     request: MemberRequest,
     loan_id: int,
@@ -63,7 +72,8 @@ def _render(
     incident_form: forms.Form | None = None,
 ) -> HttpResponse:
     today = timezone.localdate()
-    page = selectors.loan_page(request.user, request.membership, loan_id, today)
+    numbers = LoanPageNumbers(**{key: request.GET.get(param) for key, param in PAGE_PARAMS.items()})
+    page = selectors.loan_page(request.user, request.membership, loan_id, today, numbers)
     access_log_create(user=request.user, action=AccessAction.LOAN_DETAIL, obj=page.loan)
     is_bank = request.membership.role == Role.BANK_ADVISER
     payoff_form, payoff = _payoff(request, page, today)
@@ -77,6 +87,8 @@ def _render(
         "is_bank": is_bank,
         "repayment_form": repayment_form or RepaymentForm(initial={"date": today}, prefix="rep"),
         "incident_form": incident_form or IncidentForm(initial={"date": today}, prefix="inc"),
+        # Each list's other query parameters (the payoff date, the other lists' pages).
+        "page_queries": {key: _other_params(request, param) for key, param in PAGE_PARAMS.items()},
     }
     return render(request, "loans/loan_detail.html", context)
 

@@ -98,7 +98,18 @@ class Alert(models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["recipient", "handled_at", "-created_at"], name="alert_inbox"),
+            # A recipient's alerts to handle, newest first (home page, servicing:alerts).
+            models.Index(
+                fields=["recipient", "-created_at", "-id"],
+                condition=models.Q(handled_at__isnull=True),
+                name="alert_inbox",
+            ),
+            # Those handled, the latest handled first (servicing:alerts?etat=traitees).
+            models.Index(
+                fields=["recipient", "-handled_at", "-id"],
+                condition=models.Q(handled_at__isnull=False),
+                name="alert_handled",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -296,7 +307,10 @@ class StatementImport(models.Model):
         verbose_name = "relevé importé"
         verbose_name_plural = "relevés importés"
         ordering = ["-uploaded_at", "-id"]
-        indexes = [models.Index(fields=["organisation", "-uploaded_at"], name="statement_recent")]
+        # An organisation's imports, newest first (the upload page's paginated list).
+        indexes = [
+            models.Index(fields=["organisation", "-uploaded_at", "-id"], name="statement_recent")
+        ]
 
     def __str__(self) -> str:
         return f"{self.original_name} ({self.get_state_display()})"
