@@ -14,12 +14,26 @@ Run: ``python bench/rights/run.py``. Prints a Markdown report and writes
 6. the start of a web process, in a fresh subprocess each time (``django.setup()``, the whole
    URLconf, so every view, service and task module, and the WSGI application), median of
    ``WEB_STARTS`` runs, with the proof that OpenFisca is not loaded by it.
+
+``python bench/rights/run.py --scan [--dossiers 200000 --loans 10000]`` measures ``rights-scan``
+instead (issue #19), on PostgreSQL: without a ``postgres://`` DATABASE_URL it runs itself again
+under ``scripts/with-postgres`` (a throwaway cluster). It fills the empty database with
+``generate_volume --open-budgets`` dated ``SCAN_TODAY`` (every open dossier without a loan gets a
+budget of one of the twelve months up to then; the borrowers keep the budget of their
+diagnosis), then runs ``rights-scan --today SCAN_TODAY`` in a fresh process (its peak RSS is the
+scan's): time, peak RSS (target < 2 GiB), SQL queries, the time inside OpenFisca-France, and the
+households skipped. The window then holds October 2019, a month OpenFisca-France 176.1.8 cannot
+compute (a parameter of the complémentaire santé solidaire starts in November 2019): its
+households must be skipped and reported while the other months get their estimate. The scan's
+section of ``results.md`` is rewritten, the engine's is kept (and the reverse).
 """
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import gc
+import json
 import os
 import platform
 import random
@@ -199,6 +213,143 @@ def web_process_start() -> tuple[list[float], int]:
     return times, loaded
 
 
+SCAN_MARK = "<!-- rights-scan -->"
+SCAN_TODAY = "2020-09-15"
+SCAN_TARGET_BYTES = 2 * 1024**3
+
+
+def write_results(text: str, *, scan: bool) -> None:
+    """Rewrite the engine's part of ``results.md`` (before ``SCAN_MARK``) or the scan's."""
+    path = Path(__file__).parent / "results.md"
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    engine_part, _mark, scan_part = old.partition(SCAN_MARK)
+    if scan:
+        scan_part = "\n" + text
+    else:
+        engine_part = text + "\n"
+    path.write_text(engine_part + (SCAN_MARK + scan_part if scan_part else ""), encoding="utf-8")
+
+
+def scan_job(today: str, chunk: int) -> None:
+    """In a fresh process: run ``rights-scan`` once, print what it measured as JSON."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+    import io
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    queries = 0
+    simulated = 0.0
+    real = engine.assess_households_isolated
+
+    def timed(situations, **options):  # type: ignore[no-untyped-def]
+        nonlocal simulated
+        t = time.perf_counter()
+        try:
+            return real(situations, **options)
+        finally:
+            simulated += time.perf_counter() - t
+
+    def count(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        nonlocal queries
+        queries += 1
+        return execute(sql, params, many, context)
+
+    engine.assess_households_isolated = timed  # type: ignore[assignment]
+    out = io.StringIO()
+    started = time.perf_counter()
+    with connection.execute_wrapper(count):
+        call_command("rights-scan", "--today", today, "--chunk", str(chunk), stdout=out)
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    print(
+        json.dumps(
+            {
+                "seconds": round(seconds, 1),
+                "simulated": round(simulated, 1),
+                "peak_bytes": peak,
+                "queries": queries,
+                "output": out.getvalue(),
+            }
+        )
+    )
+
+
+def manage(*args: str) -> None:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.dev", "PYTHONPATH": str(ROOT)}
+    subprocess.run(  # noqa: S603 (fixed commands)
+        [str(ROOT / ".venv/bin/microcredit"), *args], check=True, cwd=ROOT, env=env
+    )
+
+
+def scan_main(dossiers: int, loans: int, chunk: int) -> None:
+    started = time.perf_counter()
+    manage("migrate", "--noinput", "-v0")
+    manage(
+        "generate_volume",
+        f"--dossiers={dossiers}",
+        f"--loans={loans}",
+        f"--today={SCAN_TODAY}",
+        "--open-budgets",
+    )
+    generated = time.perf_counter() - started
+    manage(
+        "shell",
+        "-c",
+        "from django.db import connection; connection.cursor().execute('VACUUM ANALYZE')",
+    )
+    done = subprocess.run(  # noqa: S603 (this very script, fixed arguments)
+        [sys.executable, __file__, "--scan-job", "--chunk", str(chunk)],
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.dev"},
+    ).stdout
+    result = json.loads(done.strip().splitlines()[-1])
+    output = result["output"]
+    summary = next(line for line in output.splitlines() if " foyer(s) : " in line)
+    households = int(summary.split()[0])
+    peak = int(result["peak_bytes"])
+    seconds = float(result["seconds"])
+    lines = [
+        "## rights-scan over the generated caseload (issue #19)",
+        "",
+        f"- date: {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}",
+        f"- platform: {platform.platform()}, CPU: {cpu_model()}, nproc: {os.cpu_count()},"
+        f" Python {sys.version.split()[0]}, PostgreSQL (throwaway cluster, fsync off),"
+        f" openfisca-france {engine.openfisca_france_version()}",
+        f"- volume: `generate_volume --dossiers {dossiers} --loans {loans} --today {SCAN_TODAY}"
+        f" --open-budgets`, {generated:.0f} s (migrations included)",
+        f"- scan: `rights-scan --today {SCAN_TODAY} --chunk {chunk}` in a fresh process"
+        " (window: the twelve months from 10/2019 to 09/2020)",
+        "",
+        "| measurement | value | target |",
+        "|---|---:|---|",
+        f"| households scanned | {households:,} | 100,000 |",
+        f"| time | {seconds:.0f} s ({seconds / max(1, households) * 1000:.2f} ms per household)"
+        " | — |",
+        f"| of which inside OpenFisca-France (simulations, probes, bisections) |"
+        f" {result['simulated']:.0f} s | — |",
+        f"| peak RSS of the scan process | {peak / 1024**2:,.0f} MiB |"
+        f" < 2 GiB: {'met' if peak < SCAN_TARGET_BYTES else 'NOT met'} |",
+        f"| SQL queries | {result['queries']:,} | grows with the chunks |",
+        "",
+        "The command's output (the progress line went to stderr):",
+        "",
+        "```",
+        output.rstrip(),
+        "```",
+        "",
+    ]
+    text = "\n".join(lines)
+    print(text)
+    write_results(text, scan=True)
+
+
 def main() -> None:
     web_starts, web_openfisca_modules = web_process_start()
     web_start = statistics.median(web_starts)
@@ -309,8 +460,25 @@ def main() -> None:
     ]
     text = "\n".join(lines) + "\n"
     print(text)
-    (Path(__file__).parent / "results.md").write_text(text, encoding="utf-8")
+    write_results(text, scan=False)
 
 
 if __name__ == "__main__":
-    main()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scan", action="store_true", help="measure rights-scan (PostgreSQL)")
+    parser.add_argument("--dossiers", type=int, default=200_000)
+    parser.add_argument("--loans", type=int, default=10_000)
+    parser.add_argument("--chunk", type=int, default=5000)
+    parser.add_argument("--scan-job", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.scan_job:
+        scan_job(SCAN_TODAY, args.chunk)
+    elif not args.scan:
+        main()
+    elif not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        os.execv(  # noqa: S606 (this very script under a throwaway PostgreSQL)
+            str(ROOT / "scripts/with-postgres"),
+            [str(ROOT / "scripts/with-postgres"), sys.executable, __file__, *sys.argv[1:]],
+        )
+    else:
+        scan_main(args.dossiers, args.loans, args.chunk)
