@@ -149,15 +149,15 @@ def servicing_letters_owed(
 
 
 def unwritten_letters_first(organisation_id: int, size: int) -> tuple[list[Owed], int]:
-    """The CCAS's `size` oldest letters owed and not written, and how many there are: two to
-    four queries whatever their number (each source bounded, counted only when full)."""
+    """The CCAS's `size` oldest letters owed and not written, and how many there are: four
+    queries whatever their number (each source bounded and counted)."""
     agreed, missed = _owed_sources(dossier_id=None, organisation_id=organisation_id, unwritten=True)
     total = 0
     rows: list[list[tuple[Any, ...]]] = []
     for source in (agreed, missed):
         first = list(source[:size])
         rows.append(first)
-        total += len(first) if len(first) < size else source.count()
+        total += source.count()
     return _owed(rows[0], rows[1])[:size], total
 
 

@@ -204,10 +204,10 @@ def people_search(membership: Membership, query: str) -> QuerySet[Applicant]:
     if not text:
         return people.none()
     folded = rules.fold(text)
-    return (
-        people.filter(Q(search_name__contains=folded) | Q(dossiers__number__iexact=text))
-        .distinct()
-        .order_by("search_name", "pk")
+    # The number looked up apart from the name (no join, no DISTINCT over the people).
+    numbered = Dossier.objects.filter(number__iexact=text).values("applicant_id")
+    return people.filter(Q(search_name__contains=folded) | Q(pk__in=numbered)).order_by(
+        "search_name", "pk"
     )
 
 

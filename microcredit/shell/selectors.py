@@ -92,9 +92,9 @@ def dossier_page(dossier_id: int, user: User, membership: Membership | None) -> 
 # --- Work queues: each role's home page ------------------------------------------------------
 #
 # Each queue is what one role has to do, the most urgent first, bounded to QUEUE_SIZE rows with
-# the total (counted only when the rows fill the queue): a fixed number of queries whatever the
-# data (tests/shell/test_work_queues.py counts them). Each row links to the page where it is
-# handled (the templates under shell/home/queues/).
+# the total (a count): a fixed number of queries whatever the data (tests/shell/
+# test_work_queues.py and test_home_scale.py count them). Each row links to the page where it
+# is handled (the templates under shell/home/queues/).
 
 QUEUE_SIZE = 5
 
@@ -114,10 +114,11 @@ class Queue(Generic[T]):
 
 
 def bounded(rows: QuerySet[Any], size: int = QUEUE_SIZE) -> Queue[Any]:
-    """The first `size` rows of `rows` (ordered) and their total: one query, two when full."""
+    """The first `size` rows of `rows` (ordered) and their total: two queries, whatever the
+    number of rows (the count is made even when the rows do not fill the queue, so that a
+    page's queries stay the same from an empty database to a full one)."""
     items = list(rows[:size])
-    total = len(items) if len(items) < size else rows.order_by().count()
-    return Queue(items, total)
+    return Queue(items, rows.order_by().count())
 
 
 # The référent's next move from each state of their dossiers, read from the workflow: the first
@@ -358,8 +359,8 @@ class PendingLetter:
 
 
 def letters_pending(organisation_id: int) -> Queue[PendingLetter]:
-    """The organisation's letters called for and not written, the oldest first: three to six
-    queries (each source bounded, counted only when full)."""
+    """The organisation's letters called for and not written, the oldest first: six queries
+    (each of the three sources bounded and counted)."""
     events = (
         DossierEvent.objects.filter(
             dossier__organisation_id=organisation_id,
