@@ -12,17 +12,20 @@ as it should; and the lists show none of the other's applicants or dossiers.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.test import Client
 from django.urls import resolve, reverse
+from pytest_django import DjangoDbBlocker
 
 from microcredit.accounts.enums import Role
-from microcredit.accounts.models import User
+from microcredit.accounts.models import Membership, User
 from microcredit.applicants.models import Applicant
 from microcredit.commissions.models import AgendaItem, CommissionSession
 from microcredit.dossiers.enums import DossierState
@@ -33,6 +36,7 @@ from microcredit.loans.models import Loan
 from microcredit.organisations.models import Organisation
 from microcredit.programmes.models import Programme
 from microcredit.simulator.models import ContactRequest
+from tests.conftest import PASSWORD
 from tests.factories import (
     make_applicant,
     make_dossier,
@@ -263,9 +267,29 @@ def build_side(name: str, make_user: Any, social_structure: Organisation) -> Sid
     )
 
 
-@pytest.fixture
-def world(make_user, social_structure) -> dict[str, Side]:  # type: ignore[no-untyped-def]
-    return {name: build_side(name, make_user, social_structure) for name in SIDES}
+def make_member(role: Role, username: str, organisation: Organisation) -> User:
+    """A user holding `role` in `organisation` (conftest's `make_user`, outside a test)."""
+    user = User.objects.create_user(
+        username=username,
+        password=PASSWORD,
+        email=f"{username}@example.org",
+        first_name=username.title(),
+    )
+    Membership.objects.create(user=user, organisation=organisation, role=role)
+    return user
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[dict[str, Side]]:
+    """Both CCAS and their objects, built once for the module (the loans take seconds), in a
+    transaction rolled back after the module's last test; each test runs in a savepoint of it
+    (pytest-django's `db`), so that what a test changes is undone before the next one."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        social_structure = Organisation.objects.get_or_create(
+            slug="structure-test", defaults={"kind": "social_structure", "name": "Structure test"}
+        )[0]
+        yield {name: build_side(name, make_member, social_structure) for name in SIDES}
+        transaction.set_rollback(True)
 
 
 def allowed(url: str, role: Role) -> bool:

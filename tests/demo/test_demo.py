@@ -1,20 +1,34 @@
-"""The demo data of `make run`: dossiers in every state, built through the services, idempotent."""
+"""The demo data of `make run`: dossiers in every state, built through the services, idempotent;
+its arrears day, its commission session of the day, and the retention job run on it.
+
+Every test of the demo is in this module: the demo is loaded once per test process (it takes
+seconds), and each test runs in a savepoint of that load (see the `demo` fixture)."""
 
 from __future__ import annotations
 
 import io
+import json
+import re
+import shutil
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from itertools import pairwise
+from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.apps import apps
+from django.core.files.storage import default_storage
 from django.core.management import call_command
-from django.db import transaction
-from django.test import TestCase
+from django.db import models, transaction
+from django.forms.models import model_to_dict
+from django.test import TestCase, override_settings
 from django.urls import reverse
 from django.utils import timezone
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
 from pytest_django import DjangoDbBlocker
 
 from loan_engine import build_schedule
@@ -22,24 +36,38 @@ from microcredit.accounts.enums import Role
 from microcredit.accounts.models import Membership, User
 from microcredit.applicants.models import Applicant, HouseholdMember
 from microcredit.banking.models import BankDecision, Disbursement
+from microcredit.budgets.models import BudgetPerson
+from microcredit.commissions import services as commission_services
 from microcredit.commissions.models import AgendaItem, CommissionSession, SessionMember
+from microcredit.core.backup import stored_names
 from microcredit.core.models import AuditEvent
-from microcredit.demo.loading import DEMO_ACCOUNTS, DEMO_DOSSIERS, DEMO_PASSWORD, load_demo
+from microcredit.demo.loading import (
+    DEMO_ACCOUNTS,
+    DEMO_DOSSIERS,
+    DEMO_PASSWORD,
+    S_DEC,
+    load_demo,
+)
 from microcredit.documents.models import Document
 from microcredit.documents.selectors import missing_document_labels
 from microcredit.dossiers.enums import DossierState
 from microcredit.dossiers.models import Dossier, DossierEvent, DossierShare, EligibilityCheck
 from microcredit.dossiers.selectors import access_dossiers_for_user
+from microcredit.dossiers.workflow import FINAL_STATES
 from microcredit.followup.enums import AppointmentStatus, NoteVisibility, RequestStatus
 from microcredit.followup.models import Appointment, Note, RequestHandling, StepReview
 from microcredit.letters.models import Letter
+from microcredit.loans.enums import LoanState
 from microcredit.loans.models import Incident, Loan, Repayment, ScheduleLine
 from microcredit.loans.selectors import loan_schedule_lines, loan_terms
 from microcredit.organisations.models import Organisation
 from microcredit.organisations.theme import theme_colour_contrast_error
+from microcredit.privacy.rules import date_forms, fold
 from microcredit.programmes.selectors import version_in_force
+from microcredit.reporting.rules import Period
+from microcredit.reporting.selectors import bilan
 from microcredit.servicing.enums import PlanState
-from microcredit.servicing.models import ProjectProof, RepaymentPlan
+from microcredit.servicing.models import Alert, ArrearsSnapshot, ProjectProof, RepaymentPlan
 from microcredit.simulator.models import ContactRequest
 from tests.shell.test_home_links import internal_links
 from tests.shell.test_shell import HOME_HEADINGS
@@ -51,19 +79,31 @@ PARIS = ZoneInfo("Europe/Paris")
 LOADED = datetime(2026, 12, 3, 15, 0, tzinfo=PARIS)
 
 
+@pytest.fixture(scope="module")
+def demo_media(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The demo's own MEDIA_ROOT (no file another test of the process left there), and a copy
+    of it as the load left it (`pristine`), for a test that deletes files."""
+    root = tmp_path_factory.mktemp("demo-media")
+    return {"live": root / "live", "pristine": root / "pristine"}
+
+
 @pytest.fixture(scope="module", autouse=True)
-def demo(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[None]:
+def demo(
+    django_db_setup: None, django_db_blocker: DjangoDbBlocker, demo_media: dict[str, Path]
+) -> Iterator[None]:
     """The demo, loaded once for the whole module (it takes seconds), in a transaction rolled
     back after the module's last test; each test runs in a savepoint of it (pytest-django's
     `db`), so that what a test changes is undone before the next one. The letters are written
     after commit: their callbacks run at the end of the load."""
     with (
         django_db_blocker.unblock(),
+        override_settings(MEDIA_ROOT=str(demo_media["live"])),
         time_machine.travel(LOADED, tick=False),
         transaction.atomic(),
     ):
         with TestCase.captureOnCommitCallbacks(execute=True):
             load_demo()
+        shutil.copytree(demo_media["live"], demo_media["pristine"])
         yield
         transaction.set_rollback(True)
 
@@ -197,6 +237,9 @@ def test_a_second_load_creates_and_changes_nothing() -> None:
         Incident,
         Letter,
         *FOLLOWUP_MODELS,
+        # The nightly arrears job of the load: the same day, the same snapshots, no new alert.
+        ArrearsSnapshot,
+        Alert,
     )
     counts = {m.__name__: m.objects.count() for m in models}
     dossiers = list(Dossier.objects.order_by("pk").values_list("pk", "state", "updated_at"))
@@ -445,3 +488,281 @@ def test_every_colour_stored_by_the_demo_passes() -> None:
     stored = dict(Organisation.objects.values_list("slug", "theme_colour"))
     assert len(stored) >= 3
     assert {slug: c for slug, c in stored.items() if theme_colour_contrast_error(c)} == {}
+
+
+def test_the_demo_day_has_its_arrears_and_the_late_loan_its_alerts(client) -> None:  # type: ignore[no-untyped-def]
+    """The demo ends with the nightly arrears job: on the day of the load its active loans have
+    the days past due and buckets derived by hand, and the late one's alerts wait on the home
+    pages. (A second load the same day rewrites the same snapshots and raises nothing more:
+    test_a_second_load_creates_and_changes_nothing counts them.)"""
+    day = LOADED.date()
+    snapshots = {
+        s.loan.dossier.applicant.last_name: s
+        for s in ArrearsSnapshot.objects.filter(as_of=day).select_related(
+            "loan__dossier__applicant"
+        )
+    }
+    active = Loan.objects.filter(state=LoanState.ACTIVE)
+    assert set(snapshots) == {loan.dossier.applicant.last_name for loan in active}
+    # Sandrine Faure: decided on 7 May, cheque on the working day 17 days later (Sunday 24 May,
+    # so Monday 25 May); three months of interest only (25 June, July, August), installments
+    # from 25 September; nothing paid from 1 October: overdue since 25 October, on Thursday
+    # 3 December 6 days of October + 30 of November + 3 = 39 days, 30+.
+    faure = snapshots["Faure"]
+    assert faure.loan.disbursement_date == date(2026, 5, 25)
+    assert (faure.days_past_due, faure.bucket) == (39, "30+")
+    assert faure.next_due_date == date(2026, 12, 25)
+    # Georges Lambert pays every installment on its due date.
+    assert (snapshots["Lambert"].days_past_due, snapshots["Lambert"].bucket) == (0, "current")
+
+    alerts = set(Alert.objects.values_list("loan__dossier__applicant__last_name", "kind", "key"))
+    assert alerts == {
+        ("Faure", "missed_installment", "2026-10-25"),
+        ("Faure", "bucket_entered", "30+"),
+    }
+    assert Alert.objects.count() == 4
+    recipients = set(Alert.objects.values_list("recipient__username", flat=True))
+    assert recipients == {"referent", "banque"}
+    for username in ("referent", "banque"):
+        client.force_login(User.objects.get(username=username))
+        body = client.get("/").content.decode()
+        assert "Première échéance impayée" in body and faure.loan.dossier.number in body
+
+
+def test_the_session_to_come_is_held_on_the_day_of_the_demo_and_kept_on_later_loads() -> None:
+    """Decisions wait for the session's day: the last demo session (S_DEC) is dated the day
+    the demo is loaded, so that a visitor notes who is present and then decides; a load on
+    another day finds the same sessions and adds nothing."""
+    first_day = LOADED.date()
+    assert first_day < S_DEC
+    session = CommissionSession.objects.get(closed_at__isnull=True)
+    assert session.date == first_day
+    assert session.agenda.count() == 2
+    assert not SessionMember.objects.filter(session=session, present=True).exists()
+    agent, commission = _membership("agent"), _membership("commission")
+    sitting = list(SessionMember.objects.filter(session=session).values_list("user", flat=True))
+    commission_services.session_update(
+        actor=agent.user,
+        membership=agent,
+        session_id=session.pk,
+        date=session.date,
+        place=session.place,
+        member_ids=sitting,
+        present_ids=[commission.user_id],
+    )
+    item = session.agenda.order_by("position").first()
+    assert item is not None
+    commission_services.agenda_item_decide(
+        actor=commission.user,
+        membership=commission,
+        item_id=item.pk,
+        decision="adjourn",
+        reason="Le devis définitif de l'opticien.",
+        today=timezone.localdate(),
+    )
+    sessions = list(CommissionSession.objects.order_by("pk").values_list("pk", "date", "closed_at"))
+    members = list(SessionMember.objects.order_by("pk").values_list("pk", "present"))
+    followup = {m.__name__: m.objects.count() for m in FOLLOWUP_MODELS}
+    # Another day: the same sessions, nothing added.
+    with time_machine.travel(datetime(2026, 12, 4, 9, 0, tzinfo=PARIS), tick=False):
+        load_demo()
+    assert {m.__name__: m.objects.count() for m in FOLLOWUP_MODELS} == followup
+    assert list(
+        CommissionSession.objects.order_by("pk").values_list("pk", "date", "closed_at")
+    ) == (sessions)
+    assert list(SessionMember.objects.order_by("pk").values_list("pk", "present")) == members
+
+
+# --- The retention job on the demo (issue #17) ----------------------------------------
+
+
+def _closed_and_open() -> tuple[list[Applicant], list[Applicant]]:
+    closed, still_open = [], []
+    for applicant in Applicant.objects.prefetch_related("dossiers"):
+        states = {d.state for d in applicant.dossiers.all()}
+        if states and states <= FINAL_STATES:
+            closed.append(applicant)
+        elif states:
+            still_open.append(applicant)
+    return closed, still_open
+
+
+def _person_strings(applicant: Applicant) -> dict[str, list[str]]:
+    """The person's identifying strings (folded) and their birth dates' written forms."""
+    names = [applicant.last_name, applicant.first_name]
+    names += list(applicant.members.values_list("first_name", flat=True))
+    contacts = [applicant.address, applicant.phone, applicant.email]
+    births = [applicant.birth_date, *applicant.members.values_list("birth_date", flat=True)]
+    return {
+        "names": [fold(n) for n in names if len(n) >= 3],
+        "contacts": [fold(c) for c in contacts if c],
+        "dates": [fold(f) for b in births for f in date_forms(b)],
+    }
+
+
+def _all_texts() -> list[tuple[str, str]]:
+    """(where, text) for every text column of every model and every stored file."""
+    found: list[tuple[str, str]] = []
+    for model in apps.get_models():
+        fields = [
+            f.name
+            for f in model._meta.concrete_fields
+            if isinstance(f, models.CharField | models.TextField | models.JSONField)
+        ]
+        if not fields:
+            continue
+        for row in model._default_manager.values("pk", *fields):
+            for name in fields:
+                value = row[name]
+                if value in (None, "", {}, []):
+                    continue
+                text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+                found.append((f"{model._meta.label}.{name}#{row['pk']}", text))
+    for name in stored_names(default_storage):
+        with default_storage.open(name, "rb") as handle:
+            content = handle.read()
+        text = content.decode("utf-8", errors="replace")
+        if content.startswith(b"%PDF"):
+            try:
+                pages = PdfReader(io.BytesIO(content)).pages
+                text += "\n".join(page.extract_text() or "" for page in pages)
+            except PdfReadError:  # a test's minimal PDF without a cross-reference table
+                pass
+        found.append((f"file:{name}", text))
+    return found
+
+
+def _word(needle: str, haystack: str) -> bool:
+    return re.search(rf"(?<![\w]){re.escape(needle)}(?![\w])", haystack) is not None
+
+
+def _leaks(people: dict[int, dict[str, list[str]]], kept: str) -> list[tuple[int, str, str, str]]:
+    leaks = []
+    texts = [(where, fold(text)) for where, text in _all_texts()]
+    # Every text at once first (a separator no needle holds, and no word character): a needle
+    # found nowhere, as all of them after the job, costs one search instead of one per text.
+    everything = "\n\x00\n".join(text for _where, text in texts)
+    for pk, strings in people.items():
+        for kind, needles in strings.items():
+            for needle in needles:
+                if kind == "names" and _word(needle, kept):
+                    continue
+                if not (_word(needle, everything) if kind == "names" else needle in everything):
+                    continue
+                for where, text in texts:
+                    found = _word(needle, text) if kind == "names" else needle in text
+                    if found:
+                        leaks.append((pk, kind, needle, where))
+    return leaks
+
+
+def _snapshot(applicants: list[Applicant]) -> dict[int, Any]:
+    return {
+        a.pk: (
+            model_to_dict(Applicant.objects.get(pk=a.pk)),
+            sorted(
+                (m.pk, m.first_name, m.birth_date)
+                for m in HouseholdMember.objects.filter(applicant=a)
+            ),
+            sorted(
+                (d.pk, d.state, d.project_description, d.payee_name)
+                for d in Dossier.objects.filter(applicant=a)
+            ),
+            sorted(
+                (p.pk, p.first_name, p.birth_date)
+                for p in BudgetPerson.objects.filter(budget__dossier__applicant=a)
+            ),
+        )
+        for a in applicants
+    }
+
+
+def _bilans() -> list[Any]:
+    org_ids = list(Dossier.objects.values_list("organisation_id", flat=True).distinct())
+    first = min(Dossier.objects.values_list("application_date", flat=True))
+    today = timezone.localdate()
+    periods = [Period(first, today)]
+    periods += [Period(date(y, 1, 1), date(y, 12, 31)) for y in range(first.year, today.year + 1)]
+    return [bilan(organisation_ids=org_ids, period=p) for p in periods]
+
+
+def test_retention_three_years_ahead_leaves_nothing_of_closed_dossiers_people(
+    settings: Any, tmp_path: Path, demo_media: dict[str, Path]
+) -> None:
+    """Acceptance (issue #17): the retention job on the demo, 3 years ahead. No name, address,
+    phone, e-mail or birth date of a person whose dossiers are all closed remains in any table's
+    text or in any stored file; the bilan of the demo's period is the same; open dossiers' people
+    untouched; a dry run changes nothing; a second run does nothing."""
+    # A storage of its own, a copy of the demo's files as the load left them: the job deletes
+    # files, which the rollback after the test would not bring back for the other tests.
+    uploads = tmp_path / "uploads"
+    shutil.copytree(demo_media["pristine"], uploads)
+    settings.MEDIA_ROOT = str(uploads)
+    closed, still_open = _closed_and_open()
+    assert closed and still_open  # the demo has both
+    people = {a.pk: _person_strings(a) for a in closed}
+    # A string that also belongs to someone kept (a person with an open dossier, a user, an
+    # organisation) may rightly remain: it is not searched.
+    kept = " ".join(
+        fold(t)
+        for a in still_open
+        for t in (a.last_name, a.first_name, a.address, a.phone, a.email)
+    )
+    kept += " ".join(
+        fold(f"{u.first_name} {u.last_name} {u.username}")
+        for u in apps.get_model("accounts", "User").objects.all()
+    )
+    before = _bilans()
+    kept_rows = _snapshot(still_open)
+    closed_ids = [a.pk for a in closed]
+    closed_files = [
+        f.name or ""
+        for f in [d.file for d in Document.objects.filter(dossier__applicant__in=closed_ids)]
+        + [x.file for x in Letter.objects.filter(dossier__applicant__in=closed_ids)]
+    ]
+    assert closed_files and all(default_storage.exists(name) for name in closed_files)
+    as_of = (timezone.localdate() + timedelta(days=3 * 366)).isoformat()
+
+    # The search finds the people's data before: it can fail.
+    found_before = _leaks(people, kept)
+    assert {pk for pk, *_rest in found_before} == set(people)
+    assert {kind for _pk, kind, *_rest in found_before} == {"names", "contacts", "dates"}
+
+    closed_rows = _snapshot(closed)
+    logs = (
+        AuditEvent.objects.count(),
+        sorted(AuditEvent.objects.values_list("pk", "old_values", "new_values", "reason")),
+    )
+    dry = io.StringIO()
+    call_command("retention", "--as-of", as_of, "--dry-run", stdout=dry)
+    assert f"{len(closed)} personnes à anonymiser" in dry.getvalue()
+    assert "rien n'a été anonymisé" in dry.getvalue()
+    assert Applicant.objects.filter(anonymised_at__isnull=False).count() == 0
+    assert _snapshot(closed) == closed_rows
+    assert (
+        AuditEvent.objects.count(),
+        sorted(AuditEvent.objects.values_list("pk", "old_values", "new_values", "reason")),
+    ) == logs
+    assert all(default_storage.exists(name) for name in closed_files)
+
+    out = io.StringIO()
+    call_command("retention", "--as-of", as_of, stdout=out)
+    assert f"{len(closed)} personnes anonymisées" in out.getvalue()
+    for applicant in closed:
+        for number in applicant.dossiers.values_list("number", flat=True):
+            assert number in out.getvalue()
+
+    assert _leaks(people, kept) == []
+    for applicant in closed:
+        after = Applicant.objects.get(pk=applicant.pk)
+        assert after.birth_date != applicant.birth_date
+        assert after.anonymised_at is not None and after.search_name == ""
+    assert AuditEvent.objects.filter(action="anonymisation").count() == len(closed)
+    assert _bilans() == before
+    assert _snapshot(still_open) == kept_rows
+    assert not any(default_storage.exists(name) for name in closed_files)
+
+    again = io.StringIO()
+    call_command("retention", "--as-of", as_of, stdout=again)
+    assert "0 personne à anonymiser" in again.getvalue()
+    assert AuditEvent.objects.filter(action="anonymisation").count() == len(closed)
