@@ -56,7 +56,12 @@ class Loan(models.Model):
         verbose_name_plural = "prêts"
         ordering = ["-disbursement_date", "-id"]
         # The month's figures of a CCAS: loans disbursed in a period.
-        indexes = [models.Index(fields=["organisation", "disbursement_date"])]
+        indexes = [
+            models.Index(fields=["organisation", "disbursement_date"]),
+            # The portfolio's state filter, for the CCAS and for the bank.
+            models.Index(fields=["organisation", "state"], name="loan_organisation_state"),
+            models.Index(fields=["bank", "state"], name="loan_bank_state"),
+        ]
         constraints = [
             models.CheckConstraint(condition=models.Q(principal__gt=0), name="loan_positive"),
         ]
