@@ -70,6 +70,8 @@ class AccessLog(models.Model):
             models.Index(fields=["-at", "-id"], name="accesslog_at_id"),
             models.Index(fields=["user", "-at", "-id"], name="accesslog_user_at"),
             models.Index(fields=["action", "-at", "-id"], name="accesslog_action_at"),
+            # The log of a CCAS (its users' reads) filtered by kind of read.
+            models.Index(fields=["user", "action", "-at", "-id"], name="accesslog_user_action_at"),
             models.Index(
                 fields=["object_type", "object_id", "-at", "-id"], name="accesslog_object_at"
             ),

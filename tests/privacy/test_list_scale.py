@@ -3,6 +3,7 @@ found and a person's page make the same queries, and a list shows one page of ro
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from microcredit.applicants.models import Applicant
 from microcredit.applicants.rules import search_name
 from microcredit.core.enums import AccessAction
 from microcredit.core.models import AccessLog
+from microcredit.privacy import selectors_access_log
 from microcredit.privacy.selectors import PEOPLE_PAGE_SIZE
 from microcredit.privacy.selectors_access_log import PAGE_SIZE
 from tests.factories import make_applicant, make_dossier
@@ -30,7 +32,7 @@ def _queries(client: Any, method: str, url: str, data: Any = None) -> tuple[int,
 
 
 def test_the_read_log_and_a_person_s_page_at_10_and_1000_reads(
-    client_for: Any, make_user: Any
+    client_for: Any, make_user: Any, monkeypatch: Any
 ) -> None:
     referent = make_user(Role.REFERENT, username="referente")
     dossier = make_dossier(created_by=referent)
@@ -57,6 +59,13 @@ def test_the_read_log_and_a_person_s_page_at_10_and_1000_reads(
     assert large == small
     html = _queries(client, "get", log_url)[1]
     assert html.count("<tr>") == PAGE_SIZE + 1  # the header's row and a page of reads
+    pages = re.search(r"consultations — page 1 sur (\d+)", html)
+    assert pages is not None and int(pages[1]) >= 20  # a thousand reads and the DPO's own
+    # The log counts and pages through its latest reads only.
+    monkeypatch.setattr(selectors_access_log, "COUNTED_READS", 200)
+    html = _queries(client, "get", log_url, {"page": 9})[1]
+    assert "page 4 sur les 4 plus récentes" in html
+    assert html.count("<tr>") == PAGE_SIZE + 1
 
 
 def test_the_people_found_at_10_and_1000_people(
