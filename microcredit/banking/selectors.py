@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 
 from loan_engine import LoanEngineError, Schedule, UsuryCheck, annual_percentage_rate, loan_terms
@@ -20,7 +20,11 @@ from microcredit.documents.models import Document
 from microcredit.dossiers.enums import DossierState
 from microcredit.dossiers.models import Dossier, DossierEvent
 from microcredit.dossiers.selectors import PAGE_SIZE as DOSSIER_PAGE_SIZE
-from microcredit.dossiers.selectors import access_dossiers_for_user, dossier_among_or_404
+from microcredit.dossiers.selectors import (
+    access_dossiers_for_user,
+    counts_by_state,
+    dossier_among_or_404,
+)
 from microcredit.loans.models import Loan
 from microcredit.programmes.models import ProgrammeVersion
 
@@ -92,12 +96,16 @@ def bank_rows(dossiers: Iterable[Dossier]) -> list[BankRow]:
 
 
 def bank_group_counts(user: User, membership: Membership | None) -> dict[str, int]:
-    """How many of the bank's dossiers each group holds (one query, counted from the index on
-    the bank and the state)."""
+    """How many of the bank's dossiers each group holds (counted from the index on the bank and
+    the state, once per change: dossiers.selectors.counts_by_state)."""
     counts = dict.fromkeys(GROUPS, 0)
-    rows = bank_dossiers(user, membership).order_by().values("state").annotate(n=Count("id"))
-    for row in rows:
-        counts[group_of(row["state"])] += row["n"]
+    if membership is None:
+        return counts
+    by_state = counts_by_state(
+        bank_dossiers(user, membership), f"bank-{membership.organisation_id}"
+    )
+    for state, n in by_state.items():
+        counts[group_of(state)] += n
     return counts
 
 

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 
-from microcredit.applicants.models import Applicant
+from microcredit.applicants.models import Applicant, TrigramIndex
 from microcredit.dossiers.enums import DeferralKind, DossierState, EligibilityOutcome
 from microcredit.organisations.models import Organisation
 from microcredit.programmes.models import Programme, ProgrammeVersion
@@ -183,10 +183,12 @@ class Dossier(models.Model):
                 fields=["referent", "-state_changed_at", "-id"], name="dossier_referent_list"
             ),
             models.Index(fields=["referent", "state"]),
-            # The list's search by number (an exact or prefix lookup, `LIKE 'MC-2026-0%'`).
+            # The list's search by number: its beginning (`LIKE 'MC-2026-0%'`) or the end of
+            # its sequence (`LIKE '%-00042'`, trigrams on PostgreSQL).
             models.Index(
                 fields=["number"], name="dossier_number_prefix", opclasses=["varchar_pattern_ops"]
             ),
+            TrigramIndex(fields=["number"], name="dossier_number_trgm"),
             # The filters the bilan's figures link to (ListFilters), beside the application
             # date's index below.
             models.Index(fields=["organisation", "purpose_category"], name="dossier_org_purpose"),

@@ -159,11 +159,12 @@ def dossier_list(request: MemberRequest) -> HttpResponse:
         request.user, membership, state=state, query=query, mine=mine, filters=filters
     )
     counts = selectors.state_counts(request.user, membership)
-    # Without a search or a filter, the list's total is already counted per state: the
-    # paginator takes it rather than counting the same dossiers again.
+    # Without a search or a filter, the list's total is already counted per state (cached
+    # while nothing changes): the paginator takes it rather than counting again.
     known = None
-    if not (query or mine or filters):
-        known = counts.get(state, 0) if state else sum(counts.values())
+    if not (query or filters):
+        basis = selectors.referent_state_counts(request.user, membership) if mine else counts
+        known = basis.get(state, 0) if state else sum(basis.values())
     page = selectors.KnownCountPaginator(dossiers, selectors.PAGE_SIZE, count=known).get_page(
         request.GET.get("page")
     )

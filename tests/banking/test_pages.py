@@ -59,6 +59,7 @@ def test_the_list_groups_the_dossiers_in_a_fixed_number_of_queries(
     make_transmitted_dossier(created_by=referent)
     make_granted_dossier(created_by=referent, adviser=adviser)
     make_loan(created_by=referent, adviser=adviser)
+    client.get(url)  # the counts per group, cached until a state changes (counted once seen)
     few = count_queries(lambda: client.get(url))
     for _ in range(3):
         make_transmitted_dossier(created_by=referent)
