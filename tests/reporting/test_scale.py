@@ -64,6 +64,22 @@ def test_the_second_render_reads_the_kept_bilan(
     assert "Chiffres calculés le 02/03/2026 à 10 h 42" in response.content.decode()
 
 
+def test_the_charts_are_drawn_once_per_computed_bilan(
+    director: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    drawn: list[object] = []
+    draw = bilan_cache.bilan_charts
+    monkeypatch.setattr(
+        bilan_cache, "bilan_charts", lambda figures: drawn.append(1) or draw(figures)
+    )
+    with time_machine.travel(NOW, tick=False):
+        for _ in range(2):
+            response = director.get(URL, YEAR_2025)
+            assert response.status_code == 200
+            assert response.context["charts"]
+    assert len(drawn) == 1
+
+
 def test_a_new_dossier_shows_after_the_kept_time_and_not_before(director: Client) -> None:
     user = director.user  # type: ignore[attr-defined]
     make_dossier(created_by=user, application_date=date(2025, 3, 1))

@@ -18,7 +18,7 @@ from microcredit.accounts.access import roles_required
 from microcredit.accounts.enums import Role
 from microcredit.accounts.http import MemberRequest
 from microcredit.reporting.cache import BILAN_CACHE_SECONDS, bilan_cached
-from microcredit.reporting.charts import Chart, bilan_charts, reference_basis_text
+from microcredit.reporting.charts import Chart, reference_basis_text
 from microcredit.reporting.forms_filters import BilanFilterForm
 from microcredit.reporting.rules import NOT_GIVEN, Bilan, Row
 from microcredit.reporting.texts import loss_bases
@@ -81,8 +81,10 @@ def _shown(chart: Chart, links: Sequence[str] | None = None) -> ShownChart:
     return ShownChart(chart=chart, rows=tuple(zip(chart.rows, urls, strict=True)))
 
 
-def _dashboard_charts(figures: Bilan, links: DossierLinks) -> dict[str, ShownChart]:
-    charts = {chart.key: chart for chart in bilan_charts(figures)}
+def _dashboard_charts(
+    figures: Bilan, drawn: Sequence[Chart], links: DossierLinks
+) -> dict[str, ShownChart]:
+    charts = {chart.key: chart for chart in drawn}
     shown = {key: _shown(chart) for key, chart in charts.items()}
     shown["funnel"] = _shown(charts["funnel"], [links.stage(s.key) for s in figures.funnel])
     shown["purposes"] = _shown(charts["purposes"], [links.purpose(r) for r in figures.purposes])
@@ -117,7 +119,7 @@ def statistics(request: MemberRequest, /, **kwargs: str) -> HttpResponse:
     context: dict[str, Any] = {
         "form": form,
         "figures": figures,
-        "charts": _dashboard_charts(figures, links),
+        "charts": _dashboard_charts(figures, cached.charts, links),
         "filter_query": form.query_string(),
         "period_text": form.period_text(),
         "programme": form.programme,
