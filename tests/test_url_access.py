@@ -9,11 +9,16 @@ import re
 from collections.abc import Iterator
 
 import pytest
+from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from pytest_django import DjangoDbBlocker
 
 from microcredit.accounts.access import AUTHENTICATED, PUBLIC
-from microcredit.accounts.enums import Role
+from microcredit.accounts.enums import ROLE_ORGANISATION_KIND, Role
+from microcredit.accounts.models import Membership, User
 from microcredit.api.auth import API_TOKEN
+from microcredit.organisations.models import Organisation
+from tests.conftest import PASSWORD
 
 # Django's admin protects itself (staff only, its own login page).
 ADMIN_PREFIX = "admin/"
@@ -139,17 +144,48 @@ def test_anonymous_is_sent_to_login_except_on_public_pages(
         assert response["Location"].startswith(reverse("accounts:login")), url
 
 
+@pytest.fixture(scope="module")
+def role_users(
+    django_db_setup: None, django_db_blocker: DjangoDbBlocker
+) -> Iterator[dict[Role, User]]:
+    """One user per role, each in an organisation of the role's kind (as conftest's
+    `make_user`), created once for the module's thousand requests, in a transaction rolled back
+    after the module's last test; each test runs in a savepoint of it (pytest-django's `db`)."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        by_kind = {
+            o.kind: o
+            for o in Organisation.objects.filter(
+                slug__in=["ccas-saint-etienne", "parcours-confiance"]
+            )
+        }
+        by_kind["social_structure"] = Organisation.objects.get_or_create(
+            slug="structure-test", defaults={"kind": "social_structure", "name": "Structure test"}
+        )[0]
+        users: dict[Role, User] = {}
+        for role in Role:
+            name = f"acces-{role.value}"
+            user = User.objects.create_user(
+                username=name, password=PASSWORD, email=f"{name}@example.org"
+            )
+            Membership.objects.create(
+                user=user, organisation=by_kind[ROLE_ORGANISATION_KIND[role]], role=role
+            )
+            users[role] = user
+        yield users
+        transaction.set_rollback(True)
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", list(Role))
 @pytest.mark.parametrize(
     ("route", "name", "pattern"), PROJECT_PATTERNS, ids=[n for _r, n, _p in PROJECT_PATTERNS]
 )
 def test_each_role_reaches_exactly_what_its_rule_allows(
-    client_for, programme_id, role, route, name, pattern
+    client, role_users, programme_id, role, route, name, pattern
 ) -> None:  # type: ignore[no-untyped-def]
     if name == "accounts:logout":
         pytest.skip("POST only; covered by the account tests")
-    client = client_for(role)
+    client.force_login(role_users[role])
     url = url_for(name, pattern, programme_id)
     response = client.get(url)
     rule = access_rule(pattern)
