@@ -22,6 +22,7 @@ from microcredit.loans.models import Loan
 from microcredit.organisations.models import Organisation
 from microcredit.servicing.enums import AlertKind
 from microcredit.servicing.models import Alert
+from microcredit.shell.selectors import DOCUMENT_STATES
 from tests.factories import make_api_token, put_on_agenda
 
 SEED = 19
@@ -71,6 +72,12 @@ def build_volume(dossiers: int, loans: int, today: date) -> Volume:
     Dossier.objects.filter(
         pk__in=ids[5::SHARED_EVERY], bank_transmitted_at__isnull=True, loan__isnull=True
     ).update(state=DossierState.READY_FOR_COMMITTEE)
+    # The agent's queue of missing pieces holds rows at both sizes (an empty queue reads no
+    # pieces: one query fewer, which is not the data growing): the last dossiers that never
+    # reached the bank wait in instruction, without any piece (the volume files none).
+    Dossier.objects.filter(
+        pk__in=ids[-3:], bank_transmitted_at__isnull=True, loan__isnull=True
+    ).update(state=DOCUMENT_STATES[0])
     session = None
     for dossier in Dossier.objects.order_by("pk")[:AGENDA_ITEMS]:
         session = put_on_agenda(dossier, users[Role.COMMITTEE_MEMBER], session=session)

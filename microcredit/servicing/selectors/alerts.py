@@ -51,13 +51,14 @@ class AlertInbox:
 
 
 def unhandled_alerts(user: User, *, size: int = INBOX_SIZE) -> AlertInbox:
-    """The alerts addressed to `user` not yet handled, newest first, in two queries (the partial
-    index alert_inbox: recipient, -created_at, -id where not handled)."""
+    """The alerts addressed to `user` not yet handled, newest first, in two queries whatever
+    their number (the partial index alert_inbox: recipient, -created_at, -id where not handled;
+    the count is always made, so that the page's queries are the same with few alerts or many)."""
     pending = Alert.objects.filter(recipient=user, handled_at__isnull=True)
     alerts = list(
         pending.select_related("loan", "loan__dossier").order_by("-created_at", "-id")[:size]
     )
-    total = len(alerts) if len(alerts) < size else pending.count()
+    total = pending.count()
     return AlertInbox(alerts=[InboxEntry(alert) for alert in alerts], total=total)
 
 
