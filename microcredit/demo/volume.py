@@ -61,7 +61,9 @@ from microcredit.banking.models import Disbursement
 from microcredit.budgets.enums import ChargeType, LineKind, MemberRole, ResourceType
 from microcredit.budgets.models import Budget, BudgetLine, BudgetPerson
 from microcredit.dossiers.enums import DeferralKind, DossierState
-from microcredit.dossiers.models import Dossier, DossierEvent
+from microcredit.dossiers.models import Dossier, DossierEvent, DossierSequence
+from microcredit.dossiers.rules import format_dossier_number
+from microcredit.dossiers.services import NUMBER_PREFIX
 from microcredit.loans.enums import LoanState
 from microcredit.loans.models import Loan, Repayment, ScheduleLine, ScheduleVersion
 from microcredit.organisations.models import Organisation
@@ -434,6 +436,10 @@ class _Generator:
         if not self.versions:
             raise ValueError("the scheme has a parameter version")
         self.counts = _Counts()
+        # The last number given per year: the volume's dossiers are numbered as the platform
+        # numbers them (MC-2026-00042, by their application year), so that a number search is a
+        # number search; the years' sequences are set at the end (new dossiers follow them).
+        self.sequences: dict[int, int] = {}
         self.paths: dict[int, _Path] = {}
         self.arrears: dict[int, _Arrears] = {}
         self.members: dict[int, list[HouseholdMember]] = {}
@@ -466,6 +472,11 @@ class _Generator:
             created_by=self.referent,
         )
 
+    def _number(self, year: int) -> str:
+        """The next platform number of `year` (MC-2026-00042)."""
+        self.sequences[year] = self.sequences.get(year, 0) + 1
+        return format_dossier_number(NUMBER_PREFIX, year, self.sequences[year])
+
     def dossier(
         self, index: int, applicant: Applicant, *, disbursed_on: date | None, months: int
     ) -> Dossier:
@@ -487,7 +498,7 @@ class _Generator:
         return Dossier(
             organisation=self.ccas,
             programme=self.programme,
-            number=f"VOL-{index + 1:07d}",
+            number=self._number(applied.year),
             applicant=applicant,
             referent=self.referent,
             state=state,
@@ -1210,6 +1221,9 @@ def generate_volume(
             generator.batch(indexes, loans)
         if progress is not None:
             progress(indexes.stop, dossiers)
+    with transaction.atomic():
+        for year, last in generator.sequences.items():
+            DossierSequence.objects.update_or_create(year=year, defaults={"last_number": last})
     counts = generator.counts
     return VolumeResult(
         applicants=dossiers,

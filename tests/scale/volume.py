@@ -27,7 +27,6 @@ from tests.factories import make_api_token, put_on_agenda
 
 SEED = 19
 AGENDA_ITEMS = 3  # the same at both sizes: the session's page is not a list that grows
-NUMBER = "MC-2026-00001"
 SHARED_EVERY = 10  # one dossier in ten shared with the partner worker
 
 
@@ -119,10 +118,8 @@ def build_volume(dossiers: int, loans: int, today: date) -> Volume:
     # A first read by each: what a session or a token writes once (its last use) is written.
     for role, client in clients.items():
         client.get("/api/v1/schemes" if role == "api" else "/")
-    # The volume's numbers (VOL-0000001) are no platform number: one is made searchable.
-    first = Dossier.objects.earliest("pk")
-    first.number = NUMBER
-    first.save(update_fields=["number"])
+    # A number to look up (the volume numbers its dossiers as the platform does).
+    number = Dossier.objects.earliest("pk").number
     name = (
         Dossier.objects.exclude(applicant__last_name__contains="-")
         .values_list("applicant__last_name", flat=True)
@@ -135,7 +132,7 @@ def build_volume(dossiers: int, loans: int, today: date) -> Volume:
         clients=clients,
         values={
             "session_id": str(session.pk),
-            "number": NUMBER,
+            "number": number,
             "loan_number": repaid.number,
             "name": name,
             "state": states.most_common(1)[0][0],
