@@ -7,9 +7,12 @@ funnel (another bank's dossier, one not transmitted and an unknown number all an
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
+from django.conf import settings
 from django.urls import URLPattern, path
+from django.utils import translation
 
 from microcredit.api import (
     claims,
@@ -42,5 +45,20 @@ def operation_patterns() -> list[URLPattern]:
     ]
 
 
+# The schema, built once per prefix and per value of what it reads (building it takes about a
+# second: ninja walks every operation's models, then openapi_shape reshapes the result).
+_SCHEMAS: dict[tuple[str, ...], dict[str, Any]] = {}
+
+
 def openapi_schema(path_prefix: str) -> dict[str, Any]:
-    return dict(api.get_openapi_schema(path_prefix=path_prefix))
+    """The OpenAPI schema (a copy of the one built for this prefix, server address, file size
+    limit and language)."""
+    key = (
+        path_prefix,
+        str(settings.SITE_URL),
+        str(settings.DOCUMENT_MAX_BYTES),
+        translation.get_language() or "",
+    )
+    if key not in _SCHEMAS:
+        _SCHEMAS[key] = dict(api.get_openapi_schema(path_prefix=path_prefix))
+    return copy.deepcopy(_SCHEMAS[key])
