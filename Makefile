@@ -92,6 +92,8 @@ bench: install
 	$(BIN)/python bench/letters/run.py
 	$(BIN)/python bench/arrears/run.py
 	$(BIN)/python bench/reporting/run.py
+	$(BIN)/python bench/rights/run.py --scan
+	$(BIN)/python bench/load/run.py
 
 fix: install
 	$(BIN)/ruff format .
