@@ -32,20 +32,13 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))  # the project (microcredit, bench) importable
+from bench.machine import cpu_model  # noqa: E402
+
 AS_OF = "2026-12-06"
 NEXT_DAY = "2026-12-07"
 TARGET_SECONDS = 30.0
 TARGET_BYTES = 1024**3
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def job(batch_size: int, as_of: str, incremental: bool) -> None:

@@ -18,11 +18,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-
 import numpy as np  # noqa: E402
 import numpy_financial as npf  # noqa: E402
 import pyxirr  # noqa: E402
 
+from bench.machine import cpu_model  # noqa: E402
 from loan_engine import LoanTerms, annual_percentage_rate, build_schedule  # noqa: E402
 
 TERMS = LoanTerms(Decimal("3000.00"), Decimal("0.0175"), 36, date(2024, 1, 31))
@@ -33,16 +33,6 @@ def median_us(func: object, number: int) -> float:
     timer = timeit.Timer(func)  # type: ignore[arg-type]
     runs = timer.repeat(repeat=REPEAT, number=number)
     return statistics.median(runs) / number * 1e6
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def main() -> None:

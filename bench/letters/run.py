@@ -28,6 +28,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+from bench.machine import cpu_model  # noqa: E402
+
 os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
 os.environ.pop("DATABASE_URL", None)  # always the throwaway in-memory SQLite database
 
@@ -57,16 +59,6 @@ from microcredit.programmes.selectors import version_in_force  # noqa: E402
 
 REPEAT = 20
 TARGET_SECONDS = 1.0
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 class Fixture:

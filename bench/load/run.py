@@ -43,6 +43,7 @@ import itertools
 import json
 import os
 import platform
+import random
 import secrets
 import shutil
 import socket
@@ -57,6 +58,9 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))  # the project (microcredit, bench) importable
+from bench.machine import cpu_model, git  # noqa: E402
+
 SETTINGS = "bench.load.settings"
 ORGANISATION = "ccas-saint-etienne"
 TARGET_P95_MS = 300.0
@@ -75,26 +79,6 @@ ROLES = {
     "partner_worker": "volume-partenaire",
     "dpo": "volume-dpo",
 }
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def git(*args: str) -> str:
-    return subprocess.run(  # noqa: S603 (fixed git commands)
-        ["git", *args],  # noqa: S607
-        check=True,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    ).stdout.strip()
 
 
 def loopback(host: str) -> str:
@@ -412,7 +396,14 @@ async def check(client: Any, page: Page) -> str:
     return ""
 
 
-async def load(base: str, page: Page, credentials: dict[str, Any], users: int, seconds: float):  # type: ignore[no-untyped-def]
+async def load(  # type: ignore[no-untyped-def]
+    base: str,
+    page: Page,
+    credentials: dict[str, Any],
+    users: int,
+    seconds: float,
+    think: float = 0.0,
+):
     import psutil
 
     made = clients(base, page, credentials, users)
@@ -427,8 +418,13 @@ async def load(base: str, page: Page, credentials: dict[str, Any], users: int, s
 
     async def user(client: Any, offset: int) -> None:
         own: Iterator[str] = itertools.islice(itertools.cycle(page.paths), offset, None)
+        # With --think, a person reading the page before the next click: an exponential pause
+        # of that mean (seeded per virtual user, the same from one run to the next).
+        pauses = random.Random(offset)
         while time.perf_counter() < deadline:
             await fetch(client, next(own), sample)
+            if think:
+                await asyncio.sleep(pauses.expovariate(1 / think))
 
     cpu_before, own_before = psutil.cpu_times(), time.process_time()
     started = time.perf_counter()
@@ -505,7 +501,7 @@ async def run_load(
         if only and only not in page.label:
             continue
         print(f"… {page.label}", file=sys.stderr, flush=True)
-        results.append((page, await load(base, page, credentials, users, seconds)))
+        results.append((page, await load(base, page, credentials, users, seconds, args.think)))
     return quiet, results
 
 
@@ -557,6 +553,15 @@ def ms(value: float) -> str:
     return f"{value:,.0f}" if value >= 10 else f"{value:.1f}"
 
 
+def pause_words(think: float) -> str:
+    if not think:
+        return "requesting the page again as soon as it answers (no think time)"
+    return (
+        f"pausing after each answer as a person reading the page would (exponential, mean "
+        f"{think:g} s) before requesting it again"
+    )
+
+
 def report(
     args: argparse.Namespace,
     credentials: dict[str, Any],
@@ -591,8 +596,8 @@ def report(
         "(production's settings in plain HTTP on 127.0.0.1: DEBUG off, WhiteNoise, database "
         "sessions saved on every request, two-factor sessions, JSON logs to a file). Load: "
         f"{args.users} concurrent clients, each with its own session (or API token) and "
-        f"keep-alive connection, requesting the page again as soon as it answers (no think "
-        f"time), for {args.seconds:.0f} s a page after one warm-up request each; one more "
+        f"keep-alive connection, {pause_words(args.think)}, for {args.seconds:.0f} s a page "
+        "after one warm-up request each; one more "
         f"client polls `/healthz` every {HEALTHZ_INTERVAL * 1000:.0f} ms. Generator: Python "
         "asyncio + httpx in one process.",
         "",
@@ -721,7 +726,8 @@ def main(args: argparse.Namespace) -> None:
     text += f"\nThe whole bench ran in {time.perf_counter() - started:.0f} s.\n"
     print(text)
     if not args.only:
-        (Path(__file__).parent / "results.md").write_text(text)
+        name = "results.md" if not args.think else "results_think.md"
+        (Path(__file__).parent / name).write_text(text)
     errors = [line for line in log.read_text().splitlines() if '"level": "ERROR"' in line]
     if errors:
         print(f"{len(errors)} error lines in the server's log {log}; the first:\n{errors[0]}")
@@ -737,6 +743,13 @@ if __name__ == "__main__":
     parser.add_argument("--users", type=int, default=20, help="concurrent clients")
     parser.add_argument("--workers", type=int, default=2, help="granian worker processes")
     parser.add_argument("--host", default="127.0.0.1", help="a loopback address only")
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        help="mean pause in seconds after each answer (0: none, as the issue measured; the "
+        "report then goes to results_think.md)",
+    )
     parser.add_argument("--only", default="", help="only the pages whose label contains this")
     parser.add_argument(
         "--reuse",

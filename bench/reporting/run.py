@@ -47,6 +47,9 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))  # the project (microcredit, bench) importable
+from bench.machine import cpu_model, git  # noqa: E402
+
 SETTINGS = "bench.reporting.settings"
 ORGANISATION = "ccas-saint-etienne"
 DIRECTOR = "volume-directeur"
@@ -65,26 +68,6 @@ MEASURES = (
     ("command_since", "`microcredit bilan --json`, since the start (subprocess, end to end)"),
     ("command_year", "`microcredit bilan --json`, calendar year (subprocess, end to end)"),
 )
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def git(*args: str) -> str:
-    return subprocess.run(  # noqa: S603 (fixed git commands)
-        ["git", *args],  # noqa: S607
-        check=True,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    ).stdout
 
 
 def environment(database_url: str) -> dict[str, str]:

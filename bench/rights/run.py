@@ -48,6 +48,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+from bench.machine import cpu_model  # noqa: E402
 
 T0 = time.perf_counter()
 from microcredit.budgets.rules import HousingStatus, MemberRole  # noqa: E402
@@ -180,16 +181,6 @@ def current_rss_mib() -> float:
     except OSError:
         pass
     return float("nan")
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def web_process_start() -> tuple[list[float], int]:
