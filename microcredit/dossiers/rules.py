@@ -296,6 +296,10 @@ def request_warnings(
     return tuple(found)
 
 
+# The platform's dossier numbers: MC-2026-00042.
+NUMBER_PREFIX = "MC"
+
+
 def format_dossier_number(prefix: str, year: int, number: int) -> str:
     """MC-2026-00042."""
     return f"{prefix}-{year}-{number:05d}"

@@ -171,8 +171,6 @@ class KnownCountPaginator(Paginator):  # type: ignore[type-arg]
 # « mc-2026-000 », « MC 2026 », « 2026-00042 » (the platform's prefix then assumed).
 _NUMBER_TYPED = re.compile(r"(?:([A-Za-z]{1,5})[-\s]?)?(\d{4})(?:[-\s](\d{0,5}))?")
 _SEQUENCE_DIGITS = 5  # rules.format_dossier_number
-# services.NUMBER_PREFIX (the services sit above the selectors; a test keeps the two equal).
-NUMBER_PREFIX = "MC"
 
 
 # How a number searched is looked up: the whole number, its beginning, or the end of its
@@ -191,7 +189,7 @@ def number_searched(text: str) -> tuple[str, str] | None:
     if match is None:
         return None
     prefix, year, sequence = match.groups()
-    number = f"{(prefix or NUMBER_PREFIX).upper()}-{year}"
+    number = f"{(prefix or rules.NUMBER_PREFIX).upper()}-{year}"
     if sequence is None:
         return number, PREFIX
     whole = len(sequence) == _SEQUENCE_DIGITS

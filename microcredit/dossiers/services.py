@@ -45,7 +45,7 @@ from microcredit.organisations.models import Organisation
 from microcredit.programmes.models import Programme
 from microcredit.programmes.selectors import version_in_force
 
-NUMBER_PREFIX = "MC"
+NUMBER_PREFIX = rules.NUMBER_PREFIX
 
 
 class DossierValues(TypedDict, total=False):

@@ -79,7 +79,6 @@ def bulk_dossiers(
 
 
 def test_a_number_typed_is_looked_up_by_number_and_anything_else_by_name() -> None:
-    assert selectors.NUMBER_PREFIX == NUMBER_PREFIX
     exact, prefix, sequence = selectors.EXACT, selectors.PREFIX, selectors.SEQUENCE
     assert selectors.number_searched("MC-2026-00042") == ("MC-2026-00042", exact)
     assert selectors.number_searched(" mc-2026-00042 ") == ("MC-2026-00042", exact)
