@@ -24,6 +24,7 @@ from microcredit.servicing.enums import AlertKind
 from microcredit.servicing.models import Alert
 from microcredit.shell.selectors import DOCUMENT_STATES
 from tests.factories import make_api_token, put_on_agenda
+from tests.planner import analyze
 
 SEED = 19
 AGENDA_ITEMS = 3  # the same at both sizes: the session's page is not a list that grows
@@ -128,6 +129,7 @@ def build_volume(dossiers: int, loans: int, today: date) -> Volume:
     repaid = Dossier.objects.filter(loan__repayments__isnull=False).earliest("pk")
     states = Counter(Dossier.objects.values_list("state", flat=True))
     loan_states = Counter(Loan.objects.values_list("state", flat=True))
+    analyze()
     return Volume(
         clients=clients,
         values={

@@ -23,6 +23,7 @@ from microcredit.loans.models import Loan
 from microcredit.servicing.enums import AlertKind, ImportState
 from microcredit.servicing.models import Alert, ArrearsSnapshot, StatementImport
 from microcredit.servicing.selectors import alerts, portfolio, statements
+from tests.planner import analyze
 
 pytestmark = pytest.mark.django_db
 
@@ -97,6 +98,7 @@ def _build(dossiers: int, loans: int) -> Volume:
     generate_volume(dossiers=dossiers, loans=loans, today=timezone.localdate(), seed=19)
     all_loans = list(Loan.objects.select_related("dossier").order_by("pk"))
     _fill(all_loans)
+    analyze()
     # One référent's caseload: the one of the first loan (the alerts go to them).
     first = Loan.objects.select_related("dossier__applicant", "dossier__referent").earliest("pk")
     return Volume(

@@ -26,6 +26,7 @@ from microcredit.dossiers.workflow import FINAL_STATES
 from microcredit.followup.enums import AppointmentStatus
 from microcredit.followup.models import Appointment
 from microcredit.shell.selectors import QUEUE_SIZE
+from tests.planner import analyze
 
 pytestmark = pytest.mark.django_db
 
@@ -111,6 +112,7 @@ class Volume:
             )
             for d in dossiers
         )
+        analyze()
 
 
 def _home(client: Any, user: User) -> tuple[int, dict[str, Any]]:
