@@ -220,7 +220,9 @@ def setup(users: int) -> None:
                 # A number the app recognises stays in the URL (?q=); anything else is searched
                 # as a name (the search form's POST keeps it in the session).
                 "number_in_url": is_number_query(number),
-                "number_prefix": number.rsplit("-", 1)[0] + "-" if "-" in number else number[:2],
+                # The lists' marker: the platform's prefix (« MC- »), not the sampled number's year,
+                # which the first page of a list need not show.
+                "number_prefix": number.split("-", 1)[0] + "-" if "-" in number else number[:2],
                 "dossiers": [[pk, number] for pk, number in sample],
                 "commission_session": session is not None,
                 "agenda": AgendaItem.objects.filter(session=session).count() if session else 0,
