@@ -981,29 +981,7 @@ class _Generator:
         Budget.objects.bulk_create(budgets)
         persons: list[BudgetPerson] = []
         for (i, _dossier), budget in zip(with_loan, budgets, strict=True):
-            applicant = applicants_of[i]
-            persons.append(
-                BudgetPerson(
-                    budget=budget,
-                    position=1,
-                    role=MemberRole.APPLICANT,
-                    first_name=applicant.first_name,
-                    birth_date=applicant.birth_date,
-                )
-            )
-            persons += [
-                BudgetPerson(
-                    budget=budget,
-                    position=n,
-                    role=MemberRole.SPOUSE
-                    if member.relationship == Relationship.SPOUSE
-                    else MemberRole.CHILD,
-                    first_name=member.first_name,
-                    birth_date=member.birth_date,
-                    household_member=member,
-                )
-                for n, member in enumerate(self.members[i], start=2)
-            ]
+            persons += self._persons(budget, applicants_of[i], self.members[i])
         BudgetPerson.objects.bulk_create(persons, batch_size=5000)
         spouses = {p.budget_id: p for p in persons if p.role == MemberRole.SPOUSE}
         lines: list[BudgetLine] = []
