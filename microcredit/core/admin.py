@@ -6,14 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.utils.functional import cached_property
 
 from microcredit.core.enums import AccessAction, AuditAction
 from microcredit.core.forms import FreeTextGuard
 from microcredit.core.models import AccessLog, AuditEvent
+from microcredit.core.pagination import CappedCountPaginator
 from microcredit.core.services import access_log_create, access_logs_create
 
 ADMIN_DETAIL = "administration technique"
@@ -94,16 +93,6 @@ class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 ADMIN_COUNTED_ROWS = 10_000
 
 
-class CappedCountPaginator(Paginator):  # type: ignore[type-arg]
-    """Counts at most ADMIN_COUNTED_ROWS + 1 rows (one bounded count); past it, the pages stop
-    there: narrow the list with a filter or a search."""
-
-    @cached_property
-    def count(self) -> int:
-        rows: QuerySet[Any] = self.object_list  # type: ignore[assignment]
-        return min(rows[: ADMIN_COUNTED_ROWS + 1].count(), ADMIN_COUNTED_ROWS)
-
-
 def action_filter(choices: Any) -> type[admin.SimpleListFilter]:
     """A list filter on `action` whose choices are the enum's, not the table's distinct values."""
 
@@ -124,8 +113,19 @@ def action_filter(choices: Any) -> type[admin.SimpleListFilter]:
 class RegisterAdmin(PersonalDataAdminMixin, ReadOnlyAdmin):
     """What both registers' admin lists share: a capped count, no full-table count."""
 
-    paginator = CappedCountPaginator
     show_full_result_count = False
+
+    def get_paginator(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[Any],
+        per_page: int,
+        orphans: int = 0,
+        allow_empty_first_page: bool = True,
+    ) -> CappedCountPaginator:
+        return CappedCountPaginator(
+            queryset, per_page, orphans, allow_empty_first_page, counted_rows=ADMIN_COUNTED_ROWS
+        )
 
 
 @admin.register(AuditEvent)

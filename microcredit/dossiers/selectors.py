@@ -8,11 +8,9 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.core.cache import cache
-from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
-from django.utils.functional import cached_property
 
 from microcredit.accounts.enums import DOSSIER_STAFF_ROLES, Role
 from microcredit.accounts.models import Membership, User
@@ -151,20 +149,6 @@ def other_open_dossiers(
 
 
 PAGE_SIZE = 25
-
-
-class KnownCountPaginator(Paginator):  # type: ignore[type-arg]
-    """A paginator given its total when the page already knows it (None: it counts)."""
-
-    def __init__(self, object_list: Any, per_page: int, *, count: int | None) -> None:
-        super().__init__(object_list, per_page)
-        self._known_count = count
-
-    @cached_property
-    def count(self) -> int:
-        if self._known_count is not None:
-            return self._known_count
-        return super().count
 
 
 # A dossier number as typed in the search box, whole or its beginning: « MC-2026-00042 »,

@@ -23,6 +23,7 @@ from microcredit.applicants.selectors import applicant_for_membership_or_404
 from microcredit.core.enums import AccessAction
 from microcredit.core.errors import Refused
 from microcredit.core.formatting import format_date
+from microcredit.core.pagination import KnownCountPaginator
 from microcredit.core.refusals import attempt_on_form, attempt_with_messages
 from microcredit.core.search import search_terms
 from microcredit.core.services import access_log_create
@@ -165,7 +166,7 @@ def dossier_list(request: MemberRequest) -> HttpResponse:
     if not (query or filters):
         basis = selectors.referent_state_counts(request.user, membership) if mine else counts
         known = basis.get(state, 0) if state else sum(basis.values())
-    page = selectors.KnownCountPaginator(dossiers, selectors.PAGE_SIZE, count=known).get_page(
+    page = KnownCountPaginator(dossiers, selectors.PAGE_SIZE, count=known).get_page(
         request.GET.get("page")
     )
     filter_params = {
