@@ -34,9 +34,10 @@ from microcredit.loans.models import Loan
 from microcredit.programmes.models import Programme, ProgrammeVersion
 from microcredit.programmes.selectors import ProgrammeOverview, version_in_force
 from microcredit.servicing.enums import PlanState
-from microcredit.servicing.models import RepaymentPlan
+from microcredit.servicing.models import Bonification, ProjectProof, RepaymentPlan
 from microcredit.servicing.selectors.plans import access_plans_for_user
 from microcredit.servicing.selectors.portfolio import PortfolioSummary, portfolio_summary
+from microcredit.simulator.enums import ContactRequestStatus
 from microcredit.simulator.models import ContactRequest
 
 
@@ -140,8 +141,16 @@ class RequestRow:
 def requests_to_answer(membership: Membership) -> Queue[RequestRow]:
     """The public's requests to the member's CCAS still to answer: new, then being handled, the
     oldest first (the inbox's own order and filter « à traiter », followup.selectors)."""
-    queue = bounded(open_requests(membership))
-    return Queue([RequestRow(r, _handler(r)) for r in queue.items], queue.total)
+    # The new requests, then those being handled, each read in its index's order (organisation,
+    # status, date): the inbox's order on the urgency it computes sorts every open request
+    # (8 ms at 20,000). Three queries, whatever the number of requests.
+    requests = open_requests(membership)
+    first = [
+        request
+        for status in (ContactRequestStatus.NEW, ContactRequestStatus.CONTACTED)
+        for request in requests.filter(status=status).order_by("created_at", "id")[:QUEUE_SIZE]
+    ][:QUEUE_SIZE]
+    return Queue([RequestRow(r, _handler(r)) for r in first], requests.order_by().count())
 
 
 def _handler(contact: ContactRequest) -> User | None:
@@ -184,7 +193,12 @@ def dossiers_waiting_on(user: User, organisation_id: int) -> Queue[WaitingDossie
         Dossier.objects.filter(
             organisation_id=organisation_id, referent=user, state__in=list(REFERENT_NEXT_MOVE)
         )
-        .exclude(state=DossierState.REPAID, loan__project_proof__isnull=True)
+        # NOT EXISTS, not `loan__project_proof__isnull` (outer joins the planner cannot
+        # estimate: 9 ms for the count at 20,000 dossiers of one référent, 2 ms so).
+        .exclude(
+            Q(state=DossierState.REPAID)
+            & ~Exists(ProjectProof.objects.filter(loan__dossier=OuterRef("pk")))
+        )
         .select_related("applicant", "loan")
         .order_by("state_changed_at", "id")
     )
@@ -194,18 +208,34 @@ def dossiers_waiting_on(user: User, organisation_id: int) -> Queue[WaitingDossie
 
 def proofs_to_collect(user: User, organisation_id: int) -> Queue[Loan]:
     """The repaid loans of `user`'s dossiers whose project proof (the invoice) is not filed nor
-    waived, the longest repaid first."""
+    waived, the longest repaid first.
+
+    NOT EXISTS rather than Django's LEFT JOIN … IS NULL (`project_proof__isnull=True`): the
+    planner does not see the outer join as an anti-join, estimates one row and reads every
+    loan of the CCAS (27 ms at 25,000 loans against 2 ms). The count starts from the référent's
+    repaid dossiers (index on referent and state), not from every loan."""
+    no_proof = ~Exists(ProjectProof.objects.filter(loan=OuterRef("pk")))
     rows = (
         Loan.objects.filter(
-            organisation_id=organisation_id,
+            dossier__organisation_id=organisation_id,
             dossier__referent=user,
             dossier__state=DossierState.REPAID,
-            project_proof__isnull=True,
         )
+        .filter(no_proof)
         .select_related("dossier", "dossier__applicant")
         .order_by("dossier__state_changed_at", "id")
     )
-    return bounded(rows)
+    total = (
+        Dossier.objects.filter(
+            organisation_id=organisation_id, referent=user, state=DossierState.REPAID
+        )
+        .filter(
+            Exists(Loan.objects.filter(dossier=OuterRef("pk"))),
+            ~Exists(ProjectProof.objects.filter(loan__dossier=OuterRef("pk"))),
+        )
+        .count()
+    )
+    return Queue(list(rows[:QUEUE_SIZE]), total)
 
 
 @dataclass(frozen=True)
@@ -477,21 +507,27 @@ def outdated_usury(overviews: list[ProgrammeOverview], today: date) -> Queue[Out
 
 def dossiers_to_close(organisation_id: int) -> Queue[Loan]:
     """The loans whose dossier may be closed: guarantee called, or repaid with the proof and the
-    bonification recorded (or waived); the longest waiting first."""
-    rows = (
-        Loan.objects.filter(organisation_id=organisation_id)
-        .filter(
-            Q(dossier__state=DossierState.GUARANTEE_CALLED)
-            | Q(
-                dossier__state=DossierState.REPAID,
-                project_proof__isnull=False,
-                bonification__isnull=False,
-            )
-        )
+    bonification recorded (or waived); the longest waiting first.
+
+    The two kinds are read apart, each from the dossiers of its state (index on organisation
+    and state), and merged: the first rows of the queue are among the first of each. One OR
+    over both, with the proof and the bonification as outer joins, read every loan of the CCAS
+    (48 ms at 25,000 loans; 23 ms so)."""
+    loans = (
+        Loan.objects.filter(dossier__organisation_id=organisation_id)
         .select_related("dossier", "dossier__applicant")
         .order_by("dossier__state_changed_at", "id")
     )
-    return bounded(rows)
+    called = loans.filter(dossier__state=DossierState.GUARANTEE_CALLED)
+    settled = loans.filter(dossier__state=DossierState.REPAID).filter(
+        Exists(ProjectProof.objects.filter(loan=OuterRef("pk"))),
+        Exists(Bonification.objects.filter(loan=OuterRef("pk"))),
+    )
+    first = sorted(
+        [*called[:QUEUE_SIZE], *settled[:QUEUE_SIZE]],
+        key=lambda loan: (loan.dossier.state_changed_at, loan.pk),
+    )
+    return Queue(first[:QUEUE_SIZE], called.order_by().count() + settled.order_by().count())
 
 
 # --- The commission, the bank, the partner worker --------------------------------------------
