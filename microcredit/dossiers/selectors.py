@@ -7,13 +7,13 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
 from microcredit.accounts.enums import DOSSIER_STAFF_ROLES, Role
 from microcredit.accounts.models import Membership, User
+from microcredit.core.cache import cached
 from microcredit.core.text import fold
 from microcredit.dossiers import rules
 from microcredit.dossiers.enums import DossierState
@@ -303,12 +303,12 @@ def counts_by_state(dossiers: QuerySet[Dossier], scope: str) -> dict[str, int]:
         return {}
     changed_at, changed_id, newest_id = latest
     key = f"dossiers:state_counts:{scope}:{changed_at.isoformat()}:{changed_id}:{newest_id}"
-    counts: dict[str, int] | None = cache.get(key)
-    if counts is None:
+
+    def count() -> dict[str, int]:
         rows = dossiers.order_by().values("state").annotate(n=Count("id"))
-        counts = {row["state"]: row["n"] for row in rows}
-        cache.set(key, counts, COUNTS_TTL_SECONDS)
-    return counts
+        return {row["state"]: row["n"] for row in rows}
+
+    return cached(key, COUNTS_TTL_SECONDS, count)
 
 
 def state_counts(user: User, membership: Membership | None) -> dict[str, int]:

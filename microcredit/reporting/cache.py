@@ -21,10 +21,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields, is_dataclass
 from datetime import date, datetime, timedelta
 
-from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import get_language
 
+from microcredit.core.cache import cached
 from microcredit.reporting import rules
 from microcredit.reporting.charts import Chart, bilan_charts
 from microcredit.reporting.rules import Bilan, Period
@@ -107,16 +107,17 @@ def bilan_cached(
         organisation_ids=organisation_ids, period=period, programme_id=programme_id, today=today
     )
     now = timezone.now()
-    if not refresh:
-        kept = cache.get(key)
+
+    def compute() -> CachedBilan:
+        figures = bilan(
+            organisation_ids=organisation_ids, period=period, programme_id=programme_id, today=today
+        )
+        return CachedBilan(figures=figures, charts=tuple(bilan_charts(figures)), computed_at=now)
+
+    def fresh(kept: object) -> bool:
         # The age is checked here too: a cache backend's expiry is not the only guard.
-        if isinstance(kept, CachedBilan) and (
+        return isinstance(kept, CachedBilan) and (
             now - timedelta(seconds=BILAN_CACHE_SECONDS) <= kept.computed_at <= now
-        ):
-            return kept
-    figures = bilan(
-        organisation_ids=organisation_ids, period=period, programme_id=programme_id, today=today
-    )
-    fresh = CachedBilan(figures=figures, charts=tuple(bilan_charts(figures)), computed_at=now)
-    cache.set(key, fresh, BILAN_CACHE_SECONDS)
-    return fresh
+        )
+
+    return cached(key, BILAN_CACHE_SECONDS, compute, refresh=refresh, valid=fresh)
