@@ -100,24 +100,35 @@ TEMPLATES = [
 ]
 
 
-def without_jit(database: Mapping[str, Any]) -> dict[str, Any]:
-    """`database` (a DATABASES entry) with PostgreSQL's JIT compilation off for every connection,
-    merged into its OPTIONS: the application's queries are short OLTP ones and reporting
-    aggregates, for which JIT's compile time (about 0.5 s a heavy query) outweighs what it saves
-    (docs/operations.md). Other engines are returned unchanged."""
+# PostgreSQL's planner settings for every connection of the application (docs/operations.md):
+# - jit off: the application's queries are short OLTP ones and reporting aggregates, for which
+#   JIT's compile time (about 0.5 s a heavy query) outweighs what it saves;
+# - random_page_cost 1.1 instead of 4: the cost of reading a page out of order, which the default
+#   sets for spinning disks. On SSD (or a database in memory), with 4 the planner prefers hashing
+#   a whole table to probing an index a few hundred times (the bank adviser's plans to decide:
+#   34 ms against 6 ms at 25,000 loans; docs/adr/0016-passage-a-l-echelle.md).
+PLANNER_SETTINGS = {"jit": "off", "random_page_cost": "1.1"}
+
+
+def with_planner_settings(database: Mapping[str, Any]) -> dict[str, Any]:
+    """`database` (a DATABASES entry) with PLANNER_SETTINGS for every PostgreSQL connection,
+    merged into its OPTIONS; a setting the entry gives already stays as given. Other engines
+    are returned unchanged."""
     if "postgresql" not in str(database.get("ENGINE", "")):
         return dict(database)
     options = dict(database.get("OPTIONS") or {})
     server = str(options.get("options", ""))
-    if "jit=" not in server:
-        options["options"] = f"{server} -c jit=off".strip()
+    for name, value in PLANNER_SETTINGS.items():
+        if f"{name}=" not in server:
+            server = f"{server} -c {name}={value}".strip()
+    options["options"] = server
     return {**database, "OPTIONS": options}
 
 
 # The database comes from DATABASE_URL; without it, the embedded SQLite file under var/, set up
 # for concurrent writes (WAL, busy timeout, immediate transactions: config/settings/sqlite.py).
 DATABASES = {
-    "default": without_jit(
+    "default": with_planner_settings(
         for_concurrent_writes(
             dj_database_url.config(
                 default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}",

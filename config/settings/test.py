@@ -8,7 +8,7 @@ from pathlib import Path
 import dj_database_url
 
 from .base import *  # noqa: F403
-from .base import without_jit
+from .base import with_planner_settings
 from .sqlite import for_concurrent_writes
 
 SECRET_KEY = "test-only-not-secret"
@@ -16,7 +16,9 @@ DEBUG = False
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 
 DATABASES = {
-    "default": without_jit(for_concurrent_writes(dj_database_url.parse(os.environ["DATABASE_URL"])))
+    "default": with_planner_settings(
+        for_concurrent_writes(dj_database_url.parse(os.environ["DATABASE_URL"]))
+    )
     if os.environ.get("DATABASE_URL")
     else {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}
 }

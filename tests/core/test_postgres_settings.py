@@ -1,4 +1,5 @@
-"""PostgreSQL's JIT compilation is off for the application's connections (config.settings).
+"""PostgreSQL's planner settings for the application's connections (config.settings): JIT off,
+random_page_cost for SSD storage.
 
 Run for real with: scripts/with-postgres .venv/bin/pytest tests/core/test_postgres_settings.py
 """
@@ -8,31 +9,38 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-from config.settings.base import without_jit
+from config.settings.base import with_planner_settings
 
 POSTGRES = "django.db.backends.postgresql"
+DEFAULTS = "-c jit=off -c random_page_cost=1.1"
 
 
 @pytest.mark.postgres_only
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="JIT is PostgreSQL's (DATABASE_URL)")
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's (DATABASE_URL)")
 @pytest.mark.django_db
-def test_jit_is_off_on_the_connection() -> None:
+def test_the_planner_settings_hold_on_the_connection() -> None:
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone()[0] == "off"
+        cursor.execute("SHOW random_page_cost")
+        assert cursor.fetchone()[0] == "1.1"
 
 
-def test_jit_off_merges_with_the_options_already_given() -> None:
+def test_the_planner_settings_merge_with_the_options_already_given() -> None:
     database = {"ENGINE": POSTGRES, "NAME": "m", "OPTIONS": {"sslmode": "require"}}
-    assert without_jit(database)["OPTIONS"] == {"sslmode": "require", "options": "-c jit=off"}
+    assert with_planner_settings(database)["OPTIONS"] == {"sslmode": "require", "options": DEFAULTS}
     assert database["OPTIONS"] == {"sslmode": "require"}  # the given entry is left as it was
     other = {"ENGINE": POSTGRES, "OPTIONS": {"options": "-c statement_timeout=5000"}}
-    assert without_jit(other)["OPTIONS"]["options"] == "-c statement_timeout=5000 -c jit=off"
-    chosen = {"ENGINE": POSTGRES, "OPTIONS": {"options": "-c jit=on"}}
-    assert without_jit(chosen)["OPTIONS"]["options"] == "-c jit=on"  # an explicit choice stays
+    assert (
+        with_planner_settings(other)["OPTIONS"]["options"]
+        == f"-c statement_timeout=5000 {DEFAULTS}"
+    )
+    chosen = {"ENGINE": POSTGRES, "OPTIONS": {"options": "-c jit=on -c random_page_cost=4"}}
+    # An explicit choice stays.
+    assert with_planner_settings(chosen)["OPTIONS"]["options"] == "-c jit=on -c random_page_cost=4"
 
 
 def test_other_engines_are_left_alone() -> None:
     sqlite = {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}
-    assert without_jit(sqlite) == sqlite
-    assert "OPTIONS" not in without_jit(sqlite)
+    assert with_planner_settings(sqlite) == sqlite
+    assert "OPTIONS" not in with_planner_settings(sqlite)
