@@ -3,11 +3,14 @@ reads at most its cap + 1 rows in one query, and each one's pages stop where it 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
+from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import QuerySet
+from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 
 from microcredit.accounts.models import User
@@ -65,3 +68,28 @@ def test_the_latest_count_says_there_is_more_and_its_pages_stop_at_the_cap() -> 
     empty = LatestPaginator(rows.none(), 2, counted_rows=3)
     assert (empty.count, empty.capped, empty.num_pages) == (0, False, 1)
     assert list(empty.get_page(1).object_list) == []
+
+
+def _links(html: str) -> list[str]:
+    return re.findall(r'href="([^"]*)"', html)
+
+
+def test_the_pagination_include_links_with_page_by_default_and_its_options_otherwise() -> None:
+    page = Paginator(list(range(7)), 3).get_page(2)
+    html = render_to_string("core/_pagination.html", {"page": page, "page_query": "etat=a"})
+    assert _links(html) == ["?etat=a&amp;page=1", "?etat=a&amp;page=3"]
+    assert "sur" not in html
+    html = render_to_string(
+        "core/_pagination.html",
+        {
+            "page": page,
+            "page_query": "",
+            "page_param": "versions",
+            "page_anchor": "echeancier",
+            "page_numbers": True,
+        },
+    )
+    assert _links(html) == ["?versions=1#echeancier", "?versions=3#echeancier"]
+    assert "Page 2 sur 3" in html
+    alone = Paginator([1], 3).get_page(1)
+    assert render_to_string("core/_pagination.html", {"page": alone}).strip() == ""
