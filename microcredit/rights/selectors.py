@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from loan_engine import add_months
 from microcredit.budgets.hooks import RsaBase
 from microcredit.budgets.models import Budget, BudgetLine, BudgetPerson
 from microcredit.budgets.selectors import budget_data
@@ -122,8 +123,7 @@ def scan_window_start(today: date, months: int = SCAN_MONTHS) -> date:
     """The first month the scan reassesses: ``months`` months up to ``today``'s included."""
     if months < 1:
         raise ValueError("the window holds at least one month")
-    index = today.year * 12 + today.month - 1 - (months - 1)
-    return date(index // 12, index % 12 + 1, 1)
+    return add_months(today, -(months - 1), day=1)
 
 
 def open_households() -> QuerySet[Dossier]:
