@@ -5,7 +5,6 @@ indexes that back them on both databases."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 import pytest
 from django.db import connection
@@ -19,63 +18,9 @@ from microcredit.dossiers import selectors
 from microcredit.dossiers.enums import DossierState
 from microcredit.dossiers.models import Dossier
 from microcredit.dossiers.services import NUMBER_PREFIX
-from microcredit.organisations.models import Organisation
-from microcredit.programmes.models import Programme
+from tests.factories import bulk_dossiers
 
 ROW = re.compile(r'<a href="/dossiers/\d+/">')
-
-
-def bulk_dossiers(
-    referent: User,
-    total: int,
-    *,
-    bank: Organisation | None = None,
-    states: tuple[str, ...] = tuple(DossierState.values),
-) -> None:
-    """Dossiers (and their applicants) of Saint-Étienne's scheme up to `total`, inserted in bulk
-    (no service, no factory call per row); with `bank`, transmitted to it."""
-    organisation = Organisation.objects.get(slug="ccas-saint-etienne")
-    programme = Programme.objects.get(organisation=organisation, slug="micro-credit-personnel")
-    start = Dossier.objects.count()
-    applicants = Applicant.objects.bulk_create(
-        Applicant(
-            organisation=organisation,
-            last_name=f"Volume{start + i}",
-            first_name="Éloïse" if i % 2 else "Test",
-            birth_date="1980-01-01",
-            address="1 rue du Test",
-            postcode="42000",
-            commune_code="42218",
-            commune_name="Saint-Étienne",
-            family_situation="single",
-            activity="job_seeker",
-            housing_status="tenant_private",
-            search_name=f"volume{start + i} {'eloise' if i % 2 else 'test'}",
-            created_by=referent,
-        )
-        for i in range(total - start)
-    )
-    now = timezone.now()
-    Dossier.objects.bulk_create(
-        Dossier(
-            organisation=organisation,
-            programme=programme,
-            applicant=applicant,
-            referent=referent,
-            number=f"MC-2025-{start + i:05d}",
-            state=states[i % len(states)],
-            state_changed_at=now - timedelta(minutes=start + i),
-            application_date=now.date(),
-            purpose_category="mobilite",
-            requested_amount="1000.00",
-            requested_months=12,
-            bank=bank,
-            bank_transmitted_at=now - timedelta(minutes=start + i) if bank else None,
-            created_by=referent,
-        )
-        for i, applicant in enumerate(applicants)
-    )
-    assert Dossier.objects.count() == total
 
 
 def test_a_number_typed_is_looked_up_by_number_and_anything_else_by_name() -> None:
