@@ -40,8 +40,15 @@ INCIDENTS_PAGE_SIZE = 20
 
 
 def access_loans_for_user(user: User, membership: Membership | None) -> QuerySet[Loan]:
+    """The loans of the dossiers `user` may see (access_dossiers_for_user), for the roles that
+    read loans. CCAS staff: by the loan's organisation, the one of its dossier (loan_create
+    copies it, and a dossier never changes organisation), without reading the dossiers."""
     if membership is None or membership.role not in LOAN_ROLES:
         return Loan.objects.none()
+    if membership.role in DOSSIER_STAFF_ROLES:
+        if not membership.active or membership.user_id != user.pk:
+            return Loan.objects.none()  # as access_dossiers_for_user
+        return Loan.objects.filter(organisation_id=membership.organisation_id)
     loans = Loan.objects.filter(dossier__in=access_dossiers_for_user(user, membership))
     if membership.role == Role.BANK_ADVISER:
         loans = loans.filter(bank_id=membership.organisation_id)

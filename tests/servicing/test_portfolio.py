@@ -8,12 +8,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from loan_engine import ArrearsState, par30
 from microcredit.accounts.enums import Role
-from microcredit.accounts.models import User
+from microcredit.accounts.models import Membership, User
 from microcredit.applicants.models import Applicant
 from microcredit.core.formatting import format_date, format_eur
 from microcredit.loans.enums import LoanState
@@ -132,7 +134,7 @@ def test_the_adviser_reads_each_loan_at_the_jobs_latest_date_with_par30(
         ("30+", "30 jours et plus", 1),
     ]
     assert summary.uncomputed == 1
-    # The most days late first, by dossier number among equals; not computed last.
+    # The most days late first, by loan among equals; not computed last.
     assert _numbers(response) == [
         portfolio[key].dossier.number for key in ("thirty", "late", "current", "new")
     ]
@@ -248,3 +250,52 @@ def test_as_many_queries_for_30_loans_as_for_3(
         counts.append(count_queries(lambda: client.get(URL)))
         counts.append(count_queries(lambda: client.get(URL, {"q": "mc-", "tranche": "late"})))
     assert counts[:2] == counts[2:]
+
+
+def test_the_pages_without_filter_read_the_same_order_as_with_one(
+    client, referent: User, adviser: User, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Without a filter, the pages come from the snapshots' index then the loans without one,
+    numbered by the summary (no COUNT of the loans): the same order, page after page, as the
+    filtered list's single query, whichever page straddles the two."""
+    monkeypatch.setattr(selectors, "PAGE_SIZE", 2)
+    made = [make_loan(created_by=referent, adviser=adviser) for _ in range(7)]
+    # Days late, in the order of the loans: ties at 5 and at 0, two not computed (None).
+    for loan, days in zip(made, [0, 5, None, 0, 12, 5, None], strict=True):
+        if days is not None:
+            snapshot(loan, days=days, bucket="late" if days else "current")
+        # The day before, other figures: not the portfolio's date, not in its order.
+        snapshot(loan, as_of=D - timedelta(days=1), days=100 - loan.pk % 7, bucket="90+")
+    expected = [made[i].pk for i in (4, 1, 5, 0, 3, 2, 6)]  # 12, 5, 5, 0, 0, then by loan
+    client.force_login(referent)
+    seen: list[int] = []
+    for number in range(1, 5):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(URL, {"page": number})
+        seen += [row.loan.pk for row in response.context["rows"]]
+        assert response.context["page"].paginator.count == 7
+        assert not [q for q in queries if 'COUNT(*) AS "__count" FROM "loans_loan"' in q["sql"]]
+    assert seen == expected
+    membership = Membership.objects.get(user=referent)
+    ordered = selectors.portfolio_loans(
+        referent, membership, D, selectors.PortfolioFilters(state=LoanState.ACTIVE)
+    )
+    assert list(ordered.values_list("pk", flat=True)) == expected
+    # With a filter, its own count and the same order.
+    filtered = client.get(URL, {"etat": LoanState.ACTIVE, "page": 2})
+    assert filtered.context["page"].paginator.count == 7
+    assert [row.loan.pk for row in filtered.context["rows"]] == expected[2:4]
+    # A page past the end is the last one (the summary's count bounds the pages).
+    last = client.get(URL, {"page": 99})
+    assert [row.loan.pk for row in last.context["rows"]] == expected[6:]
+
+
+def test_without_the_nightly_job_the_pages_go_by_loan(
+    client, referent: User, adviser: User, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(selectors, "PAGE_SIZE", 2)
+    made = [make_loan(created_by=referent, adviser=adviser) for _ in range(3)]
+    client.force_login(referent)
+    pages = [client.get(URL, {"page": number}).context["rows"] for number in (1, 2)]
+    assert [row.loan.pk for rows in pages for row in rows] == [loan.pk for loan in made]
+    assert all(row.snapshot is None for rows in pages for row in rows)

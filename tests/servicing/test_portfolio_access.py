@@ -12,10 +12,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from microcredit.accounts.enums import Role
-from microcredit.accounts.models import User
+from microcredit.accounts.models import Membership, User
 from microcredit.core.enums import AccessAction
 from microcredit.core.models import AccessLog
 from microcredit.loans.models import Loan
+from microcredit.loans.selectors import access_loans_for_user
 from microcredit.organisations.models import Organisation
 from microcredit.servicing.models import ArrearsSnapshot
 from tests.factories import make_loan, make_second_bank
@@ -141,3 +142,22 @@ def test_the_loans_entry_of_the_navigation_leads_to_the_portfolio(client_for, ro
 def test_roles_without_loans_have_no_loans_entry(client_for, role: Role) -> None:  # type: ignore[no-untyped-def]
     response = client_for(role).get(reverse("shell:home"))
     assert "Prêts" not in {item["label"] for item in response.context["shell_navigation"]}
+
+
+@pytest.mark.parametrize("role", [Role.REFERENT, Role.AGENT, Role.DIRECTOR])
+def test_staff_read_loans_by_their_organisation_only_with_their_own_active_membership(
+    make_user, loans: dict[str, Loan], role: Role
+) -> None:  # type: ignore[no-untyped-def]
+    """CCAS staff's loans are filtered on the loan's organisation (the dossier's, copied at
+    disbursement), not through the dossiers; the same membership checks as the dossiers."""
+    user = make_user(role, username=f"{role.value}-3")
+    membership = Membership.objects.get(user=user)
+    visible = access_loans_for_user(user, membership)
+    assert set(visible) == {loans["a"], loans["b"]}
+    assert "dossiers_dossier" not in str(visible.query)
+    assert all(loan.organisation_id == loan.dossier.organisation_id for loan in loans.values())
+    other = make_user(Role.REFERENT, username="autre-referent")
+    assert not access_loans_for_user(other, membership).exists()  # someone else's membership
+    Membership.objects.filter(pk=membership.pk).update(active=False)
+    membership.refresh_from_db()
+    assert not access_loans_for_user(user, membership).exists()

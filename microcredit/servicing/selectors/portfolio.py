@@ -9,13 +9,26 @@ PAR30 is the engine's ratio (`portfolio_at_risk_ratio`, as `par30`) over the sna
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import overload
 
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, F, FilteredRelation, Max, Min, Q, QuerySet, Sum
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    FilteredRelation,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+)
 
 from loan_engine import portfolio_at_risk_ratio
 from microcredit.accounts.models import Membership, User
@@ -196,11 +209,15 @@ def _summary(loans: QuerySet[Loan], as_of: date | None) -> PortfolioSummary:
 def portfolio_loans(
     user: User, membership: Membership | None, as_of: date | None, filters: PortfolioFilters
 ) -> QuerySet[Loan]:
-    """The visible loans, filtered, the latest days late first, then by dossier number (loans
-    without a snapshot on `as_of` last)."""
-    loans = access_loans_for_user(user, membership).select_related(
-        "dossier", "dossier__applicant", "bank"
-    )
+    """The visible loans, filtered, in the portfolio's order: the most days late on `as_of`
+    first, then by loan (the order of disbursement); the loans without a snapshot on `as_of`
+    last, by loan.
+
+    The tie-break is the loan, not the dossier number (until #19's volume pass): the number
+    lives on the dossier, so ordering by it read and sorted every visible loan's dossier for
+    any page (32 ms at 25,000 loans), while (as_of, days late, loan) is the order of the
+    snapshots' index `arrears_day_dpd`, read only as far as the page asked for."""
+    loans = access_loans_for_user(user, membership)
     if filters.state:
         loans = loans.filter(state=filters.state)
     if filters.query:
@@ -209,29 +226,102 @@ def portfolio_loans(
         found = dossier_list(user, membership, query=filters.query)
         loans = loans.filter(dossier__in=found.values("pk"))
     if as_of is None:
-        return loans.none() if filters.bucket else loans.order_by("dossier__number")
+        return loans.none() if filters.bucket else loans.order_by("pk")
     loans = loans.annotate(snap=_snapshot_on(as_of))
     if filters.bucket:
         loans = loans.filter(snap__bucket=filters.bucket)
-    return loans.order_by(F("snap__days_past_due").desc(nulls_last=True), "dossier__number")
+    return loans.order_by(F("snap__days_past_due").desc(nulls_last=True), "pk")
+
+
+class _WholePortfolio:
+    """The ids of every visible loan in the portfolio's order, for the Paginator, when no
+    filter is set: their number and how many have a snapshot on `as_of` are the summary's
+    (no COUNT), and a page reads only its own rows and those before it in an index.
+
+    The loans with a snapshot come first, read from the snapshots of the day in the order of
+    their index `arrears_day_dpd` (as_of, days late DESC, loan); the others after them, read by
+    loan. A page takes the slice it needs from one or both, in one query. The summary is
+    cached (SUMMARY_TTL_SECONDS) under a key that changes with each snapshot or loan added: its
+    counts are exact unless a loan or a snapshot was deleted since, and then at worst a page
+    boundary shifts by as many loans until the cache expires."""
+
+    def __init__(self, loans: QuerySet[Loan], as_of: date | None, total: int, computed: int):
+        self.loans = loans
+        self.as_of = as_of
+        self.total = total
+        self.computed = computed if as_of is not None else 0
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self[0 : self.total])
+
+    @overload
+    def __getitem__(self, index: int) -> int: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[int]: ...
+    def __getitem__(self, index: int | slice) -> int | list[int]:
+        if isinstance(index, int):
+            return self[index : index + 1][0]
+        start = index.start or 0
+        stop = self.total if index.stop is None else min(index.stop, self.total)
+        as_of, computed = self.as_of, self.computed
+        # Each part unordered: a member of a UNION may not have an ORDER BY (SQLite).
+        parts: list[QuerySet[Loan, int]] = []
+        if as_of is not None and start < computed:
+            with_snapshot = (
+                ArrearsSnapshot.objects.filter(as_of=as_of, loan__in=self.loans.values("pk"))
+                .order_by("-days_past_due", "loan_id")
+                .values("loan_id")
+            )
+            sliced = with_snapshot[start : min(stop, computed)]
+            parts.append(Loan.objects.filter(pk__in=sliced).order_by().values_list("pk", flat=True))
+        if stop > computed:
+            without = self.loans.order_by("pk").values("pk")
+            if as_of is not None:
+                day = ArrearsSnapshot.objects.filter(loan=OuterRef("pk"), as_of=as_of)
+                without = without.filter(~Exists(day))
+            rest = without[max(start - computed, 0) : stop - computed]
+            parts.append(Loan.objects.filter(pk__in=rest).order_by().values_list("pk", flat=True))
+        if not parts:
+            return []
+        # The page that straddles both: one IN over their UNION ALL (an OR of the two made the
+        # database test every loan against both).
+        wanted = parts[0] if len(parts) == 1 else parts[0].union(parts[1], all=True)
+        page = Loan.objects.filter(pk__in=wanted)
+        if as_of is None:
+            return list(page.order_by("pk").values_list("pk", flat=True))
+        return list(
+            page.annotate(snap=_snapshot_on(as_of))
+            .order_by(F("snap__days_past_due").desc(nulls_last=True), "pk")
+            .values_list("pk", flat=True)
+        )
 
 
 def portfolio_page(
     user: User,
     membership: Membership | None,
-    as_of: date | None,
+    summary: PortfolioSummary,
     filters: PortfolioFilters,
     page_number: str | None,
 ) -> PortfolioPage:
-    """One page of the portfolio: the loans and their snapshots (a fixed number of queries)."""
-    # The order and the page on the loans' ids alone (a narrow sort), then the page's loans
-    # with their dossier, borrower and bank (a sort of every visible loan's wide rows spilt to
-    # disk at 25,000 loans).
-    ids = portfolio_loans(user, membership, as_of, filters).values_list("pk", flat=True)
+    """One page of the portfolio on the summary's date: the loans and their snapshots (a fixed
+    number of queries). Without a filter, the summary numbers the pages (_WholePortfolio)."""
+    # The order and the page on the loans' ids alone (a narrow read), then the page's loans
+    # with their dossier, borrower and bank.
+    as_of = summary.as_of
+    ids: _WholePortfolio | QuerySet[Loan, int]
+    if filters.active:
+        ids = portfolio_loans(user, membership, as_of, filters).values_list("pk", flat=True)
+    else:
+        ids = _WholePortfolio(
+            access_loans_for_user(user, membership), as_of, summary.loans, summary.computed
+        )
     page = Paginator(ids, PAGE_SIZE).get_page(page_number)
     page_ids = list(page.object_list)
     by_id = Loan.objects.select_related("dossier", "dossier__applicant", "bank").in_bulk(page_ids)
-    on_page = [by_id[pk] for pk in page_ids]
+    on_page = [by_id[pk] for pk in page_ids if pk in by_id]
     snapshots: dict[int, ArrearsSnapshot] = {}
     if as_of is not None and on_page:
         snapshots = {

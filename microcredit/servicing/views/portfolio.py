@@ -44,7 +44,7 @@ def portfolio(request: MemberRequest) -> HttpResponse:
     form = PortfolioFilterForm(data, buckets=summary.buckets)
     filters = form.filters()
     listing = portfolio_page(
-        request.user, request.membership, summary.as_of, filters, request.GET.get("page")
+        request.user, request.membership, summary, filters, request.GET.get("page")
     )
     access_log_create(
         user=request.user,
