@@ -15,7 +15,6 @@ from datetime import date
 from decimal import Decimal
 from typing import overload
 
-from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import (
     Count,
@@ -32,6 +31,7 @@ from django.db.models import (
 
 from loan_engine import portfolio_at_risk_ratio
 from microcredit.accounts.models import Membership, User
+from microcredit.core.cache import cached
 from microcredit.dossiers.selectors import dossier_list
 from microcredit.loans.enums import LoanState
 from microcredit.loans.models import Loan
@@ -144,11 +144,7 @@ def portfolio_summary(user: User, membership: Membership | None) -> PortfolioSum
     key = (
         f"servicing:portfolio_summary:{membership.pk}:{as_of.isoformat()}:{day_rows}:{newest_loan}"
     )
-    summary: PortfolioSummary | None = cache.get(key)
-    if summary is None:
-        summary = _summary(loans, as_of)
-        cache.set(key, summary, SUMMARY_TTL_SECONDS)
-    return summary
+    return cached(key, SUMMARY_TTL_SECONDS, lambda: _summary(loans, as_of))
 
 
 def _summary(loans: QuerySet[Loan], as_of: date | None) -> PortfolioSummary:
