@@ -25,8 +25,9 @@ With ``open_budgets`` (``--open-budgets``, for the rights scan's bench), every d
 (not in a final state, not repaid) that has no budget gets one too, for a month among the twelve
 up to ``today``'s, drawn from a third generator: the rest of the volume of a seed is unchanged.
 
-The audit trail, the documents, the commission sessions and the bank decisions of a real dossier
-are not generated: the volume serves the lists, the nightly arrears job and the statistics.
+The audit trail, the documents, the commission sessions, the bank decisions and the letters of a
+real dossier are not generated: the volume serves the lists, the nightly arrears job and the
+statistics. Each decision that calls for a letter is left pending (letters.PendingDecisionLetter).
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ from microcredit.dossiers.enums import DeferralKind, DossierState
 from microcredit.dossiers.models import Dossier, DossierEvent, DossierSequence
 from microcredit.dossiers.rules import format_dossier_number
 from microcredit.dossiers.services import NUMBER_PREFIX
+from microcredit.letters.pending import pending_letters_fill
 from microcredit.loans.enums import LoanState
 from microcredit.loans.models import Loan, Repayment, ScheduleLine, ScheduleVersion
 from microcredit.organisations.models import Organisation
@@ -1202,6 +1204,9 @@ def generate_volume(
     with transaction.atomic():
         for year, last in generator.sequences.items():
             DossierSequence.objects.update_or_create(year=year, defaults={"last_number": last})
+        # No letter is written: every decision that calls for one is pending (the agent's
+        # « Courriers en attente »), as the handler would have queued it.
+        pending_letters_fill()
     counts = generator.counts
     return VolumeResult(
         applicants=dossiers,

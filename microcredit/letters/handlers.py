@@ -6,13 +6,16 @@ from django.db import transaction
 
 from microcredit.dossiers.models import DossierEvent
 from microcredit.letters.enums import LETTER_FOR_TRANSITION
+from microcredit.letters.pending import pending_letter_add
 from microcredit.letters.tasks import write_letter, write_servicing_letter
 from microcredit.loans.models import Loan
 
 
 def letter_after_decision(event: DossierEvent) -> None:
-    """A decision that has a letter gets it written once the move is committed."""
+    """A decision that has a letter is queued as pending in the move's transaction (the
+    agent's « Courriers en attente ») and gets it written once the move is committed."""
     if event.transition in LETTER_FOR_TRANSITION:
+        pending_letter_add(event)
         transaction.on_commit(lambda: write_letter.enqueue(event.pk))
 
 

@@ -85,3 +85,44 @@ class Letter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} — {self.dossier}"
+
+
+class PendingDecisionLetter(models.Model):
+    """A decision of LETTER_FOR_TRANSITION whose letter is not written yet: the agent's queue
+    « Courriers en attente », read without scanning every decision ever made.
+
+    Created with the decision, in its transaction (letters.handlers.letter_after_decision);
+    deleted with the writing of the letter, in the same transaction as the Letter row, or when
+    the writing finds that the event calls for no letter (letters.writing.letter_write). The
+    organisation and the date are the dossier's and the event's, copied so that the queue of an
+    organisation is one index range, oldest first (ADR 0017)."""
+
+    event = models.OneToOneField(
+        DossierEvent,
+        verbose_name="décision",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="pending_letter",
+    )
+    # Indexed by the queue's index below (its first column): no index of its own.
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name="organisation",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+    )
+    at = models.DateTimeField("date de la décision")
+
+    class Meta:
+        verbose_name = "courrier de décision à écrire"
+        verbose_name_plural = "courriers de décision à écrire"
+        ordering = ["at", "event"]
+        indexes = [
+            # An organisation's queue, oldest first (the event's id breaks ties, as the
+            # events' own order does).
+            models.Index(fields=["organisation", "at", "event"], name="letter_pending_queue")
+        ]
+
+    def __str__(self) -> str:
+        return f"Courrier à écrire — {self.event}"

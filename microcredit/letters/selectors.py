@@ -18,7 +18,7 @@ from microcredit.dossiers.enums import DossierState
 from microcredit.dossiers.models import Dossier, DossierEvent
 from microcredit.dossiers.selectors import dossier_for_user_or_404
 from microcredit.letters.enums import LETTER_FOR_TRANSITION, LetterKind
-from microcredit.letters.models import Letter, LetterTemplate
+from microcredit.letters.models import Letter, LetterTemplate, PendingDecisionLetter
 from microcredit.servicing.enums import AlertKind
 from microcredit.servicing.models import Alert, RepaymentPlan
 
@@ -208,6 +208,46 @@ def events_without_letter() -> QuerySet[DossierEvent]:
         .select_related("dossier")
         .order_by("at", "id")
     )
+
+
+@dataclass(frozen=True)
+class PendingDecision:
+    """A decision whose letter is not written yet (the task has not run, or it failed and
+    `microcredit letters_backfill` will write it)."""
+
+    kind: str  # of LETTER_FOR_TRANSITION
+    on: date  # the day of the decision (local)
+    dossier_id: int
+    dossier_number: str
+    event_id: int
+
+
+def decision_letters_pending(organisation_id: int, size: int) -> tuple[list[PendingDecision], int]:
+    """The organisation's `size` oldest decisions whose letter is not written (oldest first,
+    the event's id breaking ties) and how many there are: two queries, each reading the
+    pending rows of the organisation only (PendingDecisionLetter's index), whatever the
+    number of decisions ever made. The caller has checked that the person works for the
+    organisation (its CCAS staff)."""
+    pending = PendingDecisionLetter.objects.filter(organisation_id=organisation_id)
+    rows = [
+        PendingDecision(
+            kind=LETTER_FOR_TRANSITION[transition],
+            on=timezone.localdate(at),
+            dossier_id=dossier_id,
+            dossier_number=number,
+            event_id=event_id,
+        )
+        for event_id, transition, at, dossier_id, number in pending.order_by(
+            "at", "event_id"
+        ).values_list(
+            "event_id",
+            "event__transition",
+            "event__at",
+            "event__dossier_id",
+            "event__dossier__number",
+        )[:size]
+    ]
+    return rows, pending.count()
 
 
 def letter_for_user_or_404(user: User, membership: Membership | None, letter_id: int) -> Letter:

@@ -38,6 +38,7 @@ from microcredit.letters import after_cheque, rules
 from microcredit.letters.after_cheque import SAMPLE_AMOUNT, SAMPLE_MONTHS, SAMPLE_RATE_PERCENT
 from microcredit.letters.enums import LETTER_FOR_TRANSITION, SERVICING_LETTERS, LetterKind
 from microcredit.letters.models import Letter, LetterTemplate
+from microcredit.letters.pending import pending_letter_drop
 from microcredit.loans.models import Loan
 from microcredit.organisations.models import Organisation
 from microcredit.programmes.models import Programme, ProgrammeVersion
@@ -302,7 +303,8 @@ def letter_render(event: DossierEvent) -> bytes:
 def _save(
     *, dossier_id: int, kind: str, content: bytes, event: DossierEvent | None, key: str
 ) -> Letter | None:
-    """Store the letter; None when another worker wrote it meanwhile (its unique constraint)."""
+    """Store the letter, and for a decision's letter drop it from the pending ones in the same
+    transaction; None when another worker wrote it meanwhile (its unique constraint)."""
     letter = Letter(
         dossier_id=dossier_id,
         event=event,
@@ -315,6 +317,8 @@ def _save(
     try:
         with transaction.atomic():
             letter.save()
+            if event is not None:
+                pending_letter_drop(event.pk)
     except IntegrityError:
         # Written meanwhile by another worker: keep theirs, drop our file.
         letter.file.delete(save=False)
@@ -327,20 +331,27 @@ def _save(
 
 def letter_write(event_id: int) -> Letter | None:
     """Write the letter of the event once: None when it exists already or the event calls for
-    no letter (unknown event, a move without a letter).
+    no letter (unknown event, a move without a letter). The decision leaves the pending ones
+    when its letter is written, exists already or is not owed (PendingDecisionLetter); it stays
+    pending when the writing fails.
 
     Raises:
         LetterDataMissing: the event calls for a letter but its data are missing.
         Exception: rendering or storing failed (e.g. OSError): nothing is written, no file left.
     """
     if Letter.objects.filter(event_id=event_id).exists():
+        pending_letter_drop(event_id)
         return None
     event = _event(event_id)
-    if event is None or event.transition not in LETTER_FOR_TRANSITION:
+    if event is None:
+        return None  # no event, no row (deleted with it)
+    if event.transition not in LETTER_FOR_TRANSITION:
+        pending_letter_drop(event_id)
         return None
     try:
         content = letter_render(event)
     except LetterNotWritable:
+        pending_letter_drop(event_id)
         return None
     return _save(
         dossier_id=event.dossier_id,
