@@ -11,7 +11,6 @@ from typing import Any, Generic, TypeVar
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
-from django.utils import timezone
 
 from microcredit.accounts.enums import Role
 from microcredit.accounts.models import Membership, User
@@ -28,8 +27,8 @@ from microcredit.followup.enums import AppointmentStatus
 from microcredit.followup.models import Appointment, StepReview
 from microcredit.followup.selectors.notes import day_bounds
 from microcredit.followup.selectors.requests import open_requests
-from microcredit.letters.enums import LETTER_FOR_TRANSITION, LetterKind
-from microcredit.letters.selectors import unwritten_letters_first
+from microcredit.letters.enums import LetterKind
+from microcredit.letters.selectors import decision_letters_pending, unwritten_letters_first
 from microcredit.loans.models import Loan
 from microcredit.programmes.models import Programme, ProgrammeVersion
 from microcredit.programmes.selectors import ProgrammeOverview, version_in_force
@@ -390,32 +389,16 @@ class PendingLetter:
 
 def letters_pending(organisation_id: int) -> Queue[PendingLetter]:
     """The organisation's letters called for and not written, the oldest first: six queries
-    (each of the three sources bounded and counted)."""
-    events = (
-        DossierEvent.objects.filter(
-            dossier__organisation_id=organisation_id,
-            transition__in=list(LETTER_FOR_TRANSITION),
-            letter__isnull=True,
-        )
-        .select_related("dossier")
-        .order_by("at", "id")
-    )
-    queue = bounded(events)
-    rows = [
-        PendingLetter(
-            LETTER_FOR_TRANSITION[e.transition],
-            timezone.localdate(e.at),
-            e.dossier_id,
-            e.dossier.number,
-        )
-        for e in queue.items
-    ]
+    (the decisions' letters from their table of pending letters, letters.pending; the
+    follow-up's two sources, each bounded and counted)."""
+    decisions, decisions_total = decision_letters_pending(organisation_id, QUEUE_SIZE)
+    rows = [PendingLetter(d.kind, d.on, d.dossier_id, d.dossier_number) for d in decisions]
     # The follow-up's letters owed and unwritten, of this CCAS (each is written after the
     # commit that called for it: a handful, unless the task fails), bounded as well.
     owed, owed_total = unwritten_letters_first(organisation_id, QUEUE_SIZE)
     rows += [PendingLetter(o.kind, o.on, o.dossier_id, o.dossier_number) for o in owed]
     rows.sort(key=lambda row: row.on)
-    return Queue(rows[:QUEUE_SIZE], queue.total + owed_total)
+    return Queue(rows[:QUEUE_SIZE], decisions_total + owed_total)
 
 
 # --- The director ---------------------------------------------------------------------------
