@@ -423,6 +423,12 @@ async def load(  # type: ignore[no-untyped-def]
         # With --think, a person reading the page before the next click: an exponential pause
         # of that mean (seeded per virtual user, the same from one run to the next).
         pauses = random.Random(offset)
+        if think:
+            # People do not all click at the same instant: each starts after a pause drawn
+            # from the same law (an exponential pause's remainder is exponential as well),
+            # as if the run had been going on already. Without it the 20 first requests land
+            # together, a burst no steady flow of people makes.
+            await asyncio.sleep(pauses.expovariate(1 / think))
         while time.perf_counter() < deadline:
             await fetch(client, next(own), sample)
             if think:
@@ -560,7 +566,8 @@ def pause_words(think: float) -> str:
         return "requesting the page again as soon as it answers (no think time)"
     return (
         f"pausing after each answer as a person reading the page would (exponential, mean "
-        f"{think:g} s) before requesting it again"
+        f"{think:g} s) before requesting it again, and starting after such a pause (not all "
+        "at once)"
     )
 
 
@@ -750,7 +757,12 @@ if __name__ == "__main__":
     parser.add_argument("--loans", type=int, default=25_000)
     parser.add_argument("--seconds", type=float, default=30.0, help="load time per page")
     parser.add_argument("--users", type=int, default=20, help="concurrent clients")
-    parser.add_argument("--workers", type=int, default=2, help="granian worker processes")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=2 * (os.cpu_count() or 1),
+        help="granian worker processes (default: 2 per core, docs/operations.md)",
+    )
     parser.add_argument("--host", default="127.0.0.1", help="a loopback address only")
     parser.add_argument(
         "--think",
