@@ -8,6 +8,7 @@ from django.db import models
 
 from microcredit.dossiers.models import Dossier, DossierEvent
 from microcredit.letters.enums import LetterKind
+from microcredit.loans.models import Loan
 from microcredit.organisations.models import Organisation
 
 
@@ -126,3 +127,63 @@ class PendingDecisionLetter(models.Model):
 
     def __str__(self) -> str:
         return f"Courrier à écrire — {self.event}"
+
+
+class PendingServicingLetter(models.Model):
+    """A letter of the loan's follow-up (SERVICING_LETTERS) owed and not written yet: an agreed
+    repayment plan, a missed installment servicing raised an alert for. The agent's queue
+    « Courriers en attente » reads them without scanning every plan and alert ever recorded.
+
+    Created when servicing owes the letter, in the move's transaction
+    (letters.handlers.letter_after_servicing, from the same sources as
+    letters.selectors.servicing_letters_owed); deleted with the writing of the letter, in the
+    same transaction as the Letter row, or when the writing finds that nothing is owed
+    (letters.writing.servicing_letter_write). `on` is the day the letters' pages show (the
+    missed installment's due date, the day the bank agreed the plan); `decided_at` (plans) and
+    `first` (missed installments: the first day an alert was raised) order the letters of a
+    day as servicing_letters_owed does (ADR 0017)."""
+
+    # Indexed by the unique constraint below (its first column): no index of its own.
+    loan = models.ForeignKey(
+        Loan,
+        verbose_name="prêt",
+        on_delete=models.CASCADE,
+        related_name="pending_letters",
+        db_index=False,
+    )
+    kind = models.CharField("courrier", max_length=30, choices=LetterKind.choices)
+    # The missed installment's due date (ISO), the plan's id: as Letter.key.
+    key = models.CharField("clé", max_length=40)
+    # Indexed by the queue's index below (its first column): no index of its own.
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name="organisation",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+    )
+    on = models.DateField("date du fait")
+    decided_at = models.DateTimeField("plan accepté le", null=True, blank=True)
+    first = models.DateField("première alerte au", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "courrier du suivi à écrire"
+        verbose_name_plural = "courriers du suivi à écrire"
+        ordering = ["on", "-kind", "decided_at", "first", "loan", "key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["loan", "kind", "key"], name="letter_pending_servicing_once"
+            )
+        ]
+        indexes = [
+            # An organisation's queue, oldest first; on a day the plans ("repayment_plan",
+            # hence -kind) before the missed installments, each in servicing_letters_owed's
+            # order (the plans by decision, the installments by first alert, loan and key).
+            models.Index(
+                fields=["organisation", "on", "-kind", "decided_at", "first", "loan", "key"],
+                name="letter_pending_servicing_queue",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} à écrire — {self.loan}"

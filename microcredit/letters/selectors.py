@@ -18,7 +18,12 @@ from microcredit.dossiers.enums import DossierState
 from microcredit.dossiers.models import Dossier, DossierEvent
 from microcredit.dossiers.selectors import dossier_for_user_or_404
 from microcredit.letters.enums import LETTER_FOR_TRANSITION, LetterKind
-from microcredit.letters.models import Letter, LetterTemplate, PendingDecisionLetter
+from microcredit.letters.models import (
+    Letter,
+    LetterTemplate,
+    PendingDecisionLetter,
+    PendingServicingLetter,
+)
 from microcredit.servicing.enums import AlertKind
 from microcredit.servicing.models import Alert, RepaymentPlan
 
@@ -149,16 +154,20 @@ def servicing_letters_owed(
 
 
 def unwritten_letters_first(organisation_id: int, size: int) -> tuple[list[Owed], int]:
-    """The CCAS's `size` oldest letters owed and not written, and how many there are: four
-    queries whatever their number (each source bounded and counted)."""
-    agreed, missed = _owed_sources(dossier_id=None, organisation_id=organisation_id, unwritten=True)
-    total = 0
-    rows: list[list[tuple[Any, ...]]] = []
-    for source in (agreed, missed):
-        first = list(source[:size])
-        rows.append(first)
-        total += source.count()
-    return _owed(rows[0], rows[1])[:size], total
+    """The CCAS's `size` oldest letters of the follow-up owed and not written, in
+    servicing_letters_owed's order, and how many there are: two queries, each reading the
+    pending rows of the organisation only (PendingServicingLetter's index), whatever the number
+    of plans and alerts ever recorded. The caller has checked that the person works for the
+    organisation (its CCAS staff)."""
+    pending = PendingServicingLetter.objects.filter(organisation_id=organisation_id)
+    first = pending.order_by("on", "-kind", "decided_at", "first", "loan_id", "key")[:size]
+    rows = [
+        Owed(loan_id, dossier_id, number, kind, key, on)
+        for loan_id, dossier_id, number, kind, key, on in first.values_list(
+            "loan_id", "loan__dossier_id", "loan__dossier__number", "kind", "key", "on"
+        )
+    ]
+    return rows, pending.count()
 
 
 def letters_for_dossier(dossier: Dossier) -> list[LetterRow]:

@@ -38,7 +38,7 @@ from microcredit.letters import after_cheque, rules
 from microcredit.letters.after_cheque import SAMPLE_AMOUNT, SAMPLE_MONTHS, SAMPLE_RATE_PERCENT
 from microcredit.letters.enums import LETTER_FOR_TRANSITION, SERVICING_LETTERS, LetterKind
 from microcredit.letters.models import Letter, LetterTemplate
-from microcredit.letters.pending import pending_letter_drop
+from microcredit.letters.pending import pending_letter_drop, pending_servicing_drop
 from microcredit.loans.models import Loan
 from microcredit.organisations.models import Organisation
 from microcredit.programmes.models import Programme, ProgrammeVersion
@@ -301,10 +301,17 @@ def letter_render(event: DossierEvent) -> bytes:
 
 
 def _save(
-    *, dossier_id: int, kind: str, content: bytes, event: DossierEvent | None, key: str
+    *,
+    dossier_id: int,
+    kind: str,
+    content: bytes,
+    event: DossierEvent | None,
+    key: str,
+    loan_id: int | None = None,
 ) -> Letter | None:
-    """Store the letter, and for a decision's letter drop it from the pending ones in the same
-    transaction; None when another worker wrote it meanwhile (its unique constraint)."""
+    """Store the letter, and drop it from the pending ones in the same transaction (a
+    decision's, or with `loan_id` the follow-up's); None when another worker wrote it meanwhile
+    (its unique constraint)."""
     letter = Letter(
         dossier_id=dossier_id,
         event=event,
@@ -319,6 +326,8 @@ def _save(
             letter.save()
             if event is not None:
                 pending_letter_drop(event.pk)
+            elif loan_id is not None:
+                pending_servicing_drop(loan_id, kind, key)
     except IntegrityError:
         # Written meanwhile by another worker: keep theirs, drop our file.
         letter.file.delete(save=False)
@@ -387,7 +396,9 @@ def servicing_context(loan: Loan, kind: str, key: str, today: date) -> dict[str,
 
 def servicing_letter_write(loan_id: int, kind: str, key: str) -> Letter | None:
     """Write the letter of `kind` about the loan once per `key`: None when it exists already,
-    the loan is unknown or nothing is owed (LetterNotWritable).
+    the loan is unknown or nothing is owed (LetterNotWritable). The letter leaves the pending
+    ones when it is written, exists already or is not owed (PendingServicingLetter); it stays
+    pending when the writing fails.
 
     Raises:
         LetterDataMissing: the letter is owed but what it reports is missing.
@@ -403,12 +414,21 @@ def servicing_letter_write(loan_id: int, kind: str, key: str) -> Letter | None:
     if loan is None or not key:
         return None
     if Letter.objects.filter(dossier_id=loan.dossier_id, kind=kind, key=key).exists():
+        pending_servicing_drop(loan_id, kind, key)
         return None
     try:
         content = render(servicing_context(loan, kind, key, timezone.localdate()))
     except LetterNotWritable:
+        pending_servicing_drop(loan_id, kind, key)
         return None
-    return _save(dossier_id=loan.dossier_id, kind=kind, content=content, event=None, key=key)
+    return _save(
+        dossier_id=loan.dossier_id,
+        kind=kind,
+        content=content,
+        event=None,
+        key=key,
+        loan_id=loan_id,
+    )
 
 
 # --- The director's preview ----------------------------------------------------------------
