@@ -10,7 +10,7 @@ from microcredit.accounts.models import Membership
 from microcredit.api.base import PAGE_SIZE
 from microcredit.api.models import ApiToken
 from microcredit.dossiers.enums import DossierState
-from tests.dossiers.test_list_scale import bulk_dossiers
+from tests.factories import bulk_dossiers
 
 URL = "/api/v1/dossiers"
 

@@ -14,7 +14,7 @@ from microcredit.accounts.models import Membership
 from microcredit.banking import selectors
 from microcredit.dossiers.enums import DossierState
 from microcredit.dossiers.models import Dossier
-from tests.dossiers.test_list_scale import bulk_dossiers
+from tests.factories import bulk_dossiers
 
 ROW = re.compile(r'<a href="/banque/dossiers/\d+/">')
 STATES = (
