@@ -43,6 +43,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import connection, models, transaction
+from django.db.models import F
 
 from loan_engine import (
     Schedule,
@@ -1207,6 +1208,10 @@ def generate_volume(
         # No letter is written: every decision that calls for one is pending (the agent's
         # « Courriers en attente »), as the handler would have queued it.
         pending_letters_fill()
+        # A dossier was last saved at its last move, not when the volume was written: the
+        # bank's API reads `updated_at` for `updated_since` (api.changes), and a volume whose
+        # every dossier « changed today » would answer every such poll with all of them.
+        Dossier.objects.update(updated_at=F("state_changed_at"))
     counts = generator.counts
     return VolumeResult(
         applicants=dossiers,

@@ -90,6 +90,8 @@ def test_every_dossier_has_its_dated_path_through_the_funnel() -> None:
             assert after.from_state == before.to_state and after.from_state in move.sources
             assert after.to_state == move.target and after.at >= before.at
         assert path[-1].to_state == dossier.state and path[-1].at == dossier.state_changed_at
+        # Last saved at its last move, not when the volume was written (the API's updated_since).
+        assert dossier.updated_at == dossier.state_changed_at
         assert all(timezone.localdate(e.at) <= TODAY for e in path)
         transmitted = [e for e in path if e.transition == "transmit_to_bank"]
         assert dossier.bank_transmitted_at == (transmitted[0].at if transmitted else None)
