@@ -86,11 +86,18 @@ def _role_rights(role: str) -> FollowupRights:
     return NO_RIGHTS
 
 
-def followup_rights(user: User, membership: Membership | None, dossier: Dossier) -> FollowupRights:
-    """The rights of `user` in their active role on `dossier`'s follow-up (one query)."""
+def followup_rights(
+    user: User, membership: Membership | None, dossier: Dossier, *, through_funnel: bool = False
+) -> FollowupRights:
+    """The rights of `user` in their active role on `dossier`'s follow-up (one query, none
+    when the caller read `dossier` through `access_dossiers_for_user` for the same user and
+    membership: `through_funnel`)."""
     if membership is None or membership.role not in FOLLOWUP_ROLES:
         return NO_RIGHTS
-    if not access_dossiers_for_user(user, membership).filter(pk=dossier.pk).exists():
+    if (
+        not through_funnel
+        and not access_dossiers_for_user(user, membership).filter(pk=dossier.pk).exists()
+    ):
         return NO_RIGHTS
     return _role_rights(membership.role)
 

@@ -33,7 +33,14 @@ register = template.Library()
 def dossier_followup(context: template.Context) -> dict[str, Any]:
     request = context["request"]
     dossier = context["dossier"]
-    rights = followup_rights(request.user, getattr(request, "membership", None), dossier)
+    # The page that read `dossier` through the access funnel for this request's user and
+    # membership says so (`dossier_through_funnel`): the funnel is not asked again.
+    rights = followup_rights(
+        request.user,
+        getattr(request, "membership", None),
+        dossier,
+        through_funnel=context.get("dossier_through_funnel") is True,
+    )
     if not rights.read_any:
         return {"show": False}
     entries, total = timeline_recent(dossier, rights)
