@@ -6,6 +6,7 @@ dossier as every answer shows it (the writes answer with it too)."""
 from __future__ import annotations
 
 import enum
+import math
 from typing import Annotated, Any
 
 from django.db.models import F
@@ -24,12 +25,15 @@ from microcredit.api.base import (
     api,
     dossier_or_404,
     loan_or_409,
-    page_of,
     principal_of,
     related,
     responses,
 )
-from microcredit.api.changes import changed_since, with_last_change
+from microcredit.api.changes import (
+    changed_since,
+    changed_since_by_last_change,
+    with_last_change,
+)
 from microcredit.api.positions import schedule_line_states
 from microcredit.api.schemas import DossierOut, DossierPage, Error, ScheduleOut
 from microcredit.api.selectors import api_dossiers
@@ -180,14 +184,37 @@ def dossier_list(
     ] = DossierOrder.TRANSMITTED,
 ) -> dict[str, Any]:
     principal = principal_of(request)
-    dossiers = with_last_change(api_dossiers(principal.user, principal.membership))
+    everything = api_dossiers(principal.user, principal.membership)
+    # The dossiers to page through, narrow: the filters and the order's keys only. The page's
+    # rows are then read whole (applicant, decision, loan, last change) for its ids alone.
+    dossiers = everything
     if state is not None:
         dossiers = dossiers.filter(state=state.value)
+    unchanged = dossiers
     if updated_since is not None:
         dossiers = changed_since(dossiers, updated_since)
+    count = dossiers.count()
+    start = (page - 1) * page_size
+    stop = start + page_size
+    ordering: list[Any] = ["-bank_transmitted_at", "-id"]
+    ids: Any = dossiers.values("pk")[start:stop]
     if order == DossierOrder.UPDATED:
-        dossiers = dossiers.order_by(F("last_change").asc(), "id")
-    items, page_fields = page_of(dossiers, page, page_size)
+        ordering = [F("last_change").asc(), "id"]
+        if updated_since is not None:
+            ids = changed_since_by_last_change(unchanged, updated_since, start, stop)
+        else:
+            ids = with_last_change(dossiers).order_by(*ordering).values("pk")[start:stop]
+    items = (
+        list(with_last_change(everything).filter(pk__in=ids).order_by(*ordering))
+        if start < count
+        else []
+    )
+    page_fields = {
+        "count": count,
+        "page": page,
+        "pages": max(1, math.ceil(count / page_size)),
+        "page_size": page_size,
+    }
     access_logs_create(
         user=principal.user,
         action=AccessAction.API_DOSSIER_LIST,

@@ -94,8 +94,12 @@ class ScheduleVersion(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["loan", "number"], name="schedule_version_unique")
         ]
-        # The nightly arrears job reads the versions created since its last run.
-        indexes = [models.Index(fields=["created_at"], name="schedule_version_created")]
+        # The nightly arrears job reads the versions created since its last run; the bank's API
+        # reads each loan's latest version (api.changes.with_last_change, one probe).
+        indexes = [
+            models.Index(fields=["created_at"], name="schedule_version_created"),
+            models.Index(fields=["loan", "-created_at"], name="schedule_version_loan_created"),
+        ]
 
     def __str__(self) -> str:
         return f"Échéancier v{self.number} — {self.loan}"
@@ -185,6 +189,8 @@ class Repayment(models.Model):
             models.Index(fields=["recorded_at"], name="repayment_recorded"),
             models.Index(fields=["date"], name="repayment_date"),
             models.Index(fields=["loan", "date", "id"], name="repayment_loan_date"),
+            # The bank's API: each loan's latest recorded line (api.changes.with_last_change).
+            models.Index(fields=["loan", "-recorded_at"], name="repayment_loan_recorded"),
         ]
 
     def __str__(self) -> str:
@@ -226,6 +232,8 @@ class Incident(models.Model):
             models.Index(fields=["recorded_at"], name="incident_recorded"),
             # The loan page's incidents, newest first (a page of them).
             models.Index(fields=["loan", "-date", "-id"], name="incident_loan_date"),
+            # The bank's API: each loan's latest recorded incident (api.changes.with_last_change).
+            models.Index(fields=["loan", "-recorded_at"], name="incident_loan_recorded"),
         ]
 
     def __str__(self) -> str:
