@@ -309,7 +309,7 @@ def dossier_detail(request: MemberRequest, dossier_id: int) -> HttpResponse:
         "agenda_items": sessions_of_dossier(request.user, membership, page.dossier.pk),
         "bank_decision": decision_for_dossier(page.dossier.pk),
         "loan": loan_for_dossier(page.dossier.pk),
-        "letters": letters_for_dossier(page.dossier) if staff else [],
+        "letters": letters_for_dossier(page.dossier, page.events) if staff else [],
         "bank_adviser": membership.role == Role.BANK_ADVISER,
         # `page.dossier` was read through the access funnel for this user and membership
         # (followup's tag need not ask it again).
