@@ -233,12 +233,17 @@ def _transition_forms(page: DossierPage) -> list[dict[str, Any]]:
 
 
 # Django's label suffix, as `BoundField.label_tag` writes it (« : » after a space in French),
-# from Django's own catalogue: the fields the page writes by hand end their labels with it.
+# from Django's own catalogue, and not after a label ending with a punctuation mark: the
+# fields the page writes by hand end their labels with it.
 _LABEL_SUFFIX = ":"
+_LABEL_ENDINGS = ":?.!"
 
 
 def _label(field: Field) -> str:
-    return f"{field.label}{gettext(_LABEL_SUFFIX)}"
+    label = str(field.label)
+    if label[-1:] in gettext(_LABEL_ENDINGS):
+        return label
+    return f"{label}{gettext(_LABEL_SUFFIX)}"
 
 
 def _staff_forms(page: DossierPage) -> dict[str, Any]:
