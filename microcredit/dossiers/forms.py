@@ -6,10 +6,11 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
+from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 
 from microcredit.accounts.enums import Role
-from microcredit.accounts.models import User
+from microcredit.accounts.models import Membership, User
 from microcredit.core.forms import AmountField, FreeTextGuard
 from microcredit.core.text import INVALID_SIRET, normalise_siret
 from microcredit.dossiers.enums import DeferralKind, DossierState
@@ -193,11 +194,21 @@ class ShareForm(FreeTextGuard, forms.Form):
     def __init__(self, *args: Any, organisation_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         worker = cast("forms.ModelChoiceField[User]", self.fields["worker"])
-        worker.queryset = User.objects.filter(
-            memberships__role=Role.PARTNER_WORKER,
-            memberships__active=True,
-            memberships__organisation__partner_of__ccas_id=organisation_id,
-        ).distinct()
+        # Each choice's label names the worker's organisation (PartnerWorkerChoiceField): the
+        # memberships and their organisations read with the workers, in two more queries
+        # whatever their number (and without the server-side cursor the field iterates a
+        # queryset through when nothing is prefetched).
+        worker.queryset = (
+            User.objects.filter(
+                memberships__role=Role.PARTNER_WORKER,
+                memberships__active=True,
+                memberships__organisation__partner_of__ccas_id=organisation_id,
+            )
+            .distinct()
+            .prefetch_related(
+                Prefetch("memberships", queryset=Membership.objects.select_related("organisation"))
+            )
+        )
 
 
 class ConsentForm(FreeTextGuard, forms.Form):

@@ -5,22 +5,20 @@ from __future__ import annotations
 
 import mimetypes
 from datetime import date
-from typing import Any, cast
+from typing import Any
 
 from django.db import DatabaseError, connection
-from django.db.models import Prefetch, QuerySet
-from django.forms import Field
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from microcredit.accounts.access import authenticated, public, roles_required
 from microcredit.accounts.enums import DOSSIER_ROLES, DOSSIER_STAFF_ROLES, Role
 from microcredit.accounts.http import AuthenticatedRequest, MemberRequest
-from microcredit.accounts.models import Membership, User
+from microcredit.accounts.models import Membership
 from microcredit.banking.selectors import decision_for_dossier
 from microcredit.budgets.views import budget_section
 from microcredit.commissions.selectors import committee_item_for_dossier, sessions_of_dossier
@@ -29,7 +27,7 @@ from microcredit.core.services import access_log_create
 from microcredit.documents.forms import UploadForm
 from microcredit.documents.services import document_kinds
 from microcredit.dossiers import selectors as dossier_selectors
-from microcredit.dossiers.forms import ConsentForm, PartnerWorkerChoiceField, ShareForm
+from microcredit.dossiers.forms import ConsentForm, ShareForm, TransitionForm
 from microcredit.dossiers.workflow import EDITABLE_STATES
 from microcredit.letters.selectors import letters_for_dossier
 from microcredit.loans.selectors import loan_for_dossier
@@ -220,57 +218,19 @@ def organisation_logo(request: HttpRequest, slug: str) -> FileResponse:
 
 
 def _transition_forms(page: DossierPage) -> list[dict[str, Any]]:
-    """Each move of the reader's from the dossier's state, with the schemes a reorientation
-    chooses from. The template writes the fields of `TransitionForm` (prefix: the move's name)
-    by hand: its hidden inputs rendered through Django's form templates cost more than the
-    whole section."""
     version = page.version
     schemes = version.reorientation_schemes if version is not None else []
     return [
-        {"transition": t, "schemes": schemes if t.needs_reorientation_scheme else []}
+        {
+            "transition": t,
+            "form": TransitionForm(
+                initial={"transition": t.name, "expected_state": page.dossier.state},
+                prefix=t.name,
+            ),
+            "schemes": schemes if t.needs_reorientation_scheme else [],
+        }
         for t in page.transitions
     ]
-
-
-# Django's label suffix, as `BoundField.label_tag` writes it (« : » after a space in French),
-# from Django's own catalogue, and not after a label ending with a punctuation mark: the
-# fields the page writes by hand end their labels with it.
-_LABEL_SUFFIX = ":"
-_LABEL_ENDINGS = ":?.!"
-
-
-def _label(field: Field) -> str:
-    label = str(field.label)
-    if label[-1:] in gettext(_LABEL_ENDINGS):
-        return label
-    return f"{label}{gettext(_LABEL_SUFFIX)}"
-
-
-def _staff_forms(page: DossierPage) -> dict[str, Any]:
-    """What the staff's forms of the page show (pieces, consent, sharing), written by hand in
-    the template with the names, ids and attributes Django's widgets give them. The partner
-    workers the dossier may be shared with are read with their memberships and organisations
-    (two queries, whatever their number; the form's own field reads each one's membership and
-    organisation, through a server-side cursor)."""
-    dossier = page.dossier
-    version = page.version
-    required = version.required_documents_for(dossier.purpose_category) if version else []
-    worker = cast(
-        PartnerWorkerChoiceField,
-        ShareForm(organisation_id=dossier.organisation_id).fields["worker"],
-    )
-    workers = cast("QuerySet[User]", worker.queryset).prefetch_related(
-        Prefetch("memberships", queryset=Membership.objects.select_related("organisation"))
-    )
-    return {
-        "upload_kinds": list(document_kinds(required).items()),
-        "upload_labels": {name: _label(f) for name, f in UploadForm.base_fields.items()},
-        "upload_accept": UploadForm.base_fields["file"].widget.attrs["accept"],
-        "consent_label": _label(ConsentForm.base_fields["consent_date"]),
-        "share_label": _label(worker),
-        "share_empty_label": worker.empty_label,
-        "share_choices": [(w.pk, worker.label_from_instance(w)) for w in workers],
-    }
 
 
 NO_TRANSITION = gettext_lazy("Aucune action ne vous revient à cette étape.")
@@ -321,7 +281,14 @@ def dossier_detail(request: MemberRequest, dossier_id: int) -> HttpResponse:
         "dossier_through_funnel": True,
     }
     if staff:
-        context.update(_staff_forms(page))
+        required = (
+            page.version.required_documents_for(page.dossier.purpose_category)
+            if page.version
+            else []
+        )
+        context["upload_form"] = UploadForm(kinds=document_kinds(required))
+        context["share_form"] = ShareForm(organisation_id=page.dossier.organisation_id)
+        context["consent_form"] = ConsentForm(initial={"consent_date": page.dossier.consent_date})
         context.update(budget_section(page.dossier, page.version, membership))
         context.update(rights_section(page.dossier, context["budget_panel"].budget))
     return render(request, "shell/dossier_detail.html", context)
