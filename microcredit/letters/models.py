@@ -134,9 +134,10 @@ class PendingServicingLetter(models.Model):
     repayment plan, a missed installment servicing raised an alert for. The agent's queue
     « Courriers en attente » reads them without scanning every plan and alert ever recorded.
 
-    Created when servicing owes the letter, in the move's transaction
-    (letters.handlers.letter_after_servicing, from the same sources as
-    letters.selectors.servicing_letters_owed); deleted with the writing of the letter, in the
+    Created when servicing owes the letter, at the commit of the move, just before the letter's
+    task is queued (letters.handlers.letter_after_servicing, from the same sources as
+    letters.selectors.servicing_letters_owed; not in the move's transaction, whose queries must
+    not grow with a nightly batch's letters); deleted with the writing of the letter, in the
     same transaction as the Letter row, or when the writing finds that nothing is owed
     (letters.writing.servicing_letter_write). `on` is the day the letters' pages show (the
     missed installment's due date, the day the bank agreed the plan); `decided_at` (plans) and
