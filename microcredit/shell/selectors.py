@@ -150,8 +150,9 @@ def requests_to_answer(membership: Membership) -> Queue[RequestRow]:
     oldest first (the inbox's own order and filter « à traiter », followup.selectors)."""
     # The new requests, then those being handled, each read in its index's order (organisation,
     # status, date): the inbox's order on the urgency it computes sorts every open request
-    # (8 ms at 20,000). Three queries, whatever the number of requests.
-    requests = open_requests(membership)
+    # (8 ms at 20,000). Three queries, whatever the number of requests (who took each one read
+    # with it: a request being handled has its handling).
+    requests = open_requests(membership).select_related("handling__handled_by")
     first = [
         request
         for status in (ContactRequestStatus.NEW, ContactRequestStatus.CONTACTED)
@@ -396,9 +397,9 @@ class PendingLetter:
 
 
 def letters_pending(organisation_id: int) -> Queue[PendingLetter]:
-    """The organisation's letters called for and not written, the oldest first: six queries
-    (the decisions' letters from their table of pending letters, letters.pending; the
-    follow-up's two sources, each bounded and counted)."""
+    """The organisation's letters called for and not written, the oldest first: four queries
+    (the decisions' letters and the follow-up's, each from its table of pending letters,
+    letters.pending: bounded and counted)."""
     decisions, decisions_total = decision_letters_pending(organisation_id, QUEUE_SIZE)
     rows = [PendingLetter(d.kind, d.on, d.dossier_id, d.dossier_number) for d in decisions]
     # The follow-up's letters owed and unwritten, of this CCAS (each is written after the

@@ -19,7 +19,7 @@ from microcredit.core.models import AccessLog
 from microcredit.dossiers.enums import DossierState
 from microcredit.dossiers.models import Dossier, DossierEvent
 from microcredit.followup.enums import AppointmentStatus
-from microcredit.followup.models import Appointment, StepReview
+from microcredit.followup.models import Appointment, RequestHandling, StepReview
 from microcredit.letters.handlers import letter_after_decision
 from microcredit.loans.models import Loan
 from microcredit.organisations.models import Organisation
@@ -195,6 +195,26 @@ def test_the_referent_queues_take_the_same_queries_whatever_their_length(
     assert empty <= full <= empty + 7  # each of the five queues counts once it is full; log
     body = _home(client, referent)
     assert figure(2 * MANY) in body and "Et 7 autres" in body
+
+
+def test_the_requests_being_handled_are_read_with_who_took_them(
+    client, make_user, saint_etienne, count_queries
+) -> None:  # type: ignore[no-untyped-def]
+    referent = make_user(Role.REFERENT, username="reine-prenante")
+    taken = 0
+
+    def take(n: int) -> None:
+        nonlocal taken
+        for _ in range(n):
+            taken += 1
+            request = _request(saint_etienne, f"Prise{taken}", ContactRequestStatus.CONTACTED)
+            RequestHandling.objects.create(request=request, handled_by=referent)
+
+    take(1)
+    one = _queries(client, referent, count_queries)
+    take(4)  # the queue's five rows, each taken by someone
+    assert _queries(client, referent, count_queries) == one
+    assert "(Reine-Prenante)" in _home(client, referent)
 
 
 # --- The agent ------------------------------------------------------------------------------
