@@ -238,13 +238,18 @@ def dossier_or_404(request: HttpRequest, number: str) -> Dossier:
 
 
 def page_of(queryset: QuerySet[T], page: int, page_size: int) -> tuple[list[T], dict[str, int]]:
-    """One page of `queryset` (empty past the end) and the fields every list answers with it:
-    count, page, pages, page_size."""
+    """One page of `queryset` (empty past the end) and the fields every list answers with it
+    (page_fields)."""
     count = queryset.count()
     start = (page - 1) * page_size
     items = list(queryset[start : start + page_size]) if start < count else []
+    return items, page_fields(count, page, page_size)
+
+
+def page_fields(count: int, page: int, page_size: int) -> dict[str, int]:
+    """The fields every list answers with its page: count, page, pages, page_size."""
     pages = max(1, math.ceil(count / page_size))
-    return items, {"count": count, "page": page, "pages": pages, "page_size": page_size}
+    return {"count": count, "page": page, "pages": pages, "page_size": page_size}
 
 
 NO_LOAN = "Ce dossier n'a pas encore de prêt décaissé."

@@ -6,7 +6,6 @@ dossier as every answer shows it (the writes answer with it too)."""
 from __future__ import annotations
 
 import enum
-import math
 from typing import Annotated, Any
 
 from django.db.models import F
@@ -25,6 +24,7 @@ from microcredit.api.base import (
     api,
     dossier_or_404,
     loan_or_409,
+    page_fields,
     principal_of,
     related,
     responses,
@@ -209,12 +209,7 @@ def dossier_list(
         if start < count
         else []
     )
-    page_fields = {
-        "count": count,
-        "page": page,
-        "pages": max(1, math.ceil(count / page_size)),
-        "page_size": page_size,
-    }
+    fields = page_fields(count, page, page_size)
     access_logs_create(
         user=principal.user,
         action=AccessAction.API_DOSSIER_LIST,
@@ -223,7 +218,7 @@ def dossier_list(
         + (f", état {state.value}" if state is not None else "")
         + (f", changés depuis {updated_since.isoformat()}" if updated_since is not None else ""),
     )
-    return {**page_fields, "items": [dossier_out(d) for d in items]}
+    return {**fields, "items": [dossier_out(d) for d in items]}
 
 
 @api.get(
