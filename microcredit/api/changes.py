@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models import F, Model, OuterRef, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Greatest
 
@@ -30,45 +30,38 @@ from microcredit.banking.models import BankDecision
 from microcredit.dossiers.models import Dossier
 from microcredit.loans.models import Incident, Repayment, ScheduleVersion
 
+# Each source of a change: its model, the path to its dossier, its instant (see the module).
+SOURCES: tuple[tuple[type[Model], str, str], ...] = (
+    (Dossier, "pk", "updated_at"),
+    (BankDecision, "dossier_id", "offer_recorded_at"),
+    (Repayment, "loan__dossier_id", "recorded_at"),
+    (Incident, "loan__dossier_id", "recorded_at"),
+    (ScheduleVersion, "loan__dossier_id", "created_at"),
+)
+
+
+def _since(since: dt.datetime, *, with_instant: bool) -> list[QuerySet]:  # type: ignore[type-arg]
+    """Each source's changes at or after `since` (an index range scan each), as rows of
+    `changed_dossier` (and `changed_at` with `with_instant`)."""
+    return [
+        model._default_manager.filter(**{f"{at}__gte": since})
+        .order_by()
+        .values(changed_dossier=F(dossier), **({"changed_at": F(at)} if with_instant else {}))
+        for model, dossier, at in SOURCES
+    ]
+
 
 def _changes_since(since: dt.datetime) -> QuerySet:  # type: ignore[type-arg]
     """Every change at or after `since`: one row per instant (`changed_dossier`, `changed_at`),
-    a union of index range scans over the sources of the module."""
-
-    def changes(queryset: QuerySet, dossier: str, at: str) -> QuerySet:  # type: ignore[type-arg]
-        return (
-            queryset.filter(**{f"{at}__gte": since})
-            .order_by()
-            .values(changed_dossier=F(dossier), changed_at=F(at))
-        )
-
-    return changes(Dossier.objects.all(), "pk", "updated_at").union(
-        changes(BankDecision.objects.all(), "dossier_id", "offer_recorded_at"),
-        changes(Repayment.objects.all(), "loan__dossier_id", "recorded_at"),
-        changes(Incident.objects.all(), "loan__dossier_id", "recorded_at"),
-        changes(ScheduleVersion.objects.all(), "loan__dossier_id", "created_at"),
-        all=True,
-    )
+    a union of index range scans over SOURCES."""
+    first, *others = _since(since, with_instant=True)
+    return first.union(*others, all=True)
 
 
 def changed_since(dossiers: QuerySet[Dossier], since: dt.datetime) -> QuerySet[Dossier]:
     """`dossiers` restricted to those changed at or after `since` (see the module)."""
-    ids = (
-        Dossier.objects.filter(updated_at__gte=since)
-        .order_by()
-        .values("pk")
-        .union(
-            BankDecision.objects.filter(offer_recorded_at__gte=since)
-            .order_by()
-            .values("dossier_id"),
-            Repayment.objects.filter(recorded_at__gte=since).order_by().values("loan__dossier_id"),
-            Incident.objects.filter(recorded_at__gte=since).order_by().values("loan__dossier_id"),
-            ScheduleVersion.objects.filter(created_at__gte=since)
-            .order_by()
-            .values("loan__dossier_id"),
-        )
-    )
-    return dossiers.filter(pk__in=ids)
+    first, *others = _since(since, with_instant=False)
+    return dossiers.filter(pk__in=first.union(*others))
 
 
 def changed_since_by_last_change(
