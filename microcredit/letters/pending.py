@@ -18,6 +18,7 @@ from django.db.models import (
     Exists,
     F,
     Min,
+    Model,
     OuterRef,
     QuerySet,
     Value,
@@ -26,7 +27,7 @@ from django.db.models import (
 from django.db.models.constants import OnConflict
 from django.db.models.functions import Cast, TruncDate
 
-from microcredit.dossiers.models import Dossier, DossierEvent
+from microcredit.dossiers.models import DossierEvent
 from microcredit.letters.enums import LETTER_FOR_TRANSITION, LetterKind
 from microcredit.letters.models import Letter, PendingDecisionLetter, PendingServicingLetter
 from microcredit.servicing.enums import AlertKind
@@ -57,27 +58,15 @@ def pending_letters_fill() -> int:
     """A row for every decision of LETTER_FOR_TRANSITION without a letter (one set-based
     statement; the decisions queued already are left as they are): for the decisions written
     in bulk, without the handler (the volume generator). The number of rows added."""
-    quote = connection.ops.quote_name
-    pending, event, dossier, letter = (
-        quote(model._meta.db_table)
-        for model in (PendingDecisionLetter, DossierEvent, Dossier, Letter)
+    decisions = (
+        DossierEvent.objects.filter(transition__in=list(LETTER_FOR_TRANSITION))
+        .exclude(Exists(Letter.objects.filter(event_id=OuterRef("pk"))))
+        .order_by()
+        .values_list("pk", "dossier__organisation_id", "at")
     )
-    placeholders = ", ".join(["%s"] * len(LETTER_FOR_TRANSITION))
-    # A conflict skipped rather than an anti-join on the table being filled: PostgreSQL would
-    # rescan its new pages for each decision (quadratic when its statistics say it is empty).
-    insert = connection.ops.insert_statement(on_conflict=OnConflict.IGNORE)
-    ignore = connection.ops.on_conflict_suffix_sql([], OnConflict.IGNORE, [], [])
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"{insert} {pending} (event_id, organisation_id, at) "  # noqa: S608 (quoted names)
-            f"SELECT e.id, d.organisation_id, e.at FROM {event} e "
-            f"JOIN {dossier} d ON d.id = e.dossier_id "
-            f"WHERE e.transition IN ({placeholders}) "
-            f"AND NOT EXISTS (SELECT 1 FROM {letter} l WHERE l.event_id = e.id) {ignore}",
-            list(LETTER_FOR_TRANSITION),
-        )
-        added: int = cursor.rowcount
-        return added
+    return _insert_ignoring_conflicts(
+        PendingDecisionLetter, ("event_id", "organisation_id", "at"), decisions
+    )
 
 
 # --- The letters of the loan's follow-up -----------------------------------------------------
@@ -154,20 +143,27 @@ def _missed_owed(alerts: QuerySet[Alert]) -> QuerySet[Any]:
     )
 
 
-def _insert_ignoring_conflicts(rows: QuerySet[Any]) -> int:
-    """INSERT INTO PendingServicingLetter … `rows` (a SELECT of SERVICING_COLUMNS), the letters
-    queued already skipped by their unique constraint (no anti-join on the table being
-    filled: see pending_letters_fill). The number of rows added."""
+def _insert_ignoring_conflicts(
+    model: type[Model], columns: tuple[str, ...], rows: QuerySet[Any]
+) -> int:
+    """INSERT INTO `model` (`columns`) `rows` (a SELECT of those columns, in that order), the
+    rows already there skipped by the table's unique key: a conflict skipped rather than an
+    anti-join on the table being filled, which PostgreSQL would rescan for each row
+    (quadratic when its statistics say it is empty). The number of rows added."""
     quote = connection.ops.quote_name
     select, params = rows.query.get_compiler(connection=connection).as_sql()
     insert = connection.ops.insert_statement(on_conflict=OnConflict.IGNORE)
     ignore = connection.ops.on_conflict_suffix_sql([], OnConflict.IGNORE, [], [])
-    columns = ", ".join(quote(column) for column in SERVICING_COLUMNS)
-    table = quote(PendingServicingLetter._meta.db_table)
+    names = ", ".join(quote(column) for column in columns)
+    table = quote(model._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(f"{insert} {table} ({columns}) {select} {ignore}", params)
+        cursor.execute(f"{insert} {table} ({names}) {select} {ignore}", params)
         added: int = cursor.rowcount
         return added
+
+
+def _insert_servicing(rows: QuerySet[Any]) -> int:
+    return _insert_ignoring_conflicts(PendingServicingLetter, SERVICING_COLUMNS, rows)
 
 
 def pending_servicing_add(loan_id: int, kind: str, key: str) -> int:
@@ -177,13 +173,11 @@ def pending_servicing_add(loan_id: int, kind: str, key: str) -> int:
     if kind == LetterKind.REPAYMENT_PLAN:
         if not (key.isascii() and key.isdigit()):
             return 0
-        return _insert_ignoring_conflicts(
+        return _insert_servicing(
             _plans_owed(RepaymentPlan.objects.filter(pk=int(key), loan_id=loan_id))
         )
     if kind == LetterKind.MISSED_INSTALLMENT:
-        return _insert_ignoring_conflicts(
-            _missed_owed(Alert.objects.filter(loan_id=loan_id, key=key))
-        )
+        return _insert_servicing(_missed_owed(Alert.objects.filter(loan_id=loan_id, key=key)))
     return 0
 
 
@@ -196,6 +190,6 @@ def pending_servicing_fill() -> int:
     """A row for every letter of the follow-up owed and not written (two set-based
     statements; the letters queued already are left as they are): for the plans and alerts
     written in bulk, without the hook. The number of rows added."""
-    return _insert_ignoring_conflicts(
-        _plans_owed(RepaymentPlan.objects.all())
-    ) + _insert_ignoring_conflicts(_missed_owed(Alert.objects.all()))
+    return _insert_servicing(_plans_owed(RepaymentPlan.objects.all())) + _insert_servicing(
+        _missed_owed(Alert.objects.all())
+    )
