@@ -222,11 +222,22 @@ def portfolio_loans(
         found = dossier_list(user, membership, query=filters.query)
         loans = loans.filter(dossier__in=found.values("pk"))
     if as_of is None:
-        return loans.none() if filters.bucket else loans.order_by("pk")
-    loans = loans.annotate(snap=_snapshot_on(as_of))
-    if filters.bucket:
-        loans = loans.filter(snap__bucket=filters.bucket)
-    return loans.order_by(F("snap__days_past_due").desc(nulls_last=True), "pk")
+        return loans.none() if filters.bucket else _in_portfolio_order(loans, None)
+    return _in_portfolio_order(loans, as_of, bucket=filters.bucket)
+
+
+def _in_portfolio_order(
+    loans: QuerySet[Loan], as_of: date | None, *, bucket: str = ""
+) -> QuerySet[Loan]:
+    """`loans` in the portfolio's order (portfolio_loans): the most days late on `as_of` first
+    (none: last), then by loan; by loan alone when the job never ran. `bucket`: only the loans
+    in that bucket on `as_of`."""
+    if as_of is None:
+        return loans.order_by("pk")
+    with_snapshot = loans.annotate(snap=_snapshot_on(as_of))
+    if bucket:
+        with_snapshot = with_snapshot.filter(snap__bucket=bucket)
+    return with_snapshot.order_by(F("snap__days_past_due").desc(nulls_last=True), "pk")
 
 
 class _WholePortfolio:
@@ -285,14 +296,8 @@ class _WholePortfolio:
         # The page that straddles both: one IN over their UNION ALL (an OR of the two made the
         # database test every loan against both).
         wanted = parts[0] if len(parts) == 1 else parts[0].union(parts[1], all=True)
-        page = Loan.objects.filter(pk__in=wanted)
-        if as_of is None:
-            return list(page.order_by("pk").values_list("pk", flat=True))
-        return list(
-            page.annotate(snap=_snapshot_on(as_of))
-            .order_by(F("snap__days_past_due").desc(nulls_last=True), "pk")
-            .values_list("pk", flat=True)
-        )
+        page = _in_portfolio_order(Loan.objects.filter(pk__in=wanted), as_of)
+        return list(page.values_list("pk", flat=True))
 
 
 def portfolio_page(
