@@ -5,7 +5,7 @@ Run it against the database a load bench filled (`bench/load/run.py --reuse` kee
 cluster, as `bench_load`):
 
     DATABASE_URL=postgres://…/bench_load .venv/bin/python bench/load/profile_pages.py [--only TEXT]
-    [--top 5] [--width 160]
+    [--top 5] [--width 160] [--profile 40 [--sort tottime]]
 
 It uses `bench.load.settings` (production's settings: cached templates, DEBUG off; the static
 files `run.py --reuse` collected, or STATIC_ROOT), the Django test client (no HTTP server) and
@@ -16,7 +16,9 @@ access-log rows the pages write, as any visit does.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
+import pstats
 import sys
 import tempfile
 import time
@@ -97,6 +99,14 @@ def main(args: argparse.Namespace) -> None:
         slowest = sorted(queries.captured_queries, key=lambda q: -float(q["time"]))
         for query in slowest[: args.top]:
             print(f"  {float(query['time']) * 1000:6.1f} ms  {query['sql'][: args.width]}")
+        if args.profile:
+            profiler = cProfile.Profile()
+            profiler.enable()
+            for _ in range(args.repeat):
+                client.get(url)
+            profiler.disable()
+            stats = pstats.Stats(profiler).sort_stats(args.sort)
+            stats.print_stats(args.profile)
 
 
 if __name__ == "__main__":
@@ -105,4 +115,13 @@ if __name__ == "__main__":
     parser.add_argument("--repeat", type=int, default=5, help="timed requests per page")
     parser.add_argument("--top", type=int, default=5, help="slowest queries shown")
     parser.add_argument("--width", type=int, default=160, help="characters of SQL shown")
+    parser.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        help="also profile the timed requests (cProfile) and print this many functions",
+    )
+    parser.add_argument(
+        "--sort", default="cumulative", help="the profile's order (cumulative, tottime, …)"
+    )
     main(parser.parse_args())
