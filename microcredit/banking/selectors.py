@@ -236,8 +236,3 @@ def bank_dossier_page(
         documents=documents,
         loan=getattr(dossier, "loan", None),
     )
-
-
-def decision_for_dossier(dossier_id: int) -> BankDecision | None:
-    """The bank's decision on a dossier the caller may see (a panel of the dossier page)."""
-    return BankDecision.objects.filter(dossier_id=dossier_id).first()

@@ -425,11 +425,6 @@ def loans_by_dossier(dossier_ids: list[int]) -> dict[int, Loan]:
     return {loan.dossier_id: loan for loan in Loan.objects.filter(dossier_id__in=dossier_ids)}
 
 
-def loan_for_dossier(dossier_id: int) -> Loan | None:
-    """The loan of a dossier the caller may see (a link from the dossier page)."""
-    return Loan.objects.filter(dossier_id=dossier_id).first()
-
-
 # --- Reconciliation (the bank partner's API, #18) -------------------------------------------------
 
 

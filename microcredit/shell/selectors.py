@@ -14,6 +14,7 @@ from django.http import Http404
 
 from microcredit.accounts.enums import Role
 from microcredit.accounts.models import Membership, User
+from microcredit.banking.models import BankDecision
 from microcredit.banking.selectors import bank_dossiers
 from microcredit.commissions.models import AgendaItem, CommissionSession, SessionMember
 from microcredit.commissions.selectors import dossiers_ready
@@ -51,6 +52,16 @@ class DossierPage:
     transitions: list[Transition]
     shares: list[DossierShare]
 
+    @property
+    def bank_decision(self) -> BankDecision | None:
+        """The bank's decision on the dossier (read with it), or None."""
+        return getattr(self.dossier, "bank_decision", None)
+
+    @property
+    def loan(self) -> Loan | None:
+        """The dossier's loan (read with it), or None."""
+        return getattr(self.dossier, "loan", None)
+
 
 def dossier_page(dossier_id: int, user: User, membership: Membership | None) -> DossierPage:
     """Everything the dossier page shows, in a fixed number of queries.
@@ -58,8 +69,10 @@ def dossier_page(dossier_id: int, user: User, membership: Membership | None) -> 
     The dossier is read with the relations the page shows, and no more: each join costs the
     planner about 0.3 ms (the scheme's bank partner is never shown: its id is on the scheme),
     and unordered (one row by its key: the list's order would be compiled and sorted for
-    nothing). Its events are read with their letters, which the letters' table of the page
-    takes again (`letters_for_dossier(..., events=page.events)`)."""
+    nothing). The bank's decision and the loan (one each at most: one-to-one) come with it
+    (`bank_decision`, `loan`: two joins, against two queries of their own). Its events are
+    read with their letters, which the letters' table of the page takes again
+    (`letters_for_dossier(..., events=page.events)`)."""
     dossier = next(
         iter(
             access_dossiers_for_user(user, membership)
@@ -70,6 +83,8 @@ def dossier_page(dossier_id: int, user: User, membership: Membership | None) -> 
                 "oriented_by_structure",
                 "eligibility",
                 "eligibility__programme_version",
+                "bank_decision",
+                "loan",
             )
             .prefetch_related("applicant__members")
             .filter(pk=dossier_id)

@@ -19,7 +19,6 @@ from microcredit.accounts.access import authenticated, public, roles_required
 from microcredit.accounts.enums import DOSSIER_ROLES, DOSSIER_STAFF_ROLES, Role
 from microcredit.accounts.http import AuthenticatedRequest, MemberRequest
 from microcredit.accounts.models import Membership
-from microcredit.banking.selectors import decision_for_dossier
 from microcredit.budgets.views import budget_section
 from microcredit.commissions.selectors import committee_item_for_dossier, sessions_of_dossier
 from microcredit.core.enums import AccessAction
@@ -30,7 +29,6 @@ from microcredit.dossiers import selectors as dossier_selectors
 from microcredit.dossiers.forms import ConsentForm, ShareForm, TransitionForm
 from microcredit.dossiers.workflow import EDITABLE_STATES
 from microcredit.letters.selectors import letters_for_dossier
-from microcredit.loans.selectors import loan_for_dossier
 from microcredit.organisations.models import Organisation
 from microcredit.privacy.selectors_access_log import privacy_figures
 from microcredit.programmes import selectors as programme_selectors
@@ -272,8 +270,8 @@ def dossier_detail(request: MemberRequest, dossier_id: int) -> HttpResponse:
         if page.version and page.dossier.purpose_subcategory
         else "",
         "agenda_items": sessions_of_dossier(request.user, membership, page.dossier.pk),
-        "bank_decision": decision_for_dossier(page.dossier.pk),
-        "loan": loan_for_dossier(page.dossier.pk),
+        "bank_decision": page.bank_decision,
+        "loan": page.loan,
         "letters": letters_for_dossier(page.dossier, page.events) if staff else [],
         "bank_adviser": membership.role == Role.BANK_ADVISER,
         # `page.dossier` was read through the access funnel for this user and membership
