@@ -33,8 +33,9 @@ def programme_for_membership_or_404(membership: Membership | None, programme_id:
     return programme
 
 
-def version_in_force(programme: Programme, on_date: date) -> ProgrammeVersion | None:
-    """The version whose validity covers `on_date` (the latest one starting on or before it)."""
+def version_in_force(programme: Programme | int, on_date: date) -> ProgrammeVersion | None:
+    """The version whose validity covers `on_date` (the latest one starting on or before it);
+    `programme` may be given by its id (the dossier page does not read the scheme itself)."""
     return (
         ProgrammeVersion.objects.filter(programme=programme, valid_from__lte=on_date)
         .order_by("-valid_from")

@@ -67,11 +67,11 @@ def dossier_page(dossier_id: int, user: User, membership: Membership | None) -> 
     """Everything the dossier page shows, in a fixed number of queries.
 
     The dossier is read with the relations the page shows, and no more: each join costs the
-    planner about 0.3 ms (the scheme's bank partner is never shown: its id is on the scheme),
-    and unordered (one row by its key: the list's order would be compiled and sorted for
-    nothing). The bank's decision and the loan (one each at most: one-to-one) come with it
-    (`bank_decision`, `loan`: two joins, against two queries of their own). Its events are
-    read with their letters, which the letters' table of the page takes again
+    planner about 0.3 ms (the scheme itself is never shown: its version in force is read by
+    the scheme's id), and unordered (one row by its key: the list's order would be compiled
+    and sorted for nothing). The bank's decision and the loan (one each at most: one-to-one)
+    come with it (`bank_decision`, `loan`: two joins, against two queries of their own). Its
+    events are read with their letters, which the letters' table of the page takes again
     (`letters_for_dossier(..., events=page.events)`)."""
     dossier = next(
         iter(
@@ -79,10 +79,9 @@ def dossier_page(dossier_id: int, user: User, membership: Membership | None) -> 
             .select_related(
                 "applicant",
                 "referent",
-                "programme",
                 "oriented_by_structure",
                 "eligibility",
-                "eligibility__programme_version",
+                "eligibility__programme_version",  # its number, in the section's headline
                 "bank_decision",
                 "loan",
             )
@@ -94,7 +93,7 @@ def dossier_page(dossier_id: int, user: User, membership: Membership | None) -> 
     )
     if dossier is None:
         raise Http404("Dossier introuvable.")
-    version = version_in_force(dossier.programme, dossier.application_date)
+    version = version_in_force(dossier.programme_id, dossier.application_date)
     events = list(DossierEvent.objects.filter(dossier=dossier).select_related("actor", "letter"))
     documents = list(
         Document.objects.filter(dossier=dossier).select_related("uploaded_by").order_by("-id")
