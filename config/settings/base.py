@@ -64,6 +64,8 @@ MIDDLEWARE = [
     # Cache-Control: no-store on every answer but static files, theme and logo (F5).
     "microcredit.core.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Pushes the idle expiry back once a minute, not on every request (one write less a page).
+    "microcredit.accounts.middleware.SessionRefreshMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -162,9 +164,13 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "shell:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
-# Idle session expiry: every request pushes the expiry back; a session idle longer than this ends.
+# Idle session expiry: a session idle longer than SESSION_COOKIE_AGE ends. A request pushes the
+# expiry back when the last push is SESSION_REFRESH_AFTER seconds old or more
+# (accounts.middleware.SessionRefreshMiddleware), not on every request: a session so ends between
+# 29 and 30 minutes after the last request, and the page's warning counts 29.
 SESSION_COOKIE_AGE = int(timedelta(minutes=30).total_seconds())
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_REFRESH_AFTER = 60
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

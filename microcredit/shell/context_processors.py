@@ -16,6 +16,7 @@ from microcredit.accounts.enums import (
     PRIVACY_ROLES,
     Role,
 )
+from microcredit.accounts.middleware import session_seconds_sure
 from microcredit.organisations.models import Organisation
 
 
@@ -86,6 +87,7 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         "shell_role": role,
         "shell_role_label": Role(role).label if role else "",
         "shell_navigation": navigation(request, role),
-        # The idle expiry (SESSION_COOKIE_AGE): app.js warns before it and offers to extend.
-        "shell_session_seconds": settings.SESSION_COOKIE_AGE,
+        # The idle expiry, the part of it that is sure (SessionRefreshMiddleware): app.js warns
+        # before it and offers to extend.
+        "shell_session_seconds": session_seconds_sure(),
     }

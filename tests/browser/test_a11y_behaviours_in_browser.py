@@ -90,7 +90,7 @@ def test_a_warning_comes_before_the_idle_expiry_and_staying_signed_in_works(
     login(page, live_server, "referent", DEMO_PASSWORD)
     page.goto(f"{live_server.url}/dossiers/")
     seconds = int(page.locator("body").get_attribute("data-session-seconds") or 0)
-    assert seconds == 30 * 60
+    assert seconds == 29 * 60  # the part of the 30-minute idle expiry that is sure
     warning = page.locator(".session-warning")
     search = page.locator("main input, main a").first
     search.focus()
