@@ -23,7 +23,16 @@ __all__ = [
     "CappedCountPaginator",
     "KnownCountPaginator",
     "LatestPaginator",
+    "count_up_to",
 ]
+
+
+def count_up_to(rows: QuerySet[Any], limit: int | None) -> int:
+    """How many rows there are, counting no further than `limit` (``SELECT COUNT(*) FROM (…
+    LIMIT limit)``: the database stops there); all of them when `limit` is None."""
+    if limit is None:
+        return rows.count()
+    return rows.order_by()[:limit].count()
 
 
 class KnownCountPaginator(Paginator):  # type: ignore[type-arg]
@@ -59,8 +68,7 @@ class BoundedCountPaginator(Paginator):  # type: ignore[type-arg]
     @cached_property
     def rows_counted(self) -> int:
         """The rows counted: the list's length, or `counted_rows` + 1 when it is longer."""
-        rows = cast("QuerySet[Any]", self.object_list)
-        return rows[: self.counted_rows + 1].count()
+        return count_up_to(cast("QuerySet[Any]", self.object_list), self.counted_rows + 1)
 
     @property
     def capped(self) -> bool:

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from microcredit.accounts.enums import DOSSIER_STAFF_ROLES
 from microcredit.accounts.models import Membership, User
+from microcredit.core.pagination import count_up_to
 from microcredit.dossiers.enums import DossierState
 from microcredit.dossiers.models import Dossier, DossierEvent
 from microcredit.dossiers.selectors import dossier_for_user_or_404
@@ -153,12 +154,14 @@ def servicing_letters_owed(
     return _owed(agreed, missed)
 
 
-def unwritten_letters_first(organisation_id: int, size: int) -> tuple[list[Owed], int]:
+def unwritten_letters_first(
+    organisation_id: int, size: int, count_limit: int | None = None
+) -> tuple[list[Owed], int]:
     """The CCAS's `size` oldest letters of the follow-up owed and not written, in
-    servicing_letters_owed's order, and how many there are: two queries, each reading the
-    pending rows of the organisation only (PendingServicingLetter's index), whatever the number
-    of plans and alerts ever recorded. The caller has checked that the person works for the
-    organisation (its CCAS staff)."""
+    servicing_letters_owed's order, and how many there are (up to `count_limit`, when given):
+    two queries, each reading the pending rows of the organisation only
+    (PendingServicingLetter's index), whatever the number of plans and alerts ever recorded.
+    The caller has checked that the person works for the organisation (its CCAS staff)."""
     pending = PendingServicingLetter.objects.filter(organisation_id=organisation_id)
     first = pending.order_by("on", "-kind", "decided_at", "first", "loan_id", "key")[:size]
     rows = [
@@ -167,7 +170,7 @@ def unwritten_letters_first(organisation_id: int, size: int) -> tuple[list[Owed]
             "loan_id", "loan__dossier_id", "loan__dossier__number", "kind", "key", "on"
         )
     ]
-    return rows, pending.count()
+    return rows, count_up_to(pending, count_limit)
 
 
 def letters_for_dossier(
@@ -243,9 +246,12 @@ class PendingDecision:
     event_id: int
 
 
-def decision_letters_pending(organisation_id: int, size: int) -> tuple[list[PendingDecision], int]:
+def decision_letters_pending(
+    organisation_id: int, size: int, count_limit: int | None = None
+) -> tuple[list[PendingDecision], int]:
     """The organisation's `size` oldest decisions whose letter is not written (oldest first,
-    the event's id breaking ties) and how many there are: two queries, each reading the
+    the event's id breaking ties) and how many there are (up to `count_limit`, when given):
+    two queries, each reading the
     pending rows of the organisation only (PendingDecisionLetter's index), whatever the
     number of decisions ever made. The caller has checked that the person works for the
     organisation (its CCAS staff)."""
@@ -268,7 +274,7 @@ def decision_letters_pending(organisation_id: int, size: int) -> tuple[list[Pend
             "event__dossier__number",
         )[:size]
     ]
-    return rows, pending.count()
+    return rows, count_up_to(pending, count_limit)
 
 
 def letter_for_user_or_404(user: User, membership: Membership | None, letter_id: int) -> Letter:
