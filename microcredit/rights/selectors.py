@@ -102,9 +102,16 @@ def rights_to_check_for(
 
 
 def rights_panel(dossier: Dossier, latest_budget: Budget | None) -> RightsPanel:
-    """The section's content in a fixed number of queries (one without an estimate)."""
+    """The section's content in a fixed number of queries (one without an estimate; none
+    without a budget).
+
+    ``latest_budget``: the dossier's latest budget version (None: it has none). An estimate
+    reads a budget version of its dossier (services: one of the dossier's budgets, which
+    cannot be deleted under it), so a dossier without a budget has none to look for."""
+    if latest_budget is None:
+        return RightsPanel(record=None, has_budget=False)
     record = latest_record(dossier, latest_budget)
-    has_budget = latest_budget is not None
+    has_budget = True
     if record is None:
         return RightsPanel(record=None, has_budget=has_budget)
     stalled = record.is_unfinished and record.created_at < timezone.now() - STALLED_AFTER
