@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
-from django.db.models import Prefetch
+from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from microcredit.accounts.enums import Role
@@ -39,8 +40,10 @@ def purpose_choices(version: ProgrammeVersion) -> list[tuple[str, Any]]:
 
 if TYPE_CHECKING:  # Django's form fields are generic in the stubs only (no django_stubs_ext).
     _UserChoiceField = forms.ModelChoiceField[User]
+    _UserChoiceIterator = forms.models.ModelChoiceIterator[User]
 else:
     _UserChoiceField = forms.ModelChoiceField
+    _UserChoiceIterator = forms.models.ModelChoiceIterator
 
 
 class ReferentChoiceField(_UserChoiceField):
@@ -48,9 +51,26 @@ class ReferentChoiceField(_UserChoiceField):
         return obj.get_full_name() or str(obj)
 
 
+class _ListChoiceIterator(_UserChoiceIterator):
+    """The choices from the queryset read as one list, as Django does for a queryset with
+    prefetches: one query per rendering, without the server-side cursor (DECLARE, FETCH,
+    CLOSE) that ModelChoiceIterator takes otherwise."""
+
+    def __iter__(self) -> Iterator[tuple[Any, Any]]:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset:
+            yield self.choice(obj)
+
+
 class PartnerWorkerChoiceField(_UserChoiceField):
+    """The partner workers, each named with the organisation of their first membership (by
+    id): its name read with the workers (`first_organisation_name`, ShareForm's queryset)."""
+
+    iterator = _ListChoiceIterator
+
     def label_from_instance(self, obj: User) -> str:
-        return f"{obj.get_full_name() or obj} ({obj.memberships.all()[0].organisation})"
+        return f"{obj.get_full_name() or obj} ({obj.first_organisation_name})"  # type: ignore[attr-defined]
 
 
 class DossierForm(FreeTextGuard, forms.Form):
@@ -195,9 +215,14 @@ class ShareForm(FreeTextGuard, forms.Form):
         super().__init__(*args, **kwargs)
         worker = cast("forms.ModelChoiceField[User]", self.fields["worker"])
         # Each choice's label names the worker's organisation (PartnerWorkerChoiceField): the
-        # memberships and their organisations read with the workers, in two more queries
-        # whatever their number (and without the server-side cursor the field iterates a
-        # queryset through when nothing is prefetched).
+        # name of their first membership's organisation read with the workers, one query
+        # whatever their number (before: the memberships and their organisations prefetched,
+        # one query more).
+        first_organisation = (
+            Membership.objects.filter(user=OuterRef("pk"))
+            .order_by("id")
+            .values("organisation__name")[:1]
+        )
         worker.queryset = (
             User.objects.filter(
                 memberships__role=Role.PARTNER_WORKER,
@@ -205,9 +230,7 @@ class ShareForm(FreeTextGuard, forms.Form):
                 memberships__organisation__partner_of__ccas_id=organisation_id,
             )
             .distinct()
-            .prefetch_related(
-                Prefetch("memberships", queryset=Membership.objects.select_related("organisation"))
-            )
+            .annotate(first_organisation_name=Subquery(first_organisation))
         )
 
 
