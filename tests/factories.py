@@ -420,10 +420,17 @@ def migrate(target: tuple[str, str] | None) -> None:
     """Bring the test database's schema to `target` (app, migration), forwards or backwards;
     `None`: every app to its latest migration. Going back unapplies the other apps' migrations
     that depend on the ones undone: end a test with `migrate(None)`, not with the latest of the
-    one app, or the next tests on that database miss those apps' columns."""
+    one app, or the next tests on that database miss those apps' columns. Like the migrate
+    command, drops loans' SQLite triggers before and creates them again after (ADR 0018)."""
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
 
+    from microcredit.loans import triggers
+
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes() if target is None else [target])
+    triggers.drop_before_migrate(using=connection.alias)
+    try:
+        executor.migrate(executor.loader.graph.leaf_nodes() if target is None else [target])
+    finally:
+        triggers.create_after_migrate(using=connection.alias)

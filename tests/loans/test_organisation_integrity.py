@@ -1,6 +1,7 @@
 """The database keeps a loan's organisation equal to its dossier's (loans migration 0011,
 ADR 0018): on SQLite and on PostgreSQL, an INSERT or UPDATE that would break it is refused with
-an IntegrityError and writes nothing."""
+an IntegrityError and writes nothing. On SQLite the triggers are lifted by the migrate command
+around its migrations, so that a table rebuild of dossiers_dossier succeeds."""
 
 from __future__ import annotations
 
@@ -9,11 +10,25 @@ import time
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, connection, connections, transaction
+from django.apps import apps
+from django.core.management import call_command
+from django.db import (
+    IntegrityError,
+    OperationalError,
+    connection,
+    connections,
+    migrations,
+    models,
+    transaction,
+)
+from django.db.migrations.loader import MigrationLoader
+from django.db.models.signals import post_migrate, pre_migrate
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from microcredit.accounts.models import User
 from microcredit.dossiers.models import Dossier
+from microcredit.loans import triggers
 from microcredit.loans.models import Loan
 from microcredit.organisations.models import Organisation
 from tests.factories import make_dossier, make_granted_dossier, make_loan, migrate
@@ -126,6 +141,117 @@ def test_the_migration_refuses_existing_inconsistent_loans(
         migrate(None)
     # Migrated again once aligned: the triggers are back.
     refused(lambda: Loan.objects.filter(pk=loan.pk).update(organisation=other_ccas))
+
+
+# SQLite: the triggers belong to the migrate command (loans.triggers), not to its migrations.
+
+sqlite_only = pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's table rebuild")
+PROBE = ("dossiers", "9999_rebuild_probe")
+
+
+def sqlite_triggers() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        return {name for (name,) in cursor.fetchall()} & set(triggers.SQLITE_TRIGGERS)
+
+
+def dossier_columns() -> set[str]:
+    with connection.cursor() as cursor:
+        description = connection.introspection.get_table_description(cursor, "dossiers_dossier")
+    return {column.name for column in description}
+
+
+@pytest.fixture
+def probe_migration(monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every MigrationLoader (the migrate command's included) also finds PROBE, after the latest
+    dossiers migration and loans 0011: it adds a non-null column with a default to Dossier, which
+    SQLite can only do by rebuilding dossiers_dossier. Returns the latest dossiers migration."""
+    build_graph = MigrationLoader.build_graph
+    latest: list[str] = []
+
+    def with_probe(loader: MigrationLoader) -> None:
+        build_graph(loader)
+        migration = migrations.Migration(PROBE[1], PROBE[0])
+        migration.dependencies = [*loader.graph.leaf_nodes(PROBE[0]), triggers.MIGRATION]
+        migration.operations = [
+            migrations.AddField(
+                "dossier", "rebuild_probe", models.CharField(max_length=1, default="x")
+            )
+        ]
+        latest[:] = [name for app, name in loader.graph.leaf_nodes(PROBE[0])]
+        loader.disk_migrations[PROBE] = migration
+        loader.graph.add_node(PROBE, migration)
+        for parent in migration.dependencies:
+            loader.graph.add_dependency(migration, PROBE, parent)
+
+    monkeypatch.setattr(MigrationLoader, "build_graph", with_probe)
+    MigrationLoader(connection)
+    return latest[0]
+
+
+@sqlite_only
+@pytest.mark.django_db(transaction=True)
+def test_on_sqlite_a_migration_rebuilding_the_dossier_table_runs_and_the_triggers_come_back(
+    referent: User, adviser: User, other_ccas: Organisation, probe_migration: str
+) -> None:
+    loan = make_loan(created_by=referent, adviser=adviser)
+    triggers.drop_sqlite_triggers(connection)
+    call_command("migrate", "loans", verbosity=0)  # nothing to apply: post_migrate creates them
+    assert sqlite_triggers() == set(triggers.SQLITE_TRIGGERS)
+    try:
+        with CaptureQueriesContext(connection) as queries:
+            call_command("migrate", *PROBE, verbosity=0)
+        assert any("new__dossiers_dossier" in query["sql"] for query in queries)  # a rebuild
+        assert "rebuild_probe" in dossier_columns()
+        assert sqlite_triggers() == set(triggers.SQLITE_TRIGGERS)
+        # The rebuilt dossiers_dossier is named again by working triggers, its own included.
+        refused(lambda: Loan.objects.filter(pk=loan.pk).update(organisation=other_ccas))
+        refused(lambda: Dossier.objects.filter(pk=loan.dossier_id).update(organisation=other_ccas))
+    finally:
+        call_command("migrate", PROBE[0], probe_migration, verbosity=0)
+    assert "rebuild_probe" not in dossier_columns()
+    assert sqlite_triggers() == set(triggers.SQLITE_TRIGGERS)
+
+
+@sqlite_only
+@pytest.mark.django_db(transaction=True)
+def test_on_sqlite_the_same_migration_fails_on_the_triggers_without_the_receivers(
+    probe_migration: str,
+) -> None:
+    loans = apps.get_app_config("loans")
+    pre_migrate.disconnect(sender=loans, dispatch_uid="loans.triggers.drop")
+    try:
+        with pytest.raises(OperationalError, match="error in trigger"):
+            call_command("migrate", *PROBE, verbosity=0)
+    finally:
+        pre_migrate.connect(
+            triggers.drop_before_migrate, sender=loans, dispatch_uid="loans.triggers.drop"
+        )
+    # The failed migration was rolled back: no column, no record, the triggers still there.
+    assert "rebuild_probe" not in dossier_columns()
+    assert PROBE not in MigrationLoader(connection).applied_migrations
+    assert sqlite_triggers() == set(triggers.SQLITE_TRIGGERS)
+
+
+@sqlite_only
+@pytest.mark.django_db(transaction=True)
+def test_on_sqlite_the_receivers_act_only_once_loans_0011_is_applied() -> None:
+    loans = apps.get_app_config("loans")
+    signal = {"sender": loans, "app_config": loans, "verbosity": 0, "interactive": False}
+    pre_migrate.send(using=connection.alias, apps=apps, plan=[], **signal)
+    assert sqlite_triggers() == set()
+    post_migrate.send(using=connection.alias, apps=apps, plan=[], **signal)
+    assert sqlite_triggers() == set(triggers.SQLITE_TRIGGERS)
+    post_migrate.send(using=connection.alias, apps=apps, plan=[], **signal)  # flush: idempotent
+    assert sqlite_triggers() == set(triggers.SQLITE_TRIGGERS)
+    call_command("migrate", "loans", "0010_last_change_indexes", verbosity=0)
+    try:
+        assert sqlite_triggers() == set()  # 0011 unapplied: post_migrate leaves them out
+        post_migrate.send(using=connection.alias, apps=apps, plan=[], **signal)
+        assert sqlite_triggers() == set()
+    finally:
+        call_command("migrate", verbosity=0)
+    assert sqlite_triggers() == set(triggers.SQLITE_TRIGGERS)
 
 
 def in_other_transaction(write, written: threading.Event, hold: float = 0.5) -> threading.Thread:  # type: ignore[no-untyped-def]

@@ -21,39 +21,20 @@ dossier's organisation and a dossier never moves, so an inconsistent loan means 
 edit whose cause must be understood first; and rewriting the organisation silently changes which
 CCAS staff see the loan (and its history), a decision for a person, not for a deployment.
 
-On SQLite a later migration that remakes dossiers_dossier or loans_loan (Django's table rebuild)
-fails on these triggers ("error in trigger …: no such table"): it must run `drop_triggers` before
-and `create_triggers` after its operations (ADR 0018 gives the recipe).
+On SQLite the triggers are not created here but by the `migrate` command itself, which drops
+them before running any migration and creates them again afterwards when this migration is
+applied (receivers in `microcredit.loans.triggers`, connected in `LoansConfig.ready()`): Django's
+table rebuild of dossiers_dossier or loans_loan, in any later migration, would otherwise fail on
+them ("error in trigger …: no such table"). Here, on SQLite, the migration only checks the
+existing rows; its reverse drops the triggers (by their names, frozen below). This module does
+not import `microcredit.loans.triggers`, so that module may change without touching history.
 """
 
 from django.db import migrations
 
 MESSAGE = "L'organisation du prêt doit être celle de son dossier."
 
-SQLITE_CREATE = [
-    """
-    CREATE TRIGGER loans_loan_organisation_insert BEFORE INSERT ON loans_loan
-    FOR EACH ROW WHEN NEW.organisation_id IS NOT
-        (SELECT organisation_id FROM dossiers_dossier WHERE id = NEW.dossier_id)
-    BEGIN SELECT RAISE(ABORT, 'L''organisation du prêt doit être celle de son dossier.'); END
-    """,
-    """
-    CREATE TRIGGER loans_loan_organisation_update
-    BEFORE UPDATE OF organisation_id, dossier_id ON loans_loan
-    FOR EACH ROW WHEN NEW.organisation_id IS NOT
-        (SELECT organisation_id FROM dossiers_dossier WHERE id = NEW.dossier_id)
-    BEGIN SELECT RAISE(ABORT, 'L''organisation du prêt doit être celle de son dossier.'); END
-    """,
-    """
-    CREATE TRIGGER dossiers_dossier_loan_organisation
-    BEFORE UPDATE OF organisation_id ON dossiers_dossier
-    FOR EACH ROW WHEN NEW.organisation_id IS NOT OLD.organisation_id AND EXISTS
-        (SELECT 1 FROM loans_loan
-         WHERE dossier_id = NEW.id AND organisation_id IS NOT NEW.organisation_id)
-    BEGIN SELECT RAISE(ABORT, 'L''organisation du prêt doit être celle de son dossier.'); END
-    """,
-]
-SQLITE_DROP = [
+SQLITE_DROP = [  # the triggers that `microcredit.loans.triggers` creates on SQLite
     "DROP TRIGGER IF EXISTS loans_loan_organisation_insert",
     "DROP TRIGGER IF EXISTS loans_loan_organisation_update",
     "DROP TRIGGER IF EXISTS dossiers_dossier_loan_organisation",
@@ -144,7 +125,7 @@ def check_existing_loans(schema_editor) -> None:  # type: ignore[no-untyped-def]
 def create_triggers(apps, schema_editor):  # type: ignore[no-untyped-def]
     vendor = schema_editor.connection.vendor
     if vendor == "sqlite":
-        statements = SQLITE_DROP + SQLITE_CREATE
+        statements: list[str] = []  # created by post_migrate (loans.triggers)
     elif vendor == "postgresql":
         statements = POSTGRESQL_CREATE
     else:
