@@ -6,9 +6,11 @@ The browser is not downloaded by Playwright: `make test` installs Debian's chrom
 from __future__ import annotations
 
 import os
+import select
 import shutil
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,15 +48,25 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 class OneRequestAtATime(ThreadedWSGIServer):
-    """The live server, running the application for one request at a time.
+    """The live server, running the application for one request at a time, and able to say when
+    it has nothing left to answer.
 
     With the in-memory SQLite database of the suite, every thread of the live server shares the
-    test's single connection: a page and its stylesheet requested together (each saving the
-    session) would collide on it ("cannot start a transaction within a transaction"). The lock
-    is per request, not per connection: a browser's idle keep-alive connection holds nothing.
+    test's single connection (see `browser`): a page and its stylesheet requested together (each
+    saving the session) would collide on it ("cannot start a transaction within a transaction").
+    The lock is per request, not per connection: a browser's idle keep-alive connection holds
+    nothing.
+
+    The server counts the connections it has accepted and not yet closed: `wait_idle` lets the
+    `page` fixture wait, once the browser is closed, for the requests it left behind.
     """
 
     _serving = threading.Lock()
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self._accepted = threading.Condition()
+        self._open = 0
 
     def set_app(self, application):  # type: ignore[no-untyped-def]
         def one_at_a_time(environ, start_response):  # type: ignore[no-untyped-def]
@@ -62,6 +74,36 @@ class OneRequestAtATime(ThreadedWSGIServer):
                 return application(environ, start_response)
 
         super().set_app(one_at_a_time)
+
+    def get_request(self):  # type: ignore[no-untyped-def]
+        # Accepting and counting under one lock: `wait_idle` never sees a connection that has
+        # left the listening socket's queue without being counted yet.
+        with self._accepted:
+            request = super().get_request()
+            self._open += 1
+            return request
+
+    def shutdown_request(self, request):  # type: ignore[no-untyped-def]
+        # socketserver calls it once per accepted connection, whatever became of the request.
+        try:
+            super().shutdown_request(request)
+        finally:
+            with self._accepted:
+                self._open -= 1
+                self._accepted.notify_all()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until no connection is open or waiting to be accepted; False on timeout."""
+        deadline = time.monotonic() + timeout
+        with self._accepted:
+            while True:
+                waiting, _, _ = select.select([self.socket], [], [], 0)
+                if self._open == 0 and not waiting:
+                    return True
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._accepted.wait(min(left, 0.05))
 
 
 LiveServerThread.server_class = OneRequestAtATime
@@ -85,16 +127,28 @@ class PageProblems:
 def browser() -> Iterator[object]:
     if not os.path.exists(CHROMIUM):
         pytest.fail("Chromium introuvable : `make test` l'installe avec apt-get (paquet chromium).")
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
+    # Django keeps a thread's connections in a thread-local, unless an asyncio event loop is
+    # running in the thread: then in a context variable (asgiref's Local). Playwright's sync API
+    # runs its loop in this thread: from here on, the test's `connection` would be a new one, a
+    # second connection to the shared in-memory SQLite database, while the live server's
+    # threads use the first (LiveServer takes it from here, before or after this point). Two
+    # connections to that database lock each other's tables: the flush after a test fails
+    # ("database table is locked: django_session") if a request of the server still reads the
+    # session. Keep the same connections once the loop runs.
+    before = {alias: connections[alias] for alias in connections}
     with sync_playwright() as playwright:
+        for alias, wrapper in before.items():
+            connections[alias] = wrapper
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
 
 
 @pytest.fixture
-def page(browser):  # type: ignore[no-untyped-def]
+def page(browser, live_server):  # type: ignore[no-untyped-def]
     context = browser.new_context(locale="fr-FR")
     page = context.new_page()
     problems = PageProblems()
@@ -118,7 +172,19 @@ def page(browser):  # type: ignore[no-untyped-def]
     )
     page.problems = problems
     yield page
+    close_context(context, live_server)
+
+
+def close_context(context, live_server) -> None:  # type: ignore[no-untyped-def]
+    """Close a browser context at the end of a test, and wait for the live server to be done.
+
+    The test is over, not necessarily the requests its page fired (a navigation, an htmx swap, a
+    fetch, each saving the session): the live server may still be running one on the test's
+    database connection when the database is flushed after the test. Close the browser's side
+    first (no new request), then wait for the server to finish what it had."""
     context.close()
+    if not live_server.thread.httpd.wait_idle(timeout=30):
+        pytest.fail("Le serveur de test répond encore à une requête 30 s après la fin du test.")
 
 
 def login(page, live_server, username: str, password: str) -> None:  # type: ignore[no-untyped-def]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from microcredit.simulator.models import ContactRequest
+from tests.browser.conftest import close_context
 
 pytestmark = [
     pytest.mark.browser,
@@ -118,7 +119,7 @@ def test_simulation_works_without_javascript(browser, live_server) -> None:  # t
     page.goto(f"{live_server.url}/simulateur/")
     simulate(page)
     assert EXPECTED_INSTALLMENT in page.locator("#simulation-result").inner_text()
-    context.close()
+    close_context(context, live_server)
 
 
 def test_appointment_request_is_recorded_once(page, live_server) -> None:  # type: ignore[no-untyped-def]
