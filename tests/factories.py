@@ -28,6 +28,8 @@ from microcredit.dossiers.selectors import evaluate_eligibility
 from microcredit.organisations.models import Organisation
 from microcredit.programmes.models import Programme
 from microcredit.programmes.selectors import version_in_force
+from microcredit.simulator.enums import ContactRequestStatus
+from microcredit.simulator.models import ContactRequest
 
 # 11 and 13 names: 143 distinct pairs before one repeats.
 LAST_NAMES = (
@@ -434,3 +436,24 @@ def migrate(target: tuple[str, str] | None) -> None:
         executor.migrate(executor.loader.graph.leaf_nodes() if target is None else [target])
     finally:
         triggers.create_after_migrate(using=connection.alias)
+
+
+def bulk_contact_requests(
+    organisation: Organisation,
+    count: int,
+    statuses: tuple[str, ...] = (ContactRequestStatus.NEW,),
+) -> None:
+    """`count` requests from the public to `organisation` in one insert, named Camille0,
+    Camille1…, their statuses taken from `statuses` in turn."""
+    ContactRequest.objects.bulk_create(
+        ContactRequest(
+            organisation=organisation,
+            first_name=f"Camille{k}",
+            last_name="Demandeuse",
+            phone="06 00 00 00 00",
+            consent=True,
+            client_fingerprint="test",
+            status=statuses[k % len(statuses)],
+        )
+        for k in range(count)
+    )

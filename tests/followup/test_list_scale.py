@@ -12,7 +12,7 @@ from django.urls import reverse
 from microcredit.accounts.enums import Role
 from microcredit.followup.selectors.requests import PAGE_SIZE
 from microcredit.simulator.enums import ContactRequestStatus
-from microcredit.simulator.models import ContactRequest
+from tests.factories import bulk_contact_requests
 
 pytestmark = pytest.mark.django_db
 
@@ -22,17 +22,8 @@ def test_the_inbox_at_10_and_1000_requests(client_for: Any, saint_etienne: Any) 
     url = reverse("followup:requests")
 
     def add(count: int) -> None:
-        ContactRequest.objects.bulk_create(
-            ContactRequest(
-                organisation=saint_etienne,
-                first_name=f"Camille{k}",
-                last_name="Demandeuse",
-                phone="06 00 00 00 00",
-                consent=True,
-                client_fingerprint="test",
-                status=ContactRequestStatus.NEW if k % 2 else ContactRequestStatus.CONTACTED,
-            )
-            for k in range(count)
+        bulk_contact_requests(
+            saint_etienne, count, (ContactRequestStatus.CONTACTED, ContactRequestStatus.NEW)
         )
 
     def get(**params: Any) -> tuple[int, str]:

@@ -11,7 +11,7 @@ from django.urls import reverse
 from microcredit.accounts.enums import Role
 from microcredit.shell import selectors
 from microcredit.shell.selectors import QUEUE_SIZE, Queue, counted
-from microcredit.simulator.models import ContactRequest
+from tests.factories import bulk_contact_requests
 
 pytestmark = pytest.mark.django_db
 
@@ -22,20 +22,6 @@ CAP = QUEUE_SIZE + 2  # small enough to pass in a test
 def cap(monkeypatch: pytest.MonkeyPatch) -> int:
     monkeypatch.setattr(selectors, "QUEUE_COUNT_CAP", CAP)
     return CAP
-
-
-def add_requests(ccas, n: int) -> None:  # type: ignore[no-untyped-def]
-    ContactRequest.objects.bulk_create(
-        ContactRequest(
-            organisation=ccas,
-            first_name=f"Personne {i}",
-            last_name="Demandeuse",
-            phone="06 00 00 00 00",
-            consent=True,
-            client_fingerprint="test",
-        )
-        for i in range(n)
-    )
 
 
 def requests_card(body: str) -> str:
@@ -52,7 +38,7 @@ def test_counted_stops_at_the_cap(cap: int) -> None:
 
 def test_a_queue_at_the_cap_shows_its_number(client_for, saint_etienne, cap: int) -> None:  # type: ignore[no-untyped-def]
     client = client_for(Role.AGENT)
-    add_requests(saint_etienne, cap)
+    bulk_contact_requests(saint_etienne, cap)
     card = requests_card(client.get(reverse("shell:home")).content.decode())
     assert f'<p class="figure">{cap}</p>' in card
     assert f"Et {cap - QUEUE_SIZE} autres." in card
@@ -61,7 +47,7 @@ def test_a_queue_at_the_cap_shows_its_number(client_for, saint_etienne, cap: int
 
 def test_a_queue_past_the_cap_says_more_than(client_for, saint_etienne, cap: int) -> None:  # type: ignore[no-untyped-def]
     client = client_for(Role.AGENT)
-    add_requests(saint_etienne, cap + 1)
+    bulk_contact_requests(saint_etienne, cap + 1)
     with CaptureQueriesContext(connection) as queries:
         body = client.get(reverse("shell:home")).content.decode()
     card = requests_card(body)
