@@ -297,6 +297,8 @@ class Page:
     role: str  # the session's role, or "api" (a bearer token)
     paths: list[str]
     marker: str
+    # Not a page of the issue: loaded for comparison, left out of the acceptance.
+    reference: bool = False
 
 
 @dataclass
@@ -496,6 +498,15 @@ def pages(credentials: dict[str, Any]) -> list[Page]:
         Page("API list `/api/v1/dossiers`", "api", ["/api/v1/dossiers"], '"number"'),
         *(Page(f"home `/`, {role}", role, ["/"], "<main") for role in ROLES),
         Page("statistics `/bilan/`", "director", ["/bilan/"], "data:image/svg+xml"),
+        # The cheapest answer the site gives, under the same load: what the 20 clients do to a
+        # request that waits its turn, whatever the page costs.
+        Page(
+            "reference: `/healthz` itself",
+            "committee_member",
+            ["/healthz"],
+            '"status": "ok"',
+            reference=True,
+        ),
     ]
 
 
@@ -632,7 +643,8 @@ def report(
         h95 = percentile(h.seconds, 95)
         ok = p95 <= TARGET_P95_MS and s.errors == 0 and not r["fault"]
         ok_h = h95 <= HEALTHZ_FACTOR * base_p95 and h.errors == 0
-        all_met &= ok and ok_h
+        if not page.reference:
+            all_met &= ok and ok_h
         errors = str(s.errors)
         if s.statuses:
             errors += " (" + ", ".join(f"{k}: {v}" for k, v in sorted(s.statuses.items())) + ")"
@@ -641,12 +653,20 @@ def report(
             f"{len(s.seconds) / r['elapsed']:.1f} | {ms(percentile(s.seconds, 50))} | "
             f"{ms(p95)} | {ms(percentile(s.seconds, 99))} | {ms(max(s.seconds, default=0) * 1000)}"
             f" | {ms(h95)} | {r['busy']:.0%} | {r['generator']:.1%} | "
-            f"{'met' if ok else 'NOT met'} | {'met' if ok_h else 'NOT met'} |"
+            + (
+                "(reference) | (reference) |"
+                if page.reference
+                else f"{'met' if ok else 'NOT met'} | {'met' if ok_h else 'NOT met'} |"
+            )
         )
     faults = [(page, r["fault"]) for page, r in results if r["fault"]]
     lines += [
         "",
         f"Acceptance on every page: {'met' if all_met else 'NOT met'}.",
+        "",
+        "The reference row is not a page of the issue and does not count: the clients ask for "
+        "`/healthz` itself, the cheapest answer the site gives. Its own p95 is what any request "
+        "waiting its turn behind the clients gets, whatever the page they load.",
         "",
         "CPU busy: the whole machine's CPU time used during the page's load (server, PostgreSQL "
         f"and generator; {os.cpu_count()} cores = 100 %). Generator CPU: the load generator's "
