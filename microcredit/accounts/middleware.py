@@ -1,4 +1,5 @@
-"""Attach the active membership to the request; enforce two-factor authentication."""
+"""Attach the active membership to the request; enforce two-factor authentication; push the
+session's idle expiry back once a minute (SessionRefreshMiddleware)."""
 
 from __future__ import annotations
 
