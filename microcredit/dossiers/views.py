@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
@@ -55,6 +56,18 @@ FILTER_PARAMS = (
     "en_cours",
 )
 NO_REFERENT = "aucun"
+
+# A placeholder id (19 digits, the `id` converter's most, below its MAX_ID): no URL prefix holds it.
+_ID_MARKER = 9_087_654_321_012_345_678
+
+
+def id_url_maker(viewname: str) -> Callable[[int], str]:
+    """`reverse(viewname, args=[id])` for each row of a list, at the price of one `reverse` a
+    page: the URL of a placeholder id, each row's id put in its place. Exactly reverse's own
+    result: the `id` converter writes the id as its digits (`str`), which `reverse` neither
+    quotes nor escapes, and the script prefix is read once in the same request."""
+    head, _marker, tail = reverse(viewname, args=[_ID_MARKER]).rpartition(str(_ID_MARKER))
+    return lambda pk: f"{head}{int(pk)}{tail}"
 
 
 def _day(value: str) -> date | None:
@@ -177,6 +190,9 @@ def dossier_list(request: MemberRequest) -> HttpResponse:
         detail += " filtres=" + urlencode(filter_params)
     access_log_create(user=request.user, action=AccessAction.DOSSIER_LIST, detail=detail)
     states = [(s, label, counts.get(s, 0)) for s, label in DossierState.choices]
+    # Each row with its link: one `reverse` for the page rather than one per row.
+    detail_url = id_url_maker("dossiers:detail")
+    rows = [(dossier, detail_url(dossier.pk)) for dossier in page.object_list]
     params = request.GET.copy()
     params.pop("page", None)
     unfiltered = request.GET.copy()
@@ -187,6 +203,7 @@ def dossier_list(request: MemberRequest) -> HttpResponse:
         "dossiers/dossier_list.html",
         {
             "page": page,
+            "rows": rows,
             "state": state,
             "query": query,
             "mine": mine,
