@@ -24,6 +24,7 @@ from microcredit.core.pagination import KnownCountPaginator
 from microcredit.core.refusals import attempt_on_form
 from microcredit.core.services import access_log_create
 from microcredit.documents.rules import UploadRefused, check_sent_names
+from microcredit.dossiers.views import id_url_maker
 from microcredit.programmes.selectors import version_in_force
 
 GROUP_TITLES = {
@@ -53,12 +54,15 @@ def bank_dossier_list(request: MemberRequest) -> HttpResponse:
         action=AccessAction.BANK_DOSSIER_LIST,
         detail=f"groupe={group} page={page.number}",
     )
+    rows = selectors.bank_rows(page.object_list)
+    dossier_url = id_url_maker("banking:dossier")
     return render(
         request,
         "banking/dossier_list.html",
         {
             "page": page,
-            "rows": selectors.bank_rows(page.object_list),
+            # Each row with its link: one `reverse` for the page rather than one per row.
+            "rows": [(row, dossier_url(row.dossier.pk)) for row in rows],
             "group": group,
             "group_title": GROUP_TITLES.get(group, ""),
             "groups": [(code, GROUP_TITLES[code], counts[code]) for code in selectors.GROUPS],
