@@ -15,6 +15,7 @@ from microcredit.accounts.http import MemberRequest
 from microcredit.core.enums import AccessAction
 from microcredit.core.search import QUERY_PARAM, search_terms
 from microcredit.core.services import access_log_create
+from microcredit.dossiers.views import id_url_maker
 from microcredit.loans.selectors import LOAN_ROLES
 from microcredit.servicing.forms.portfolio import PortfolioFilterForm
 from microcredit.servicing.rules.arrears import PAR_DAYS
@@ -56,6 +57,10 @@ def portfolio(request: MemberRequest) -> HttpResponse:
     )
     params = request.GET.copy()
     params.pop("page", None)
+    # Each row with its two links: two `reverse` for the page rather than two per row.
+    loan_url = id_url_maker("loans:detail")
+    followup_url = id_url_maker("servicing:loan")
+    linked_rows = [(row, loan_url(row.loan.pk), followup_url(row.loan.pk)) for row in listing.rows]
     return render(
         request,
         "servicing/portfolio.html",
@@ -65,6 +70,7 @@ def portfolio(request: MemberRequest) -> HttpResponse:
             "filters": filters,
             "page": listing.page,
             "rows": listing.rows,
+            "linked_rows": linked_rows,
             "page_query": params.urlencode(),
             "page_size": PAGE_SIZE,
             "par_days": PAR_DAYS,
