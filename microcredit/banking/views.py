@@ -19,12 +19,12 @@ from microcredit.accounts.enums import Role
 from microcredit.accounts.http import MemberRequest
 from microcredit.banking import selectors, services
 from microcredit.banking.forms import AcceptForm, DisbursementForm, OfferForm, RefuseForm
+from microcredit.core.converters import id_url_maker
 from microcredit.core.enums import AccessAction
 from microcredit.core.pagination import KnownCountPaginator
 from microcredit.core.refusals import attempt_on_form
 from microcredit.core.services import access_log_create
 from microcredit.documents.rules import UploadRefused, check_sent_names
-from microcredit.dossiers.views import id_url_maker
 from microcredit.programmes.selectors import version_in_force
 
 GROUP_TITLES = {

@@ -1,4 +1,5 @@
-"""The project's path converter for database ids: `<id:dossier_id>`.
+"""The project's path converter for database ids: `<id:dossier_id>`, and the links of a list's
+rows to a view taking one (`id_url_maker`).
 
 Django's `<id:…>` accepts any run of digits, and an id past the database's 64-bit integers
 (`/dossiers/9223372036854775808/`) reaches the query: some lookups (a foreign key's
@@ -9,7 +10,9 @@ for every route and every role, before any view runs.
 
 from __future__ import annotations
 
-from django.urls import register_converter
+from collections.abc import Callable
+
+from django.urls import register_converter, reverse
 from django.urls.converters import get_converters
 
 # The largest value of a BigAutoField / BigIntegerField (signed 64-bit) on every backend.
@@ -36,3 +39,16 @@ def register() -> None:
     would override the converter, which Django deprecates)."""
     if "id" not in get_converters():
         register_converter(IdConverter, "id")
+
+
+# A placeholder id: 19 digits, as many as the converter takes, below MAX_ID.
+_ID_MARKER = 9_087_654_321_012_345_678
+
+
+def id_url_maker(viewname: str) -> Callable[[int], str]:
+    """`reverse(viewname, args=[id])` for each row of a list, at the price of one `reverse` a
+    page: the URL of a placeholder id, each row's id put in its place. Exactly reverse's own
+    result: the converter writes an id as its digits (`to_url`), which `reverse` neither quotes
+    nor escapes, and the script prefix is read once, in the same request."""
+    head, _marker, tail = reverse(viewname, args=[_ID_MARKER]).rpartition(str(_ID_MARKER))
+    return lambda pk: f"{head}{int(pk)}{tail}"

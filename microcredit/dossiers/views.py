@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
@@ -21,6 +20,7 @@ from microcredit.accounts.enums import DOSSIER_ROLES, DOSSIER_STAFF_ROLES, Role
 from microcredit.accounts.http import MemberRequest
 from microcredit.accounts.models import User
 from microcredit.applicants.selectors import applicant_for_membership_or_404
+from microcredit.core.converters import id_url_maker
 from microcredit.core.enums import AccessAction
 from microcredit.core.errors import Refused
 from microcredit.core.formatting import format_date
@@ -56,18 +56,6 @@ FILTER_PARAMS = (
     "en_cours",
 )
 NO_REFERENT = "aucun"
-
-# A placeholder id (19 digits, the `id` converter's most, below its MAX_ID): no URL prefix holds it.
-_ID_MARKER = 9_087_654_321_012_345_678
-
-
-def id_url_maker(viewname: str) -> Callable[[int], str]:
-    """`reverse(viewname, args=[id])` for each row of a list, at the price of one `reverse` a
-    page: the URL of a placeholder id, each row's id put in its place. Exactly reverse's own
-    result: the `id` converter writes the id as its digits (`str`), which `reverse` neither
-    quotes nor escapes, and the script prefix is read once in the same request."""
-    head, _marker, tail = reverse(viewname, args=[_ID_MARKER]).rpartition(str(_ID_MARKER))
-    return lambda pk: f"{head}{int(pk)}{tail}"
 
 
 def _day(value: str) -> date | None:

@@ -15,10 +15,10 @@ from django.views.decorators.http import require_http_methods
 from microcredit.accounts.access import roles_required
 from microcredit.accounts.enums import Role
 from microcredit.accounts.http import MemberRequest
+from microcredit.core.converters import id_url_maker
 from microcredit.core.enums import AccessAction
 from microcredit.core.search import QUERY_PARAM, search_terms
 from microcredit.core.services import access_log_create
-from microcredit.dossiers.views import id_url_maker
 from microcredit.loans.selectors import LOAN_ROLES
 from microcredit.servicing.forms.portfolio import PortfolioFilterForm
 from microcredit.servicing.rules.arrears import PAR_DAYS
