@@ -4,12 +4,9 @@ it, PAR30 at the top. It replaces the loans app's list."""
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
-from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from microcredit.accounts.access import roles_required
@@ -24,7 +21,6 @@ from microcredit.servicing.forms.portfolio import PortfolioFilterForm
 from microcredit.servicing.rules.arrears import PAR_DAYS
 from microcredit.servicing.selectors.portfolio import (
     PAGE_SIZE,
-    PortfolioRow,
     portfolio_page,
     portfolio_summary,
 )
@@ -32,16 +28,6 @@ from microcredit.servicing.selectors.statements import STATEMENT_ROLES
 
 # The portfolio's other parameters, carried along when a search moves out of the URL.
 KEPT_PARAMS = ("etat", "tranche")
-
-
-class LinkedRow(NamedTuple):
-    """A row of the page with its links and the follow-up link's aria-label, computed once a page
-    (a `reverse` and a translation) rather than once a row in the template."""
-
-    row: PortfolioRow
-    loan_url: str
-    followup_url: str
-    followup_aria_label: str
 
 
 @roles_required(*LOAN_ROLES)
@@ -71,20 +57,10 @@ def portfolio(request: MemberRequest) -> HttpResponse:
     )
     params = request.GET.copy()
     params.pop("page", None)
-    # Each row with its two links: two `reverse` for the page rather than two per row. The
-    # label is autoescaped where the template writes it, number and text alike.
+    # Each row with its two links: two `reverse` for the page rather than two per row.
     loan_url = id_url_maker("loans:detail")
     followup_url = id_url_maker("servicing:loan")
-    followup_label = gettext("Suivi du prêt %(number)s")
-    linked_rows = [
-        LinkedRow(
-            row,
-            loan_url(row.loan.pk),
-            followup_url(row.loan.pk),
-            followup_label % {"number": row.loan.dossier.number},
-        )
-        for row in listing.rows
-    ]
+    linked_rows = [(row, loan_url(row.loan.pk), followup_url(row.loan.pk)) for row in listing.rows]
     return render(
         request,
         "servicing/portfolio.html",
