@@ -111,9 +111,8 @@ def rights_panel(dossier: Dossier, latest_budget: Budget | None) -> RightsPanel:
     if latest_budget is None:
         return RightsPanel(record=None, has_budget=False)
     record = latest_record(dossier, latest_budget)
-    has_budget = True
     if record is None:
-        return RightsPanel(record=None, has_budget=has_budget)
+        return RightsPanel(record=None, has_budget=True)
     stalled = record.is_unfinished and record.created_at < timezone.now() - STALLED_AFTER
     outcomes = {o.right: o for o in record.outcomes.all()}
     assessment = record.assessment()
@@ -123,12 +122,12 @@ def rights_panel(dossier: Dossier, latest_budget: Budget | None) -> RightsPanel:
     ]
     return RightsPanel(
         record=record,
-        has_budget=has_budget,
+        has_budget=True,
         running=record.is_unfinished and not stalled,
         stalled=stalled,
         rows=rows,
         caveats=list(record.caveats) if record.status == AssessmentStatus.DONE else [],
-        outdated=latest_budget is not None and record.budget_id != latest_budget.pk,
+        outdated=record.budget_id != latest_budget.pk,
         scales=assessment.scales if assessment is not None else None,
     )
 
