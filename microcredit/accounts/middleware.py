@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import cast
 
 from django.conf import settings
+from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -100,18 +101,25 @@ class SessionRefreshMiddleware:
         refreshed = session.get(SESSION_REFRESHED_AT)
         if session.is_empty():  # no session, a stale cookie's, or one just flushed
             return response
-        now = int(time.time())
-        stale = not isinstance(refreshed, int) or now - refreshed >= settings.SESSION_REFRESH_AFTER
+        stale = (
+            not isinstance(refreshed, int)
+            or time.time() - refreshed >= settings.SESSION_REFRESH_AFTER
+        )
         if stale or session.modified:
-            session[SESSION_REFRESHED_AT] = now
+            _stamp(session)
         return response
+
+
+def _stamp(session: SessionBase) -> None:
+    """Mark the session as pushed back now (and so modified: Django saves it)."""
+    session[SESSION_REFRESHED_AT] = int(time.time())
 
 
 def stamp_session_at_login(sender: object, request: HttpRequest, **kwargs: object) -> None:
     """`user_logged_in`: the login saves the session, and with it the expiry's push back."""
     session = getattr(request, "session", None)
     if session is not None:
-        session[SESSION_REFRESHED_AT] = int(time.time())
+        _stamp(session)
 
 
 def session_seconds_sure() -> int:
